@@ -1,0 +1,50 @@
+# Novamind: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8501
+
+.PHONY: run test bench install install-dev lint clean-db help
+
+help:
+	@echo "make run    - install, migrate, seed the demo cohort (first run) and serve on http://$(HOST):$(PORT)"
+	@echo "make test   - ruff + the whole pytest suite (PostgreSQL/browser tests skip with a reason when absent)"
+	@echo "make bench  - run benchmarks/, write docs/benchmarks.md and docs/benchmarks.json"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(PY)
+	$(PIP) install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
+	$(PIP) install -q -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(PY) -m novamind_core init-keys
+	$(PY) -m novamind_core migrate
+	$(PY) -m novamind_core seed-demo --if-empty
+	$(PY) -m novamind_core demo-sign-ins
+	$(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true \
+		--client.toolbarMode viewer --browser.gatherUsageStats false
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+test: install-dev
+	$(VENV)/bin/ruff check .
+	NOVAMIND_ENVIRONMENT=testing $(PY) -m pytest
+
+bench: install-dev
+	NOVAMIND_ENVIRONMENT=testing $(PY) -m benchmarks.run $(BENCH_ARGS)
+
+clean-db:
+	rm -f data/novamind.db data/novamind.db-*

@@ -1,0 +1,66 @@
+"""``python -m novamind_core <command>``: the command-line door to the core.
+
+Each area registers its own sub-commands (``register(subparsers)`` in a ``cli_*`` module) so this file stays a
+router. A command returns an exit code; a :class:`NovamindError` becomes a one-line reason and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from novamind_core.domain.errors import NovamindError
+
+# Modules that contribute sub-commands, in help order. Each defines ``register(subparsers) -> None`` and sets
+# ``func`` (a callable taking the parsed args and returning an int exit code) on its parsers.
+COMMAND_MODULES: tuple[str, ...] = (
+    "novamind_core.cli_foundation",
+    "novamind_core.cli_pharmacology",
+    "novamind_core.cli_twin",
+    "novamind_core.cli_biometrics",
+    "novamind_core.cli_interop",
+    "novamind_core.cli_ml",
+    "novamind_core.cli_ops",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors are a one-line reason with exit code 2."""
+
+    def error(self, message: str) -> None:  # pragma: no cover - exercised through main()
+        self.exit(2, f"error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m novamind_core", description="Novamind digital twin: command-line tools.")
+    sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # that area has no commands yet
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except NovamindError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        print(f"error: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        logging.getLogger(__name__).warning("interrupted")
+        return 130

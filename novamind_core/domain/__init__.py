@@ -1,0 +1,1 @@
+"""Domain model: standard library only (no numpy, no SQLAlchemy, no Streamlit)."""
