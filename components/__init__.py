@@ -1,0 +1,1 @@
+"""Streamlit widgets and pure Plotly builders shared by the pages."""

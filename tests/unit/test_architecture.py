@@ -1,0 +1,137 @@
+"""Import boundaries (ARCHITECTURE.md, "Boundaries that carry the design"), checked by walking the source with ast.
+
+1. ``novamind_core`` never imports streamlit.
+2. ``novamind_core/domain`` imports only the standard library (and other domain modules).
+3. ``pages/``, ``components/`` and ``app.py`` never reach the database or keys: no sqlalchemy,
+   ``novamind_core.db`` or ``novamind_core.security.crypto``.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CORE = REPO_ROOT / "novamind_core"
+UI_FORBIDDEN = ("sqlalchemy", "novamind_core.db", "novamind_core.security.crypto")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO_ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def imported_modules(source: str, module: str = "", is_package: bool = False) -> set[str]:
+    """Every module an import statement names (anywhere in the file), with relative imports resolved.
+
+    ``from a.b import c`` yields both ``a.b`` and ``a.b.c`` (``c`` may be a submodule).
+    """
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                package = module.split(".") if is_package else module.split(".")[:-1]
+                base_parts = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+                base = ".".join(base_parts + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
+    return found
+
+
+def python_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts) if root.exists() else []
+
+
+def violates(imported: str, forbidden: str) -> bool:
+    return imported == forbidden or imported.startswith(forbidden + ".")
+
+
+def is_standard_library(name: str) -> bool:
+    return name.split(".")[0] in sys.stdlib_module_names or name == "__future__"
+
+
+CORE_FILES = python_files(CORE)
+DOMAIN_FILES = python_files(CORE / "domain")
+UI_FILES = python_files(REPO_ROOT / "pages") + python_files(REPO_ROOT / "components") + (
+    [REPO_ROOT / "app.py"] if (REPO_ROOT / "app.py").exists() else []
+)
+
+
+def imports_of(path: Path) -> set[str]:
+    return imported_modules(path.read_text(encoding="utf-8"), module_name(path), path.name == "__init__.py")
+
+
+def test_the_walk_finds_the_core_package():
+    assert CORE / "domain" / "assessments.py" in CORE_FILES
+    assert CORE / "domain" / "users.py" in DOMAIN_FILES
+
+
+def test_no_core_module_imports_streamlit():
+    offenders = {
+        str(path.relative_to(REPO_ROOT)): sorted(m for m in imports_of(path) if violates(m, "streamlit"))
+        for path in CORE_FILES
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_domain_modules_import_only_the_standard_library_and_the_domain():
+    offenders = {}
+    for path in DOMAIN_FILES:
+        bad = sorted(
+            m for m in imports_of(path)
+            if not is_standard_library(m) and not violates(m, "novamind_core.domain")
+            and m != "novamind_core"  # `from novamind_core import domain` style is checked via its dotted names
+        )
+        if bad:
+            offenders[str(path.relative_to(REPO_ROOT))] = bad
+    assert offenders == {}
+
+
+def test_pages_and_components_do_not_reach_the_database_or_keys():
+    offenders = {}
+    for path in UI_FILES:
+        bad = sorted(m for m in imports_of(path) if any(violates(m, f) for f in UI_FORBIDDEN))
+        if bad:
+            offenders[str(path.relative_to(REPO_ROOT))] = bad
+    assert offenders == {}
+
+
+# --- the checker itself must catch what it claims to catch --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["import streamlit as st", "from streamlit import session_state", "import streamlit.components.v1",
+     "def f():\n    import streamlit\n"],
+)
+def test_the_checker_sees_every_form_of_streamlit_import(source):
+    assert any(violates(m, "streamlit") for m in imported_modules(source, "novamind_core.x"))
+
+
+@pytest.mark.parametrize(
+    ("source", "module", "forbidden"),
+    [
+        ("from novamind_core import db", "pages.home", "novamind_core.db"),
+        ("from novamind_core.db.models import Patient", "components.table", "novamind_core.db"),
+        ("from novamind_core.security import crypto", "pages.home", "novamind_core.security.crypto"),
+        ("from sqlalchemy.orm import Session", "pages.home", "sqlalchemy"),
+        ("from ..db import models", "novamind_core.services.patients", "novamind_core.db"),
+    ],
+)
+def test_the_checker_resolves_from_and_relative_imports(source, module, forbidden):
+    assert any(violates(m, forbidden) for m in imported_modules(source, module))
+
+
+def test_the_checker_flags_third_party_imports_in_the_domain():
+    found = imported_modules("import numpy as np\nfrom . import errors", "novamind_core.domain.x")
+    assert "novamind_core.domain.errors" in found
+    assert [m for m in found if not is_standard_library(m) and not violates(m, "novamind_core.domain")] == ["numpy"]
