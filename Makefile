@@ -23,6 +23,8 @@ $(VENV)/.installed: requirements.txt | $(PY)
 
 $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 	$(PIP) install -q -r requirements-dev.txt
+	# Real Actiwatch recordings for the biometrics tests (data files only; its own deps do not build here).
+	$(PIP) install -q --no-deps pyActigraphy==1.2.2 || echo "pyActigraphy unavailable: real-recording tests will skip"
 	@touch $@
 
 install: $(VENV)/.installed
