@@ -1,0 +1,74 @@
+"""Composition root: ``build_services(settings) -> Services`` (engine, cipher, blind indexer, unit of work, services).
+
+The app builds it once (``st.cache_resource``); tests build their own over a temporary database; the CLI builds one
+per command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from novamind_core.db.engine import create_engine_for
+from novamind_core.db.uow import session_factory
+from novamind_core.security.crypto import BlindIndexer, FieldCipher
+from novamind_core.services.alerts import AlertService
+from novamind_core.services.assessments import AssessmentService
+from novamind_core.services.audit import AuditService
+from novamind_core.services.base import ServiceContext, _utc_now
+from novamind_core.services.keys import KeyService
+from novamind_core.services.medications import MedicationService
+from novamind_core.services.notes import NoteService
+from novamind_core.services.patients import PatientService
+from novamind_core.services.twin import TwinService
+from novamind_core.services.users import UserService
+from novamind_core.services.visits import VisitService
+from novamind_core.services.wearables import WearableService
+
+
+@dataclass(frozen=True)
+class Services:
+    """Every service, sharing one engine. ``services.patients.caseload(user, ...)`` etc."""
+
+    settings: Any
+    context: ServiceContext
+    patients: PatientService
+    assessments: AssessmentService
+    medications: MedicationService
+    notes: NoteService
+    visits: VisitService
+    alerts: AlertService
+    users: UserService
+    audit: AuditService
+    wearables: WearableService
+    twin: TwinService
+    keys: KeyService
+
+    @property
+    def engine(self) -> Any:
+        return self.context.engine
+
+    def close(self) -> None:
+        self.context.engine.dispose()
+
+
+def build_services(settings: Any, *, clock: Callable[[], datetime] | None = None,
+                   bcrypt_rounds: int | None = None) -> Services:
+    """Build the services for ``settings`` (the schema must exist: run ``migrate`` first).
+
+    Raises ConfigurationError naming the variable when a key is missing or malformed.
+    """
+    cipher = FieldCipher(settings.encryption_keys)
+    indexer = BlindIndexer(settings.blind_index_key)
+    engine = create_engine_for(settings.database_url, cipher)
+    rounds = bcrypt_rounds if bcrypt_rounds is not None else (4 if settings.environment == "testing" else 12)
+    ctx = ServiceContext(settings=settings, engine=engine, session_factory=session_factory(engine), indexer=indexer,
+                         cipher=cipher, clock=clock or _utc_now, bcrypt_rounds=rounds)
+    return Services(
+        settings=settings, context=ctx,
+        patients=PatientService(ctx), assessments=AssessmentService(ctx), medications=MedicationService(ctx),
+        notes=NoteService(ctx), visits=VisitService(ctx), alerts=AlertService(ctx), users=UserService(ctx),
+        audit=AuditService(ctx), wearables=WearableService(ctx), twin=TwinService(ctx), keys=KeyService(ctx),
+    )

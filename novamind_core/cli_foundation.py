@@ -1,0 +1,242 @@
+"""Foundation commands: migrate, seed-demo, users, audit-verify, rotate-keys, score, change.
+
+Maintenance commands act as the command-line system user (trusted by OS access to the keys and database); every one
+of them is audited like a service call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from typing import Any
+
+from novamind_core.domain.errors import ValidationError
+
+
+def _settings() -> Any:
+    from novamind_core.config import ensure_dev_keys, get_settings
+
+    settings = get_settings()
+    if not settings.has_all_keys and ensure_dev_keys(settings=settings):
+        settings = get_settings()
+    return settings
+
+
+def _services() -> Any:
+    from novamind_core.bootstrap import build_services
+    from novamind_core.db.engine import require_current_schema
+
+    services = build_services(_settings())
+    require_current_schema(services.engine)
+    return services
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from novamind_core.db.engine import migrate
+
+    settings = _settings()
+    migrate(settings.database_url)
+    print("database schema is up to date (alembic upgrade head)")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from novamind_core.db.engine import migrate
+    from novamind_core.demo.seed import seed_demo
+
+    settings = _settings()
+    migrate(settings.database_url)
+    services = _services()
+    report = seed_demo(services, n_patients=args.patients, seed=args.seed, if_empty=args.if_empty)
+    if report.skipped:
+        print(f"seed-demo skipped: {report.reason}")
+    else:
+        print(f"seeded {report.patients} synthetic patients, {report.assessments} assessments, "
+              f"{report.medication_orders} medication orders, {report.alerts} alerts, "
+              f"{report.wearable_days} days of minute actigraphy; {report.users_created} demo users created")
+    return 0
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from novamind_core.services.base import SYSTEM_USER
+
+    password = args.password or os.environ.get("NOVAMIND_NEW_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            raise ValidationError("password required: pass --password or set NOVAMIND_NEW_PASSWORD", field="password")
+        password = getpass.getpass("Password for the new user: ")
+    account = _services().users.create(SYSTEM_USER, args.username, args.name or args.username, args.role, password)
+    print(f"created user {account.username} (id {account.id}, role {account.role})")
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    from novamind_core.services.base import SYSTEM_USER
+
+    accounts = _services().users.list(SYSTEM_USER)
+    if args.json:
+        print(json.dumps([{"id": a.id, "username": a.username, "display_name": a.display_name, "role": a.role,
+                           "active": a.active, "locked_until": a.locked_until.isoformat() if a.locked_until else None,
+                           "patients": a.patient_count} for a in accounts], indent=2))
+        return 0
+    print(f"{'id':>4}  {'username':<20} {'role':<10} {'active':<7} {'patients':>8}  name")
+    for a in accounts:
+        print(f"{a.id:>4}  {a.username:<20} {a.role:<10} {'yes' if a.active else 'no':<7} {a.patient_count:>8}  "
+              f"{a.display_name}")
+    return 0
+
+
+def _user_id(services: Any, username: str) -> int:
+    from novamind_core.domain.errors import NotFoundError
+
+    user = services.users.get_by_username(username)
+    if user is None:
+        raise NotFoundError(f"no user named {username!r}")
+    return user.id
+
+
+def cmd_users_set_role(args: argparse.Namespace) -> int:
+    from novamind_core.services.base import SYSTEM_USER
+
+    services = _services()
+    account = services.users.set_role(SYSTEM_USER, _user_id(services, args.username), args.role)
+    print(f"{account.username} is now {account.role}")
+    return 0
+
+
+def cmd_users_deactivate(args: argparse.Namespace) -> int:
+    from novamind_core.services.base import SYSTEM_USER
+
+    services = _services()
+    account = services.users.deactivate(SYSTEM_USER, _user_id(services, args.username))
+    print(f"{account.username} is deactivated")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from novamind_core.services.base import SYSTEM_USER
+
+    result = _services().audit.verify(SYSTEM_USER)
+    if args.json:
+        print(json.dumps({"ok": result.ok, "checked": result.checked, "first_broken_id": result.first_broken_id,
+                          "reason": result.reason}))
+    else:
+        print(result.describe())
+    return 0 if result.ok else 1
+
+
+def cmd_rotate_keys(args: argparse.Namespace) -> int:
+    from novamind_core.services.base import SYSTEM_USER
+
+    services = _services()
+    report = services.keys.rotate(SYSTEM_USER, batch_size=args.batch_size)
+    print(f"re-encrypted {report.values_rotated} values under the newest key "
+          f"({report.values_already_current} already current, {report.rows_examined} rows examined)")
+    if services.context.cipher.key_count > 1:
+        print("every value now uses the first key: older keys can be removed from NOVAMIND_ENCRYPTION_KEYS")
+    return 0
+
+
+def _answers(text: str) -> list[int]:
+    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    out = []
+    for number, part in enumerate(parts, start=1):
+        try:
+            out.append(int(part))
+        except ValueError:
+            raise ValidationError(f"item {number} answer {part!r} is not a whole number", field=f"item_{number}",
+                                  value=part) from None
+    return out
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from novamind_core.domain.assessments import score_assessment
+
+    score = score_assessment(args.instrument, _answers(args.answers))
+    payload = {"instrument": score.instrument.value, "answers": list(score.answers), "total": score.total,
+               "max_total": score.max_total, "severity": score.severity, "item9_positive": score.item9_positive}
+    if args.json:
+        print(json.dumps(payload))
+    else:
+        flag = "; ITEM 9 POSITIVE: assess suicide risk now" if score.item9_positive else ""
+        print(f"{score.instrument.value} total {score.total}/{score.max_total}: {score.severity}{flag}")
+    return 0
+
+
+def _int(text: str, field: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValidationError(f"{field} total {text!r} is not a whole number", field=field, value=text) from None
+
+
+def cmd_change(args: argparse.Namespace) -> int:
+    from novamind_core.domain.assessments import compare_to_baseline
+
+    c = compare_to_baseline(args.instrument, _int(args.baseline, "baseline"), _int(args.current, "current"))
+    if args.json:
+        print(json.dumps({"instrument": c.instrument.value, "baseline": c.baseline_total, "current": c.current_total,
+                          "change": c.change, "percent_change": c.percent_change, "response": c.response,
+                          "remission": c.remission, "mcid_improved": c.mcid_improved,
+                          "mcid_worsened": c.mcid_worsened, "rci": round(c.rci, 4),
+                          "reliable_improvement": c.reliable_improvement,
+                          "reliable_deterioration": c.reliable_deterioration,
+                          "baseline_severity": c.baseline_severity, "current_severity": c.current_severity}))
+    else:
+        print(c.describe())
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("migrate", help="create or upgrade the database schema (alembic upgrade head)")
+    p.set_defaults(func=cmd_migrate)
+
+    p = subparsers.add_parser("seed-demo", help="seed the synthetic demo cohort and demo users (not in production)")
+    p.add_argument("--patients", type=int, default=60, help="number of synthetic patients (default 60)")
+    p.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same cohort")
+    p.add_argument("--if-empty", action="store_true", help="do nothing when the database already has patients")
+    p.set_defaults(func=cmd_seed_demo)
+
+    users = subparsers.add_parser("users", help="manage user accounts")
+    usub = users.add_subparsers(dest="users_command", metavar="<action>", parser_class=type(users))
+    p = usub.add_parser("add", help="create a user")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=["clinician", "analyst", "admin"])
+    p.add_argument("--name", help="display name (default: the username)")
+    p.add_argument("--password", help="initial password (else NOVAMIND_NEW_PASSWORD or a prompt)")
+    p.set_defaults(func=cmd_users_add)
+    p = usub.add_parser("list", help="list users")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_users_list)
+    p = usub.add_parser("set-role", help="change a user's role")
+    p.add_argument("username")
+    p.add_argument("role", choices=["clinician", "analyst", "admin"])
+    p.set_defaults(func=cmd_users_set_role)
+    p = usub.add_parser("deactivate", help="deactivate a user (they can no longer sign in)")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_users_deactivate)
+    users.set_defaults(func=lambda a: (users.print_help(), 2)[1])
+
+    p = subparsers.add_parser("audit-verify", help="verify the audit log's hash chain; names the first broken row")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_audit_verify)
+
+    p = subparsers.add_parser("rotate-keys", help="re-encrypt every encrypted value under the newest key")
+    p.add_argument("--batch-size", type=int, default=500, help="rows per transaction (default 500)")
+    p.set_defaults(func=cmd_rotate_keys)
+
+    p = subparsers.add_parser("score", help="score a questionnaire: total, severity, item-9 flag")
+    p.add_argument("--instrument", required=True, help="PHQ-9, GAD-7 or ISI")
+    p.add_argument("--answers", required=True, help="comma-separated item answers, e.g. 1,2,0,3,1,0,2,1,0")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_score)
+
+    p = subparsers.add_parser("change", help="change from baseline: response, remission, MCID, reliable change")
+    p.add_argument("--instrument", required=True, help="PHQ-9, GAD-7 or ISI")
+    p.add_argument("--baseline", required=True, help="baseline total")
+    p.add_argument("--current", required=True, help="current total")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_change)

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 models, encrypted column types, repositories, unit of work, Alembic migrations."""

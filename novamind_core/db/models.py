@@ -1,0 +1,343 @@
+"""SQLAlchemy 2 typed models. The schema is made only by the Alembic migrations in ``db/migrations``.
+
+PHI columns use :mod:`novamind_core.db.types` (encrypted at the type level). Exact-match search on MRN and names goes
+through HMAC blind-index columns (``*_bidx``), never through the ciphertext. Structured clinical values (scores, drug,
+dose, ICD-10 codes) are stored in clear, linked to a patient only by id, so that de-identified analytics can query them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from novamind_core.db.types import EncryptedBytes, EncryptedJSON, EncryptedText, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+BIDX = 64  # hex length of an HMAC-SHA256 digest
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str] = mapped_column(String(100))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PatientRow(Base):
+    __tablename__ = "patients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mrn: Mapped[str] = mapped_column(EncryptedText)
+    mrn_bidx: Mapped[str] = mapped_column(String(BIDX), unique=True)
+    given_name: Mapped[str] = mapped_column(EncryptedText)
+    family_name: Mapped[str] = mapped_column(EncryptedText)
+    given_name_bidx: Mapped[str] = mapped_column(String(BIDX), index=True)
+    family_name_bidx: Mapped[str] = mapped_column(String(BIDX), index=True)
+    full_name_bidx: Mapped[str] = mapped_column(String(BIDX), index=True)
+    date_of_birth: Mapped[str] = mapped_column(EncryptedText)
+    birth_year: Mapped[int] = mapped_column(Integer)
+    sex_at_birth: Mapped[str] = mapped_column(String(16))
+    gender_identity: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    phone: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    email: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    address: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    cyp2d6: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    cyp2c19: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    discharged_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class DiagnosisRow(Base):
+    __tablename__ = "patient_diagnoses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(10), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CareTeamRow(Base):
+    __tablename__ = "care_team"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+
+    __table_args__ = (Index("ix_care_team_user_patient", "user_id", "patient_id"),)
+
+
+class PatientSummaryRow(Base):
+    """Denormalised caseload figures, maintained by the services in the transaction that changes them.
+
+    Kept out of ``patients`` so that recording an assessment does not bump the patient's optimistic-lock version.
+    """
+
+    __tablename__ = "patient_summaries"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True)
+    registered_on: Mapped[date] = mapped_column(Date)
+    phq9_baseline: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    phq9_previous: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    phq9_latest: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    phq9_latest_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    phq9_severity: Mapped[str | None] = mapped_column(String(24), nullable=True, index=True)
+    gad7_baseline: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    gad7_previous: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    gad7_latest: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    gad7_latest_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    gad7_severity: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    isi_latest: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    isi_latest_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    last_assessed_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    open_alerts: Mapped[int] = mapped_column(Integer, default=0)
+    open_item9_alerts: Mapped[int] = mapped_column(Integer, default=0)
+    next_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_assessment_due: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+
+    __table_args__ = (Index("ix_patient_summaries_alerts", "open_item9_alerts", "open_alerts"),)
+
+
+class AssessmentRow(Base):
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    instrument: Mapped[str] = mapped_column(String(8))
+    administered_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    answers: Mapped[str] = mapped_column(String(120))  # JSON list of item answers, e.g. "[1,2,0,...]"
+    total: Mapped[int] = mapped_column(Integer)
+    severity: Mapped[str] = mapped_column(String(24))
+    item9: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    __table_args__ = (Index("ix_assessments_patient_instrument_on", "patient_id", "instrument", "administered_on"),)
+
+
+class MedicationOrderRow(Base):
+    __tablename__ = "medication_orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    drug: Mapped[str] = mapped_column(String(64), index=True)
+    dose_mg: Mapped[float] = mapped_column(Float)
+    frequency: Mapped[str] = mapped_column(String(24))
+    start_date: Mapped[date] = mapped_column(Date)
+    stop_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    change_kind: Mapped[str] = mapped_column(String(12))
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("medication_orders.id"), nullable=True)
+    start_reason: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    stop_reason: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    adherence_note: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    prescribed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_medication_orders_patient_start", "patient_id", "start_date"),
+        Index("ix_medication_orders_patient_stop", "patient_id", "stop_date"),
+    )
+
+
+class NoteRow(Base):
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    note_date: Mapped[date] = mapped_column(Date)
+    author_id: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    current_revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (Index("ix_notes_patient_date", "patient_id", "note_date"),)
+
+
+class NoteRevisionRow(Base):
+    __tablename__ = "note_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(EncryptedText)
+    edited_by: Mapped[int] = mapped_column(Integer)
+    edited_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("note_id", "revision"),)
+
+
+class VisitRow(Base):
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)
+    clinician_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    __table_args__ = (Index("ix_visits_patient_scheduled", "patient_id", "scheduled_for"),)
+
+
+class AlertRow(Base):
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    message: Mapped[str] = mapped_column(EncryptedText)
+    instrument: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", ondelete="SET NULL"), nullable=True)
+    value: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    observed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    acknowledged_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    __table_args__ = (Index("ix_alerts_patient_ack", "patient_id", "acknowledged_at"),)
+
+
+class AuditRow(Base):
+    """Append-only (database triggers refuse UPDATE and DELETE); each row's ``hash`` chains over ``prev_hash``."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64))
+    patient_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_audit_log_patient_at", "patient_id", "at"),
+        Index("ix_audit_log_user_at", "user_id", "at"),
+        Index("ix_audit_log_action_at", "action", "at"),
+    )
+
+
+class AuditHeadRow(Base):
+    """One row (id 1) holding the chain's last hash; locked FOR UPDATE to serialise appends on PostgreSQL."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class WearableMinuteDayRow(Base):
+    """One patient-day of minute-level activity: 1,440 int32 counts, zlib-compressed, then encrypted."""
+
+    __tablename__ = "wearable_minute_days"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    counts: Mapped[bytes] = mapped_column(EncryptedBytes)
+    valid_minutes: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("patient_id", "day"),)
+
+
+class WearableDailyRow(Base):
+    __tablename__ = "wearable_daily"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    steps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sleep_minutes: Mapped[float | None] = mapped_column(Float, nullable=True)
+    resting_hr: Mapped[float | None] = mapped_column(Float, nullable=True)
+    hrv_rmssd: Mapped[float | None] = mapped_column(Float, nullable=True)
+    source: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (UniqueConstraint("patient_id", "day", "source"),)
+
+
+class TwinStateRow(Base):
+    """Head of a patient's twin history; ``version`` equals the latest snapshot's version (optimistic lock)."""
+
+    __tablename__ = "twin_states"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class TwinSnapshotRow(Base):
+    __tablename__ = "twin_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    trigger: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict] = mapped_column(EncryptedJSON)
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    __table_args__ = (UniqueConstraint("patient_id", "version"),)
+
+
+class SavedScenarioRow(Base):
+    __tablename__ = "saved_scenarios"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(EncryptedText)
+    note: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    scenario: Mapped[dict] = mapped_column(EncryptedJSON)
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_saved_scenarios_patient_created", "patient_id", "created_at"),)

@@ -1,0 +1,27 @@
+"""Repositories: data access that returns frozen domain dataclasses (never model rows) to the services."""
+
+from novamind_core.db.repositories.audit import AuditRepository
+from novamind_core.db.repositories.clinical import (
+    AlertRepository,
+    AssessmentRepository,
+    MedicationRepository,
+    NoteRepository,
+    VisitRepository,
+)
+from novamind_core.db.repositories.patients import PatientRepository
+from novamind_core.db.repositories.twin import TwinRepository
+from novamind_core.db.repositories.users import UserRepository
+from novamind_core.db.repositories.wearables import WearableRepository
+
+__all__ = [
+    "AlertRepository",
+    "AssessmentRepository",
+    "AuditRepository",
+    "MedicationRepository",
+    "NoteRepository",
+    "PatientRepository",
+    "TwinRepository",
+    "UserRepository",
+    "VisitRepository",
+    "WearableRepository",
+]

@@ -1,0 +1,298 @@
+"""Repositories for the clinical record: assessments, medication orders, notes, visits and alerts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from novamind_core.db.models import (
+    AlertRow,
+    AssessmentRow,
+    MedicationOrderRow,
+    NoteRevisionRow,
+    NoteRow,
+    PatientSummaryRow,
+    UserRow,
+    VisitRow,
+)
+from novamind_core.domain.alerts import Alert, AlertKind
+from novamind_core.domain.assessments import AssessmentScore, Instrument
+from novamind_core.domain.errors import NotFoundError
+from novamind_core.domain.medications import ChangeKind, Frequency, MedicationOrder
+from novamind_core.domain.notes import NoteRevision, ProgressNote
+from novamind_core.domain.visits import Visit, VisitStatus
+from novamind_core.services.records import AssessmentRecord
+
+
+def _names(session: Session, user_ids: set[int] | list[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    stmt = select(UserRow.id, UserRow.display_name).where(UserRow.id.in_(list(user_ids)))
+    return {uid: name for uid, name in session.execute(stmt)}
+
+
+class AssessmentRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, patient_id: int, score: AssessmentScore, administered_on: date, recorded_at: datetime,
+            recorded_by: int | None) -> AssessmentRecord:
+        row = AssessmentRow(
+            patient_id=patient_id,
+            instrument=score.instrument.value,
+            administered_on=administered_on,
+            recorded_at=recorded_at,
+            recorded_by=recorded_by,
+            answers=json.dumps(list(score.answers), separators=(",", ":")),
+            total=score.total,
+            severity=score.severity,
+            item9=score.answers[8] if score.instrument is Instrument.PHQ9 else None,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return self.to_domain(row)
+
+    @staticmethod
+    def to_domain(row: AssessmentRow) -> AssessmentRecord:
+        return AssessmentRecord(
+            id=row.id,
+            patient_id=row.patient_id,
+            instrument=Instrument(row.instrument),
+            administered_on=row.administered_on,
+            answers=tuple(json.loads(row.answers)),
+            total=row.total,
+            severity=row.severity,
+            item9_positive=bool(row.item9),
+            recorded_at=row.recorded_at,
+            recorded_by=row.recorded_by,
+        )
+
+    def history(self, patient_id: int, instrument: Instrument | None = None) -> list[AssessmentRecord]:
+        stmt = select(AssessmentRow).where(AssessmentRow.patient_id == patient_id)
+        if instrument is not None:
+            stmt = stmt.where(AssessmentRow.instrument == instrument.value)
+        stmt = stmt.order_by(AssessmentRow.administered_on, AssessmentRow.id)
+        return [self.to_domain(r) for r in self.session.scalars(stmt)]
+
+    def totals(self, patient_id: int, instrument: Instrument) -> list[tuple[int, date, int]]:
+        """``[(id, administered_on, total), ...]`` oldest first (a light read for summaries)."""
+        A = AssessmentRow
+        stmt = (select(A.id, A.administered_on, A.total)
+                .where(A.patient_id == patient_id, A.instrument == instrument.value)
+                .order_by(A.administered_on, A.id))
+        return [tuple(r) for r in self.session.execute(stmt)]  # type: ignore[misc]
+
+    def refresh_summary(self, patient_id: int) -> PatientSummaryRow:
+        """Recompute the caseload figures of one patient from its assessments and alerts."""
+        summary = self.session.get(PatientSummaryRow, patient_id)
+        if summary is None:
+            raise NotFoundError(f"patient {patient_id} does not exist")
+        last: list[date] = []
+        for instrument, prefix in ((Instrument.PHQ9, "phq9"), (Instrument.GAD7, "gad7"), (Instrument.ISI, "isi")):
+            series = self.totals(patient_id, instrument)
+            latest = series[-1] if series else None
+            setattr(summary, f"{prefix}_latest", latest[2] if latest else None)
+            setattr(summary, f"{prefix}_latest_on", latest[1] if latest else None)
+            if latest:
+                last.append(latest[1])
+            if prefix != "isi":
+                setattr(summary, f"{prefix}_baseline", series[0][2] if series else None)
+                setattr(summary, f"{prefix}_previous", series[-2][2] if len(series) > 1 else None)
+                band = None
+                if latest:
+                    from novamind_core.domain.assessments import severity_band
+
+                    band = severity_band(instrument, latest[2])
+                setattr(summary, f"{prefix}_severity", band)
+        summary.last_assessed_on = max(last) if last else None
+        AlertRepository(self.session).refresh_counts(summary)
+        return summary
+
+
+class MedicationRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    @staticmethod
+    def to_domain(row: MedicationOrderRow) -> MedicationOrder:
+        return MedicationOrder(
+            id=row.id,
+            patient_id=row.patient_id,
+            drug=row.drug,
+            dose_mg=row.dose_mg,
+            frequency=Frequency(row.frequency),
+            start_date=row.start_date,
+            stop_date=row.stop_date,
+            change_kind=ChangeKind(row.change_kind),
+            previous_id=row.previous_id,
+            start_reason=row.start_reason,
+            stop_reason=row.stop_reason,
+            adherence_note=row.adherence_note,
+            prescribed_by=row.prescribed_by,
+        )
+
+    def add(self, **values: object) -> MedicationOrder:
+        row = MedicationOrderRow(**values)
+        self.session.add(row)
+        self.session.flush()
+        return self.to_domain(row)
+
+    def row(self, order_id: int) -> MedicationOrderRow:
+        row = self.session.get(MedicationOrderRow, order_id)
+        if row is None:
+            raise NotFoundError(f"medication order {order_id} does not exist")
+        return row
+
+    def history(self, patient_id: int) -> list[MedicationOrder]:
+        stmt = (select(MedicationOrderRow).where(MedicationOrderRow.patient_id == patient_id)
+                .order_by(MedicationOrderRow.start_date, MedicationOrderRow.id))
+        return [self.to_domain(r) for r in self.session.scalars(stmt)]
+
+    def active(self, patient_id: int) -> list[MedicationOrder]:
+        return [m for m in self.history(patient_id) if m.active]
+
+
+class NoteRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, patient_id: int, note_date: date, author_id: int, text: str, now: datetime) -> int:
+        row = NoteRow(patient_id=patient_id, note_date=note_date, author_id=author_id, text=text, created_at=now,
+                      updated_at=now, current_revision=1)
+        self.session.add(row)
+        self.session.flush()
+        self.session.add(NoteRevisionRow(note_id=row.id, revision=1, text=text, edited_by=author_id, edited_at=now))
+        self.session.flush()
+        return row.id
+
+    def row(self, note_id: int) -> NoteRow:
+        row = self.session.get(NoteRow, note_id)
+        if row is None:
+            raise NotFoundError(f"note {note_id} does not exist")
+        return row
+
+    def edit(self, note_id: int, text: str, editor_id: int, now: datetime) -> None:
+        row = self.row(note_id)
+        row.current_revision += 1
+        row.text = text
+        row.updated_at = now
+        self.session.add(NoteRevisionRow(note_id=note_id, revision=row.current_revision, text=text,
+                                         edited_by=editor_id, edited_at=now))
+        self.session.flush()
+
+    def list(self, patient_id: int, note_ids: Sequence[int] | None = None) -> list[ProgressNote]:
+        stmt = select(NoteRow).where(NoteRow.patient_id == patient_id)
+        if note_ids is not None:
+            stmt = stmt.where(NoteRow.id.in_(list(note_ids)))
+        notes = list(self.session.scalars(stmt.order_by(NoteRow.note_date.desc(), NoteRow.id.desc())))
+        if not notes:
+            return []
+        revs: dict[int, list[NoteRevisionRow]] = {n.id: [] for n in notes}
+        for r in self.session.scalars(select(NoteRevisionRow).where(NoteRevisionRow.note_id.in_(list(revs)))
+                                      .order_by(NoteRevisionRow.note_id, NoteRevisionRow.revision)):
+            revs[r.note_id].append(r)
+        user_ids = {n.author_id for n in notes} | {r.edited_by for rs in revs.values() for r in rs}
+        names = _names(self.session, user_ids)
+        return [
+            ProgressNote(
+                id=n.id, patient_id=n.patient_id, note_date=n.note_date, author_id=n.author_id,
+                author_name=names.get(n.author_id, f"user {n.author_id}"), text=n.text, created_at=n.created_at,
+                updated_at=n.updated_at,
+                revisions=tuple(
+                    NoteRevision(r.revision, r.text, r.edited_by, names.get(r.edited_by, f"user {r.edited_by}"),
+                                 r.edited_at)
+                    for r in revs[n.id]
+                ),
+            )
+            for n in notes
+        ]
+
+
+class VisitRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    @staticmethod
+    def to_domain(row: VisitRow) -> Visit:
+        return Visit(id=row.id, patient_id=row.patient_id, scheduled_for=row.scheduled_for,
+                     clinician_id=row.clinician_id, status=VisitStatus(row.status), note=row.note)
+
+    def add(self, **values: object) -> Visit:
+        row = VisitRow(**values)
+        self.session.add(row)
+        self.session.flush()
+        return self.to_domain(row)
+
+    def row(self, visit_id: int) -> VisitRow:
+        row = self.session.get(VisitRow, visit_id)
+        if row is None:
+            raise NotFoundError(f"visit {visit_id} does not exist")
+        return row
+
+    def list(self, patient_id: int) -> list[Visit]:
+        stmt = select(VisitRow).where(VisitRow.patient_id == patient_id).order_by(VisitRow.scheduled_for)
+        return [self.to_domain(r) for r in self.session.scalars(stmt)]
+
+    def next_scheduled(self, patient_id: int, now: datetime) -> datetime | None:
+        return self.session.scalar(
+            select(func.min(VisitRow.scheduled_for)).where(
+                VisitRow.patient_id == patient_id, VisitRow.status == VisitStatus.SCHEDULED.value,
+                VisitRow.scheduled_for >= now)
+        )
+
+
+class AlertRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, patient_id: int, kind: AlertKind, raised_at: datetime, message: str, *, instrument: str | None = None,
+            assessment_id: int | None = None, value: int | None = None, observed_on: date | None = None) -> int:
+        row = AlertRow(patient_id=patient_id, kind=kind.value, raised_at=raised_at, message=message,
+                       instrument=instrument, assessment_id=assessment_id, value=value, observed_on=observed_on)
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def row(self, alert_id: int) -> AlertRow:
+        row = self.session.get(AlertRow, alert_id)
+        if row is None:
+            raise NotFoundError(f"alert {alert_id} does not exist")
+        return row
+
+    def list(self, patient_id: int, include_acknowledged: bool = True) -> list[Alert]:
+        stmt = select(AlertRow).where(AlertRow.patient_id == patient_id)
+        if not include_acknowledged:
+            stmt = stmt.where(AlertRow.acknowledged_at.is_(None))
+        rows = list(self.session.scalars(stmt))
+        ack_ids = {r.acknowledged_by for r in rows if r.acknowledged_by is not None}
+        names = _names(self.session, ack_ids)
+        alerts = [
+            Alert(id=r.id, patient_id=r.patient_id, kind=AlertKind(r.kind), raised_at=r.raised_at, message=r.message,
+                  instrument=r.instrument, assessment_id=r.assessment_id, value=r.value, observed_on=r.observed_on,
+                  acknowledged_at=r.acknowledged_at, acknowledged_by=r.acknowledged_by,
+                  acknowledged_by_name=names.get(r.acknowledged_by) if r.acknowledged_by else None)
+            for r in rows
+        ]
+        return sort_alerts(alerts)
+
+    def refresh_counts(self, summary: PatientSummaryRow) -> None:
+        open_rows = self.session.execute(
+            select(AlertRow.kind, func.count()).where(AlertRow.patient_id == summary.patient_id,
+                                                      AlertRow.acknowledged_at.is_(None)).group_by(AlertRow.kind)
+        ).all()
+        counts = dict(open_rows)
+        summary.open_alerts = int(sum(counts.values()))
+        summary.open_item9_alerts = int(counts.get(AlertKind.ITEM9.value, 0))
+
+    def acknowledge(self, alert_id: int, user_id: int, now: datetime) -> None:
+        self.session.execute(update(AlertRow).where(AlertRow.id == alert_id).values(acknowledged_at=now,
+                                                                                   acknowledged_by=user_id))
+
+
+def sort_alerts(alerts: list[Alert]) -> list[Alert]:
+    """Open first, then by kind priority (item 9 first), then newest first."""
+    return sorted(alerts, key=lambda a: (not a.open, a.kind.priority, -a.raised_at.timestamp()))

@@ -1,0 +1,87 @@
+"""Unit of work: one session, one transaction per service call, with repositories over it.
+
+Database errors that mean a business rule was broken become domain errors with a clear message:
+a unique constraint -> :class:`ConflictError`; an optimistic-lock miss (``StaleDataError``) -> :class:`StaleWriteError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from novamind_core.db.repositories import (
+    AlertRepository,
+    AssessmentRepository,
+    AuditRepository,
+    MedicationRepository,
+    NoteRepository,
+    PatientRepository,
+    TwinRepository,
+    UserRepository,
+    VisitRepository,
+    WearableRepository,
+)
+from novamind_core.domain.errors import ConflictError, StaleWriteError
+
+
+class UnitOfWork:
+    """``with uow_factory() as uow: ...; uow.commit()`` — leaving the block without commit rolls back."""
+
+    def __init__(self, session_factory: Callable[[], Session], indexer: Any):
+        self._session_factory = session_factory
+        self.indexer = indexer
+        self.session: Session
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        s = self.session
+        self.patients = PatientRepository(s, self.indexer)
+        self.assessments = AssessmentRepository(s)
+        self.medications = MedicationRepository(s)
+        self.notes = NoteRepository(s)
+        self.visits = VisitRepository(s)
+        self.alerts = AlertRepository(s)
+        self.users = UserRepository(s)
+        self.audit = AuditRepository(s)
+        self.wearables = WearableRepository(s)
+        self.twin = TwinRepository(s)
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        with translate_db_errors():
+            self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+@contextmanager
+def translate_db_errors() -> Iterator[None]:
+    try:
+        yield
+    except StaleDataError:
+        raise StaleWriteError(
+            "the record was changed by someone else while you were editing it; reload it and apply your change again"
+        ) from None
+    except IntegrityError as exc:
+        text = str(exc.orig).lower()
+        if "mrn_bidx" in text:
+            raise ConflictError("a patient with this MRN already exists") from None
+        if "username" in text:
+            raise ConflictError("a user with this username already exists") from None
+        raise ConflictError("the change conflicts with existing data (a uniqueness rule would be broken)") from None
+
+
+def session_factory(engine: Any) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)

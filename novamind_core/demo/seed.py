@@ -1,0 +1,424 @@
+"""Seed a synthetic demo cohort: users, patients, diagnoses, medication histories, item-level PHQ-9/GAD-7/ISI
+trajectories, alerts, notes, visits and wearable data. Reproducible by seed; refused in production.
+
+Trajectory model (synthetic, for demonstration only): on treatment, the PHQ-9 total approaches a target
+exponentially, ``T(t) = target + (start - target) * exp(-(t - t0) / tau)`` with ``tau`` 3-6 weeks, plus Gaussian
+noise (SD 1.5 points), clipped to 0-27. Response rates are not calibrated here (the twin's calibration is step 4).
+Archetype shares (responder 40%, partial 25%, non-responder 15%, relapse 20%) are illustrative, loosely following
+STAR*D level-1 outcomes (Rush et al. 2006, Am J Psychiatry 163:1905: ~47% response, ~30% remission).
+GAD-7 follows PHQ-9 (``0.65 * PHQ * 21/27`` + noise); ISI is recorded for a third of patients.
+Items are filled by allocating the total across items with a per-patient symptom profile (max 3 per item).
+
+The UX.md demo stories are the first six patients, all on ``demo.clinician``'s caseload.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import numpy as np
+from sqlalchemy import func, select
+
+from novamind_core.db.models import (
+    AlertRow,
+    AssessmentRow,
+    MedicationOrderRow,
+    NoteRevisionRow,
+    NoteRow,
+    PatientRow,
+    PatientSummaryRow,
+    VisitRow,
+)
+from novamind_core.domain.assessments import Instrument, score_assessment
+from novamind_core.domain.errors import ConfigurationError, ConflictError
+from novamind_core.domain.patients import (
+    Contact,
+    Diagnosis,
+    MetaboliserPhenotype,
+    SexAtBirth,
+    normalise_mrn,
+)
+from novamind_core.domain.users import Role
+from novamind_core.security.audit import AuditAction
+from novamind_core.security.passwords import DEMO_CREDENTIALS, hash_password
+from novamind_core.services.assessments import evaluate_alerts
+from novamind_core.services.base import SYSTEM_USER
+
+logger = logging.getLogger(__name__)
+
+DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
+    ("demo.clinician", "Dr Ada Demo", Role.CLINICIAN),
+    ("demo.clinician2", "Dr Ben Demo", Role.CLINICIAN),
+    ("demo.clinician3", "Dr Cleo Demo", Role.CLINICIAN),
+    ("demo.analyst", "Ana Demo (analyst)", Role.ANALYST),
+    ("demo.admin", "Adam Demo (admin)", Role.ADMIN),
+)
+
+GIVEN = ("Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery", "Quinn", "Rowan", "Robin",
+         "Charlie", "Frankie", "Kai", "Noor", "Priya", "Mateo", "Lena", "Tomas", "Aisha", "Yusuf", "Mei", "Oskar")
+FAMILY = ("Example", "Sample", "Testcase", "Placeholder", "Mockridge", "Fakeley", "Dummett", "Synthetic", "Demoson",
+          "Prototype", "Fixture", "Specimen", "Template", "Stubbs", "Pseudonym", "Testwell", "Mockford", "Samplewood")
+
+DIAGNOSES = (
+    ("F32.1", "Moderate depressive episode"),
+    ("F32.2", "Severe depressive episode without psychotic symptoms"),
+    ("F33.1", "Recurrent depressive disorder, current episode moderate"),
+    ("F33.2", "Recurrent depressive disorder, current episode severe without psychotic symptoms"),
+)
+COMORBID = (("F41.1", "Generalized anxiety disorder"), ("F51.0", "Nonorganic insomnia"),
+            ("F43.1", "Post-traumatic stress disorder"))
+
+# drug, start dose, titrated dose (mg/day, within the usual ranges of SCIENCE.md §3)
+DRUGS = (("sertraline", 50, 100), ("escitalopram", 10, 20), ("fluoxetine", 20, 40), ("venlafaxine", 75, 150),
+         ("duloxetine", 30, 60), ("mirtazapine", 15, 30), ("bupropion", 150, 300), ("vortioxetine", 10, 20),
+         ("citalopram", 20, 40))
+NOTE_TEXTS = (
+    "Reviewed mood and sleep. Discussed side effects; none significant. Plan: continue, review in two weeks.",
+    "Reports better energy and interest in activities. Adherence good. Safety plan reviewed.",
+    "Low mood persists; some early waking. Discussed options including dose increase and psychotherapy referral.",
+    "Nausea in the first week, now settled. Encouraged regular routine and activity scheduling.",
+)
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    patients: int
+    users_created: int
+    assessments: int
+    medication_orders: int
+    alerts: int
+    wearable_days: int
+    skipped: bool = False
+    reason: str = ""
+
+
+@dataclass
+class _Plan:
+    """One synthetic patient: the PHQ-9 course and the medication events that drive it."""
+
+    archetype: str
+    weeks: int
+    start_phq: float
+    segments: list  # (start_week, target, tau)
+    meds: list  # (week, action, drug, dose, reason)
+    item9_final: int = 0
+    cyp2c19: str | None = None
+    wearables: bool = False
+    isi: bool = False
+
+
+def _schedule(weeks: int) -> list[int]:
+    """Assessment days: weekly to week 8, fortnightly to week 16, then every 4 weeks (measurement-based care)."""
+    out = list(range(0, min(weeks, 8) + 1))
+    out += list(range(10, min(weeks, 16) + 1, 2))
+    out += list(range(20, weeks + 1, 4))
+    return [w * 7 for w in out]
+
+
+def _phq_course(plan: _Plan, days: list[int], rng: np.random.Generator) -> list[int]:
+    return [int(np.clip(round(_level_at(plan, d / 7) + rng.normal(0, 1.5)), 0, 27)) for d in days]
+
+
+def _level_at(plan: _Plan, t: float) -> float:
+    """PHQ-9 level at week ``t``: each segment starts from the level the previous one reached at its start."""
+    level, prev_start = plan.start_phq, 0.0
+    target, tau = plan.start_phq, 1.0
+    for start_week, seg_target, seg_tau in plan.segments:
+        if t < start_week:
+            break
+        level = target + (level - target) * math.exp(-(start_week - prev_start) / tau)
+        prev_start, target, tau = start_week, seg_target, seg_tau
+    return target + (level - target) * math.exp(-(t - prev_start) / tau)
+
+
+def _allocate(total: int, weights: np.ndarray, max_item: int, rng: np.random.Generator) -> list[int]:
+    """Spread ``total`` points over items, proportionally to ``weights``, at most ``max_item`` per item."""
+    items = np.zeros(len(weights), int)
+    w = weights.astype(float).copy()
+    for _ in range(min(total, int(max_item * np.count_nonzero(w)))):
+        p = np.where(items < max_item, w, 0.0)
+        items[rng.choice(len(w), p=p / p.sum())] += 1
+    return items.tolist()
+
+
+def _plan(archetype: str, rng: np.random.Generator) -> _Plan:
+    weeks = int(rng.integers(13, 53))
+    a, b = rng.choice(len(DRUGS), 2, replace=False)
+    d1, d2 = DRUGS[a], DRUGS[b]
+    start = float(rng.uniform(15, 23))
+    meds = [(0, "start", d1[0], d1[1], "first-line treatment for depression"),
+            (4, "titrate", d1[0], d1[2], "partial early improvement; increased to usual target dose")]
+    if archetype == "responder":
+        segs = [(0, rng.uniform(2, 6), rng.uniform(3, 5))]
+    elif archetype == "partial":
+        sw = int(rng.integers(10, 14))
+        segs = [(0, rng.uniform(10, 13), rng.uniform(3, 5)), (sw, rng.uniform(4, 8), rng.uniform(4, 6))]
+        meds.append((sw, "switch", d2[0], d2[1], "partial response after an adequate trial"))
+        weeks = max(weeks, sw + 12)
+    elif archetype == "nonresponder":
+        sw = 8
+        segs = [(0, rng.uniform(16, 20), 4.0), (sw, rng.uniform(13, 17), 5.0)]
+        meds.append((sw, "switch", d2[0], d2[1], "no response after 8 weeks at target dose"))
+        weeks = max(weeks, 20)
+    else:  # relapse after stopping treatment
+        stop = int(rng.integers(14, 22))
+        segs = [(0, rng.uniform(3, 6), 4.0), (stop + 3, rng.uniform(14, 19), 3.0)]
+        meds.append((stop, "stop", d1[0], 0, "patient chose to stop after feeling well"))
+        weeks = max(weeks, stop + 14)
+    return _Plan(archetype, weeks, start, segs, meds, isi=bool(rng.random() < 0.33))
+
+
+def _story_plans() -> list[tuple[str, str, _Plan]]:
+    """The UX.md demo stories (fixed names so the README can refer to them)."""
+    return [
+        ("Alex", "Example", _Plan("responder", 14, 19, [(0, 4, 3.5)],
+                                  [(0, "start", "sertraline", 50, "first episode, moderate depression"),
+                                   (2, "titrate", "sertraline", 100, "tolerating well; increase to target dose")])),
+        ("Sam", "Sample", _Plan("partial", 26, 20, [(0, 12, 3.5), (12, 5, 4.5)],
+                                [(0, "start", "escitalopram", 10, "first-line treatment"),
+                                 (4, "titrate", "escitalopram", 20, "partial early improvement"),
+                                 (12, "switch", "vortioxetine", 10, "partial response; cognitive complaints")])),
+        ("Jordan", "Testcase", _Plan("responder", 10, 17, [(0, 7, 5.0)],
+                                     [(0, "start", "escitalopram", 10, "first-line; dizziness at week 1 noted")],
+                                     cyp2c19=MetaboliserPhenotype.POOR.value)),
+        ("Taylor", "Placeholder", _Plan("nonresponder", 12, 21, [(0, 18, 4.0)],
+                                        [(0, "start", "sertraline", 50, "first-line treatment"),
+                                         (4, "titrate", "sertraline", 150, "no improvement at 50 mg")],
+                                        item9_final=2)),
+        ("Morgan", "Mockridge", _Plan("relapse", 40, 18, [(0, 4, 4.0), (27, 17, 3.0)],
+                                      [(0, "start", "fluoxetine", 20, "first-line treatment"),
+                                       (24, "stop", "fluoxetine", 0, "patient chose to stop after feeling well")])),
+        ("Casey", "Fakeley", _Plan("partial", 20, 18, [(0, 9, 4.0)],
+                                   [(0, "start", "bupropion", 150, "low energy and hypersomnia prominent")],
+                                   wearables=True, isi=True)),
+    ]
+
+
+def _profile(rng: np.random.Generator, n: int, item9: bool) -> np.ndarray:
+    w = rng.uniform(0.5, 1.5, n)
+    if item9:
+        w[8] = 0.0  # PHQ-9 item 9 is set explicitly for the item-9 story only
+    return w
+
+
+def seed_demo(services: object, n_patients: int = 60, seed: int = 0, if_empty: bool = False) -> SeedReport:
+    """Seed the demo cohort through the repositories in one transaction (bulk inserts; < 30 s for 60 patients).
+
+    Raises ConfigurationError in production or with demo users disabled; ConflictError when patients exist
+    (unless ``if_empty``, which then skips).
+    """
+    ctx = services.context  # type: ignore[attr-defined]
+    settings = ctx.settings
+    if settings.environment == "production" or not settings.demo_users_enabled:
+        raise ConfigurationError("NOVAMIND_DEMO_USERS_ENABLED: demo data and demo users are refused in production")
+    if not 1 <= n_patients <= 100_000:
+        raise ConfigurationError("seed-demo: --patients must be 1-100000")
+    now = ctx.now()
+    today = ctx.today()
+    with ctx.uow() as uow:
+        s = uow.session
+        if s.scalar(select(func.count()).select_from(PatientRow)):
+            if if_empty:
+                return SeedReport(0, 0, 0, 0, 0, 0, skipped=True, reason="database already has patients")
+            raise ConflictError("the database already has patients; use --if-empty or an empty database")
+        user_ids, created = _seed_users(uow, ctx, now)
+        clinicians = [user_ids[u] for u, _, r in DEMO_USERS if r is Role.CLINICIAN]
+        stories = _story_plans()
+        totals = {"assessments": 0, "orders": 0, "alerts": 0, "wearable_days": 0}
+        for i in range(n_patients):
+            prng = np.random.default_rng([seed, i])
+            if i < len(stories):
+                given, family, plan = stories[i]
+                team = [clinicians[0]]
+            else:
+                archetype = prng.choice(["responder", "partial", "nonresponder", "relapse"], p=[.4, .25, .15, .2])
+                plan = _plan(str(archetype), prng)
+                given, family = GIVEN[prng.integers(len(GIVEN))], FAMILY[prng.integers(len(FAMILY))]
+                team = [clinicians[i % 3]] + ([clinicians[(i + 1) % 3]] if prng.random() < 0.1 else [])
+            _seed_patient(uow, ctx, i, given, family, plan, team, prng, now, today, totals)
+        uow.audit.append(_audit_record(now, f"patients={n_patients} seed={seed}"))
+        uow.commit()
+    return SeedReport(n_patients, created, totals["assessments"], totals["orders"], totals["alerts"],
+                      totals["wearable_days"])
+
+
+def _audit_record(now: datetime, detail: str):  # type: ignore[no-untyped-def]
+    from novamind_core.security.audit import AuditRecord
+
+    return AuditRecord(now, None, SYSTEM_USER.username, SYSTEM_USER.role.value, AuditAction.DEMO_SEED, None, "success",
+                       detail)
+
+
+def _seed_users(uow, ctx, now: datetime) -> tuple[dict[str, int], int]:  # type: ignore[no-untyped-def]
+    ids: dict[str, int] = {}
+    created = 0
+    for username, display, role in DEMO_USERS:
+        row = uow.users.row_by_username(username)
+        if row is None:
+            row = uow.users.add(username, display, role,
+                                hash_password(DEMO_CREDENTIALS[username], rounds=ctx.bcrypt_rounds), now)
+            created += 1
+        ids[username] = row.id
+    return ids, created
+
+
+def _seed_patient(uow, ctx, i, given, family, plan: _Plan, team, rng, now, today, totals) -> None:  # type: ignore[no-untyped-def]  # noqa: E501
+    s = uow.session
+    lag_days = int(rng.integers(35, 60)) if rng.random() < 0.15 and i >= 6 else int(rng.integers(0, 10))
+    end = today - timedelta(days=lag_days)
+    days = _schedule(plan.weeks)
+    first = end - timedelta(days=days[-1])
+    dob = date(int(rng.integers(1950, 2004)), int(rng.integers(1, 13)), int(rng.integers(1, 29)))
+    dx = [Diagnosis(*DIAGNOSES[rng.integers(len(DIAGNOSES))], primary=True)]
+    if rng.random() < 0.4:
+        dx.append(Diagnosis(*COMORBID[rng.integers(len(COMORBID))]))
+    sex = SexAtBirth.FEMALE if rng.random() < 0.6 else SexAtBirth.MALE
+    patient_id = uow.patients.add(
+        mrn=normalise_mrn(f"NM-{100001 + i}"), given_name=given, family_name=family, date_of_birth=dob,
+        sex_at_birth=sex, gender_identity=None,
+        contact=Contact(phone=f"+44 7700 900{i % 1000:03d}",
+                        email=f"{given.lower()}.{family.lower()}{i}@example.invalid",
+                        address=f"{i + 1} Example Street, Demo Town"),
+        diagnoses=dx, care_team=team,
+        cyp2d6=None, cyp2c19=MetaboliserPhenotype(plan.cyp2c19) if plan.cyp2c19 else None, now=now,
+        registered_on=first,
+    )
+    # medications
+    current: MedicationOrderRow | None = None
+    for week, action, drug, dose, reason in sorted(plan.meds, key=lambda m: m[0]):
+        on = first + timedelta(weeks=week)
+        if on > today:
+            break
+        if action in ("titrate", "switch", "stop") and current is not None:
+            current.stop_date = on
+            current.stop_reason = {"titrate": f"titrated to {dose} mg: {reason}", "switch": f"switched to {drug}: "
+                                   f"{reason}", "stop": reason}[action]
+        if action == "stop":
+            current = None
+            continue
+        kind = {"start": "start", "titrate": "titrate", "switch": "switch"}[action]
+        row = MedicationOrderRow(patient_id=patient_id, drug=drug, dose_mg=float(dose), frequency="daily",
+                                 start_date=on, change_kind=kind, previous_id=current.id if current else None,
+                                 start_reason=reason, prescribed_by=team[0], created_at=now)
+        s.add(row)
+        s.flush()
+        current = row
+        totals["orders"] += 1
+    # assessments
+    phq = _phq_course(plan, days, rng)
+    phq_w = _profile(rng, 9, item9=True)
+    gad_w = rng.uniform(0.5, 1.5, 7)
+    isi_w = rng.uniform(0.5, 1.5, 7)
+    rows: list[tuple[AssessmentRow, object]] = []
+    for k, d in enumerate(days):
+        on = first + timedelta(days=d)
+        at = datetime.combine(on, time(10, 0), tzinfo=UTC)
+        items = _allocate(phq[k], phq_w, 3, rng)
+        if plan.item9_final and k == len(days) - 1:
+            items[8] = plan.item9_final
+            items[int(np.argmax(items[:8]))] -= 0 if sum(items) <= 27 else 1
+        scored = [score_assessment(Instrument.PHQ9, items)]
+        gad_total = int(np.clip(round(0.65 * phq[k] * 21 / 27 + rng.normal(0, 1.5)), 0, 21))
+        scored.append(score_assessment(Instrument.GAD7, _allocate(gad_total, gad_w, 3, rng)))
+        if plan.isi and k % 2 == 0:
+            isi_total = int(np.clip(round(0.7 * phq[k] + rng.normal(0, 2)), 0, 28))
+            scored.append(score_assessment(Instrument.ISI, _allocate(isi_total, isi_w, 4, rng)))
+        for sc in scored:
+            r = AssessmentRow(patient_id=patient_id, instrument=sc.instrument.value, administered_on=on,
+                              recorded_at=at, recorded_by=team[0], answers=str(list(sc.answers)).replace(" ", ""),
+                              total=sc.total, severity=sc.severity,
+                              item9=sc.answers[8] if sc.instrument is Instrument.PHQ9 else None)
+            rows.append((r, sc))
+    s.add_all([r for r, _ in rows])
+    s.flush()
+    totals["assessments"] += len(rows)
+    # alerts: every rule applied in order; earlier alerts acknowledged at the next visit, the latest left open
+    earlier: dict[Instrument, list[int]] = {}
+    last_day = first + timedelta(days=days[-1])
+    for r, sc in rows:
+        for kind, message, value in evaluate_alerts(sc, r.administered_on, earlier.get(sc.instrument, [])):
+            ack = r.administered_on < last_day
+            s.add(AlertRow(patient_id=patient_id, kind=kind.value, raised_at=r.recorded_at, message=message,
+                           instrument=sc.instrument.value, assessment_id=r.id, value=value,
+                           observed_on=r.administered_on,
+                           acknowledged_at=r.recorded_at + timedelta(days=7) if ack else None,
+                           acknowledged_by=team[0] if ack else None))
+            totals["alerts"] += 1
+        earlier.setdefault(sc.instrument, []).append(sc.total)
+    # notes and visits
+    for k, d in enumerate(days[:: max(1, len(days) // 3)][:3]):
+        on = first + timedelta(days=d)
+        at = datetime.combine(on, time(10, 30), tzinfo=UTC)
+        text = NOTE_TEXTS[(i + k) % len(NOTE_TEXTS)]
+        note = NoteRow(patient_id=patient_id, note_date=on, author_id=team[0], text=text, created_at=at,
+                       updated_at=at, current_revision=1)
+        s.add(note)
+        s.flush()
+        s.add(NoteRevisionRow(note_id=note.id, revision=1, text=text, edited_by=team[0], edited_at=at))
+    if lag_days < 30:
+        visit_at = datetime.combine(today + timedelta(days=int(rng.integers(3, 28))), time(9, 30), tzinfo=UTC)
+        s.add(VisitRow(patient_id=patient_id, scheduled_for=visit_at, clinician_id=team[0], status="scheduled",
+                       created_at=now, created_by=team[0]))
+    s.flush()
+    summary = uow.assessments.refresh_summary(patient_id)
+    summary_row: PatientSummaryRow = summary
+    if lag_days < 30:
+        summary_row.next_visit_at = uow.visits.next_scheduled(patient_id, now)
+    # wearables
+    if plan.wearables or rng.random() < 0.6:
+        _seed_wearables(uow, patient_id, first, end, plan.wearables, i, now, totals)
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(what: str, exc: Exception) -> None:
+    if what not in _warned:
+        _warned.add(what)
+        logger.warning("demo %s skipped: %s: %s", what, type(exc).__name__, exc)
+
+
+def _seed_wearables(uow, patient_id, first, end, rich, i, now, totals) -> None:  # type: ignore[no-untyped-def]
+    """Daily summaries for most patients and 90 days of minute actigraphy for the wearable story.
+
+    Uses ``novamind_core.biometrics.synthetic`` when present; a failure there is logged once and skipped, so the
+    seed never depends on another area's generator.
+    """
+    try:
+        from novamind_core.biometrics import synthetic
+    except ImportError:  # the biometrics module is optional at this step
+        return
+    n_days = (end - first).days + 1
+    try:
+        daily = synthetic.synthetic_daily_summaries(n_days, start=first.isoformat(), seed=i,
+                                                    episode_days=((0, min(n_days - 1, 35)),))
+        rows = []
+        for rec in daily.to_dict("records"):
+            def val(key, rec=rec):  # type: ignore[no-untyped-def]
+                v = rec.get(key)
+                return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+            steps = val("steps")
+            day = rec["date"]
+            rows.append({"day": day.date() if hasattr(day, "date") else day,
+                         "steps": int(steps) if steps is not None else None, "sleep_minutes": val("sleep_minutes"),
+                         "resting_hr": val("resting_hr"), "hrv_rmssd": val("hrv_rmssd")})
+        uow.wearables.replace_daily(patient_id, rows, "demo-watch")
+    except Exception as exc:  # noqa: BLE001
+        _warn_once("wearable daily summaries", exc)
+    if not rich:
+        return
+    n_minute_days = min(n_days, 90)
+    start = end - timedelta(days=n_minute_days - 1)
+    try:
+        acti = synthetic.synthetic_actigraphy(n_minute_days, start=start.isoformat(), seed=i, episode_days=((0, 20),))
+        counts = np.asarray(acti.counts.to_numpy(dtype=float)).reshape(n_minute_days, 1440)
+        # stored as the device reports them: non-wear shows as runs of zero counts (detected by biometrics.wear)
+    except Exception as exc:  # noqa: BLE001
+        _warn_once("minute actigraphy", exc)
+        return
+    days = [start + timedelta(days=k) for k in range(n_minute_days)]
+    uow.wearables.replace_minute_days(patient_id, days, counts, "demo-actigraph", now)
+    totals["wearable_days"] += n_minute_days

@@ -1,0 +1,81 @@
+"""Assessments: record (raising alerts in the same transaction) and history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from novamind_core.domain.alerts import AlertKind
+from novamind_core.domain.assessments import AssessmentScore, Instrument, compare_to_baseline, score_assessment
+from novamind_core.domain.users import Permission, User
+from novamind_core.security.audit import AuditAction
+from novamind_core.services.base import BaseService, not_in_future, parse_date
+from novamind_core.services.records import AssessmentRecord, AssessmentResult
+
+
+def evaluate_alerts(score: AssessmentScore, on: date, earlier_totals: Sequence[int]
+                    ) -> list[tuple[AlertKind, str, int]]:
+    """The alerts a new score raises: ``[(kind, PHI-free message, value)]``.
+
+    * PHQ-9 item 9 (thoughts of self-harm) above 0, regardless of the total (SCIENCE.md §2);
+    * worsening by at least the instrument's MCID (PHQ-9 5, GAD-7 4, ISI 6 points; sources in
+      ``domain.assessments``) against the previous score or the baseline (first score), previous first.
+    ``earlier_totals`` are the patient's earlier totals on the same instrument, oldest first.
+    """
+    inst = score.instrument
+    out: list[tuple[AlertKind, str, int]] = []
+    if score.item9_positive:
+        out.append((AlertKind.ITEM9, f"PHQ-9 item 9 (thoughts of self-harm) answered {score.answers[8]} on "
+                    f"{on.strftime('%d %b %Y')}", score.answers[8]))
+    for label, earlier in (("previous score", earlier_totals[-1:]), ("baseline", earlier_totals[:1])):
+        if earlier and compare_to_baseline(inst, earlier[0], score.total).mcid_worsened:
+            out.append((AlertKind.WORSENING, f"{inst.value} rose from {earlier[0]} to {score.total} since the {label} "
+                        f"(at least {inst.spec.mcid_points} points, the MCID)", score.total))
+            break
+    return out
+
+
+class AssessmentService(BaseService):
+    def record(self, user: User, patient_id: int, instrument: str | Instrument, answers: Sequence[int],
+               administered_on: date | str | None = None) -> AssessmentResult:
+        """Score and store a completed questionnaire; raise alerts when the data call for them.
+
+        Alerts (SCIENCE.md §2): PHQ-9 item 9 above 0 (always, regardless of the total); worsening by at least the
+        instrument's MCID against the previous score or the baseline (first score). Invalid answers raise
+        ValidationError naming the item and the allowed range, and nothing is stored.
+        """
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI,
+                                            AuditAction.ASSESSMENT_CREATE)
+            score = score_assessment(instrument, answers)
+            today = self.ctx.today()
+            on = not_in_future(parse_date(administered_on, "administered_on", default=today), today,
+                               "administered_on")
+            now = self.ctx.now()
+            before = [t for t in uow.assessments.totals(patient_id, score.instrument) if t[1] <= on]
+            record = uow.assessments.add(patient_id, score, on, now, actor.id if actor.id > 0 else None)
+            inst = score.instrument
+            raised = [
+                uow.alerts.add(patient_id, kind, now, message, instrument=inst.value, assessment_id=record.id,
+                               value=value, observed_on=on)
+                for kind, message, value in evaluate_alerts(score, on, [t[2] for t in before])
+            ]
+            vs_previous = compare_to_baseline(inst, before[-1][2], score.total) if before else None
+            vs_baseline = compare_to_baseline(inst, before[0][2], score.total) if before else None
+            uow.assessments.refresh_summary(patient_id)
+            alerts = tuple(a for a in uow.alerts.list(patient_id) if a.id in raised)
+            self._audit(uow, actor, AuditAction.ASSESSMENT_CREATE, patient_id=patient_id,
+                        detail=f"{inst.value} alerts={len(raised)}")
+            uow.commit()
+            return AssessmentResult(record, alerts, vs_baseline, vs_previous)
+
+    def history(self, user: User, patient_id: int, instrument: str | Instrument | None = None
+                ) -> tuple[AssessmentRecord, ...]:
+        """Assessments oldest first (optionally one instrument)."""
+        inst = Instrument.parse(instrument) if instrument is not None else None
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, AuditAction.ASSESSMENT_READ)
+            rows = tuple(uow.assessments.history(patient_id, inst))
+            self._audit(uow, actor, AuditAction.ASSESSMENT_READ, patient_id=patient_id)
+            uow.commit()
+            return rows

@@ -1,0 +1,237 @@
+"""Users: create, roles, care-team assignment, deactivate, passwords, and sign-in with lockout. All audited."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import timedelta
+
+from novamind_core.domain.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from novamind_core.domain.users import Permission, Role, User
+from novamind_core.security.audit import AuditAction, AuditOutcome
+from novamind_core.security.passwords import hash_password, validate_new_password, verify_password
+from novamind_core.services.base import BaseService
+from novamind_core.services.records import UserAccount
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+USER_REACTIVATE = "user.reactivate"
+USER_UNLOCK = "user.unlock"
+USER_LIST = "user.list"
+_dummy_hashes: dict[int, str] = {}
+
+
+def _dummy_hash(rounds: int) -> str:
+    """A real bcrypt hash of a random string: checking an unknown username costs as long as a known one."""
+    if rounds not in _dummy_hashes:
+        import secrets
+
+        _dummy_hashes[rounds] = hash_password(secrets.token_urlsafe(16) + "-Xy9!", rounds=rounds)
+    return _dummy_hashes[rounds]
+
+
+def normalise_username(username: str) -> str:
+    name = (username or "").strip().lower()
+    if not USERNAME_PATTERN.match(name):
+        raise ValidationError("username must be 3-64 characters: lower-case letters, digits, '.', '_' or '-'",
+                              field="username", value=username)
+    return name
+
+
+class UserService(BaseService):
+    def create(self, user: User, username: str, display_name: str, role: str | Role, password: str,
+               *, allow_demo_password: bool = False) -> UserAccount:
+        with self._tx() as uow:
+            actor = self._authorize(uow, user, Permission.MANAGE_USERS, AuditAction.USER_CREATE)
+            name = normalise_username(username)
+            shown = " ".join((display_name or "").split())
+            if not shown or len(shown) > 120:
+                raise ValidationError("display name must be 1-120 characters", field="display_name",
+                                      value=display_name)
+            parsed = Role.parse(role)
+            validate_new_password(password, username=name, allow_demo=allow_demo_password)
+            if uow.users.row_by_username(name) is not None:
+                raise ConflictError(f"a user named {name} already exists")
+            row = uow.users.add(name, shown, parsed, hash_password(password, rounds=self.ctx.bcrypt_rounds),
+                                self.ctx.now())
+            self._audit(uow, actor, AuditAction.USER_CREATE, detail=f"user {row.id} role={parsed.value}")
+            account = uow.users.account(row)
+            uow.commit()
+            return account
+
+    def list(self, user: User, include_inactive: bool = True) -> tuple[UserAccount, ...]:
+        with self._tx() as uow:
+            actor = self._authorize(uow, user, Permission.MANAGE_USERS, USER_LIST)
+            accounts = tuple(uow.users.list(include_inactive))
+            self._audit(uow, actor, USER_LIST)
+            uow.commit()
+            return accounts
+
+    def _change(self, user: User, user_id: int, action: str, change, detail: str) -> UserAccount:  # type: ignore[no-untyped-def]
+        with self._tx() as uow:
+            actor = self._authorize(uow, user, Permission.MANAGE_USERS, action)
+            row = uow.users.row(user_id)
+            change(actor, row)
+            uow.session.flush()
+            self._audit(uow, actor, action, detail=f"user {user_id} {detail}".strip())
+            account = uow.users.account(row)
+            uow.commit()
+            return account
+
+    def set_role(self, user: User, user_id: int, role: str | Role) -> UserAccount:
+        parsed = Role.parse(role)
+
+        def change(actor: User, row) -> None:  # type: ignore[no-untyped-def]
+            if row.id == actor.id and parsed is not Role.ADMIN:
+                raise ValidationError("you cannot remove your own admin role", field="role", value=parsed.value)
+            row.role = parsed.value
+
+        return self._change(user, user_id, AuditAction.USER_SET_ROLE, change, f"role={parsed.value}")
+
+    def deactivate(self, user: User, user_id: int) -> UserAccount:
+        def change(actor: User, row) -> None:  # type: ignore[no-untyped-def]
+            if row.id == actor.id:
+                raise ValidationError("you cannot deactivate your own account", field="user_id", value=user_id)
+            if not row.active:
+                raise ConflictError(f"user {user_id} is already deactivated")
+            row.active = False
+
+        return self._change(user, user_id, AuditAction.USER_DEACTIVATE, change, "")
+
+    def reactivate(self, user: User, user_id: int) -> UserAccount:
+        def change(actor: User, row) -> None:  # type: ignore[no-untyped-def]
+            row.active, row.failed_attempts, row.locked_until = True, 0, None
+
+        return self._change(user, user_id, USER_REACTIVATE, change, "")
+
+    def unlock(self, user: User, user_id: int) -> UserAccount:
+        def change(actor: User, row) -> None:  # type: ignore[no-untyped-def]
+            row.failed_attempts, row.locked_until = 0, None
+
+        return self._change(user, user_id, USER_UNLOCK, change, "")
+
+    def reset_password(self, user: User, user_id: int, new_password: str) -> UserAccount:
+        """An admin sets a new password (e.g. a temporary one); it also clears a lockout."""
+        def change(actor: User, row) -> None:  # type: ignore[no-untyped-def]
+            validate_new_password(new_password, username=row.username)
+            row.password_hash = hash_password(new_password, rounds=self.ctx.bcrypt_rounds)
+            row.password_changed_at = self.ctx.now()
+            row.failed_attempts, row.locked_until = 0, None
+
+        return self._change(user, user_id, AuditAction.USER_PASSWORD_CHANGE, change, "reset by admin")
+
+    def change_password(self, user: User, current_password: str, new_password: str) -> None:
+        """The signed-in user changes their own password (the current one is checked)."""
+        with self._tx() as uow:
+            row = uow.users.row(user.id)
+            if not verify_password(current_password, row.password_hash):
+                self._audit(uow, user, AuditAction.USER_PASSWORD_CHANGE, outcome=AuditOutcome.FAILURE,
+                            detail="wrong current password")
+                uow.commit()
+                raise AuthenticationError("the current password is wrong")
+            validate_new_password(new_password, username=row.username)
+            row.password_hash = hash_password(new_password, rounds=self.ctx.bcrypt_rounds)
+            row.password_changed_at = self.ctx.now()
+            self._audit(uow, user, AuditAction.USER_PASSWORD_CHANGE, detail="own password")
+            uow.commit()
+
+    def set_care_team(self, user: User, patient_id: int, user_ids: Sequence[int]) -> tuple[int, ...]:
+        """Assign the clinicians (and admins) who may open a patient's chart. Admin only; no PHI is returned."""
+        with self._tx() as uow:
+            actor = self._authorize(uow, user, Permission.MANAGE_USERS, AuditAction.CARE_TEAM_UPDATE)
+            if not uow.patients.exists(patient_id):
+                raise NotFoundError(f"patient {patient_id} does not exist")
+            team = sorted(set(int(u) for u in user_ids))
+            if not team:
+                raise ValidationError("a care team needs at least one clinician", field="care_team")
+            from novamind_core.services.patients import PatientService
+
+            PatientService._check_team(uow, team)
+            uow.patients.set_care_team(patient_id, team)
+            self._audit(uow, actor, AuditAction.CARE_TEAM_UPDATE, patient_id=patient_id,
+                        detail="members=" + ",".join(map(str, team)))
+            uow.commit()
+            return tuple(team)
+
+    # ------------------------------------------------------------------ sign-in
+    def authenticate(self, username: str, password: str) -> User:
+        """Check a sign-in. Every outcome is audited; ``login_max_attempts`` failures lock the account for
+        ``lockout_minutes`` (settings). The message never says whether the username exists."""
+        settings = self.ctx.settings
+        name = (username or "").strip().lower()[:64]
+        with self._tx() as uow:
+            row = uow.users.row_by_username(name) if name else None
+            now = self.ctx.now()
+            if row is None:
+                verify_password(password or "", _dummy_hash(self.ctx.bcrypt_rounds))  # same cost as a real check
+                self._audit(uow, None, AuditAction.AUTH_SIGN_IN_FAILED, outcome=AuditOutcome.FAILURE,
+                            detail="unknown username", username=name)
+                uow.commit()
+                raise AuthenticationError("wrong username or password")
+            user = uow.users.to_user(row)
+            if not row.active:
+                self._audit(uow, user, AuditAction.AUTH_SIGN_IN_FAILED, outcome=AuditOutcome.FAILURE,
+                            detail="account deactivated")
+                uow.commit()
+                raise AuthenticationError("this account is deactivated; ask an administrator")
+            if row.locked_until is not None and row.locked_until > now:
+                self._audit(uow, user, AuditAction.AUTH_SIGN_IN_FAILED, outcome=AuditOutcome.DENIED,
+                            detail="account locked")
+                uow.commit()
+                minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
+                raise AuthenticationError(f"account locked after repeated failed sign-ins; try again in about "
+                                          f"{minutes} minutes or ask an administrator")
+            if not verify_password(password or "", row.password_hash):
+                row.failed_attempts = (row.failed_attempts or 0) + 1
+                if row.failed_attempts >= settings.login_max_attempts:
+                    row.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+                    row.failed_attempts = 0
+                    self._audit(uow, user, AuditAction.AUTH_LOCKED, outcome=AuditOutcome.FAILURE,
+                                detail=f"locked for {settings.lockout_minutes} min after "
+                                       f"{settings.login_max_attempts} failures")
+                    uow.commit()
+                    raise AuthenticationError(f"wrong username or password; the account is now locked for "
+                                              f"{settings.lockout_minutes} minutes")
+                self._audit(uow, user, AuditAction.AUTH_SIGN_IN_FAILED, outcome=AuditOutcome.FAILURE,
+                            detail=f"wrong password ({row.failed_attempts})")
+                uow.commit()
+                raise AuthenticationError("wrong username or password")
+            row.failed_attempts, row.locked_until, row.last_sign_in_at = 0, None, now
+            self._audit(uow, user, AuditAction.AUTH_SIGN_IN)
+            uow.commit()
+            return user
+
+    def record_sign_in(self, user: User, method: str = "cookie") -> None:
+        """Audit a sign-in the UI accepted without a password (cookie re-login)."""
+        with self._tx() as uow:
+            fresh = self._fresh(uow, user)
+            if not fresh.active:
+                self._audit(uow, fresh, AuditAction.AUTH_SIGN_IN_FAILED, outcome=AuditOutcome.DENIED,
+                            detail=f"{method}: account deactivated")
+                uow.commit()
+                raise AuthenticationError("this account is deactivated; ask an administrator")
+            self._audit(uow, fresh, AuditAction.AUTH_SIGN_IN, detail=method)
+            uow.commit()
+
+    def sign_out(self, user: User, reason: str = "user") -> None:
+        with self._tx() as uow:
+            self._audit(uow, user, AuditAction.AUTH_SIGN_OUT, detail=reason)
+            uow.commit()
+
+    def get_by_username(self, username: str) -> User | None:
+        """The stored user (no audit: used by the sign-in screen after authentication)."""
+        with self.ctx.uow() as uow:
+            row = uow.users.row_by_username(username or "")
+            return uow.users.to_user(row) if row else None
+
+    def login_credentials(self) -> dict[str, dict[str, dict[str, object]]]:
+        """Credentials in streamlit-authenticator's shape for *active* users: ``{"usernames": {u: {name,
+        password (bcrypt hash), roles}}}``. Hashes only; the app caches it and clears the cache when users change."""
+        with self.ctx.uow() as uow:
+            from sqlalchemy import select
+
+            from novamind_core.db.models import UserRow
+
+            rows = uow.session.execute(select(UserRow.username, UserRow.display_name, UserRow.password_hash,
+                                              UserRow.role).where(UserRow.active.is_(True))).all()
+        return {"usernames": {u: {"name": n, "password": h, "roles": [r], "email": f"{u}@novamind.invalid"}
+                              for u, n, h, r in rows}}

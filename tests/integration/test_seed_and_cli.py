@@ -1,0 +1,95 @@
+"""Demo seed and the foundation CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from novamind_core.cli import main
+from novamind_core.domain.errors import ConfigurationError, ConflictError
+from tests.conftest import make_settings
+
+
+def test_seed_builds_the_demo_stories_and_is_reproducible(services):
+    from novamind_core.demo.seed import seed_demo
+
+    report = seed_demo(services, n_patients=8, seed=3)
+    assert report.patients == 8 and report.users_created == 5 and report.assessments > 100
+    clinician = services.users.authenticate("demo.clinician", "demo-clinician-2024")
+    page = services.patients.caseload(clinician, sort="registered", descending=False)
+    names = [r.full_name for r in page.rows]
+    assert names[:3] == ["Alex Example", "Sam Sample", "Jordan Testcase"]
+    assert any(r.item9_alert for r in page.rows)
+    pm = services.patients.get(clinician, page.rows[2].patient_id)
+    assert pm.cyp2c19 is not None and pm.cyp2c19.value == "poor"
+    drugs = [m.drug for m in services.medications.history(clinician, page.rows[1].patient_id)]
+    assert drugs[-1] == "vortioxetine"
+    with pytest.raises(ConflictError):
+        seed_demo(services, n_patients=8, seed=3)
+    assert seed_demo(services, n_patients=8, if_empty=True).skipped
+
+
+def test_seed_gives_the_same_scores_for_the_same_seed(sqlite_url, clock, tmp_path, _sqlite_template):
+    import shutil
+
+    from novamind_core.bootstrap import build_services
+    from novamind_core.demo.seed import seed_demo
+
+    def totals(url: str) -> list[int]:
+        services = build_services(make_settings(url), clock=clock, bcrypt_rounds=4)
+        seed_demo(services, n_patients=4, seed=11)
+        user = services.users.authenticate("demo.clinician", "demo-clinician-2024")
+        out = [a.total for pid in range(1, 5) for a in services.assessments.history(user, pid)]
+        services.close()
+        return out
+
+    other = tmp_path / "other.db"
+    shutil.copyfile(_sqlite_template, other)
+    assert totals(sqlite_url) == totals(f"sqlite:///{other}")
+
+
+def test_seed_is_refused_in_production(db_url, clock):
+    from novamind_core.bootstrap import build_services
+    from novamind_core.demo.seed import seed_demo
+
+    services = build_services(make_settings(db_url, environment="production", demo_users_enabled=False),
+                              clock=clock, bcrypt_rounds=4)
+    with pytest.raises(ConfigurationError, match="production"):
+        seed_demo(services, n_patients=2)
+    services.close()
+
+
+def test_score_command_prints_total_severity_and_item_nine_as_json(capsys):
+    assert main(["score", "--instrument", "PHQ-9", "--answers", "1,2,0,3,1,0,2,1,1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["total"] == 11 and out["severity"] == "moderate" and out["item9_positive"] is True
+
+
+def test_change_command_reports_response_and_reliable_change(capsys):
+    assert main(["change", "--instrument", "PHQ-9", "--baseline", "18", "--current", "8", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["response"] is True and out["remission"] is False and out["reliable_improvement"] is True
+
+
+@pytest.mark.parametrize("argv", [
+    ["score", "--instrument", "PHQ-9", "--answers", "1,2,0,3,1,0,2,1,9"],
+    ["score", "--instrument", "XYZ", "--answers", "1"],
+    ["score", "--instrument", "GAD-7", "--answers", "a,b"],
+    ["change", "--instrument", "PHQ-9", "--baseline", "40", "--current", "8"],
+])
+def test_bad_input_gives_a_one_line_reason_and_exit_code_2(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err
+
+
+def test_cli_refuses_an_unmigrated_database_with_the_fix(tmp_path, monkeypatch, capsys):
+    settings = make_settings(f"sqlite:///{tmp_path / 'empty.db'}")
+    for key, value in {"NOVAMIND_DATABASE_URL": settings.database_url,
+                       "NOVAMIND_ENCRYPTION_KEYS": settings.encryption_keys[0],
+                       "NOVAMIND_BLIND_INDEX_KEY": settings.blind_index_key, "NOVAMIND_DEID_KEY": settings.deid_key,
+                       "NOVAMIND_COOKIE_KEY": settings.cookie_key}.items():
+        monkeypatch.setenv(key, value)
+    assert main(["users", "list"]) == 2
+    assert "migrate" in capsys.readouterr().err
