@@ -19,6 +19,24 @@ def _init_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_sign_ins(args: argparse.Namespace) -> int:
+    from novamind_core.config import get_settings
+    from novamind_core.security.passwords import DEMO_CREDENTIALS
+
+    settings = get_settings()
+    if not settings.demo_users_enabled:
+        print("Demo sign-ins are disabled in this environment.")
+        return 0
+    print()
+    print("  Novamind is starting on http://127.0.0.1:8501  (synthetic demo data; not for real patients)")
+    print("  Demo sign-ins (development only; refused in production):")
+    for username, password in DEMO_CREDENTIALS.items():
+        role = "admin" if "admin" in username else "analyst" if "analyst" in username else "clinician"
+        print(f"    {role:<10} {username:<18} {password}")
+    print()
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "init-keys",
@@ -27,3 +45,5 @@ def register(sub: argparse._SubParsersAction) -> None:
         "the configuration. In production keys come from the environment and this only validates.",
     )
     p.set_defaults(func=_init_keys)
+    p = sub.add_parser("demo-sign-ins", help="print the demo users and their passwords (development only)")
+    p.set_defaults(func=_demo_sign_ins)
