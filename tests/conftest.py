@@ -150,3 +150,26 @@ def register_patient(services, user, mrn: str = "NM-000001", given: str = "Zebed
 
 
 __all__ = ["TEST_PASSWORD", "make_settings", "register_patient", "timedelta"]
+
+
+# --- CI guard: in CI (.ci/run) the real parts must run, so a skip for a missing PostgreSQL or browser is a failure.
+_REQUIRED = {
+    "NOVAMIND_REQUIRE_POSTGRES": ("postgresql", "postgres"),
+    "NOVAMIND_REQUIRE_BROWSER": ("chromium", "browser", "playwright"),
+}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type: ignore[no-untyped-def]
+    import os
+
+    outcome = yield
+    report = outcome.get_result()
+    if not report.skipped or not isinstance(report.longrepr, tuple):
+        return
+    reason = str(report.longrepr[2]).lower()
+    for env, words in _REQUIRED.items():
+        if os.environ.get(env) == "1" and any(w in reason for w in words):
+            report.outcome = "failed"
+            report.longrepr = f"{env}=1 but the test was skipped: {report.longrepr[2]}"
+            return
