@@ -14,10 +14,13 @@ from typing import Any
 from novamind_core.db.engine import create_engine_for
 from novamind_core.db.uow import session_factory
 from novamind_core.security.crypto import BlindIndexer, FieldCipher
+from novamind_core.services.admin import AdminService
 from novamind_core.services.alerts import AlertService
 from novamind_core.services.assessments import AssessmentService
 from novamind_core.services.audit import AuditService
 from novamind_core.services.base import ServiceContext, _utc_now
+from novamind_core.services.cohort import CohortService
+from novamind_core.services.imports import ImportService
 from novamind_core.services.keys import KeyService
 from novamind_core.services.medications import MedicationService
 from novamind_core.services.notes import NoteService
@@ -45,6 +48,9 @@ class Services:
     wearables: WearableService
     twin: TwinService
     keys: KeyService
+    cohort: CohortService
+    admin: AdminService
+    imports: ImportService
 
     @property
     def engine(self) -> Any:
@@ -71,4 +77,5 @@ def build_services(settings: Any, *, clock: Callable[[], datetime] | None = None
         patients=PatientService(ctx), assessments=AssessmentService(ctx), medications=MedicationService(ctx),
         notes=NoteService(ctx), visits=VisitService(ctx), alerts=AlertService(ctx), users=UserService(ctx),
         audit=AuditService(ctx), wearables=WearableService(ctx), twin=TwinService(ctx), keys=KeyService(ctx),
+        cohort=CohortService(ctx), admin=AdminService(ctx), imports=ImportService(ctx),
     )

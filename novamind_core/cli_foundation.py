@@ -57,6 +57,11 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
         print(f"seeded {report.patients} synthetic patients, {report.assessments} assessments, "
               f"{report.medication_orders} medication orders, {report.alerts} alerts, "
               f"{report.wearable_days} days of minute actigraphy; {report.users_created} demo users created")
+        # More patients with minute-level actigraphy, through the audited import path (issue: wearables demo data).
+        from novamind_core.interop.demo_wearables import seed_demo_wearables
+
+        extra = seed_demo_wearables(services, n_patients=8, days=56, seed=args.seed)
+        print(f"added synthetic actigraphy for {extra.patients} more patients")
     return 0
 
 

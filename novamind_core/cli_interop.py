@@ -1,0 +1,195 @@
+"""Import and export commands: FHIR R4 Bundles, CSV files, device exports, and demo wearable data.
+
+``python -m novamind_core import fhir FILE.json --as USERNAME``
+``python -m novamind_core import csv --kind activity|daily|assessments|medications --patient MRN FILE.csv --as USER``
+``python -m novamind_core import device --kind fitbit|apple_health --patient MRN FILE --as USERNAME``
+``python -m novamind_core export fhir --patient MRN [--out FILE] --as USERNAME``
+``python -m novamind_core seed-wearables [--patients N] [--days D]``
+
+Imports and exports touch identifiable data, so they act as a named clinician on the patient's care team
+(``--as``, or the ``NOVAMIND_CLI_USER`` environment variable): the command-line system user is on no care team and
+is refused, exactly as in the app. ``--dry-run`` prints the preview (counts, dates, problems) and writes nothing.
+A refused file prints every problem (row, column, value) and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from novamind_core.domain.errors import NotFoundError, ValidationError
+
+CSV_KINDS = ("activity", "daily", "assessments", "medications")
+DEVICE_KINDS = ("fitbit", "apple_health")
+USER_ENV = "NOVAMIND_CLI_USER"
+
+
+def _services() -> Any:
+    from novamind_core.bootstrap import build_services
+    from novamind_core.config import ensure_dev_keys, get_settings
+    from novamind_core.db.engine import require_current_schema
+
+    settings = get_settings()
+    if not settings.has_all_keys and ensure_dev_keys(settings=settings):
+        settings = get_settings()
+    services = build_services(settings)
+    require_current_schema(services.engine)
+    return services
+
+
+def _acting_user(services: Any, username: str | None) -> Any:
+    name = username or os.environ.get(USER_ENV)
+    if not name:
+        raise ValidationError(f"imports and exports of patient data act as a clinician on the care team: pass --as "
+                              f"USERNAME (or set {USER_ENV})", field="as")
+    user = services.users.get_by_username(name)
+    if user is None:
+        raise NotFoundError(f"no user named {name!r}")
+    return user
+
+
+def _patient_id(services: Any, user: Any, mrn: str | None) -> int | None:
+    if not mrn:
+        return None
+    return services.patients.find_by_mrn(user, mrn).id
+
+
+def _print_problems(exc: Any) -> int:
+    print(f"error: {exc.source}: {len(exc.problems)} problem(s); nothing was imported", file=sys.stderr)
+    for p in exc.problems:
+        print(f"  {p}", file=sys.stderr)
+    return 2
+
+
+def _progress(fraction: float, message: str) -> None:
+    if sys.stderr.isatty():
+        print(f"\r{message}: {fraction * 100:5.1f}%", end="", file=sys.stderr, flush=True)
+
+
+def _run_import(args: argparse.Namespace, kind: str) -> int:
+    from novamind_core.biometrics.problems import ImportProblems
+    from novamind_core.services.imports import import_service
+
+    services = _services()
+    try:
+        user = _acting_user(services, args.as_user)
+        service = import_service(services)
+        patient_id = _patient_id(services, user, getattr(args, "patient", None))
+        path = Path(args.file)
+        if not path.is_file():
+            raise NotFoundError(f"no such file: {path}")
+        if args.dry_run:
+            preview = service.preview(user, kind, path, patient_id=patient_id, name=path.name)
+            out = {"ok": preview.ok, "counts": preview.counts,
+                   "first_day": preview.first_day.isoformat() if preview.first_day else None,
+                   "last_day": preview.last_day.isoformat() if preview.last_day else None,
+                   "new_patient": preview.new_patient, "already_stored": preview.already_stored,
+                   "problems": [str(p) for p in preview.problems], "notes": [str(n) for n in preview.notes]}
+            print(json.dumps(out, indent=2))
+            return 0 if preview.ok else 2
+        try:
+            result = service.import_file(user, kind, path, patient_id=patient_id, name=path.name, progress=_progress)
+        except ImportProblems as exc:
+            return _print_problems(exc)
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        written = ", ".join(f"{v} {k}" for k, v in result.written.items()) or "nothing new"
+        skipped = ", ".join(f"{v} {k}" for k, v in result.skipped.items())
+        print(f"imported {path.name} into patient {result.patient_id}"
+              f"{' (new patient)' if result.created_patient else ''}: {written}"
+              f"{'; already stored: ' + skipped if skipped else ''}; alerts raised: {result.alerts_raised}")
+        for note in result.notes:
+            print(f"  note: {note}")
+        return 0
+    finally:
+        services.close()
+
+
+def cmd_import_fhir(args: argparse.Namespace) -> int:
+    return _run_import(args, "fhir")
+
+
+def cmd_import_csv(args: argparse.Namespace) -> int:
+    return _run_import(args, args.kind)
+
+
+def cmd_import_device(args: argparse.Namespace) -> int:
+    return _run_import(args, args.kind)
+
+
+def cmd_export_fhir(args: argparse.Namespace) -> int:
+    from novamind_core.services.imports import import_service
+
+    services = _services()
+    try:
+        user = _acting_user(services, args.as_user)
+        bundle = import_service(services).export_fhir(user, 0, mrn=args.patient)
+        text = json.dumps(bundle, indent=2)
+        if args.out:
+            Path(args.out).write_text(text + "\n", encoding="utf-8")
+            print(f"wrote {len(bundle['entry'])} resources to {args.out}")
+        else:
+            print(text)
+        return 0
+    finally:
+        services.close()
+
+
+def cmd_seed_wearables(args: argparse.Namespace) -> int:
+    from novamind_core.interop.demo_wearables import seed_demo_wearables
+
+    services = _services()
+    try:
+        report = seed_demo_wearables(services, n_patients=args.patients, days=args.days, seed=args.seed)
+        print(f"minute actigraphy: {report.minute_days} days for {report.patients} patients "
+              f"(skipped {report.skipped} that already had minute data)")
+        return 0
+    finally:
+        services.close()
+
+
+def _common(p: argparse.ArgumentParser, *, patient_required: bool) -> None:
+    p.add_argument("--as", dest="as_user", metavar="USERNAME",
+                   help=f"act as this clinician (on the patient's care team); default ${USER_ENV}")
+    p.add_argument("--patient", metavar="MRN", required=patient_required, help="the patient's MRN")
+    p.add_argument("--dry-run", action="store_true", help="print the preview (JSON) and write nothing")
+
+
+def register(subparsers: Any) -> None:
+    imp = subparsers.add_parser("import", help="import a FHIR Bundle, a CSV file or a device export (all-or-nothing)")
+    isub = imp.add_subparsers(dest="import_kind", metavar="<format>")
+    p = isub.add_parser("fhir", help="import a FHIR R4 Bundle (JSON): Patient, PHQ-9/GAD-7, medications, "
+                                     "conditions; a new MRN registers the patient")
+    p.add_argument("file", metavar="FILE.json")
+    _common(p, patient_required=False)
+    p.set_defaults(func=cmd_import_fhir)
+    p = isub.add_parser("csv", help="import a CSV of minute activity, daily summaries, assessments or medications")
+    p.add_argument("--kind", choices=CSV_KINDS, required=True)
+    p.add_argument("file", metavar="FILE.csv")
+    _common(p, patient_required=True)
+    p.set_defaults(func=cmd_import_csv)
+    p = isub.add_parser("device", help="import a Fitbit export JSON or an Apple Health export.xml (daily summaries)")
+    p.add_argument("--kind", choices=DEVICE_KINDS, required=True)
+    p.add_argument("file", metavar="FILE")
+    _common(p, patient_required=True)
+    p.set_defaults(func=cmd_import_device)
+
+    exp = subparsers.add_parser("export", help="export a patient's record")
+    esub = exp.add_subparsers(dest="export_kind", metavar="<format>")
+    p = esub.add_parser("fhir", help="export a patient as a FHIR R4 Bundle (JSON)")
+    p.add_argument("--patient", metavar="MRN", required=True)
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME",
+                   help=f"act as this clinician (on the patient's care team); default ${USER_ENV}")
+    p.set_defaults(func=cmd_export_fhir)
+
+    p = subparsers.add_parser("seed-wearables", help="add synthetic minute actigraphy to demo patients (not in "
+                                                     "production)")
+    p.add_argument("--patients", type=int, default=8, help="how many demo patients get minute data (default 8)")
+    p.add_argument("--days", type=int, default=56, help="days of minute data per patient (default 56)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_seed_wearables)
