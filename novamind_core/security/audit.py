@@ -62,6 +62,12 @@ class AuditAction:
     AUDIT_READ = "audit.read"
     AUDIT_VERIFY = "audit.verify"
     KEYS_ROTATE = "keys.rotate"
+    KEYS_STATUS = "keys.status"
+    COHORT_VIEW = "cohort.view"
+    ADMIN_HEALTH = "admin.health"
+    ADMIN_MODELS = "admin.models"
+    CARE_TEAM_READ = "patient.care_team_read"
+    AUDIT_EXPORT = "audit.export"
     DEMO_SEED = "demo.seed"
     ACCESS_DENIED = "access.denied"
 
