@@ -1,0 +1,1 @@
+"""Population analytics over de-identified data (pure: arrays and dataclasses in and out)."""
