@@ -1,0 +1,106 @@
+"""Novamind router: page config, the sign-in gate, and navigation built from the signed-in user's role.
+
+Run with ``make run`` (or ``streamlit run app.py``). Pages a role may not open are not registered, so their URLs do
+not exist for that role (services still check every call: defence in depth). A page is registered only when its
+file exists. Errors inside a page become a friendly message plus an incident id (components/errors.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import streamlit as st
+
+from components.auth import (
+    accept_sign_in,
+    build_authenticator,
+    enforce_idle_timeout,
+    follow_deep_link,
+    remember_deep_link,
+    render_cookie_action,
+    sign_in_form,
+    sign_out,
+)
+from components.errors import error_boundary
+from components.layout import ROLE_LABELS, inject_css, render_footer, render_header
+from components.navigation import PAGES, pages_for_role
+from components.session import (
+    _environment_fingerprint,
+    current_user,
+    get_services,
+    init_session_state,
+    signed_in_username,
+    stop_on_configuration_error,
+)
+from novamind_core.domain.errors import ConfigurationError
+from novamind_core.domain.users import User
+
+st.set_page_config(page_title="Novamind", page_icon=":material/psychology:", layout="wide",
+                   initial_sidebar_state="expanded")
+inject_css()
+init_session_state()
+remember_deep_link()
+
+try:
+    services = get_services()
+except ConfigurationError as exc:
+    stop_on_configuration_error(exc)
+
+auth = build_authenticator(services, _environment_fingerprint())
+enforce_idle_timeout(services, auth)
+
+sidebar_box = st.sidebar.empty()
+
+
+def user_box(who: User) -> bool:
+    """The sidebar's signed-in user, role and sign-out button; True when sign-out was clicked."""
+    with sidebar_box.container():
+        st.markdown(f"**{who.display_name}**  \n{ROLE_LABELS.get(who.role.value, who.role.value)}")
+        return st.button("Sign out", icon=":material/logout:", key="nm_sign_out", width="stretch")
+
+
+early_user = current_user(services)
+if early_user is not None and user_box(early_user):
+    sign_out(services, auth, reason="user")
+    sidebar_box.empty()
+
+if signed_in_username() is None:
+    with contextlib.suppress(Exception):  # LoginError: the cookie names a user who is no longer active
+        auth.login(location="unrendered")  # cookie re-login (audited in accept_sign_in)
+
+sign_in_box = st.empty()
+if signed_in_username() is None:
+    with sign_in_box.container():
+        sign_in_form(auth)
+    if signed_in_username() is not None:
+        sign_in_box.empty()
+
+render_cookie_action(auth)
+
+user = accept_sign_in(services, auth) if signed_in_username() is not None else None
+if user is None:
+    # Signed out, every known address shows the sign-in form (drawn above) instead of "page not found";
+    # after sign-in the same address resolves to the real page if the role may open it.
+    placeholders = [st.Page(lambda: None, title="Sign in", icon=":material/login:", url_path="sign-in",
+                            default=True)]
+    placeholders += [st.Page(lambda: None, title=spec.title, url_path=spec.url_path, visibility="hidden")
+                     for spec in PAGES]
+    st.navigation(placeholders, position="hidden")
+    render_footer()
+    st.stop()
+
+specs = pages_for_role(user.role)
+st_pages = {s.page_id: st.Page(s.path, title=s.title, icon=s.icon, url_path=s.url_path, default=s.default)
+            for s in specs}
+sections: dict[str, list[st.Page]] = {}
+for spec in specs:
+    sections.setdefault(spec.section, []).append(st_pages[spec.page_id])
+page = st.navigation(sections)
+follow_deep_link(specs, st_pages, page)
+if early_user is None:
+    user_box(user)
+
+render_header(user)
+with error_boundary("page " + page.title):
+    page.run()
+render_footer()

@@ -1,0 +1,151 @@
+"""Widgets of the Admin page: they take service results (staff accounts, audit rows, status objects; never PHI) and
+return the administrator's choices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from components.theme import format_date, format_datetime
+from novamind_core.domain.users import Role
+
+KEY = "nm_ad_"
+ROLES = [r.value for r in Role]
+
+
+def users_table(accounts: Sequence[Any]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "Id": a.id, "Username": a.username, "Name": a.display_name, "Role": a.role,
+        "Status": "active" if a.active else "deactivated",
+        "Locked until": format_datetime(a.locked_until) if a.locked_until else "",
+        "Failed sign-ins": a.failed_attempts, "Patients": a.patient_count,
+        "Last sign-in": format_datetime(a.last_sign_in_at) if a.last_sign_in_at else "never",
+    } for a in accounts])
+
+
+def create_user_form() -> dict[str, str] | None:
+    """New account: username, name, role and a temporary password (the user changes it after signing in)."""
+    with st.form(KEY + "create", clear_on_submit=True):
+        c1, c2, c3, c4 = st.columns(4)
+        username = c1.text_input("Username", placeholder="e.g. dr.smith", key=KEY + "new_username")
+        name = c2.text_input("Display name", placeholder="Dr Jane Smith", key=KEY + "new_name")
+        role = c3.selectbox("Role", ROLES, key=KEY + "new_role")
+        password = c4.text_input("Temporary password", type="password", key=KEY + "new_password",
+                                 help="At least 12 characters; not a demo password.")
+        if st.form_submit_button("Create user", type="primary", icon=":material/person_add:"):
+            return {"username": username, "display_name": name, "role": role, "password": password}
+    return None
+
+
+def user_actions(accounts: Sequence[Any]) -> tuple[str, int, str | None] | None:
+    """Pick a user and an action: (action, user id, value) when a button is pressed."""
+    labels = {a.id: f"{a.display_name} ({a.username}, {a.role}{'' if a.active else ', deactivated'})"
+              for a in accounts}
+    if not labels:
+        return None
+    uid = st.selectbox("User", list(labels), format_func=labels.get, key=KEY + "user")
+    account = next(a for a in accounts if a.id == uid)
+    c1, c2, c3 = st.columns([1.3, 1.5, 1.2])
+    with c1:
+        role = st.selectbox("Role", ROLES, index=ROLES.index(account.role), key=KEY + "role")
+        if st.button("Change role", disabled=role == account.role, key=KEY + "set_role"):
+            return "set_role", uid, role
+    with c2:
+        password = st.text_input("New temporary password", type="password", key=KEY + "reset_pw")
+        if st.button("Reset password", disabled=not password, key=KEY + "reset", icon=":material/key:"):
+            return "reset_password", uid, password
+    with c3:
+        st.write("")
+        if account.active and st.button("Deactivate", key=KEY + "deactivate", icon=":material/person_off:"):
+            return "deactivate", uid, None
+        if not account.active and st.button("Reactivate", key=KEY + "reactivate", icon=":material/person:"):
+            return "reactivate", uid, None
+        if account.locked_until and st.button("Unlock", key=KEY + "unlock", icon=":material/lock_open:"):
+            return "unlock", uid, None
+    return None
+
+
+def care_team_editor(team: Any, accounts: Sequence[Any]) -> list[int] | None:
+    """Members of a care team as a multiselect of active clinicians and admins; returns the ids when saved."""
+    eligible = {a.id: f"{a.display_name} ({a.username}, {a.role})" for a in accounts
+                if a.active and a.role in (Role.CLINICIAN.value, Role.ADMIN.value)}
+    for m in team.members:
+        eligible.setdefault(m.user_id, f"{m.display_name} ({m.username}, {m.role})")
+    with st.form(KEY + "team"):
+        chosen = st.multiselect("Care team", list(eligible), default=[m.user_id for m in team.members],
+                                format_func=eligible.get, key=KEY + f"team_{team.patient_id}")
+        if st.form_submit_button("Save care team", type="primary", icon=":material/groups:"):
+            return list(chosen)
+    return None
+
+
+def audit_filters(actions: Sequence[str], accounts: Sequence[Any], today: date) -> dict[str, Any]:
+    """Filters of the audit viewer: action, user, patient id, outcome and a date range (clinic dates, UTC bounds)."""
+    c1, c2, c3, c4, c5 = st.columns([1.6, 1.6, 1, 1, 1.8])
+    action = c1.selectbox("Action", ["(any)", *actions], key=KEY + "au_action")
+    users = {a.id: a.username for a in accounts}
+    user_id = c2.selectbox("User", [None, *users], format_func=lambda u: "(any)" if u is None else users[u],
+                           key=KEY + "au_user")
+    patient = c3.number_input("Patient id", min_value=0, value=0, step=1, key=KEY + "au_patient",
+                              help="Database id (0 = any). The audit log never stores names or MRNs.")
+    outcome = c4.selectbox("Outcome", ["(any)", "success", "denied", "failure"], key=KEY + "au_outcome")
+    span = c5.date_input("Dates", value=(today - timedelta(days=30), today), max_value=today, key=KEY + "au_dates",
+                         format="DD/MM/YYYY")
+    since = until = None
+    if isinstance(span, tuple | list) and len(span) == 2:
+        since = datetime.combine(span[0], time.min, tzinfo=UTC)
+        until = datetime.combine(span[1] + timedelta(days=1), time.min, tzinfo=UTC)
+    return {"action": None if action == "(any)" else action, "user_id": user_id,
+            "patient_id": int(patient) or None, "outcome": None if outcome == "(any)" else outcome,
+            "since": since, "until": until}
+
+
+def audit_table(entries: Sequence[Any]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "Id": e.id, "When (UTC)": format_datetime(e.at), "User": e.username or "(unknown)", "Role": e.role,
+        "Action": e.action, "Patient id": e.patient_id, "Outcome": e.outcome, "Detail": e.detail,
+    } for e in entries])
+
+
+def key_status_view(status: Any) -> None:
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Encryption keys configured", status.key_count)
+    c2.metric("Encrypted values", f"{status.values:,}")
+    c3.metric("Not under the newest key", f"{status.stale:,}")
+    if status.complete:
+        st.success("Every value is encrypted under the newest key. Older keys can be removed from "
+                   "NOVAMIND_ENCRYPTION_KEYS.", icon=":material/verified_user:")
+    else:
+        st.warning(f"{status.stale:,} values still need the older key: run the rotation before removing it.",
+                   icon=":material/key:")
+    st.dataframe(pd.DataFrame([{"Table": t.table, "Values": t.values, "Under newest key": t.current,
+                                "Still on an older key": t.stale} for t in status.tables]),
+                 hide_index=True, width="stretch", key=KEY + "keys_table")
+
+
+def models_table(models: Sequence[Any]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "Model": m.name, "Version": m.version, "Latest": "yes" if m.latest else "", "Kind": m.kind,
+        "Trained": m.created[:10], "Synthetic data": "yes" if m.synthetic else "no",
+        "Checksum": "OK" if m.checksum_ok else "FAILED", "Problem": m.problem,
+        "Key metrics": ", ".join(f"{k} {v:g}" for k, v in list(m.metrics.items())[:3]),
+    } for m in models])
+
+
+def health_view(health: Any) -> None:
+    """One line per check with an icon and its word (never colour alone)."""
+    for check in health.checks:
+        if check.ok:
+            st.success(f"**{check.name}**: OK. {check.detail}", icon=":material/check_circle:")
+        else:
+            st.error(f"**{check.name}**: problem. {check.detail}", icon=":material/error:")
+    if health.db_reachable:
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Users", health.users)
+        c2.metric("Patients", health.patients)
+        c3.metric("Audit rows", f"{health.audit_rows:,}")
+    st.caption(f"Checked {format_datetime(health.checked_at)} UTC ({format_date(health.checked_at)}).")

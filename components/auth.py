@@ -1,0 +1,190 @@
+"""Sign-in, cookie re-login, sign-out and idle timeout, on streamlit-authenticator 0.4.2 over the users service.
+
+Design (issue 3, "App shell"):
+
+* The authenticator gets a credentials dict of *active* users without password hashes (username -> name, roles);
+  its credentials check is replaced by :meth:`UserService.authenticate`, so lockout after
+  ``login_max_attempts`` failures and the audit of every outcome (success, failure, lockout) happen in the service.
+* Cookie re-login (the authenticator's signed JWT cookie) is audited as a sign-in by cookie.
+* Sign-out is audited, then the cookie is deleted. After ``session_timeout_minutes`` without interaction the next
+  run signs the user out (audited with reason "idle timeout") and the sign-in form says why.
+* Setting or deleting the cookie is a browser component: we render it in this run *and* the next few runs, so a rerun
+  (a deep-link switch) cannot unmount it before its script has run.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+import streamlit as st
+
+from components.navigation import page_for_url_path
+from components.session import StateKeys, signed_in_username, touch_activity
+from novamind_core.domain.errors import AuthenticationError
+
+COOKIE_ACTION = "nm_cookie_action"  # (action, token, expiry timestamp, runs left); see render_cookie_action
+COOKIE_ACTION_RUNS = 3
+"""Runs during which a cookie set/delete component stays rendered (the sign-in run, a deep-link switch, one spare)."""
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _active_user_credentials(fingerprint: str, _services: Any) -> dict[str, Any]:
+    """Usernames, display names and roles of active users (no password hashes); refreshed every 30 s."""
+    creds = _services.users.login_credentials()
+    return {"usernames": {u: {"name": d["name"], "roles": list(d.get("roles") or []), "email": d.get("email")}
+                          for u, d in creds["usernames"].items()}}
+
+
+def build_authenticator(services: Any, fingerprint: str) -> Any:
+    """An ``Authenticate`` whose password check is the users service's (lockout + audit there)."""
+    import streamlit_authenticator as stauth
+
+    settings = services.settings
+    credentials = _active_user_credentials(fingerprint, services)
+    auth = stauth.Authenticate(credentials, cookie_name=settings.cookie_name, cookie_key=settings.cookie_key,
+                               cookie_expiry_days=settings.cookie_expiry_days, auto_hash=False,
+                               login_sleep_time=settings.login_sleep_time)
+    model = auth.authentication_controller.authentication_model
+
+    def check_credentials(username: str, password: str) -> bool:
+        try:
+            user = services.users.authenticate(username, password)
+        except AuthenticationError as exc:
+            st.session_state[StateKeys.SIGN_IN_ERROR] = str(exc)
+            return False
+        # a user created after the credentials were cached is added here (the service just accepted them)
+        model.credentials["usernames"].setdefault(
+            user.username, {"name": user.display_name, "roles": [user.role.value], "email": None})
+        st.session_state[StateKeys.PASSWORD_CHECKED] = user.username
+        st.session_state[StateKeys.SIGN_IN_ERROR] = None
+        return True
+
+    model.check_credentials = check_credentials
+    cookie_model = auth.cookie_controller.cookie_model
+
+    def set_cookie() -> None:
+        cookie_model.exp_date = cookie_model._set_exp_date()
+        st.session_state[COOKIE_ACTION] = ("set", cookie_model._token_encode(), cookie_model.exp_date,
+                                           COOKIE_ACTION_RUNS)
+
+    def delete_cookie() -> None:
+        st.session_state[COOKIE_ACTION] = ("delete", None, None, COOKIE_ACTION_RUNS)
+
+    auth.cookie_controller.set_cookie = set_cookie
+    auth.cookie_controller.delete_cookie = delete_cookie
+    return auth
+
+
+def render_cookie_action(auth: Any) -> None:
+    """Render the pending cookie set/delete component (hidden, zero height) and count the run."""
+    pending = st.session_state.get(COOKIE_ACTION)
+    if not pending:
+        return
+    action, token, expiry, runs_left = pending
+    manager = auth.cookie_controller.cookie_model.cookie_manager
+    name = auth.cookie_controller.cookie_model.cookie_name
+    if action == "set":
+        manager.set(name, token, key="nm_cookie_set", expires_at=datetime.fromtimestamp(expiry))
+    else:
+        manager.cookie_manager(method="delete", cookie=name, key="nm_cookie_delete", default=False)
+    st.session_state[COOKIE_ACTION] = (action, token, expiry, runs_left - 1) if runs_left > 1 else None
+
+
+def remember_deep_link() -> None:
+    """On a session's first run, remember the page and query the browser asked for (to restore after sign-in)."""
+    if st.session_state.get(StateKeys.DEEP_LINK) is not None or st.session_state.get("nm_first_run_seen"):
+        return
+    st.session_state["nm_first_run_seen"] = True
+    url = st.context.url or ""
+    path = url.split("://", 1)[-1].split("/", 1)[1] if "/" in url.split("://", 1)[-1] else ""
+    params = {k: v for k, v in st.query_params.to_dict().items()}
+    if path.strip("/") or params:
+        st.session_state[StateKeys.DEEP_LINK] = (path.strip("/"), params)
+
+
+def follow_deep_link(pages: list[Any], st_pages: dict[str, Any], current_page: Any) -> None:
+    """After sign-in, switch once to the remembered page (if this role may open it), with its query."""
+    link = st.session_state.get(StateKeys.DEEP_LINK)
+    if not link:
+        return
+    st.session_state[StateKeys.DEEP_LINK] = None
+    path, params = link
+    spec = page_for_url_path(path, pages)
+    if spec is None:
+        return
+    target = st_pages[spec.page_id]
+    if target.url_path == current_page.url_path and dict(st.query_params.to_dict()) == params:
+        return
+    st.switch_page(target, query_params=params or None)
+
+
+def sign_out(services: Any, auth: Any, reason: str = "user") -> None:
+    """Audit the sign-out (reason "user" or "idle timeout"), end the session's sign-in and delete the cookie."""
+    username = signed_in_username()
+    if username:
+        user = services.users.get_by_username(username)
+        if user is not None:
+            services.users.sign_out(user, reason)
+    if st.session_state.get(StateKeys.AUTH_STATUS):
+        auth.logout(location="unrendered")
+    for key in (StateKeys.SIGNED_IN_AS, StateKeys.PASSWORD_CHECKED, StateKeys.SELECTED_PATIENT_ID,
+                StateKeys.SELECTED_PATIENT_LABEL, StateKeys.LAST_ACTIVITY, StateKeys.PENDING_ASSESSMENT):
+        st.session_state[key] = None
+    st.session_state[StateKeys.RECENT_PATIENTS] = []
+
+
+def enforce_idle_timeout(services: Any, auth: Any) -> None:
+    """Sign out a session idle for longer than ``session_timeout_minutes`` (checked at the start of each run)."""
+    last = st.session_state.get(StateKeys.LAST_ACTIVITY)
+    if signed_in_username() is None or last is None:
+        return
+    minutes = services.settings.session_timeout_minutes
+    if time.time() - float(last) > minutes * 60:
+        sign_out(services, auth, reason="idle timeout")
+        st.session_state[StateKeys.SIGN_IN_NOTICE] = (
+            f"You were signed out after {minutes} minutes without activity. Please sign in again.")
+
+
+def accept_sign_in(services: Any, auth: Any) -> Any:
+    """Once per sign-in: audit a cookie re-login (password sign-ins were audited by the service); return the user.
+
+    Returns None (after signing out) when the account is missing or deactivated.
+    """
+    username = signed_in_username()
+    if username is None:
+        return None
+    user = services.users.get_by_username(username)
+    if user is None or not user.active:
+        sign_out(services, auth, reason="account inactive")
+        st.session_state[StateKeys.SIGN_IN_NOTICE] = "This account is not active. Ask an administrator."
+        return None
+    if st.session_state.get(StateKeys.SIGNED_IN_AS) != username:
+        if st.session_state.get(StateKeys.PASSWORD_CHECKED) != username:
+            services.users.record_sign_in(user, "cookie")
+        st.session_state[StateKeys.SIGNED_IN_AS] = username
+        st.session_state[StateKeys.PASSWORD_CHECKED] = None
+        st.session_state[StateKeys.SIGN_IN_NOTICE] = None
+    touch_activity()
+    return user
+
+
+def sign_in_form(auth: Any) -> None:
+    """The sign-in card: product name, the form, and the reason for the last refusal or sign-out."""
+    _, middle, _ = st.columns([1, 1.3, 1])
+    with middle:
+        st.markdown("## :material/psychology: Novamind")
+        st.caption("Clinician dashboard for measurement-based psychiatric care.")
+        notice = st.session_state.get(StateKeys.SIGN_IN_NOTICE)
+        if notice:
+            st.info(notice, icon=":material/schedule:")
+        try:
+            auth.login(location="main", key="nm_sign_in",
+                       fields={"Form name": "Sign in", "Username": "Username", "Password": "Password",
+                               "Login": "Sign in"})
+        except Exception as exc:  # the authenticator raises LoginError for e.g. an unknown cookie user
+            st.session_state[StateKeys.SIGN_IN_ERROR] = str(exc) or "sign-in failed"
+        if st.session_state.get(StateKeys.AUTH_STATUS) is False:
+            message = st.session_state.get(StateKeys.SIGN_IN_ERROR) or "wrong username or password"
+            st.error(message[0].upper() + message[1:] + ".", icon=":material/lock:")

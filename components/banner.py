@@ -1,0 +1,119 @@
+"""The patient banner shown on every patient-scoped page (UX.md, "Layout").
+
+Name, age, sex, MRN, primary diagnosis, current medications, open alerts (item 9 first), last assessment date, and
+switching patient one click away. It reads through ``services.patients.chart`` (care-team check + audit there); a
+patient the user may not open is dropped from the selection and the page stops with a plain message.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import streamlit as st
+
+from components.session import (
+    PageContext,
+    StateKeys,
+    clear_selected_patient,
+    forget_patient,
+    go_to,
+    open_patient,
+    select_patient,
+    selected_patient_id,
+)
+from components.theme import format_date
+from components.ui import alert_chip, severity_chip
+from novamind_core.domain.errors import NotFoundError, PermissionDenied
+
+
+def patient_label(patient: Any) -> str:
+    return f"{patient.full_name} ({patient.mrn})"
+
+
+def last_assessed_on(chart: Any) -> Any:
+    dates = [a.administered_on for a in chart.latest.values()]
+    return max(dates) if dates else None
+
+
+def sorted_alerts(alerts: Any) -> list[Any]:
+    """Open alerts with item 9 first, then worsening, then overdue; newest first within a kind."""
+    return sorted(alerts, key=lambda a: (a.kind.priority, -(a.raised_at.timestamp() if a.raised_at else 0)))
+
+
+def load_chart(ctx: PageContext, patient_id: int) -> Any:
+    """The chart summary, or stop the page with a plain message when the user may not open this patient."""
+    try:
+        return ctx.services.patients.chart(ctx.user, patient_id)
+    except (PermissionDenied, NotFoundError):
+        forget_patient(patient_id)
+        st.error("This patient is not on your care team, or does not exist. Choose a patient from your caseload.",
+                 icon=":material/lock:")
+        if st.button("Go to caseload", icon=":material/groups:"):
+            go_to("caseload")
+        st.stop()
+
+
+def _switcher(current_id: int) -> None:
+    recent = [(pid, lab) for pid, lab in st.session_state.get(StateKeys.RECENT_PATIENTS, []) if pid != current_id]
+    cols = st.columns([1, 2]) if recent else [st.container()]
+    with cols[0]:
+        if st.button("All patients", icon=":material/groups:", key="nm_banner_caseload",
+                     help="Back to the caseload to choose another patient"):
+            clear_selected_patient()
+            go_to("caseload")
+    if recent:
+        labels = {pid: lab for pid, lab in recent}
+
+        def _pick() -> None:
+            st.session_state["nm_banner_switch_to"] = st.session_state.get("nm_banner_recent")
+            st.session_state["nm_banner_recent"] = None
+
+        with cols[1]:
+            st.selectbox("Recent patients", options=[None, *labels], key="nm_banner_recent", on_change=_pick,
+                         format_func=lambda p: "Switch to a recent patient…" if p is None else labels[p],
+                         label_visibility="collapsed")
+    target = st.session_state.pop("nm_banner_switch_to", None)
+    if target is not None and target in dict(recent):
+        open_patient(target, dict(recent)[target])
+
+
+def render_patient_banner(ctx: PageContext, patient_id: int | None = None) -> Any:
+    """Draw the banner for ``patient_id`` (default: the selected patient) and return the ``ChartSummary``.
+
+    With no patient selected, say so, offer the caseload, and stop the page.
+    """
+    pid = patient_id if patient_id is not None else selected_patient_id()
+    if pid is None:
+        st.info("No patient selected. Choose one from your caseload.", icon=":material/person_search:")
+        if st.button("Open caseload", icon=":material/groups:", key="nm_banner_open_caseload"):
+            go_to("caseload")
+        st.stop()
+    chart = load_chart(ctx, pid)
+    p = chart.patient
+    select_patient(p.id, patient_label(p))
+    primary = p.primary_diagnosis
+    meds = ", ".join(f"{m.describe()} (since {format_date(m.start_date)})" for m in chart.active_medications)
+    alerts = sorted_alerts(chart.open_alerts)
+    last = last_assessed_on(chart)
+    with st.container(border=True):
+        left, right = st.columns([3, 1.3])
+        with left:
+            status = "" if p.status.value == "active" else f" · <b>{p.status.value}</b>"
+            st.markdown(
+                f'<div class="nm-banner-name">{html.escape(p.full_name)}</div>'
+                f'<div class="nm-muted">{chart.age_years} y · {html.escape(p.sex_at_birth.value)} · MRN '
+                f"<b>{html.escape(p.mrn)}</b>{status} · "
+                f"{html.escape(f'{primary.code} {primary.label}' if primary else 'no diagnosis recorded')}</div>"
+                f'<div class="nm-muted">Medications: {html.escape(meds) if meds else "none active"}</div>'
+                f'<div class="nm-muted">Last assessment: {format_date(last) if last else "none yet"}'
+                + "".join(f" · {k} {severity_chip(v.severity, f'{v.total} {v.severity}')}"
+                          for k, v in chart.latest.items() if k in ("PHQ-9", "GAD-7"))
+                + "</div>",
+                unsafe_allow_html=True,
+            )
+            if alerts:
+                st.markdown(" ".join(alert_chip(a.message) for a in alerts), unsafe_allow_html=True)
+        with right:
+            _switcher(p.id)
+    return chart

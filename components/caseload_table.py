@@ -1,0 +1,91 @@
+"""The caseload as a table: ``CaseloadRow`` objects -> a pandas DataFrame and its severity styling (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from components.theme import ALERT_RED, format_date, severity_colour
+from components.ui import TEXT_DARK, tint, trend_arrow
+
+SORT_LABELS: dict[str, str] = {
+    "priority": "Needs attention first (item 9, open alerts, PHQ-9)",
+    "phq9": "Latest PHQ-9",
+    "gad7": "Latest GAD-7",
+    "last_assessed": "Last assessed",
+    "next_due": "Next assessment due",
+    "registered": "Registered",
+    "name": "Name",
+}
+"""Caseload sort keys of ``PatientService.caseload`` with the words shown in the menu."""
+
+SEVERITY_FILTERS: tuple[str, ...] = ("minimal", "mild", "moderate", "moderately severe", "severe")
+
+COLUMNS: tuple[str, ...] = ("Alerts", "Name", "MRN", "Age", "Primary diagnosis", "PHQ-9", "PHQ-9 trend", "GAD-7",
+                            "GAD-7 trend", "Days since assessed", "Next due", "Medications")
+
+
+def score_text(total: int | None, band: str | None) -> str:
+    return "—" if total is None else f"{total} · {band}"
+
+
+def alert_text(row: Any) -> str:
+    """``"⚠ item 9 · 2 open"``, ``"⚠ 1 open · overdue"``, ``"overdue"`` or ``""``: icon and words, not colour alone."""
+    parts = []
+    if row.item9_alert:
+        parts.append("item 9")
+    if row.open_alerts:
+        parts.append(f"{row.open_alerts} open")
+    text = "⚠ " + " · ".join(parts) if parts else ""
+    if row.overdue:
+        text = (text + " · " if text else "") + "overdue"
+    return text
+
+
+def due_text(row: Any) -> str:
+    if row.next_visit_at is not None:
+        visit = f"visit {format_date(row.next_visit_at)}"
+    else:
+        visit = ""
+    due = f"scores {format_date(row.next_assessment_due)}" if row.next_assessment_due else ""
+    return " · ".join(p for p in (due, visit) if p) or ("overdue" if row.overdue else "")
+
+
+def caseload_frame(rows: Sequence[Any]) -> pd.DataFrame:
+    """One line per patient in the order given (the service already put open alerts first)."""
+    data = [{
+        "Alerts": alert_text(r),
+        "Name": r.full_name,
+        "MRN": r.mrn,
+        "Age": r.age_years,
+        "Primary diagnosis": (f"{r.primary_diagnosis.code} {r.primary_diagnosis.label}" if r.primary_diagnosis
+                              else "—"),
+        "PHQ-9": score_text(r.phq9_latest, r.phq9_severity),
+        "PHQ-9 trend": trend_arrow(r.phq9_trend),
+        "GAD-7": score_text(r.gad7_latest, r.gad7_severity),
+        "GAD-7 trend": trend_arrow(r.gad7_trend),
+        "Days since assessed": r.days_since_assessment,
+        "Next due": due_text(r),
+        "Medications": ", ".join(r.active_medications) or "none",
+    } for r in rows]
+    return pd.DataFrame(data, columns=list(COLUMNS))
+
+
+def style_caseload(frame: pd.DataFrame, rows: Sequence[Any]) -> Any:
+    """Severity colours on the score cells (light tint + dark text, AA contrast), red on open alerts."""
+    bands = {"PHQ-9": [r.phq9_severity for r in rows], "GAD-7": [r.gad7_severity for r in rows]}
+
+    def column_style(col: pd.Series) -> list[str]:
+        if col.name in bands:
+            return [f"background-color: {tint(severity_colour(b), 0.28)}; color: {TEXT_DARK}" if b else ""
+                    for b in bands[col.name]]
+        if col.name == "Alerts":
+            return [f"background-color: {tint(ALERT_RED, 0.15)}; color: {ALERT_RED}; font-weight: 600"
+                    if ("⚠" in str(v)) else "" for v in col]
+        if col.name in ("PHQ-9 trend", "GAD-7 trend"):
+            return [f"color: {ALERT_RED}" if str(v).startswith("↑") else "" for v in col]
+        return [""] * len(col)
+
+    return frame.style.apply(column_style, axis=0)

@@ -1,0 +1,51 @@
+"""App frame: page CSS, the header (who, role, selected patient), the sidebar user box and the disclaimer footer."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from components.session import StateKeys
+from components.theme import DISCLAIMER
+from novamind_core.domain.users import User
+
+ROLE_LABELS = {"clinician": "Clinician", "analyst": "Analyst (de-identified data)", "admin": "Administrator"}
+
+_CSS = """
+<style>
+  .block-container {padding-top: 2.2rem; padding-bottom: 3.5rem;}
+  .nm-footer {position: fixed; left: 0; right: 0; bottom: 0; z-index: 999; background: #f3f6fa;
+              border-top: 1px solid #dde3ea; color: #37474f; font-size: 0.8rem; padding: 4px 16px;
+              text-align: center;}
+  .nm-header {display: flex; gap: 1.2rem; align-items: center; color: #37474f; font-size: 0.9rem;
+              border-bottom: 1px solid #e3e8ee; padding-bottom: 6px; margin-bottom: 10px;}
+  .nm-header b {color: #1a2733;}
+  .nm-chip {display: inline-block; margin: 1px 2px; font-size: 0.85rem;}
+  .nm-banner-name {font-size: 1.45rem; font-weight: 600; color: #1a2733;}
+  .nm-muted {color: #546e7a; font-size: 0.88rem;}
+</style>
+"""
+
+
+def inject_css() -> None:
+    st.markdown(_CSS, unsafe_allow_html=True)
+
+
+def render_header(user: User) -> None:
+    """One line above every page: signed-in user, role and the selected patient (or none)."""
+    label = st.session_state.get(StateKeys.SELECTED_PATIENT_LABEL)
+    patient = f"Patient: <b>{html.escape(label)}</b>" if label else "No patient selected"
+    if user.role.value != "clinician":
+        patient = "De-identified data only" if user.role.value == "analyst" else "No patient data"
+    st.markdown(
+        f'<div class="nm-header"><span>Signed in as <b>{html.escape(user.display_name)}</b></span>'
+        f'<span>Role: <b>{html.escape(ROLE_LABELS.get(user.role.value, user.role.value))}</b></span>'
+        f"<span>{patient}</span></div>",
+        unsafe_allow_html=True,
+    )
+
+
+def render_footer() -> None:
+    """The disclaimer, fixed at the bottom of every screen (issue 3, UX.md)."""
+    st.markdown(f'<div class="nm-footer">{html.escape(DISCLAIMER)}</div>', unsafe_allow_html=True)

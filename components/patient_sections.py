@@ -1,0 +1,188 @@
+"""Sections of the patient chart: outcome cards, medications, notes, visits and alerts.
+
+Each section takes the data a service returned and the services for its one write; validation messages from the
+service are shown next to the form, confirmations after the rerun (``flash``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from components.forms import medication_change_form, medication_start_form, note_form, visit_form
+from components.session import flash
+from components.theme import format_date, format_datetime, format_duration_days
+from components.ui import alert_chip, severity_chip
+from novamind_core.domain.errors import ConflictError, NotFoundError, StaleWriteError, ValidationError
+
+SAVE_ERRORS = (ValidationError, ConflictError, StaleWriteError, NotFoundError)
+
+
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def outcome_cards(chart: Any) -> None:
+    """Summary first (UX.md): latest score and change per instrument, then the plain-language sentence."""
+    names = [n for n in ("PHQ-9", "GAD-7", "ISI") if n in chart.latest]
+    if not names:
+        st.info("No assessments yet. Enter a PHQ-9 or GAD-7 in the Assessments tab.", icon=":material/assignment:")
+        return
+    cols = st.columns(len(names) + 1)
+    for col, name in zip(cols, names, strict=False):
+        latest = chart.latest[name]
+        outcome = chart.outcomes.get(name)
+        with col, st.container(border=True):
+            delta = f"{outcome.change.change:+d} since baseline" if outcome else None
+            st.metric(f"{name} latest ({format_date(latest.administered_on)})", latest.total, delta=delta,
+                      delta_color="inverse")
+            st.markdown(severity_chip(latest.severity), unsafe_allow_html=True)
+    with cols[-1], st.container(border=True):
+        weeks = chart.weeks_on_current_treatment
+        st.metric("On current treatment", format_duration_days(weeks * 7) if weeks is not None else "no medication")
+        due = chart.next_assessment_due
+        st.caption(f"Next scores due {format_date(due)}" if due else "No due date booked"
+                   + (" · overdue" if chart.overdue else ""))
+    for name, outcome in chart.outcomes.items():
+        c = outcome.change
+        st.markdown(f"**{outcome.sentence}**")
+        st.caption(f"{name}: baseline {outcome.baseline_total} ({format_date(outcome.baseline_on)}), current "
+                   f"{outcome.current_total} ({format_date(outcome.current_on)}), change {c.change:+d} points"
+                   + (f" ({c.percent_change:+.0f}%)" if c.percent_change is not None else "")
+                   + f" · response {_yes_no(c.response)} · remission {_yes_no(c.remission)} · MCID "
+                   f"{'improved' if c.mcid_improved else 'worsened' if c.mcid_worsened else 'not reached'} · "
+                   f"reliable change {'improvement' if c.reliable_improvement else 'deterioration' if c.reliable_deterioration else 'no'} "  # noqa: E501
+                   f"(RCI {c.rci:+.2f})")
+
+
+def medications_section(services: Any, user: Any, patient_id: int, orders: tuple[Any, ...], today: Any) -> None:
+    active = [m for m in orders if m.active]
+    if active:
+        st.markdown("**Active:** " + "; ".join(f"{m.describe()} since {format_date(m.start_date)}" for m in active))
+    else:
+        st.info("No active medication. Start one below.", icon=":material/medication:")
+    left, right = st.columns(2)
+    with left:
+        values = medication_start_form(today)
+        if values is not None:
+            try:
+                order = services.medications.add(user, patient_id, **values)
+            except SAVE_ERRORS as exc:
+                st.error(f"Not saved: {exc}.", icon=":material/error:")
+            else:
+                flash(f"Started {order.describe()} from {format_date(order.start_date)}.")
+                st.rerun()
+    with right:
+        change = medication_change_form(active, today)
+        if change is not None:
+            try:
+                if change["action"] == "Stop":
+                    order = services.medications.stop(user, change["order_id"], change["reason"], on=change["on"])
+                    done = f"Stopped {order.drug} on {format_date(order.stop_date)}."
+                else:
+                    if change["new_dose_mg"] is None:
+                        raise ValidationError("enter the new dose in mg", field="dose_mg")
+                    order = services.medications.titrate(user, change["order_id"], change["new_dose_mg"],
+                                                         change["reason"], on=change["on"])
+                    done = f"Changed to {order.describe()} from {format_date(order.start_date)}."
+            except SAVE_ERRORS as exc:
+                st.error(f"Not saved: {exc}.", icon=":material/error:")
+            else:
+                flash(done)
+                st.rerun()
+    if orders:
+        st.markdown("**History**")
+        st.dataframe(pd.DataFrame([{
+            "Drug": m.drug, "Dose": f"{m.dose_mg:g} mg", "Frequency": m.frequency.value,
+            "Start": format_date(m.start_date), "Stop": format_date(m.stop_date) if m.stop_date else "active",
+            "Change": m.change_kind.value, "Reason": m.start_reason or "", "Stop reason": m.stop_reason or "",
+        } for m in reversed(orders)]), hide_index=True, width="stretch")
+
+
+def notes_section(services: Any, user: Any, patient_id: int, notes: tuple[Any, ...], today: Any) -> None:
+    values = note_form(today)
+    if values is not None:
+        try:
+            services.notes.add(user, patient_id, values["text"], values["note_date"])
+        except SAVE_ERRORS as exc:
+            st.error(f"Not saved: {exc}.", icon=":material/error:")
+        else:
+            flash(f"Note saved for {format_date(values['note_date'])}.")
+            st.rerun()
+    if not notes:
+        st.info("No progress notes yet.", icon=":material/description:")
+    for note in notes:
+        edited = f" · edited {len(note.revisions) - 1}×" if note.edited else ""
+        with st.expander(f"{format_date(note.note_date)} · {note.author_name}{edited}", expanded=note is notes[0]):
+            st.markdown(note.text)
+            with st.form(f"nm_note_edit_{note.id}"):
+                text = st.text_area("Edit note", value=note.text, key=f"nm_note_text_{note.id}")
+                if st.form_submit_button("Save edit", icon=":material/edit_note:"):
+                    try:
+                        services.notes.edit(user, note.id, text, expected_revision=len(note.revisions) or None)
+                    except SAVE_ERRORS as exc:
+                        st.error(f"Not saved: {exc}.", icon=":material/error:")
+                    else:
+                        flash("Note updated; the earlier version is kept in its history.")
+                        st.rerun()
+            if note.edited:
+                st.caption("Earlier versions")
+                for rev in note.revisions[:-1]:
+                    st.markdown(f"<div class='nm-muted'>Revision {rev.revision} by {rev.edited_by_name}, "
+                                f"{format_datetime(rev.edited_at)}</div>", unsafe_allow_html=True)
+                    st.text(rev.text)
+
+
+def visits_section(services: Any, user: Any, patient_id: int, visits: tuple[Any, ...], chart: Any,
+                   today: Any) -> None:
+    tz = ZoneInfo(services.settings.clinic_timezone)
+    c1, c2 = st.columns(2)
+    c1.metric("Next visit", format_datetime(chart.next_visit.scheduled_for.astimezone(tz)) if chart.next_visit
+              else "none booked")
+    c2.metric("Next assessments due", format_date(chart.next_assessment_due) if chart.next_assessment_due
+              else "not set", delta="overdue" if chart.overdue else None, delta_color="inverse")
+    values = visit_form(today, tz)
+    if values is not None:
+        try:
+            services.visits.schedule(user, patient_id, **values)
+        except SAVE_ERRORS as exc:
+            st.error(f"Not saved: {exc}.", icon=":material/error:")
+        else:
+            flash(f"Visit booked for {format_datetime(values['scheduled_for'])}; next assessments due "
+                  f"{format_date(values['next_assessment_due'])}.")
+            st.rerun()
+    if visits:
+        st.dataframe(pd.DataFrame([{"When": format_datetime(v.scheduled_for.astimezone(tz)), "Status": v.status.value,
+                                    "Note": v.note or ""} for v in sorted(visits, key=lambda v: v.scheduled_for,
+                                                                          reverse=True)]),
+                     hide_index=True, width="stretch")
+
+
+def alerts_section(services: Any, user: Any, alerts: tuple[Any, ...]) -> None:
+    """Open alerts first (item 9 first, the service's order), each with Acknowledge; acknowledged ones greyed."""
+    if not alerts:
+        st.success("No alerts.", icon=":material/check_circle:")
+    for alert in alerts:
+        c1, c2 = st.columns([5, 1])
+        when = format_date(alert.observed_on or alert.raised_at)
+        if alert.open:
+            c1.markdown(alert_chip(f"{alert.kind.value}: {alert.message}") + f" <span class='nm-muted'>{when}</span>",
+                        unsafe_allow_html=True)
+            if alert.id is None:
+                c2.caption("Clears when new scores arrive")
+            elif c2.button("Acknowledge", key=f"nm_ack_{alert.id}", icon=":material/done:"):
+                try:
+                    services.alerts.acknowledge(user, alert.id)
+                except SAVE_ERRORS as exc:
+                    st.error(f"Not saved: {exc}.", icon=":material/error:")
+                else:
+                    flash("Alert acknowledged; your name and the time are recorded.")
+                    st.rerun()
+        else:
+            by = alert.acknowledged_by_name or "a clinician"
+            c1.markdown(alert_chip(f"{alert.kind.value}: {alert.message}", acknowledged=True)
+                        + f" <span class='nm-muted'>acknowledged by {by}, {format_datetime(alert.acknowledged_at)}"
+                          "</span>", unsafe_allow_html=True)

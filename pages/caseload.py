@@ -1,0 +1,113 @@
+"""Caseload: the signed-in clinician's patients, open alerts first; search, filter, sort, page; row -> patient.
+
+Recipe: read the controls -> one ``services.patients.caseload`` call (one page of rows, decrypted only for that page)
+-> render the table. Registering a patient is one ``services.patients.register`` call.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.caseload_table import SEVERITY_FILTERS, SORT_LABELS, caseload_frame, style_caseload
+from components.errors import error_boundary
+from components.forms import errors_from, register_patient_form
+from components.session import StateKeys, flash, open_patient, page_guard
+from novamind_core.domain.errors import ConflictError, ValidationError
+
+PAGE_SIZE = 25
+
+ctx = page_guard("caseload")
+
+
+def controls() -> dict:
+    c1, c2, c3, c4 = st.columns([2.2, 2.2, 2, 1.2])
+    search = c1.text_input("Search by full name, family name or MRN", key="nm_cl_search",
+                           placeholder="exact match, e.g. NM-100001", help="Exact match (case and spaces ignored); "
+                           "names and MRNs are encrypted, so search uses a keyed index, not partial text.")
+    severities = c2.multiselect("PHQ-9 or GAD-7 severity", SEVERITY_FILTERS, key="nm_cl_severity")
+    sort = c3.selectbox("Sort by", list(SORT_LABELS), format_func=SORT_LABELS.get, key="nm_cl_sort")
+    with c4:
+        only_alerts = st.toggle("Open alerts only", key="nm_cl_alerts")
+        only_overdue = st.toggle("Overdue only", key="nm_cl_overdue")
+    return dict(search=search.strip() or None, severities=tuple(severities), sort=sort, only_alerts=only_alerts,
+                only_overdue=only_overdue, descending=sort not in ("name", "next_due"))
+
+
+def pager(total_pages: int) -> None:
+    page = min(st.session_state.get(StateKeys.CASELOAD_PAGE) or 1, total_pages)
+    left, mid, right = st.columns([1, 2, 1])
+    if left.button("Previous", icon=":material/chevron_left:", disabled=page <= 1, key="nm_cl_prev"):
+        st.session_state[StateKeys.CASELOAD_PAGE] = page - 1
+        st.rerun()
+    mid.markdown(f"<div style='text-align:center'>Page {page} of {total_pages}</div>", unsafe_allow_html=True)
+    if right.button("Next", icon=":material/chevron_right:", disabled=page >= total_pages, key="nm_cl_next"):
+        st.session_state[StateKeys.CASELOAD_PAGE] = page + 1
+        st.rerun()
+
+
+def register_section() -> None:
+    errors = st.session_state.get("nm_register_errors") or {}
+    with st.expander("Register a patient", icon=":material/person_add:", expanded=bool(errors)):
+        values = register_patient_form(errors, ctx.today)
+        if values is None:
+            return
+        try:
+            patient = ctx.services.patients.register(ctx.user, **values)
+        except (ValidationError, ConflictError) as exc:
+            st.session_state["nm_register_errors"] = errors_from(exc, "mrn" if isinstance(exc, ConflictError)
+                                                                 else "form")
+            st.rerun()
+        st.session_state["nm_register_errors"] = {}
+        flash(f"Registered {patient.full_name} ({patient.mrn}). Add a first PHQ-9 or GAD-7 on the Patient page.")
+        open_patient(patient.id, f"{patient.full_name} ({patient.mrn})")
+
+
+def caseload_section() -> None:
+    st.title("Caseload")
+    query = controls()
+    key = repr(sorted(query.items()))
+    if st.session_state.get("nm_cl_last_query") != key:  # new filters start at page 1
+        st.session_state["nm_cl_last_query"] = key
+        st.session_state[StateKeys.CASELOAD_PAGE] = 1
+    page_no = st.session_state.get(StateKeys.CASELOAD_PAGE) or 1
+    result = ctx.services.patients.caseload(ctx.user, page=page_no, page_size=PAGE_SIZE, **query)
+    if result.total == 0:
+        if query["search"] or query["severities"] or query["only_alerts"] or query["only_overdue"]:
+            st.info("No patients match these filters. Clear the search or the filters to see your whole caseload.",
+                    icon=":material/filter_alt_off:")
+        else:
+            st.info("Your caseload is empty. Register a patient below (MRN, name, date of birth and sex at birth "
+                    "are required); you are put on their care team.", icon=":material/person_add:")
+        return
+    rows = list(result.rows)
+    n_alerts = sum(1 for r in rows if r.open_alerts or r.item9_alert)
+    st.caption(f"{result.total} patients · {n_alerts} with open alerts on this page · sorted by "
+               f"{SORT_LABELS[query['sort']].lower()}. Select a row to open the chart.")
+    frame = caseload_frame(rows)
+    event = st.dataframe(style_caseload(frame, rows), hide_index=True, on_select="rerun", selection_mode="single-row",
+                         key="nm_cl_table", width="stretch",
+                         height=min(36 * (len(rows) + 1) + 4, 36 * 26),
+                         column_config={"Alerts": st.column_config.TextColumn(width="medium"),
+                                        "Name": st.column_config.TextColumn(width="medium"),
+                                        "Primary diagnosis": st.column_config.TextColumn(width="medium"),
+                                        "PHQ-9": st.column_config.TextColumn(width="medium"),
+                                        "GAD-7": st.column_config.TextColumn(width="medium"),
+                                        "Age": st.column_config.NumberColumn(format="%d y", width="small"),
+                                        "Days since assessed": st.column_config.NumberColumn(
+                                            "Days since", format="%d d", width="small")})
+    selected = list(getattr(getattr(event, "selection", None), "rows", []) or [])
+    if selected:
+        row = rows[selected[0]]
+        open_patient(row.patient_id, f"{row.full_name} ({row.mrn})")
+    labels = {r.patient_id: f"{r.full_name} ({r.mrn})" for r in rows}
+    c1, c2 = st.columns([3, 1])
+    choice = c1.selectbox("Open a patient", list(labels), index=None, format_func=labels.get,
+                          placeholder="Choose a patient on this page…", key="nm_cl_open")
+    if c2.button("Open chart", icon=":material/open_in_new:", disabled=choice is None, key="nm_cl_open_btn"):
+        open_patient(choice, labels[choice])
+    pager(result.pages)
+
+
+with error_boundary("caseload"):
+    caseload_section()
+    register_section()
