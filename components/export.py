@@ -147,7 +147,5 @@ def html_to_pdf(document: str, browser: str | None = None) -> bytes:
 
 
 def record_export(services: Any, user: Any, patient_id: int, kind: str) -> None:
-    """Audit an export through the service layer when it offers a method for it (see the step 2 report)."""
-    recorder = getattr(services.patients, "record_export", None)
-    if recorder is not None:
-        recorder(user, patient_id, kind)
+    """Check and audit an export through the service layer (raises PermissionDenied when it is not allowed)."""
+    services.patients.record_export(user, patient_id, kind)

@@ -13,6 +13,7 @@ import streamlit as st
 
 from components.assessment_entry import assessment_entry
 from components.banner import patient_label
+from components.biometrics_panel import biometrics_panel
 from components.charts import timeline_figure, trajectory_caption, trajectory_figure
 from components.errors import error_boundary
 from components.export import (
@@ -52,39 +53,36 @@ def resolve_patient() -> int | None:
 
 
 def export_tab(chart, history, orders, figure) -> None:  # type: ignore[no-untyped-def]
+    """Each export is prepared on request: the service checks EXPORT_PHI and the care team and audits it first."""
     pid = chart.patient.id
     stem = f"novamind-{chart.patient.mrn}-{ctx.today.isoformat()}"
-    c1, c2, c3 = st.columns(3)
-    with c1:
-        st.markdown("**Chart data (CSV)**")
-        st.caption("Every assessment with item answers, and every medication order.")
-        if st.download_button("Download CSV", chart_csv(history, orders), f"{stem}.csv", "text/csv",
-                              icon=":material/table:", on_click="ignore"):
-            record_export(ctx.services, ctx.user, pid, "csv")
-    with c2:
-        st.markdown("**Printable summary (HTML)**")
-        st.caption("Opens in any browser; print it or save as PDF there.")
-        if st.button("Prepare HTML summary", icon=":material/article:"):
-            st.session_state["nm_export_html"] = build_summary(chart, history, orders, figure)
-        if st.session_state.get("nm_export_html"):
-            st.download_button("Download HTML", st.session_state["nm_export_html"], f"{stem}.html", "text/html",
-                               icon=":material/download:", on_click="ignore")
-            record_export(ctx.services, ctx.user, pid, "html")
-    with c3:
-        st.markdown("**Summary with figure (PDF)**")
-        reason = pdf_unavailable_reason()
-        if reason:
-            st.info(reason, icon=":material/picture_as_pdf:")
-        elif st.button("Prepare PDF", icon=":material/picture_as_pdf:"):
-            with st.spinner("Rendering the figure and printing the PDF (a few seconds)…"):
-                try:
-                    st.session_state["nm_export_pdf"] = html_to_pdf(build_summary(chart, history, orders, figure))
-                except RuntimeError as exc:
-                    st.error(f"PDF not produced: {exc}.", icon=":material/error:")
-        if st.session_state.get("nm_export_pdf"):
-            st.download_button("Download PDF", st.session_state["nm_export_pdf"], f"{stem}.pdf", "application/pdf",
-                               icon=":material/download:", on_click="ignore")
-            record_export(ctx.services, ctx.user, pid, "pdf")
+    makers = {
+        "csv": ("Chart data (CSV)", "Every assessment with item answers, and every medication order.", "text/csv",
+                ":material/table:", lambda: chart_csv(history, orders)),
+        "html": ("Printable summary (HTML)", "Opens in any browser; print it or save as PDF there.", "text/html",
+                 ":material/article:", lambda: build_summary(chart, history, orders, figure)),
+        "pdf": ("Summary with figure (PDF)", "The summary with the trajectory figure, ready to file.",
+                "application/pdf", ":material/picture_as_pdf:",
+                lambda: html_to_pdf(build_summary(chart, history, orders, figure))),
+    }
+    for column, (kind, (title, caption, mime, icon, make)) in zip(st.columns(3), makers.items(), strict=True):
+        with column:
+            st.markdown(f"**{title}**")
+            st.caption(caption)
+            reason = pdf_unavailable_reason() if kind == "pdf" else None
+            key = f"nm_export_{kind}_{pid}"  # per patient: a file prepared for one chart never shows on another
+            if reason:
+                st.info(reason, icon=":material/picture_as_pdf:")
+            elif st.button(f"Prepare {kind.upper()}", icon=icon, key=f"prep_{key}"):
+                with st.spinner(f"Preparing the {kind.upper()} (a few seconds)…"):
+                    try:
+                        record_export(ctx.services, ctx.user, pid, kind)
+                        st.session_state[key] = make()
+                    except RuntimeError as exc:
+                        st.error(f"{kind.upper()} not produced: {exc}.", icon=":material/error:")
+            if st.session_state.get(key):
+                st.download_button(f"Download {kind.upper()}", st.session_state[key], f"{stem}.{kind}", mime,
+                                   icon=":material/download:", on_click="ignore", key=f"dl_{key}")
 
 
 def build_summary(chart, history, orders, figure) -> str:  # type: ignore[no-untyped-def]
@@ -101,8 +99,6 @@ def chart_page() -> None:
     pid = chart.patient.id
     if st.query_params.get("mrn") != chart.patient.mrn:
         st.query_params["mrn"] = chart.patient.mrn  # the address bar is a deep link to this chart
-    if st.session_state.get("nm_export_for") != pid:  # never offer one patient's export on another's chart
-        st.session_state.update(nm_export_for=pid, nm_export_html=None, nm_export_pdf=None)
     services, user = ctx.services, ctx.user
     history = services.assessments.history(user, pid)
     orders = services.medications.history(user, pid)
@@ -115,8 +111,8 @@ def chart_page() -> None:
                "remission. Hover a point for the item-level answers.")
     alerts = services.alerts.list_for_patient(user, pid)
     n_open = sum(1 for a in alerts if a.open)
-    tabs = st.tabs(["Assessments", "Medications", "Notes", "Visits", f"Alerts ({n_open} open)", "Timeline",
-                    "Export"])
+    tabs = st.tabs(["Assessments", "Medications", "Notes", "Visits", f"Alerts ({n_open} open)", "Wearables",
+                    "Timeline", "Export"])
     with tabs[0]:
         assessment_entry(services, user, pid, ctx.today)
     with tabs[1]:
@@ -128,9 +124,11 @@ def chart_page() -> None:
     with tabs[4]:
         alerts_section(services, user, alerts)
     with tabs[5]:
+        biometrics_panel(services, user, pid, ctx.today)
+    with tabs[6]:
         st.plotly_chart(timeline_figure(services.patients.timeline(user, pid)), key="nm_timeline")
         st.caption("Every dated event on this chart; hover for details.")
-    with tabs[6]:
+    with tabs[7]:
         export_tab(chart, history, orders, figure)
 
 

@@ -53,6 +53,8 @@ class AuditAction:
     AUTH_SIGN_OUT = "auth.sign_out"
     EXPORT_CSV = "export.csv"
     EXPORT_FHIR = "export.fhir"
+    EXPORT_HTML = "export.html"
+    EXPORT_PDF = "export.pdf"
     EXPORT_DEIDENTIFIED = "export.deidentified"
     IMPORT_DATA = "import.data"
     USER_CREATE = "user.create"
@@ -70,6 +72,9 @@ class AuditAction:
     AUDIT_EXPORT = "audit.export"
     DEMO_SEED = "demo.seed"
     ACCESS_DENIED = "access.denied"
+    PREDICTION_READ = "prediction.read"
+    INSIGHT_READ = "insight.read"
+    MODEL_CARD_READ = "model.card_read"
 
     @classmethod
     def all(cls) -> tuple[str, ...]:

@@ -327,6 +327,25 @@ class PatientService(BaseService):
                 weeks_on_current_treatment=weeks_on,
             )
 
+    EXPORT_KINDS: dict[str, str] = {
+        "csv": AuditAction.EXPORT_CSV, "html": AuditAction.EXPORT_HTML, "pdf": AuditAction.EXPORT_PDF,
+        "fhir": AuditAction.EXPORT_FHIR,
+    }
+
+    def record_export(self, user: User, patient_id: int, kind: str) -> None:
+        """Check that ``user`` may export this patient's chart (EXPORT_PHI + care team) and audit the export.
+
+        Pages call this before they hand the file to the browser, so a refused export never leaves the server.
+        """
+        action = self.EXPORT_KINDS.get(str(kind).lower())
+        if action is None:
+            raise ValidationError(f"export kind {kind!r} is not supported: choose one of "
+                                  f"{', '.join(self.EXPORT_KINDS)}", field="kind", value=kind)
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.EXPORT_PHI, action)
+            self._audit(uow, actor, action, patient_id=patient_id, detail=f"chart export ({kind})")
+            uow.commit()
+
     def timeline(self, user: User, patient_id: int) -> tuple[TimelineEvent, ...]:
         """Assessments, medication changes, notes, visits and alerts on one dated list (oldest first)."""
         with self._tx() as uow:

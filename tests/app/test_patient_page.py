@@ -154,3 +154,20 @@ def test_a_note_is_saved_and_an_edit_keeps_the_earlier_version(seeded, app_as, p
     assert [r.text for r in note.revisions] == ["Tolerating vortioxetine; sleep better.",
                                                 "Tolerating vortioxetine; sleep much better."]
     assert "Revision 1 by Dr Ada Lovelace" in page_text(at)
+
+
+def test_preparing_a_csv_export_is_audited_and_offers_the_download(seeded, app_as):
+    services, cohort = seeded
+    from novamind_core.services.base import SYSTEM_USER
+
+    def exports() -> list:
+        return [r for r in services.audit.query(SYSTEM_USER, patient_id=cohort.responder_id)
+                if r.action == "export.csv"]
+
+    before = len(exports())
+    at = open_chart(app_as, "demo.clinician", cohort.responder_id)
+    assert not at.get("download_button") or all("CSV" not in b.proto.label for b in at.get("download_button"))
+    next(b for b in at.button if b.label == "Prepare CSV").click().run()
+    assert not at.exception
+    assert len(exports()) == before + 1
+    assert any("Download CSV" in b.proto.label for b in at.get("download_button"))
