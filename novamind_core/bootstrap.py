@@ -25,6 +25,7 @@ from novamind_core.services.keys import KeyService
 from novamind_core.services.medications import MedicationService
 from novamind_core.services.notes import NoteService
 from novamind_core.services.patients import PatientService
+from novamind_core.services.predictions import PredictionService
 from novamind_core.services.twin import TwinService
 from novamind_core.services.users import UserService
 from novamind_core.services.visits import VisitService
@@ -51,6 +52,7 @@ class Services:
     cohort: CohortService
     admin: AdminService
     imports: ImportService
+    predictions: PredictionService
 
     @property
     def engine(self) -> Any:
@@ -78,4 +80,5 @@ def build_services(settings: Any, *, clock: Callable[[], datetime] | None = None
         notes=NoteService(ctx), visits=VisitService(ctx), alerts=AlertService(ctx), users=UserService(ctx),
         audit=AuditService(ctx), wearables=WearableService(ctx), twin=TwinService(ctx), keys=KeyService(ctx),
         cohort=CohortService(ctx), admin=AdminService(ctx), imports=ImportService(ctx),
+        predictions=PredictionService(ctx),
     )

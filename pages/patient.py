@@ -24,6 +24,7 @@ from components.export import (
     record_export,
     summary_html,
 )
+from components.model_panels import insight_panel
 from components.patient_sections import (
     alerts_section,
     medications_section,
@@ -112,7 +113,7 @@ def chart_page() -> None:
     alerts = services.alerts.list_for_patient(user, pid)
     n_open = sum(1 for a in alerts if a.open)
     tabs = st.tabs(["Assessments", "Medications", "Notes", "Visits", f"Alerts ({n_open} open)", "Wearables",
-                    "Timeline", "Export"])
+                    "Timeline", "Insight", "Export"])
     with tabs[0]:
         assessment_entry(services, user, pid, ctx.today)
     with tabs[1]:
@@ -129,6 +130,8 @@ def chart_page() -> None:
         st.plotly_chart(timeline_figure(services.patients.timeline(user, pid)), key="nm_timeline")
         st.caption("Every dated event on this chart; hover for details.")
     with tabs[7]:
+        insight_panel(services, user, pid, key="nm_patient_insight")
+    with tabs[8]:
         export_tab(chart, history, orders, figure)
 
 
