@@ -1,17 +1,31 @@
-"""Twin snapshots (versioned, encrypted) and saved what-if scenarios."""
+"""The twin as the pages use it: current state (versioned), what-if runs, timelines, saved scenarios and exports.
+
+Every method takes the current user first, checks permission and the care team, writes exactly one audit event and
+runs in one transaction (``BaseService``). The science is the pure twin (:mod:`novamind_core.twin`) and the
+pharmacology engine; the mapping from chart data to their inputs is :mod:`novamind_core.services.twin_inputs`.
+
+* :meth:`TwinService.current_state` builds the patient's :class:`~novamind_core.twin.TwinState` from the chart and
+  stores a new version only when an input changed since the last one (the trigger names what changed).
+* :meth:`TwinService.run_scenarios` runs 1-4 scenarios over the patient's posterior (common random numbers).
+* :meth:`TwinService.timelines` simulates plasma levels, occupancy and regional neurotransmitter levels over the real
+  medication history to today and, optionally, a saved scenario after it.
+
+Decision support for research and demonstration; not a medical device.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 
 from novamind_core.db.models import SavedScenarioRow
-from novamind_core.domain.errors import NotFoundError, ValidationError
+from novamind_core.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from novamind_core.domain.patients import parse_enum
 from novamind_core.domain.twin import (
     SavedScenario,
@@ -23,11 +37,32 @@ from novamind_core.domain.twin import (
 )
 from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction
+from novamind_core.security.rbac import require
 from novamind_core.services.base import BaseService, optional_text
+from novamind_core.services.twin_inputs import (
+    CompletenessItem,
+    MedicationEvent,
+    TwinInputs,
+    build_inputs,
+    changed_categories,
+    describe_changes,
+    medication_events,
+    medication_steps,
+    trigger_for,
+)
 
 SCENARIO_SAVE = "scenario.save"
 SCENARIO_READ = "scenario.read"
+SCENARIO_RUN = "scenario.run"
+SCENARIO_EXPORT = "scenario.export"
+TIMELINE_READ = "twin.timelines"
 MAX_PAYLOAD_BYTES = 5_000_000
+#: PK patients behind the level intervals of the state and the timelines (between-subject variability only).
+N_PK_STATE = 20
+N_PK_TIMELINES = 40
+#: Longest timeline grid, in points (longer histories are thinned evenly for the browser).
+MAX_TIMELINE_POINTS = 2400
+EXPORT_KINDS = ("csv", "pdf", "png")
 
 
 @dataclass(frozen=True)
@@ -36,6 +71,110 @@ class TwinVersion:
     created_at: datetime
     trigger: str
     created_by: int | None
+
+
+@dataclass(frozen=True)
+class TwinStateView:
+    """The patient's current twin (a stored version): its state, what changed, and what it is based on.
+
+    ``level_p05``/``level_p95`` are the 5th and 95th percentiles of each regional level across
+    :data:`N_PK_STATE` virtual PK patients (between-subject variability of exposure), in REGIONS x
+    NEUROTRANSMITTERS order like ``state.nt_levels``: the "confidence" shown with each heatmap cell.
+    """
+
+    patient_id: int
+    version: int
+    created_at: datetime
+    trigger: str
+    changed: tuple[str, ...]
+    change_text: str
+    is_new_version: bool
+    state: Any = field(repr=False)
+    level_p05: tuple[tuple[float, ...], ...] = field(repr=False)
+    level_p95: tuple[tuple[float, ...], ...] = field(repr=False)
+    completeness: tuple[CompletenessItem, ...] = field(repr=False)
+    origin: date
+    as_of: date
+    drugs_on_board: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One entry of the version timeline: when, what triggered it, and the PHQ-9 it was based on."""
+
+    version: int
+    created_at: datetime
+    trigger: str
+    changed: tuple[str, ...]
+    change_text: str
+    as_of: date | None
+    phq9_total: int | None
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """What-if results for one patient: 1-4 :class:`~novamind_core.twin.ScenarioResult` with common random numbers.
+
+    ``week0`` is the date week 0 of every result refers to (the latest PHQ-9, where the posterior ends);
+    ``observed_phq9`` is the patient's PHQ-9 history for the fan chart.
+    """
+
+    patient_id: int
+    results: tuple[Any, ...] = field(repr=False)
+    table: tuple[dict[str, Any], ...]
+    week0: date
+    observed_phq9: tuple[tuple[date, int], ...] = field(repr=False)
+    posterior: dict[str, Any] = field(repr=False)
+    draws: int
+    seed: int
+    based_on: str
+
+
+@dataclass(frozen=True)
+class Band:
+    """Median and 90% interval of a quantity across virtual PK patients."""
+
+    p05: tuple[float, ...]
+    p50: tuple[float, ...]
+    p95: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class TimelineSummary:
+    """The cards above the timelines (``None`` where no drug is on board)."""
+
+    drug: str | None
+    regimen: str | None
+    days_on_current_dose: int | None
+    time_to_steady_state_days: float | None
+    occupancy_today_percent: dict[str, float]
+    adaptation_percent: float | None
+    sentence: str
+
+
+@dataclass(frozen=True)
+class TimelineData:
+    """Plasma (3-hourly), occupancy and regional levels (daily) from ``origin``; day 0 = ``origin``.
+
+    ``today_day`` splits the past (the real medication history) from the future (the saved scenario, if any).
+    """
+
+    patient_id: int
+    origin: date
+    today_day: int
+    end_day: int
+    plasma_days: tuple[float, ...] = field(repr=False)
+    plasma: dict[str, Band] = field(repr=False)
+    daily_days: tuple[int, ...] = field(repr=False)
+    occupancy: dict[str, Band] = field(repr=False)
+    levels: dict[str, dict[str, Band]] = field(repr=False)
+    events: tuple[MedicationEvent, ...]
+    planned_events: tuple[MedicationEvent, ...]
+    therapeutic_ranges: dict[str, tuple[float, float, str]]
+    scenario_name: str | None
+    summary: TimelineSummary
+    warnings: tuple[dict[str, Any], ...]
+    model_calibrated: bool = False
 
 
 def _json_dict(value: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -126,3 +265,334 @@ class TwinService(BaseService):
             self._audit(uow, actor, SCENARIO_READ, patient_id=patient_id, detail=f"scenario {scenario_id}")
             uow.commit()
             return saved
+
+    # ------------------------------------------------------------------ the pages' use cases
+    def _inputs(self, uow: Any, patient_id: int) -> TwinInputs:
+        """The patient's chart mapped to twin inputs (reads inside the caller's transaction; no audit here)."""
+        from novamind_core.pharmacology import load_catalogue
+        from novamind_core.twin import load_population_params
+        from novamind_core.twin.state import MODEL_NAME, MODEL_VERSION
+
+        params = load_population_params()
+        model = f"{MODEL_NAME} {MODEL_VERSION} calibrated={params.calibrated} {json.dumps(params.provenance)}"
+        return build_inputs(uow.patients.get(patient_id), uow.assessments.history(patient_id),
+                            uow.medications.history(patient_id), uow.wearables.daily(patient_id, None, None),
+                            load_catalogue().drugs, model, self.ctx.today())
+
+    def current_state(self, user: User, patient_id: int) -> TwinStateView:
+        """The patient's twin now: the latest version, or a new one when an input changed since it.
+
+        Inputs (assessments with item answers, medication orders and adherence notes, PGx phenotypes on the chart,
+        wearable summaries, the model version) are compared by digest with the latest stored version; only a
+        change stores version ``n + 1`` with a trigger naming what changed (:func:`twin_inputs.trigger_for`).
+        One audit event: ``twin.update`` when a version was stored, else ``twin.read``.
+        """
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, AuditAction.TWIN_READ)
+            inputs = self._inputs(uow, patient_id)
+            latest = uow.twin.latest_version(patient_id)
+            previous = uow.twin.snapshot(patient_id) if latest else None
+            prev_inputs = (previous.payload.get("inputs") or {}) if previous is not None else {}
+            changed = changed_categories(prev_inputs.get("digests"), inputs.digests)
+            if previous is not None and not changed and "state" in previous.payload:
+                snap, is_new = previous, False
+                self._audit(uow, actor, AuditAction.TWIN_READ, patient_id=patient_id,
+                            detail=f"version={snap.version} current")
+            else:
+                first = previous is None or not prev_inputs.get("digests")
+                payload = _state_payload(inputs, changed, latest + 1, first)
+                trigger = trigger_for(changed)
+                snap = uow.twin.add_snapshot(patient_id, trigger, payload, self.ctx.now(),
+                                             actor.id if actor.id > 0 else None, latest)
+                is_new = True
+                self._audit(uow, actor, AuditAction.TWIN_UPDATE, patient_id=patient_id,
+                            detail=f"version={snap.version} trigger={trigger.value} changed={','.join(changed)}")
+            uow.commit()
+            return _view(snap, is_new)
+
+    def version_history(self, user: User, patient_id: int) -> tuple[VersionInfo, ...]:
+        """Every stored version, oldest first, with what changed (reads each version's input summary)."""
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, AuditAction.TWIN_READ)
+            out = []
+            for version, created_at, trigger, _by in uow.twin.versions(patient_id):
+                payload = uow.twin.snapshot(patient_id, version).payload
+                meta = payload.get("inputs") or {}
+                state = payload.get("state") or {}
+                symptoms = state.get("symptoms") or {}
+                out.append(VersionInfo(version, created_at, str(trigger), tuple(meta.get("changed", ())),
+                                       meta.get("change_text", str(trigger)),
+                                       date.fromisoformat(meta["as_of"]) if meta.get("as_of") else None,
+                                       symptoms.get("phq9_total")))
+            self._audit(uow, actor, AuditAction.TWIN_READ, patient_id=patient_id, detail=f"history rows={len(out)}")
+            uow.commit()
+            return tuple(out)
+
+    def run_scenarios(self, user: User, patient_id: int, scenarios: Sequence[Mapping[str, Any]],
+                      draws: int = 1000, seed: int = 0) -> ScenarioRun:
+        """Run 1-4 what-if scenarios for the patient over their posterior (fitted to their PHQ-9 history).
+
+        All scenarios share ``seed`` (common random numbers), so their differences are the treatments'. A
+        scenario that breaks a rule raises ValidationError naming the scenario and the field.
+        """
+        from novamind_core.twin import PatientHistory, load_population_params, run_scenario
+        from novamind_core.twin.scenario import MAX_COMPARED
+
+        scenarios = list(scenarios)
+        if not 1 <= len(scenarios) <= MAX_COMPARED:
+            raise ValidationError(f"compare 1 to {MAX_COMPARED} scenarios, got {len(scenarios)}", field="scenarios")
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, SCENARIO_RUN)
+            try:
+                require(actor, Permission.RUN_SIMULATION)
+            except PermissionDenied as exc:
+                self._deny(uow, actor, SCENARIO_RUN, patient_id, exc)
+            inputs = self._inputs(uow, patient_id)
+            history = PatientHistory.from_dict(inputs.history) if inputs.history["phq9"] else None
+            params = load_population_params()
+            results = []
+            for i, raw in enumerate(scenarios):
+                name = str((raw or {}).get("name") or f"Scenario {i + 1}") if isinstance(raw, Mapping) else f"#{i + 1}"
+                try:
+                    results.append(run_scenario(_json_dict(raw, "scenario"), history, draws=draws, seed=seed,
+                                                params=params))
+                except ValidationError as exc:
+                    raise ValidationError(f"{name}: {exc}", field=exc.field, row=i, value=exc.value) from None
+            table = tuple({"name": r.name, "phq9_p50_week8": _at(r.phq9["p50"], 8),
+                           "phq9_p50_end": r.phq9["p50"][-1], "p_response_week8": r.p_response_week8,
+                           "p_remission_week8": r.p_remission_week8, "p_response_week12": r.p_response_week12,
+                           "p_remission_week12": r.p_remission_week12,
+                           "n_warnings": sum(1 for w in r.warnings if w.get("severity") != "info")} for r in results)
+            self._audit(uow, actor, SCENARIO_RUN, patient_id=patient_id,
+                        detail=f"scenarios={len(results)} draws={draws} seed={seed}")
+            uow.commit()
+        based_on = (f"posterior from {len(inputs.phq9_observed)} PHQ-9 totals to {inputs.as_of.isoformat()}"
+                    if history is not None else "population prior (no PHQ-9 on record)")
+        return ScenarioRun(patient_id, tuple(results), table, inputs.as_of if history is not None else inputs.as_of,
+                           inputs.phq9_observed, dict(results[0].calibration), int(draws), int(seed), based_on)
+
+    def timelines(self, user: User, patient_id: int, regions: Sequence[str] | None = None,
+                  neurotransmitters: Sequence[str] | None = None,
+                  saved_scenario_id: int | None = None) -> TimelineData:
+        """Plasma levels, occupancy and regional neurotransmitter levels over the real medication history (to
+        today) and, with ``saved_scenario_id``, that saved scenario after today (its horizon).
+
+        Medians and 90% intervals across :data:`N_PK_TIMELINES` virtual PK patients (log-normal CL and V, PGx
+        multipliers; pharmacology engine); levels through the twin's dynamics and projection table.
+        """
+        from novamind_core.domain.brain import Neurotransmitter, Region
+        from novamind_core.pharmacology import load_catalogue
+        from novamind_core.twin import load_population_params
+
+        try:
+            region_list = tuple(Region(r) for r in (regions or ("prefrontal_cortex", "amygdala")))
+            nt_list = tuple(Neurotransmitter(n) for n in (neurotransmitters or ("serotonin",)))
+        except ValueError as exc:
+            raise ValidationError(f"unknown region or neurotransmitter: {exc}", field="regions") from None
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, TIMELINE_READ)
+            saved = None
+            if saved_scenario_id is not None:
+                saved = uow.twin.scenario(int(saved_scenario_id))
+                if saved.patient_id != patient_id:
+                    raise NotFoundError(f"saved scenario {saved_scenario_id} does not belong to this patient")
+            patient = uow.patients.get(patient_id)
+            orders = uow.medications.history(patient_id)
+            catalogue = load_catalogue()
+            data = _timeline_data(patient_id, patient, orders, catalogue, load_population_params(), self.ctx.today(),
+                                  region_list, nt_list, saved)
+            self._audit(uow, actor, TIMELINE_READ, patient_id=patient_id,
+                        detail=f"scenario={saved_scenario_id}" if saved_scenario_id else "history")
+            uow.commit()
+            return data
+
+    def record_export(self, user: User, patient_id: int, kind: str, detail: str = "") -> None:
+        """Audit an export of scenario results (``csv``, ``pdf`` or ``png``) made by the page."""
+        if kind not in EXPORT_KINDS:
+            raise ValidationError(f"export kind {kind!r} is not one of {', '.join(EXPORT_KINDS)}", field="kind")
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.EXPORT_PHI, SCENARIO_EXPORT)
+            self._audit(uow, actor, SCENARIO_EXPORT, patient_id=patient_id, detail=f"{kind} {detail}".strip())
+            uow.commit()
+
+    def patient_history(self, user: User, mrn: str) -> Any:
+        """The twin's :class:`~novamind_core.twin.PatientHistory` for the patient with ``mrn`` (for
+        ``simulate --patient MRN``): blind-index lookup, care-team check, one ``twin.read`` audit event."""
+        from novamind_core.domain.patients import normalise_mrn
+        from novamind_core.twin import PatientHistory
+
+        with self.ctx.uow() as probe:
+            patient_id = probe.patients.id_for_mrn(normalise_mrn(mrn))
+        if patient_id is None:
+            raise NotFoundError("no patient has this MRN")
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, AuditAction.TWIN_READ)
+            inputs = self._inputs(uow, patient_id)
+            self._audit(uow, actor, AuditAction.TWIN_READ, patient_id=patient_id, detail="history for simulate")
+            uow.commit()
+        if not inputs.history["phq9"]:
+            return PatientHistory(cyp2d6=inputs.history["cyp2d6"], cyp2c19=inputs.history["cyp2c19"])
+        return PatientHistory.from_dict(inputs.history)
+
+
+# ---------------------------------------------------------------------------------------------- helpers (pure)
+def _at(values: Sequence[float], index: int) -> float | None:
+    return values[index] if index < len(values) else None
+
+
+def _level_interval(history: Any, as_of_day: int, params: Any) -> tuple[np.ndarray, np.ndarray]:
+    """5th/95th percentiles of regional levels (23, 12) at ``as_of_day`` across :data:`N_PK_STATE` PK patients."""
+    from novamind_core.twin.dynamics import simulate_dynamics
+    from novamind_core.twin.exposure import exposure_from_scenario, no_drug_exposure, scenario_drugs
+
+    n_days = as_of_day + 1
+    scen = history.medication_scenario(total_days=n_days) if history.medications else {"steps": []}
+    exp = (exposure_from_scenario(scen, n_days, params, n_pk=N_PK_STATE, seed=0) if scenario_drugs(scen)
+           else no_drug_exposure(n_days))
+    dyn = simulate_dynamics(exp.occupancy_fraction, 1.0, params, efficacy_scale=exp.efficacy_scale)
+    levels = dyn.regional_levels(time_index=np.array([as_of_day]))[:, :, :, 0]
+    return np.percentile(levels, 5, axis=0), np.percentile(levels, 95, axis=0)
+
+
+def _state_payload(inputs: TwinInputs, changed: Sequence[str], version: int, first: bool) -> dict[str, Any]:
+    from novamind_core.twin import PatientHistory, build_twin_state, load_population_params
+
+    params = load_population_params()
+    history = PatientHistory.from_dict(inputs.history)
+    state = build_twin_state(history, as_of_day=inputs.as_of_day, biometrics=inputs.biometrics, params=params,
+                             version=version)
+    p05, p95 = _level_interval(history, inputs.as_of_day, params)
+    drugs = sorted({s["drug"] for s in inputs.history["medications"][-1:] if s["drug"] != "none"})
+    return {
+        "state": state.to_dict(),
+        "level_interval": {"p05": np.round(p05, 4).tolist(), "p95": np.round(p95, 4).tolist()},
+        "inputs": {"digests": dict(inputs.digests), "changed": list(changed),
+                   "change_text": describe_changes(changed, first), "origin": inputs.origin.isoformat(),
+                   "as_of": inputs.as_of.isoformat(), "drugs_on_board": drugs},
+        "completeness": [c.to_dict() for c in inputs.completeness],
+    }
+
+
+def _view(snap: TwinSnapshot, is_new: bool) -> TwinStateView:
+    from novamind_core.twin import TwinState
+
+    payload = snap.payload
+    meta = payload.get("inputs") or {}
+    interval = payload.get("level_interval") or {}
+    state = TwinState.from_dict(dict(payload["state"]))
+    return TwinStateView(
+        patient_id=snap.patient_id, version=snap.version, created_at=snap.created_at, trigger=snap.trigger.value,
+        changed=tuple(meta.get("changed", ())), change_text=meta.get("change_text", snap.trigger.value),
+        is_new_version=is_new, state=state,
+        level_p05=tuple(tuple(r) for r in interval.get("p05", state.nt_levels)),
+        level_p95=tuple(tuple(r) for r in interval.get("p95", state.nt_levels)),
+        completeness=tuple(CompletenessItem(**c) for c in payload.get("completeness", [])),
+        origin=date.fromisoformat(meta["origin"]) if meta.get("origin") else snap.created_at.date(),
+        as_of=date.fromisoformat(meta["as_of"]) if meta.get("as_of") else snap.created_at.date(),
+        drugs_on_board=tuple(meta.get("drugs_on_board", ())),
+    )
+
+
+def _band(x: np.ndarray, stride: int = 1, digits: int = 3) -> Band:
+    q = np.percentile(np.asarray(x, dtype=float)[:, ::stride], [5, 50, 95], axis=0)
+    return Band(*(tuple(np.round(row, digits).tolist()) for row in q))
+
+
+def _timeline_data(patient_id: int, patient: Any, orders: Sequence[Any], catalogue: Any, params: Any, today: date,
+                   regions: tuple[Any, ...], nts: tuple[Any, ...], saved: SavedScenario | None) -> TimelineData:
+    """Simulate history (+ saved scenario) and summarise it (pure given its inputs)."""
+    from novamind_core.domain.brain import NEUROTRANSMITTERS
+    from novamind_core.pharmacology import active_moiety_key
+    from novamind_core.pharmacology.summary import steady_state_summary
+    from novamind_core.services.twin_inputs import phenotype_code
+    from novamind_core.twin.dynamics import simulate_dynamics
+    from novamind_core.twin.exposure import PK_STEP_H, exposure_from_scenario, split_scenario
+
+    drugs = set(catalogue.drugs) - {"placebo"}
+    starts = [o.start_date for o in orders if o.drug in drugs]
+    origin = min(starts) if starts else today - timedelta(days=28)
+    origin = min(origin, today)
+    today_day = (today - origin).days
+    steps = medication_steps(orders, drugs, origin, today + timedelta(days=1))
+    cyp2d6, cyp2c19 = phenotype_code(patient.cyp2d6) or "NM", phenotype_code(patient.cyp2c19) or "NM"
+    notes = [o.adherence_note for o in orders if o.adherence_note]
+    from novamind_core.services.twin_inputs import adherence_from_note
+
+    adherence = adherence_from_note(notes[-1] if notes else None)[0] or 1.0
+    combined: dict[str, Any] = {"steps": list(steps), "adherence": adherence, "cyp2d6": cyp2d6, "cyp2c19": cyp2c19}
+    n_days = today_day + 1
+    planned: list[MedicationEvent] = []
+    name = None
+    if saved is not None:
+        pharm, twin = split_scenario(dict(saved.scenario))
+        future = [dict(s) for s in pharm.get("steps", [])]
+        if not future:
+            raise ValidationError(f"saved scenario '{saved.name}' has no treatment steps", field="steps")
+        combined["steps"] += future
+        combined["switch_strategy"] = pharm.get("switch_strategy", "direct")
+        combined["adherence"] = pharm.get("adherence", adherence)
+        combined["missed_days"] = [int(d) + n_days for d in pharm.get("missed_days", []) or []]
+        for gene in ("cyp2d6", "cyp2c19"):
+            combined[gene] = pharm.get(gene, combined[gene])
+        n_days += 7 * twin["horizon_weeks"]
+        day = today_day + 1
+        for s in future:
+            label = "plan: no drug" if s["drug"] == "none" else f"plan: {s['drug']} {float(s.get('dose_mg', 0)):g} mg"
+            planned.append(MedicationEvent(origin + timedelta(days=day), label, "plan"))
+            day += int(round(float(s["days"])))
+        name = saved.name
+    exposure = exposure_from_scenario(combined, n_days, params, n_pk=N_PK_TIMELINES, seed=0)
+    n_plasma = n_days * int(round(24 / PK_STEP_H))
+    stride = max(1, int(np.ceil(n_plasma / MAX_TIMELINE_POINTS)))
+    plasma: dict[str, Band] = {}
+    ranges: dict[str, tuple[float, float, str]] = {}
+    if exposure.pk is not None:
+        conc = exposure.pk.concentration_ng_ml
+        for drug in exposure.drugs:
+            entry = catalogue.drugs.get(drug)
+            if entry is None:
+                continue
+            key = active_moiety_key(drug) if entry.therapeutic_range_analyte == "active_moiety" else drug
+            key = key if key in conc else drug
+            if key not in conc:
+                continue
+            label = f"{drug} (active moiety)" if key != drug else drug
+            plasma[label] = _band(np.asarray(conc[key])[:, :n_plasma], stride, 2)
+            if entry.therapeutic_range_ng_ml:
+                ranges[label] = (*entry.therapeutic_range_ng_ml, drug)
+    plasma_days = tuple(np.round(np.arange(0, n_plasma, stride) * PK_STEP_H / 24.0, 4).tolist())
+    occupancy = {t: _band(np.asarray(o) * 100.0, 1, 2) for t, o in exposure.occupancy_fraction.items()
+                 if np.any(np.asarray(o) > 0)}
+    dyn = simulate_dynamics(exposure.occupancy_fraction, 1.0, params, efficacy_scale=exposure.efficacy_scale)
+    levels_all = dyn.regional_levels(regions)
+    levels = {r.value: {n.value: _band(levels_all[:, i, NEUROTRANSMITTERS.index(n), :], 1, 4) for n in nts}
+              for i, r in enumerate(regions)}
+
+    current = next((s for s in reversed(steps) if s["drug"] != "none"), None) if steps[-1]["drug"] != "none" else None
+    occ_today = {t: b.p50[today_day] for t, b in occupancy.items()}
+    if current is None:
+        summary = TimelineSummary(None, None, None, None, occ_today, None,
+                                  "No simulated drug is on board today, so the modelled levels sit at the patient's "
+                                  "own baseline.")
+    else:
+        ss = steady_state_summary(current["drug"], current["dose_mg"], current.get("interval_h", 24.0), cyp2d6,
+                                  cyp2c19)
+        t_ss = float(ss.time_to_90pct_steady_state_h) / 24.0
+        on_dose = int(current["days"])
+        adaptation = float(np.median(dyn.desensitisation_5ht1a[:, today_day])) / params["max_desensitisation"] * 100
+        main = max(occ_today, key=occ_today.get) if occ_today else None
+        regimen = f"{current['drug']} {current['dose_mg']:g} mg every {current.get('interval_h', 24.0):g} h"
+        steady = "at steady state" if on_dose >= t_ss else f"about {max(t_ss - on_dose, 0):.0f} days from steady state"
+        sentence = (f"On {regimen} for {on_dose} days: plasma levels are {steady}"
+                    + (f", {main} occupancy is about {occ_today[main]:.0f}%" if main else "")
+                    + f", and 5-HT1A autoreceptor adaptation is {adaptation:.0f}% complete"
+                    + (" — the delayed serotonergic effect should now be fully expressed." if adaptation >= 90 else
+                       " — the serotonergic effect is still building."))
+        summary = TimelineSummary(current["drug"], regimen, on_dose, round(t_ss, 1), occ_today, round(adaptation, 1),
+                                  sentence)
+    return TimelineData(
+        patient_id=patient_id, origin=origin, today_day=today_day, end_day=n_days - 1, plasma_days=plasma_days,
+        plasma=plasma, daily_days=tuple(range(n_days)), occupancy=occupancy, levels=levels,
+        events=medication_events(orders), planned_events=tuple(planned), therapeutic_ranges=ranges,
+        scenario_name=name, summary=summary, warnings=tuple(exposure.warnings),
+        model_calibrated=bool(params.calibrated))

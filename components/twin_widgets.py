@@ -1,0 +1,153 @@
+"""Streamlit widgets shared by the twin pages: cards, the model statement, warnings with sources, completeness,
+the comparison list, saved scenarios and the comparison export. They take service results and return choices."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import streamlit as st
+
+from components.theme import DISCLAIMER, format_date, format_datetime
+from components.twin_charts import comparison_csv, fan_chart, model_statement, outcomes_frame
+
+STATUS_ICONS = {"present": "✅ present", "partial": "◐ partial", "missing": "⚠ missing"}
+SEVERITY_ORDER = {"contraindicated": 0, "major": 1, "moderate": 2, "minor": 3, "info": 4}
+
+
+def model_note(calibration: dict[str, Any] | None, patient: str | None = None) -> None:
+    """The line under every result panel: what the model is, its calibration, the disclaimer."""
+    st.caption(model_statement(calibration, patient),
+               help="See docs/calibration.md for the fitted parameters and residuals.")
+
+
+def state_cards(view: Any) -> None:
+    """Summary first: version, what the twin is based on, drug on board, latest PHQ-9 and the risk flag."""
+    sym = view.state.symptoms
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Twin version", f"v{view.version}", "new: " + view.change_text if view.is_new_version else None,
+              delta_color="off", help=f"Stored {format_datetime(view.created_at)}; trigger: {view.trigger}")
+    c2.metric("Based on data up to", format_date(view.as_of))
+    c3.metric("Drug on board at that date", ", ".join(view.drugs_on_board) or "none")
+    c4.metric("PHQ-9 (latest)", "—" if sym.phq9_total is None else str(sym.phq9_total),
+              "item 9 above zero" if sym.suicidality_risk_flag else None, delta_color="inverse")
+    if sym.suicidality_risk_flag:
+        st.error("PHQ-9 item 9 is above zero: review suicide risk today, whatever the twin shows.",
+                 icon=":material/emergency:")
+
+
+def completeness_table(items: Sequence[Any]) -> None:
+    """What the twin is based on and what is missing, with how to add it."""
+    st.dataframe([{"Input": i.source, "Status": STATUS_ICONS.get(i.status, i.status), "Detail": i.detail,
+                   "How to improve": i.how_to_add or ""} for i in items], hide_index=True, width="stretch")
+
+
+def timeline_cards(summary: Any) -> None:
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Current regimen", summary.regimen or "no drug on board")
+    c2.metric("Time to steady state", "—" if summary.time_to_steady_state_days is None
+              else f"{summary.time_to_steady_state_days:.0f} days",
+              help="Time to 90% of steady state of the active moiety (typical patient, PGx applied).")
+    main = max(summary.occupancy_today_percent, key=summary.occupancy_today_percent.get) \
+        if summary.occupancy_today_percent else None
+    c3.metric("Occupancy today", "—" if main is None else f"{main} {summary.occupancy_today_percent[main]:.0f}%")
+    c4.metric("Adaptation progress", "—" if summary.adaptation_percent is None
+              else f"{summary.adaptation_percent:.0f}%",
+              help="5-HT1A autoreceptor desensitisation as a share of its maximum (time constant in the twin).")
+    st.info(summary.sentence, icon=":material/lightbulb:")
+
+
+def warnings_block(results: Sequence[Any]) -> None:
+    """Warnings and dose guidance of every scenario, most severe first, each with its source (shown at the top)."""
+    seen: set[str] = set()
+    rows = []
+    for r in results:
+        for w in r.warnings:
+            if w.get("source") == "twin" or w["message"] in seen:
+                continue
+            seen.add(w["message"])
+            rows.append((SEVERITY_ORDER.get(w.get("severity", "info"), 5), r.name, w))
+    for _rank, name, w in sorted(rows, key=lambda x: x[0]):
+        text = f"**{html.escape(w.get('severity', 'info')).capitalize()}** ({name}): {w['message']}  \n*Source: " \
+               f"{w.get('source', 'not stated')}*"
+        (st.error if w.get("severity") in ("contraindicated", "major") else st.warning)(text, icon=":material/warning:")
+    guidance = {}
+    for r in results:
+        for g in r.dose_guidance:
+            guidance.setdefault(g["drug"], g)
+    if guidance:
+        special = any("standard" not in g["recommendation"].lower() for g in guidance.values())
+        with st.expander(f"Dose guidance ({len(guidance)} drug(s))" + (": changes advised" if special else
+                                                                      ": standard dosing"), expanded=special):
+            for g in guidance.values():
+                cap = "" if g.get("max_dose_mg_per_day") is None else f" (maximum {g['max_dose_mg_per_day']:g} mg/day)"
+                st.markdown(f"**{g['drug']}**{cap}: {g['recommendation']}  \n*Source: {g['source']}*")
+
+
+def comparison_list(scenarios: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """The scenarios queued for comparison, each removable; returns the list after removals."""
+    keep = []
+    for i, sc in enumerate(scenarios):
+        c1, c2 = st.columns([6, 1])
+        steps = ", ".join(f"{s['drug']} {s.get('dose_mg', 0):g} mg × {s['days']} d" for s in sc["steps"])
+        c1.markdown(f"**{i + 1}. {html.escape(sc['name'])}** · {steps} · adherence {sc.get('adherence', 1):.0%} · "
+                    f"{sc.get('horizon_weeks', 12)} weeks")
+        if not c2.button("Remove", key=f"{key}_rm_{i}", icon=":material/delete:"):
+            keep.append(sc)
+    return keep
+
+
+def saved_picker(saved: Sequence[Any], key: str) -> Any | None:
+    """Choose a saved scenario (newest first); returns it or None."""
+    if not saved:
+        st.caption("No saved scenarios for this patient yet.")
+        return None
+    by_id = {s.id: s for s in saved}
+    choice = st.selectbox("Saved scenarios", list(by_id), key=key,
+                          format_func=lambda i: f"{by_id[i].name} · {format_date(by_id[i].created_at)}"
+                          + (f" · {by_id[i].note[:60]}" if by_id[i].note else ""))
+    return by_id.get(choice)
+
+
+def export_block(services: Any, user: Any, patient_id: int, run: Any, stem: str) -> None:
+    """Comparison as CSV (always) and PDF (kaleido + chromium; says what is missing otherwise); audited."""
+    from components.export import figure_png, html_to_pdf, pdf_unavailable_reason
+
+    c1, c2 = st.columns(2)
+    with c1:
+        if st.download_button("Download comparison (CSV)", comparison_csv(run), f"{stem}.csv", "text/csv",
+                              icon=":material/table:", on_click="ignore", key="nm_sim_csv"):
+            services.twin.record_export(user, patient_id, "csv", f"scenarios={len(run.results)}")
+    with c2:
+        reason = pdf_unavailable_reason()
+        if reason:
+            st.info(reason, icon=":material/picture_as_pdf:")
+        elif st.button("Prepare PDF", icon=":material/picture_as_pdf:", key="nm_sim_pdf_prepare"):
+            with st.spinner("Rendering the fan chart and printing the PDF (a few seconds)…"):
+                try:
+                    png = figure_png(fan_chart(run), width=1000, height=480)
+                    st.session_state["nm_sim_pdf"] = html_to_pdf(comparison_html(run, png, user.display_name))
+                except RuntimeError as exc:
+                    st.error(f"PDF not produced: {exc}. The CSV export still works.", icon=":material/error:")
+        if st.session_state.get("nm_sim_pdf") and st.download_button(
+                "Download PDF", st.session_state["nm_sim_pdf"], f"{stem}.pdf", "application/pdf",
+                icon=":material/download:", on_click="ignore", key="nm_sim_pdf_dl"):
+            services.twin.record_export(user, patient_id, "pdf", f"scenarios={len(run.results)}")
+
+
+def comparison_html(run: Any, png: bytes | None, author: str) -> str:
+    """A printable comparison: fan chart, outcome table, model statement and disclaimer."""
+    import base64
+
+    table = outcomes_frame(run).to_html(index=False, float_format=lambda v: f"{v:.2f}", border=0)
+    img = f"<img style='width:100%' src='data:image/png;base64,{base64.b64encode(png).decode()}'>" if png else ""
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Scenario comparison</title><style>"
+            "body{font-family:Helvetica,Arial,sans-serif;color:#1a2733;font-size:11pt} table{border-collapse:collapse;"
+            "width:100%} td,th{border-bottom:1px solid #e3e8ee;padding:3px 6px;text-align:left}</style></head><body>"
+            f"<h1>Treatment scenario comparison</h1><p>Week 0 = {format_date(run.week0)}; {html.escape(run.based_on)};"
+            f" {run.draws} draws, seed {run.seed}.</p>{img}{table}"
+            f"<p style='font-size:9pt'>{html.escape(model_statement(run.posterior))}</p>"
+            f"<footer style='font-size:9pt'>Generated {format_datetime(datetime.now())} by {html.escape(author)}. "
+            f"Confidential. {html.escape(DISCLAIMER)}</footer></body></html>")

@@ -1,0 +1,106 @@
+"""Treatment simulation: build up to four treatment plans, run them on the patient's twin, compare the predicted
+PHQ-9 courses and outcomes, save a plan to the chart with a note, reload saved plans, and export the comparison.
+
+Recipe: banner -> scenario builder (inline validation) -> ``services.twin.run_scenarios`` -> warnings first, fan
+chart, outcomes, per-plan PK and neurotransmitters -> save / export. Results live in this session only.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.errors import error_boundary
+from components.scenario_form import FormDefaults, scenario_form
+from components.session import flash, page_guard, patient_banner
+from components.twin_charts import fan_chart, nt_panel, outcomes_frame, pk_panels
+from components.twin_widgets import comparison_list, export_block, model_note, saved_picker, warnings_block
+from novamind_core.pharmacology import load_catalogue
+from novamind_core.services.twin_inputs import phenotype_code
+
+ctx = page_guard("simulation")
+MAX_SCENARIOS = 4
+DRAWS = (250, 500, 1000, 2000)
+
+
+def form_defaults(view, patient) -> FormDefaults:  # type: ignore[no-untyped-def]
+    meds = [m for m in view.state.inputs.get("medications", []) if m.get("drug") != "none"]
+    last = view.state.inputs["medications"][-1] if view.state.inputs.get("medications") else {}
+    on_board = last.get("drug") not in (None, "none")
+    return FormDefaults(current_drug=last["drug"] if on_board else None,
+                        current_dose_mg=float(last.get("dose_mg", 0)) * 24 / float(last.get("interval_h", 24))
+                        if on_board else None, cyp2d6=phenotype_code(patient.cyp2d6),
+                        cyp2c19=phenotype_code(patient.cyp2c19), week0=view.as_of,
+                        drugs=tuple(sorted({*load_catalogue().drugs, *(m["drug"] for m in meds)})))
+
+
+def results_section(run, pid: int, mrn: str) -> None:  # type: ignore[no-untyped-def]
+    st.subheader("Results", anchor=False)
+    warnings_block(run.results)
+    st.plotly_chart(fan_chart(run), key="nm_sim_fan", config={"displaylogo": False})
+    st.caption(f"Week 0 is {run.week0.day} {run.week0:%b %Y}; {run.based_on}. Dashed: median prediction; shaded: "
+               "50% and 90% intervals. Response = PHQ-9 at most half the baseline; remission = PHQ-9 ≤ 4.")
+    model_note(run.posterior)
+    st.dataframe(outcomes_frame(run), hide_index=True, width="stretch", key="nm_sim_table", column_config={
+        c: st.column_config.NumberColumn(format="percent") for c in outcomes_frame(run).columns if c.startswith("P(")})
+    model_note(run.posterior)
+    for tab, result in zip(st.tabs([r.name for r in run.results]), run.results, strict=True):
+        with tab:
+            st.plotly_chart(pk_panels(result, run.week0), key=f"nm_sim_pk_{result.name}")
+            st.plotly_chart(nt_panel(result, run.week0), key=f"nm_sim_nt_{result.name}")
+            model_note(result.calibration)
+    with st.form("nm_sim_save", clear_on_submit=True):
+        st.markdown("**Save a plan to the chart**")
+        names = [r.name for r in run.results]
+        which = st.selectbox("Plan", range(len(names)), format_func=lambda i: names[i])
+        note = st.text_area("Note (why this plan, what was discussed)", max_chars=2000)
+        if st.form_submit_button("Save to chart", type="primary", icon=":material/save:"):
+            saved = ctx.services.twin.save_scenario(ctx.user, pid, names[which], st.session_state["nm_sim_ran"][which],
+                                                    note=note)
+            flash(f"Saved '{saved.name}' to the chart.")
+            st.rerun()
+    export_block(ctx.services, ctx.user, pid, run, f"novamind-{mrn}-scenarios-{ctx.today.isoformat()}")
+
+
+def simulation_page() -> None:
+    chart = patient_banner(ctx)
+    pid = chart.patient.id
+    if st.session_state.get("nm_sim_for") != pid:  # never show one patient's plans on another's chart
+        st.session_state.update(nm_sim_for=pid, nm_sim_queue=[], nm_sim_run=None, nm_sim_ran=[], nm_sim_pdf=None)
+    view = ctx.services.twin.current_state(ctx.user, pid)
+    queue: list = st.session_state["nm_sim_queue"]
+    st.subheader("Treatment simulation", anchor=False)
+    with st.container(border=True):
+        st.markdown("**Build a plan**")
+        scenario = scenario_form(form_defaults(view, chart.patient))
+    if scenario is not None:
+        if len(queue) >= MAX_SCENARIOS:
+            st.warning(f"Compare at most {MAX_SCENARIOS} plans: remove one first.", icon=":material/info:")
+        else:
+            queue.append(scenario)
+    with st.expander("Reload a saved plan"):
+        chosen = saved_picker(ctx.services.twin.list_scenarios(ctx.user, pid), "nm_sim_saved")
+        if chosen is not None:
+            if chosen.note:
+                st.caption(f"Note: {chosen.note}")
+            if st.button("Add saved plan to the comparison", key="nm_sim_load", disabled=len(queue) >= MAX_SCENARIOS):
+                queue.append({**dict(chosen.scenario), "name": chosen.name})
+    st.markdown(f"**Plans to compare ({len(queue)}/{MAX_SCENARIOS})**")
+    queue[:] = comparison_list(queue, "nm_sim_queue")
+    c1, c2, c3 = st.columns([1, 1, 2])
+    draws = c1.selectbox("Monte Carlo draws", DRAWS, index=2, key="nm_sim_draws")
+    seed = c2.number_input("Seed", 0, 10_000, 0, key="nm_sim_seed")
+    if c3.button("Run simulation", type="primary", icon=":material/play_arrow:", disabled=not queue,
+                 key="nm_sim_run_button"):
+        bar = st.progress(5, text=f"Fitting the twin and simulating {len(queue)} plan(s) × {draws} draws…")
+        st.session_state["nm_sim_run"] = ctx.services.twin.run_scenarios(ctx.user, pid, list(queue), draws=draws,
+                                                                         seed=int(seed))
+        st.session_state["nm_sim_ran"] = [dict(q) for q in queue]
+        bar.progress(100, text=f"Done: {len(queue)} plan(s) simulated.")
+    if st.session_state.get("nm_sim_run") is not None:
+        results_section(st.session_state["nm_sim_run"], pid, chart.patient.mrn)
+    elif not queue:
+        st.info("Add one or more plans above, then run the simulation to compare them.", icon=":material/science:")
+
+
+with error_boundary("simulation"):
+    simulation_page()

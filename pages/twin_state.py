@@ -1,0 +1,76 @@
+"""Twin state: the patient's current digital twin (regions x neurotransmitters, brain map, symptom domains,
+occupancy), its version history with a diff, and what it is based on.
+
+Recipe: banner -> ``services.twin.current_state`` (stores a new version only when an input changed) -> render.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.errors import error_boundary
+from components.session import page_guard, patient_banner
+from components.twin_charts import (
+    brain_map,
+    diff_rows,
+    occupancy_bars,
+    state_heatmap,
+    symptom_profile,
+    version_timeline,
+)
+from components.twin_widgets import completeness_table, model_note, state_cards
+from novamind_core.domain.brain import Neurotransmitter
+
+ctx = page_guard("twin_state")
+MODELLED = [Neurotransmitter.SEROTONIN, Neurotransmitter.NOREPINEPHRINE, Neurotransmitter.DOPAMINE]
+
+
+def twin_state_page() -> None:
+    chart = patient_banner(ctx)
+    pid = chart.patient.id
+    with st.spinner("Updating the twin from the chart…"):
+        view = ctx.services.twin.current_state(ctx.user, pid)
+    st.subheader("Digital twin", anchor=False)
+    state_cards(view)
+    calibration = {**view.state.parameters, "population_calibrated": view.state.model.get("population_calibrated")}
+
+    st.plotly_chart(state_heatmap(view), key="nm_twin_heatmap", config={"displaylogo": False})
+    st.caption("Each cell is the modelled level relative to this patient's own drug-free baseline (1.00); hover for "
+               "its 90% interval across virtual patients and the drug and target that drive it. Only serotonin, "
+               "noradrenaline and dopamine respond to drugs in this model; the others are held at baseline.")
+    model_note(calibration)
+
+    left, right = st.columns([3, 2])
+    with left:
+        nt = st.radio("Neurotransmitter on the brain map", MODELLED, format_func=lambda n: n.label,
+                      horizontal=True, key="nm_twin_map_nt")
+        st.plotly_chart(brain_map(view, nt.value), key="nm_twin_brain", config={"displaylogo": False})
+        st.caption("Region centres from the cited atlases (MNI152, mm); bigger and redder = further above baseline.")
+    with right:
+        st.plotly_chart(symptom_profile(view.state.symptoms), key="nm_twin_symptoms", config={"displaylogo": False})
+        st.plotly_chart(occupancy_bars(view.state.occupancy_percent), key="nm_twin_occupancy",
+                        config={"displaylogo": False})
+    model_note(calibration)
+
+    history_tab, data_tab = st.tabs(["Version history", "What the twin is based on"])
+    with history_tab:
+        versions = ctx.services.twin.version_history(ctx.user, pid)
+        st.plotly_chart(version_timeline(versions), key="nm_twin_versions", config={"displaylogo": False})
+        if len(versions) < 2:
+            st.caption("Only one version so far: a new one is stored when an assessment, medication, adherence note, "
+                       "PGx result or wearable import changes the twin's inputs.")
+        else:
+            numbers = [v.version for v in versions]
+            c1, c2 = st.columns(2)
+            a = c1.selectbox("Compare version", numbers, index=len(numbers) - 2, key="nm_twin_diff_from")
+            b = c2.selectbox("with version", numbers, index=len(numbers) - 1, key="nm_twin_diff_to")
+            if a != b:
+                rows = diff_rows(ctx.services.twin.compare(ctx.user, pid, a, b))
+                st.dataframe(rows, hide_index=True, width="stretch", key="nm_twin_diff")
+                st.caption(f"{len(rows)} value(s) changed from v{a} to v{b}, largest change first.")
+    with data_tab:
+        completeness_table(view.completeness)
+
+
+with error_boundary("twin_state"):
+    twin_state_page()

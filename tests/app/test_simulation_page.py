@@ -1,0 +1,107 @@
+"""AppTest: the Treatment simulation page (signed-in clinician, seeded responder on sertraline)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.ui_cohort import CLINICIAN, build_services_from_environment, environment_for, seed_cohort
+
+PAGE = "../../pages/simulation.py"
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory):  # type: ignore[no-untyped-def]
+    saved = dict(os.environ)
+    services = build_services_from_environment(environment_for(tmp_path_factory.mktemp("simulation")))
+    yield services, seed_cohort(services)
+    services.close()
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def open_page(patient_id: int) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=90)
+    for key, value in {"authentication_status": True, "username": CLINICIAN, "name": "Dr Ada Lovelace",
+                       "roles": ["clinician"], "logout": None, "nm_selected_patient_id": patient_id}.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
+    return next(b for b in at.button if b.label == label)
+
+
+def add_plan(at: AppTest, name: str, adherence: int = 100, **numbers: float) -> AppTest:
+    at.text_input(key="nm_sf_name").set_value(name)
+    at.slider(key="nm_sf_adherence").set_value(adherence)
+    for key, value in numbers.items():
+        at.number_input(key=f"nm_sf_{key}").set_value(value)
+    at.run()
+    return at.button(key="nm_sf_add").click().run()
+
+
+def fan(at: AppTest) -> dict:
+    return next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
+                if "Predicted PHQ-9" in json.loads(el.proto.spec)["layout"]["title"]["text"])
+
+
+def test_two_plans_run_into_a_fan_chart_and_an_outcomes_table(cohort):  # type: ignore[no-untyped-def]
+    _services, c = cohort
+    at = open_page(c.responder_id)
+    assert not at.exception
+    assert at.number_input(key="nm_sf_start").value == 100.0  # continuing the week-0 drug: its current dose
+    at.selectbox(key="nm_sf_drug").set_value("escitalopram").run()
+    assert at.number_input(key="nm_sf_start").value == 10.0  # another drug: the catalogue's usual start
+    at.selectbox(key="nm_sf_drug").set_value("sertraline").run()
+    add_plan(at, "Stay on sertraline", start=100.0, dose2=0.0)
+    add_plan(at, "Lower adherence", adherence=60, start=100.0, dose2=0.0)
+    at.button(key="nm_sim_run_button").click().run()
+    assert not at.exception
+    figure = fan(at)
+    medians = [t for t in figure["data"] if t["name"].endswith("(median, 50% and 90% bands)")]
+    assert [t["name"].split(" (")[0] for t in medians] == ["Stay on sertraline", "Lower adherence"]
+    assert any(t["name"] == "observed PHQ-9" for t in figure["data"])
+    table = next(d.value for d in at.dataframe if "Scenario" in d.value.columns)
+    assert list(table["Scenario"]) == ["Stay on sertraline", "Lower adherence"]
+    assert table["P(response) wk 8"].iloc[0] > table["P(response) wk 8"].iloc[1]  # adherence matters
+    assert any("not a medical device" in cap.value and "calibrated" in cap.value for cap in at.caption)
+
+
+def test_changing_the_dose_changes_the_predicted_outcome(cohort):  # type: ignore[no-untyped-def]
+    _services, c = cohort
+    at = open_page(c.switched_id)
+    add_plan(at, "Low", start=10.0, dose2=0.0)
+    at.selectbox(key="nm_sf_drug").set_value("sertraline").run()
+    add_plan(at, "Sertraline 150", start=50.0, dose2=150.0, after2=7)
+    at.button(key="nm_sim_run_button").click().run()
+    table = next(d.value for d in at.dataframe if "Scenario" in d.value.columns)
+    assert table["PHQ-9 median at end"].iloc[0] != table["PHQ-9 median at end"].iloc[1]
+
+
+def test_a_dose_above_the_usual_maximum_shows_the_validation_message_and_blocks_adding(cohort):  # type: ignore[no-untyped-def]
+    _services, c = cohort
+    at = open_page(c.responder_id)
+    at.number_input(key="nm_sf_dose2").set_value(500.0).run()
+    assert any("above the usual maximum of 200 mg/day" in e.value for e in at.error)
+    assert at.button(key="nm_sf_add").disabled
+
+
+def test_a_plan_saved_with_a_note_can_be_reloaded_into_the_comparison(cohort):  # type: ignore[no-untyped-def]
+    services, c = cohort
+    doc = services.users.get_by_username(CLINICIAN)
+    at = open_page(c.item9_id)
+    add_plan(at, "Escitalopram 20", start=10.0, dose2=20.0, after2=7)
+    at.button(key="nm_sim_run_button").click().run()
+    at.text_area[0].set_value("discussed with patient; review in 4 weeks")
+    button(at, "Save to chart").click().run()
+    assert not at.exception
+    saved = services.twin.list_scenarios(doc, c.item9_id)
+    assert saved[0].name == "Escitalopram 20" and saved[0].note == "discussed with patient; review in 4 weeks"
+    fresh = open_page(c.item9_id)
+    fresh.button(key="nm_sim_load").click().run()
+    assert any("Escitalopram 20" in m.value for m in fresh.markdown)
+    assert fresh.session_state["nm_sim_queue"][0]["steps"] == saved[0].scenario["steps"]

@@ -1,0 +1,86 @@
+"""AppTest: the Twin state page for a signed-in clinician and a seeded patient (tests/app/ui_cohort.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from novamind_core.domain.brain import Neurotransmitter
+from tests.app.ui_cohort import CLINICIAN, build_services_from_environment, environment_for, seed_cohort
+
+PAGE = "../../pages/twin_state.py"
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory):  # type: ignore[no-untyped-def]
+    saved = dict(os.environ)
+    services = build_services_from_environment(environment_for(tmp_path_factory.mktemp("twin_state")))
+    yield services, seed_cohort(services)
+    services.close()
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def open_page(patient_id: int) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    for key, value in {"authentication_status": True, "username": CLINICIAN, "name": "Dr Ada Lovelace",
+                       "roles": ["clinician"], "logout": None, "nm_selected_patient_id": patient_id}.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def titles(at: AppTest) -> list[str]:
+    return [f["layout"].get("title", {}).get("text", "") for f in figures(at)]
+
+
+def test_twin_state_page_shows_the_heatmap_brain_map_symptoms_and_occupancy(cohort):  # type: ignore[no-untyped-def]
+    _services, c = cohort
+    at = open_page(c.responder_id)
+    assert not at.exception
+    heat = next(f for f in figures(at) if f["data"][0]["type"] == "heatmap")
+    assert len(heat["data"][0]["y"]) == 23 and len(heat["data"][0]["x"]) == 12
+    found = " | ".join(titles(at))
+    for part in ("Neurotransmitter levels by region", "Serotonin by region", "Symptom domains", "Target occupancy",
+                 "Twin versions"):
+        assert part in found
+    assert any("not a medical device" in cap.value for cap in at.caption)
+
+
+def test_choosing_another_neurotransmitter_redraws_the_brain_map(cohort):  # type: ignore[no-untyped-def]
+    _services, c = cohort
+    at = open_page(c.responder_id)
+    at.radio(key="nm_twin_map_nt").set_value(Neurotransmitter.NOREPINEPHRINE).run()
+    assert not at.exception
+    assert any(t.startswith("Norepinephrine by region") for t in titles(at))
+
+
+def test_a_new_assessment_stores_a_new_version_that_can_be_compared(cohort):  # type: ignore[no-untyped-def]
+    services, c = cohort
+    doc = services.users.get_by_username(CLINICIAN)
+    at = open_page(c.item9_id)
+    before = services.twin.version_history(doc, c.item9_id)
+    services.assessments.record(doc, c.item9_id, "PHQ-9", [1, 1, 1, 1, 1, 1, 1, 1, 0],
+                                services.context.today() - timedelta(days=1))
+    at.run()
+    assert not at.exception
+    after = services.twin.version_history(doc, c.item9_id)
+    assert len(after) == len(before) + 1 and after[-1].trigger == "assessment"
+    assert at.metric[0].value == f"v{after[-1].version}"
+    diff = next(d.value for d in at.dataframe if "what" in d.value.columns)
+    assert len(diff) > 0 and any("phq9_total" in str(w) for w in diff["what"])
+
+
+def test_a_patient_of_another_care_team_is_refused(cohort):  # type: ignore[no-untyped-def]
+    _services, c = cohort
+    at = open_page(c.other_patient_id)
+    assert not at.exception
+    assert any("not on your care team" in e.value for e in at.error)
+    assert not at.get("plotly_chart")

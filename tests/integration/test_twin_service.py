@@ -1,0 +1,144 @@
+"""The twin service the pages use: RBAC, one audit event per call, versioning only on changed inputs, scenarios."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from novamind_core.domain.errors import NotFoundError, PermissionDenied, ValidationError
+from novamind_core.services.twin_inputs import adherence_from_note
+
+PLAN = {"name": "Sertraline 100", "steps": [{"drug": "sertraline", "dose_mg": 100, "days": 56}], "horizon_weeks": 8}
+
+
+@pytest.fixture
+def treated(services, clinician, patient, clock):  # type: ignore[no-untyped-def]
+    """The patient on sertraline 50 -> 100 mg with four weekly PHQ-9s (the last one today)."""
+    today = services.context.today()
+    start = today - timedelta(weeks=3)
+    order = services.medications.add(clinician, patient.id, "sertraline", 50, start_date=start, reason="episode")
+    services.medications.titrate(clinician, order.id, 100, "partial response", on=start + timedelta(days=7))
+    for week, answers in enumerate(([2, 2, 2, 2, 2, 2, 2, 2, 0], [2, 2, 2, 1, 2, 2, 1, 2, 0],
+                                    [2, 1, 2, 1, 1, 2, 1, 1, 0], [1, 1, 1, 1, 1, 1, 1, 1, 0])):
+        services.assessments.record(clinician, patient.id, "PHQ-9", answers, start + timedelta(weeks=week))
+    return patient
+
+
+def test_current_state_builds_the_twin_from_the_chart_and_says_what_it_is_based_on(services, clinician, treated):  # type: ignore[no-untyped-def]
+    view = services.twin.current_state(clinician, treated.id)
+    assert view.version == 1 and view.is_new_version and view.trigger == "assessment"
+    assert view.drugs_on_board == ("sertraline",)
+    assert view.state.occupancy_percent["SERT"] > 50
+    assert view.state.symptoms.phq9_total == 8
+    status = {c.source: c.status for c in view.completeness}
+    assert status["PHQ-9"] == "present" and status["GAD-7"] == "missing" and status["Pharmacogenomics"] == "missing"
+
+
+def test_a_new_version_is_stored_only_when_an_input_changed_and_names_the_change(services, clinician, treated):  # type: ignore[no-untyped-def]
+    first = services.twin.current_state(clinician, treated.id)
+    again = services.twin.current_state(clinician, treated.id)
+    assert (again.version, again.is_new_version) == (first.version, False)
+    order = services.medications.active(clinician, treated.id)[0]
+    services.medications.set_adherence_note(clinician, order.id, "misses 2 doses a week")
+    changed = services.twin.current_state(clinician, treated.id)
+    assert changed.version == first.version + 1 and changed.trigger == "medication"
+    assert changed.changed == ("medications",) and "medications and adherence" in changed.change_text
+    history = services.twin.version_history(clinician, treated.id)
+    assert [v.version for v in history] == [1, 2]
+    diff = services.twin.compare(clinician, treated.id, 1, 2)
+    assert any(path == "state.inputs.adherence" for path, _old, _new in diff.changed)
+
+
+def test_each_twin_call_writes_exactly_one_audit_event(services, clinician, treated):  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from novamind_core.db.models import AuditRow
+
+    def count() -> int:
+        with services.context.uow() as uow:
+            return uow.session.scalar(select(func.count()).select_from(AuditRow).where(
+                AuditRow.patient_id == treated.id))
+
+    for call in (lambda: services.twin.current_state(clinician, treated.id),
+                 lambda: services.twin.current_state(clinician, treated.id),
+                 lambda: services.twin.run_scenarios(clinician, treated.id, [PLAN], draws=100),
+                 lambda: services.twin.timelines(clinician, treated.id, ["amygdala"], ["serotonin"]),
+                 lambda: services.twin.record_export(clinician, treated.id, "csv")):
+        before = count()
+        call()
+        assert count() == before + 1
+
+
+def test_clinicians_off_the_care_team_and_analysts_are_refused_and_the_refusal_is_audited(  # type: ignore[no-untyped-def]
+        services, treated, other_clinician, analyst):
+    from sqlalchemy import select
+
+    from novamind_core.db.models import AuditRow
+
+    for user in (other_clinician, analyst):
+        for call in (lambda u=user: services.twin.current_state(u, treated.id),
+                     lambda u=user: services.twin.run_scenarios(u, treated.id, [PLAN], draws=50),
+                     lambda u=user: services.twin.timelines(u, treated.id)):
+            with pytest.raises(PermissionDenied):
+                call()
+    with services.context.uow() as uow:
+        denied = uow.session.scalars(select(AuditRow.outcome).where(AuditRow.patient_id == treated.id)).all()
+    assert denied.count("denied") >= 4
+
+
+def test_run_scenarios_compares_plans_over_the_patients_posterior(services, clinician, treated):  # type: ignore[no-untyped-def]
+    low = {**PLAN, "name": "Low adherence", "adherence": 0.5}
+    run = services.twin.run_scenarios(clinician, treated.id, [PLAN, low], draws=400, seed=3)
+    assert [t["name"] for t in run.table] == ["Sertraline 100", "Low adherence"]
+    assert run.week0 == services.context.today() and len(run.observed_phq9) == 4
+    assert not run.posterior["is_prior"] and run.posterior["n_observations"] == 4
+    assert run.table[0]["p_response_week8"] >= run.table[1]["p_response_week8"]
+    again = services.twin.run_scenarios(clinician, treated.id, [PLAN, low], draws=400, seed=3)
+    assert again.table == run.table  # seeded
+
+
+def test_an_invalid_scenario_is_refused_naming_the_scenario_and_field(services, clinician, treated):  # type: ignore[no-untyped-def]
+    bad = {"name": "Typo", "steps": [{"drug": "sertralin", "dose_mg": 50, "days": 7}]}
+    with pytest.raises(ValidationError) as err:
+        services.twin.run_scenarios(clinician, treated.id, [PLAN, bad], draws=50)
+    assert str(err.value).startswith("Typo:") and err.value.row == 1
+    with pytest.raises(ValidationError):
+        services.twin.run_scenarios(clinician, treated.id, [PLAN] * 5, draws=50)
+
+
+def test_a_saved_scenario_reloads_with_its_note_and_continues_the_timelines(services, clinician, treated):  # type: ignore[no-untyped-def]
+    saved = services.twin.save_scenario(clinician, treated.id, "Switch", {
+        "steps": [{"drug": "escitalopram", "dose_mg": 10, "days": 28}], "switch_strategy": "cross-taper",
+        "horizon_weeks": 4}, note="if side effects")
+    again = services.twin.get_scenario(clinician, saved.id)
+    assert again.note == "if side effects" and again.scenario["steps"][0]["drug"] == "escitalopram"
+    history = services.twin.timelines(clinician, treated.id, ["amygdala"], ["serotonin"])
+    plan = services.twin.timelines(clinician, treated.id, ["amygdala"], ["serotonin"], saved_scenario_id=saved.id)
+    assert plan.end_day == history.end_day + 28 and plan.scenario_name == "Switch"
+    assert "escitalopram" in plan.plasma and plan.planned_events[0].label == "plan: escitalopram 10 mg"
+    assert history.summary.drug == "sertraline" and history.summary.occupancy_today_percent["SERT"] > 50
+
+
+def test_a_saved_scenario_of_another_patient_cannot_drive_the_timelines(services, clinician, treated):  # type: ignore[no-untyped-def]
+    from tests.conftest import register_patient
+
+    other = register_patient(services, clinician, mrn="NM-000777")
+    saved = services.twin.save_scenario(clinician, other.id, "Other", PLAN)
+    with pytest.raises(NotFoundError):
+        services.twin.timelines(clinician, treated.id, saved_scenario_id=saved.id)
+
+
+def test_patient_history_for_the_cli_is_looked_up_by_mrn_through_the_care_team(  # type: ignore[no-untyped-def]
+        services, clinician, treated, other_clinician):
+    history = services.twin.patient_history(clinician, treated.mrn)
+    assert [y for _t, y in history.phq9] == [16.0, 14.0, 11.0, 8.0]
+    assert history.medications[-1]["dose_mg"] == 100.0
+    with pytest.raises(PermissionDenied):
+        services.twin.patient_history(other_clinician, treated.mrn)
+
+
+@pytest.mark.parametrize(("note", "expected"), [("takes about 70% of doses", 0.7), ("misses 2 doses a week", 0.7143),
+                                                ("poor adherence", 0.6), ("good", 1.0), ("see letter", None)])
+def test_adherence_notes_are_read_as_a_fraction_of_doses_taken(note, expected):  # type: ignore[no-untyped-def]
+    assert adherence_from_note(note)[0] == expected

@@ -1,0 +1,127 @@
+"""The twin pages' figure builders, checked on their figure data (no Streamlit)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from components import twin_charts as tc
+from novamind_core.services.twin import Band, ScenarioRun, TimelineData, TimelineSummary, TwinStateView
+from novamind_core.services.twin_inputs import MedicationEvent
+from novamind_core.twin import PatientHistory, build_twin_state, run_scenario
+
+HISTORY = {"phq9": [[7 * i, v] for i, v in enumerate([18, 16, 14, 12, 11])],
+           "medications": [{"drug": "sertraline", "dose_mg": 50, "days": 14},
+                           {"drug": "sertraline", "dose_mg": 100, "days": 14}],
+           "phq9_items": [2, 2, 1, 1, 1, 1, 1, 1, 1]}
+
+
+@pytest.fixture(scope="module")
+def view() -> TwinStateView:
+    state = build_twin_state(HISTORY)
+    low = tuple(tuple(v - 0.1 for v in row) for row in state.nt_levels)
+    high = tuple(tuple(v + 0.1 for v in row) for row in state.nt_levels)
+    return TwinStateView(1, 1, datetime(2026, 3, 1, tzinfo=UTC), "assessment", ("assessments",), "new assessments",
+                         True, state, low, high, (), date(2026, 1, 1), date(2026, 1, 29), ("sertraline",))
+
+
+@pytest.fixture(scope="module")
+def run() -> ScenarioRun:
+    history = PatientHistory.from_dict(HISTORY)
+    plans = [{"name": n, "steps": [{"drug": d, "dose_mg": m, "days": 84}], "horizon_weeks": 12}
+             for n, d, m in (("A", "sertraline", 100), ("B", "escitalopram", 10))]
+    results = tuple(run_scenario(p, history, draws=200, seed=1) for p in plans)
+    table = tuple({"name": r.name, "phq9_p50_week8": r.phq9["p50"][8], "phq9_p50_end": r.phq9["p50"][-1],
+                   "p_response_week8": r.p_response_week8, "p_remission_week8": r.p_remission_week8,
+                   "p_response_week12": r.p_response_week12, "p_remission_week12": r.p_remission_week12,
+                   "n_warnings": 0} for r in results)
+    return ScenarioRun(1, results, table, date(2026, 1, 29), ((date(2026, 1, 1), 18), (date(2026, 1, 29), 11)),
+                       dict(results[0].calibration), 200, 1, "posterior from 5 PHQ-9 totals")
+
+
+def test_heatmap_has_23_regions_grouped_by_circuit_and_hover_with_interval_and_driver(view):  # type: ignore[no-untyped-def]
+    fig = tc.state_heatmap(view)
+    heat = fig.data[0]
+    assert len(heat.y) == 23 and len(heat.x) == 12
+    assert list(heat.y[:7]) == [r.label for r in tc.CIRCUITS["Cortical"]]
+    serotonin_cell = heat.customdata[0][0]
+    assert serotonin_cell[0].count("–") == 1 and "sertraline via SERT" in serotonin_cell[1]
+    assert "not modelled" in heat.customdata[0][3][1]  # GABA
+    assert {a.text for a in fig.layout.annotations} >= {f"<b>{c}</b>" for c in tc.CIRCUITS}
+
+
+def test_brain_map_mirrors_bilateral_regions_and_colours_by_the_chosen_neurotransmitter(view):  # type: ignore[no-untyped-def]
+    fig = tc.brain_map(view, "serotonin")
+    top = fig.data[1]
+    assert len(top.x) > 23 and min(top.x) < 0 < max(top.x)
+    assert max(top.marker.color) > 1.0
+    flat = tc.brain_map(view, "norepinephrine")
+    assert "Norepinephrine" in flat.layout.title.text
+
+
+def test_symptom_profile_bars_carry_words_and_the_item9_flag(view):  # type: ignore[no-untyped-def]
+    from novamind_core.twin import symptom_domains
+
+    fig = tc.symptom_profile(symptom_domains([1, 1, 1, 1, 1, 1, 1, 1, 2]))
+    assert any("suicidality" in a.text for a in fig.layout.annotations)
+    assert all(("·" in t) or t == "no data" for t in fig.data[0].text)
+    assert "no data" in fig.data[0].text  # anxiety without a GAD-7
+
+
+def _timeline(future: bool) -> TimelineData:
+    n = 20
+    band = Band(tuple([1.0] * n), tuple([1.2] * n), tuple([1.4] * n))
+    plasma = Band(tuple([10.0] * (n * 8)), tuple([40.0] * (n * 8)), tuple([60.0] * (n * 8)))
+    return TimelineData(
+        patient_id=1, origin=date(2026, 1, 1), today_day=9 if future else n - 1, end_day=n - 1,
+        plasma_days=tuple(i / 8 for i in range(n * 8)), plasma={"sertraline": plasma}, daily_days=tuple(range(n)),
+        occupancy={"SERT": band}, levels={"amygdala": {"serotonin": band}},
+        events=(MedicationEvent(date(2026, 1, 1), "start sertraline 50 mg", "start"),),
+        planned_events=(MedicationEvent(date(2026, 1, 11), "plan: escitalopram 10 mg", "plan"),) if future else (),
+        therapeutic_ranges={"sertraline": (10.0, 150.0, "sertraline")}, scenario_name="Plan" if future else None,
+        summary=TimelineSummary(None, None, None, None, {}, None, ""), warnings=())
+
+
+def test_timelines_shade_the_therapeutic_range_and_mark_medication_events():
+    fig = tc.timelines_figure(_timeline(False))
+    rects = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert any(r.y0 == 10.0 and r.y1 == 150.0 for r in rects)
+    assert any("start sertraline 50 mg" in (a.text or "") for a in fig.layout.annotations)
+    assert not [t for t in fig.data if t.line and t.line.dash == "dash"]  # history only: all solid
+
+
+def test_a_saved_plan_continues_dashed_with_a_band_after_today():
+    fig = tc.timelines_figure(_timeline(True))
+    dashed = [t for t in fig.data if t.line and t.line.dash == "dash"]
+    bands = [t for t in fig.data if t.fill == "toself"]
+    assert {t.legendgroup for t in dashed} == {"sertraline", "SERT", "Serotonin · Amygdala"}
+    assert len(bands) == 3
+    assert any("plan: escitalopram" in (a.text or "") for a in fig.layout.annotations)
+
+
+def test_fan_chart_overlays_each_plan_with_50_and_90_percent_bands_and_the_observed_history(run):  # type: ignore[no-untyped-def]
+    fig = tc.fan_chart(run)
+    bands = [t for t in fig.data if t.fill == "toself"]
+    assert {t.name for t in bands} == {"A 90% interval", "A 50% interval", "B 90% interval", "B 50% interval"}
+    medians = [t for t in fig.data if t.line and t.line.dash == "dash"]
+    assert len(medians) == 2
+    observed = next(t for t in fig.data if t.name == "observed PHQ-9")
+    assert list(observed.y) == [18, 11]
+    assert any(a.text == "week 8" for a in fig.layout.annotations)
+    assert len([s for s in fig.layout.shapes if s.type == "rect"]) == 5  # PHQ-9 severity bands
+
+
+def test_comparison_csv_has_outcomes_and_weekly_quantiles_with_provenance(run):  # type: ignore[no-untyped-def]
+    text = tc.comparison_csv(run)
+    assert text.startswith("# Novamind scenario comparison; week 0 = 2026-01-29; draws=200 seed=1")
+    assert "not a medical device" in text.splitlines()[0]
+    assert "P(response) wk 8" in text and "phq9_p50" in text
+    assert text.count("\nA,") + text.count("\nB,") >= 2
+
+
+def test_model_statement_names_calibration_and_the_patient_fit(run):  # type: ignore[no-untyped-def]
+    text = tc.model_statement(run.posterior)
+    assert "calibrated" in text and "fitted to this patient's 5 PHQ-9 totals" in text
+    assert "population prior" in tc.model_statement({"is_prior": True, "population_calibrated": False})
+    assert "uncalibrated" in tc.model_statement({"is_prior": True, "population_calibrated": False})
