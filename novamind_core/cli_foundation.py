@@ -13,25 +13,16 @@ import os
 import sys
 from typing import Any
 
+from novamind_core.cli_common import cli_settings, open_services
 from novamind_core.domain.errors import ValidationError
 
 
 def _settings() -> Any:
-    from novamind_core.config import ensure_dev_keys, get_settings
-
-    settings = get_settings()
-    if not settings.has_all_keys and ensure_dev_keys(settings=settings):
-        settings = get_settings()
-    return settings
+    return cli_settings()
 
 
 def _services() -> Any:
-    from novamind_core.bootstrap import build_services
-    from novamind_core.db.engine import require_current_schema
-
-    services = build_services(_settings())
-    require_current_schema(services.engine)
-    return services
+    return open_services()
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

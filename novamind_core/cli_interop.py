@@ -16,40 +16,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from novamind_core.domain.errors import NotFoundError, ValidationError
+from novamind_core.cli_common import USER_ENV, acting_user, open_services
+from novamind_core.domain.errors import NotFoundError
 
 CSV_KINDS = ("activity", "daily", "assessments", "medications")
 DEVICE_KINDS = ("fitbit", "apple_health")
-USER_ENV = "NOVAMIND_CLI_USER"
 
 
 def _services() -> Any:
-    from novamind_core.bootstrap import build_services
-    from novamind_core.config import ensure_dev_keys, get_settings
-    from novamind_core.db.engine import require_current_schema
-
-    settings = get_settings()
-    if not settings.has_all_keys and ensure_dev_keys(settings=settings):
-        settings = get_settings()
-    services = build_services(settings)
-    require_current_schema(services.engine)
-    return services
+    return open_services()
 
 
 def _acting_user(services: Any, username: str | None) -> Any:
-    name = username or os.environ.get(USER_ENV)
-    if not name:
-        raise ValidationError(f"imports and exports of patient data act as a clinician on the care team: pass --as "
-                              f"USERNAME (or set {USER_ENV})", field="as")
-    user = services.users.get_by_username(name)
-    if user is None:
-        raise NotFoundError(f"no user named {name!r}")
-    return user
+    return acting_user(services, username, "imports and exports")
 
 
 def _patient_id(services: Any, user: Any, mrn: str | None) -> int | None:

@@ -20,13 +20,18 @@ def _print(obj: dict, as_json: bool) -> None:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from novamind_core.twin import load_patient_history, run_scenario
+    from novamind_core.twin import run_scenario
 
     try:
         scenario = json.loads(Path(args.scenario).read_text())
     except json.JSONDecodeError as exc:
         raise ValidationError(f"scenario file {args.scenario} is not valid JSON: {exc}", field="scenario") from exc
-    history = load_patient_history(args.patient) if args.patient else None
+    history = None
+    if args.patient:  # the patient's own history calibrates the twin: a care-team check and an audit event
+        from novamind_core.cli_common import acting_user, open_services
+
+        services = open_services()
+        history = services.twin.patient_history(acting_user(services, args.as_user, "a patient's twin"), args.patient)
     result = run_scenario(scenario, history, draws=args.draws, seed=args.seed)
     out = result.to_dict()
     keys = ("weeks", "phq9", "gad7", "p_response_week8", "p_remission_week8", "p_response_week12",
@@ -59,6 +64,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("simulate", help="what-if scenario for a patient (or the population prior)")
     p.add_argument("--scenario", required=True, help="scenario JSON file (step-3 format + horizon_weeks)")
     p.add_argument("--patient", metavar="MRN", help="patient whose history calibrates the twin")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME",
+                   help="clinician on the patient's care team (with --patient; or set NOVAMIND_CLI_USER)")
     p.add_argument("--draws", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true")

@@ -16,7 +16,7 @@ Public API::
 from novamind_core.twin.cohort import STARD_SEQUENCE, CohortResult, simulate_cohort
 from novamind_core.twin.dynamics import DynamicsResult, simulate_dynamics
 from novamind_core.twin.params import PopulationParams, default_params, load_population_params
-from novamind_core.twin.patient_fit import PatientHistory, Posterior, fit_patient, load_patient_history
+from novamind_core.twin.patient_fit import PatientHistory, Posterior, fit_patient
 from novamind_core.twin.projections import load_projections
 from novamind_core.twin.scenario import ScenarioResult, compare_scenarios, run_scenario
 from novamind_core.twin.state import SymptomDomains, TwinState, build_twin_state, diff, symptom_domains
@@ -24,6 +24,6 @@ from novamind_core.twin.state import SymptomDomains, TwinState, build_twin_state
 __all__ = [
     "STARD_SEQUENCE", "CohortResult", "DynamicsResult", "PatientHistory", "PopulationParams", "Posterior",
     "ScenarioResult", "SymptomDomains", "TwinState", "build_twin_state", "compare_scenarios", "default_params",
-    "diff", "fit_patient", "load_patient_history", "load_population_params", "load_projections", "run_scenario",
+    "diff", "fit_patient", "load_population_params", "load_projections", "run_scenario",
     "simulate_cohort", "simulate_dynamics", "symptom_domains",
 ]

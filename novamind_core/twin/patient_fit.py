@@ -17,22 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import minimize
 
-from novamind_core.domain.errors import NovamindError, ValidationError
+from novamind_core.domain.errors import ValidationError
 from novamind_core.twin.dynamics import simulate_dynamics
 from novamind_core.twin.exposure import Exposure, exposure_from_scenario, no_drug_exposure, scenario_drugs
 from novamind_core.twin.params import PopulationParams
 from novamind_core.twin.symptoms import PHQ9_MAX, improvement_fraction
 
 PRIOR_MESSAGE = "no PHQ-9 history: predictions use the population prior only"
-
-
-def load_patient_history(mrn: str) -> PatientHistory:
-    """Hook for ``simulate --patient MRN``: the twin is pure and cannot read the database.
-
-    The services layer (step for persistence) replaces this with a lookup that checks permission, audits the read
-    and returns a :class:`PatientHistory`.
-    """
-    raise NovamindError("patient lookup needs the services layer")
 
 
 def _to_day(value, origin: dt.date | None) -> float:

@@ -19,13 +19,6 @@ def test_simulate_prints_the_contract_keys(tmp_path, capsys):
     assert len(out["phq9"]["p50"]) == len(out["weeks"]) == 13
 
 
-def test_simulate_with_a_patient_mrn_explains_it_needs_the_services_layer(tmp_path, capsys):
-    path = tmp_path / "s.json"
-    path.write_text(json.dumps(SCENARIO))
-    assert main(["simulate", "--scenario", str(path), "--patient", "MRN1", "--json"]) == 2
-    assert "services layer" in capsys.readouterr().err
-
-
 def test_bad_scenario_gives_a_one_line_error_and_exit_code_2(tmp_path, capsys):
     path = tmp_path / "s.json"
     path.write_text(json.dumps({**SCENARIO, "horizon_weeks": 60}))
