@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.errors import error_boundary
+from components.model_panels import treatment_ranking_panel
 from components.scenario_form import FormDefaults, scenario_form
 from components.session import flash, page_guard, patient_banner
 from components.twin_charts import fan_chart, nt_panel, outcomes_frame, pk_panels
@@ -100,6 +101,8 @@ def simulation_page() -> None:
         results_section(st.session_state["nm_sim_run"], pid, chart.patient.mrn)
     elif not queue:
         st.info("Add one or more plans above, then run the simulation to compare them.", icon=":material/science:")
+    with st.expander("Candidate drugs ranked by the learned response model (trained on synthetic data)"):
+        treatment_ranking_panel(ctx.services, ctx.user, pid, key="nm_sim_ml_rank")
 
 
 with error_boundary("simulation"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.errors import error_boundary
+from components.model_panels import forecast_panel, treatment_ranking_panel
 from components.session import page_guard, patient_banner
 from components.twin_charts import (
     brain_map,
@@ -52,7 +53,8 @@ def twin_state_page() -> None:
                         config={"displaylogo": False})
     model_note(calibration)
 
-    history_tab, data_tab = st.tabs(["Version history", "What the twin is based on"])
+    history_tab, data_tab, models_tab = st.tabs(["Version history", "What the twin is based on",
+                                                 "Learned models (synthetic data)"])
     with history_tab:
         versions = ctx.services.twin.version_history(ctx.user, pid)
         st.plotly_chart(version_timeline(versions), key="nm_twin_versions", config={"displaylogo": False})
@@ -70,6 +72,9 @@ def twin_state_page() -> None:
                 st.caption(f"{len(rows)} value(s) changed from v{a} to v{b}, largest change first.")
     with data_tab:
         completeness_table(view.completeness)
+    with models_tab:
+        treatment_ranking_panel(ctx.services, ctx.user, pid, key="nm_twin_ml_rank")
+        forecast_panel(ctx.services, ctx.user, pid, key="nm_twin_ml_forecast")
 
 
 with error_boundary("twin_state"):

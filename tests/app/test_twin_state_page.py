@@ -84,3 +84,14 @@ def test_a_patient_of_another_care_team_is_refused(cohort):  # type: ignore[no-u
     assert not at.exception
     assert any("not on your care team" in e.value for e in at.error)
     assert not at.get("plotly_chart")
+
+
+def test_twin_page_shows_the_learned_models_ranking_and_forecast_marked_as_synthetic(cohort):  # type: ignore[no-untyped-def]
+    _services, c = cohort
+    at = open_page(c.responder_id)
+    assert not at.exception
+    found = " | ".join(titles(at))
+    assert "Predicted response and remission at week 8 by drug" in found
+    assert "PHQ-9 forecast if the current treatment continues" in found
+    text = " ".join(str(getattr(el, "value", "")) for el in [*at.markdown, *at.caption, *at.warning, *at.info])
+    assert "synthetic" in text.lower()
