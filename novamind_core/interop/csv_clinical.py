@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from novamind_core.biometrics.parsers.csv_files import read_raw_csv
 from novamind_core.biometrics.problems import ImportProblems, ProblemCollector
 from novamind_core.domain.assessments import Instrument
 from novamind_core.domain.errors import ValidationError
@@ -53,15 +54,9 @@ def source_name(source: Any, default: str = "upload") -> str:
 def _read(source: Any, problems: ProblemCollector) -> pd.DataFrame | None:
     if isinstance(source, bytes | bytearray):
         source = io.BytesIO(bytes(source))
-    try:
-        df = pd.read_csv(source, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        problems.add("the file is empty: expected a header row and data rows", row=1)
+    df = read_raw_csv(source, problems)
+    if df is None:
         return None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        problems.add(f"not a readable CSV file ({str(exc).splitlines()[0]})")
-        return None
-    df.columns = [str(c).strip().lower() for c in df.columns]
     if df.columns.has_duplicates:
         for col in df.columns[df.columns.duplicated()].unique():
             problems.add("column appears more than once in the header", row=1, column=col)

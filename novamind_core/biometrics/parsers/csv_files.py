@@ -47,7 +47,8 @@ _AWARE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _read_raw(source: str | os.PathLike | io.IOBase, name: str, problems: ProblemCollector) -> pd.DataFrame | None:
+def read_raw_csv(source: str | os.PathLike | io.IOBase, problems: ProblemCollector) -> pd.DataFrame | None:
+    """Every cell as text with lower-case, trimmed column names; an unreadable or empty file becomes a problem."""
     try:
         df = pd.read_csv(source, dtype=str, keep_default_na=False, skipinitialspace=True)
     except pd.errors.EmptyDataError:
@@ -154,7 +155,7 @@ def read_activity_csv(source: str | os.PathLike | io.IOBase, tz: str = "UTC", *,
     """
     name = _source_name(source)
     problems = ProblemCollector(name)
-    df = _read_raw(source, name, problems)
+    df = read_raw_csv(source, problems)
     if df is None:
         problems.raise_if_any()
     _check_header(df, problems)
@@ -211,7 +212,7 @@ def read_daily_csv(source: str | os.PathLike | io.IOBase) -> pd.DataFrame:
     """
     name = _source_name(source)
     problems = ProblemCollector(name)
-    df = _read_raw(source, name, problems)
+    df = read_raw_csv(source, problems)
     if df is None:
         problems.raise_if_any()
     _check_header(df, problems)
