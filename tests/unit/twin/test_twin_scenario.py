@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from novamind_core.domain.errors import NovamindError, ValidationError
-from novamind_core.twin import compare_scenarios, load_patient_history, run_scenario
+from novamind_core.domain.errors import ValidationError
+from novamind_core.twin import compare_scenarios, run_scenario
 from novamind_core.twin.params import default_params
 
 SERTRALINE = {"name": "sertraline", "steps": [{"drug": "sertraline", "dose_mg": 50, "days": 14},
@@ -85,8 +85,3 @@ def test_compare_runs_up_to_four_scenarios_with_common_random_numbers(params):
     assert [row["name"] for row in out["table"]] == ["sertraline", "no drug"]
     with pytest.raises(ValidationError):
         compare_scenarios([NO_DRUG] * 5, draws=10, params=params)
-
-
-def test_patient_lookup_needs_the_services_layer():
-    with pytest.raises(NovamindError, match="services layer"):
-        load_patient_history("MRN-1")
