@@ -1,0 +1,476 @@
+"""The access matrix every security test walks: one entry per public service method.
+
+``ENTRIES["service.method"]`` says which (role, own patient?) pairs may call the method, how to call it, how many
+audit events one call writes, and whether it returns PHI. The tests enumerate the public methods of the
+:class:`~novamind_core.bootstrap.Services` container (plus the import service) by introspection, so a new method
+without an entry here fails ``test_every_public_service_method_has_a_matrix_entry``.
+
+"Own" means the patient's care team holds the caller (clinician, or an admin put on the team); "foreign" means it
+does not. Analysts are on no care team, so both columns are the same for them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select, text
+
+from tests.conftest import TEST_PASSWORD, register_patient
+
+ROLES = ("clinician", "analyst", "admin")
+EVERYONE = frozenset(itertools.product(ROLES, (True, False)))
+OWN_CARE_TEAM = frozenset({("clinician", True), ("admin", True)})
+CLINICIAN_OWN = frozenset({("clinician", True)})
+CLINICIAN_OR_ADMIN = frozenset(itertools.product(("clinician", "admin"), (True, False)))
+ADMIN_ONLY = frozenset({("admin", True), ("admin", False)})
+
+#: Free text written into every PHI field the world seeds, so a scan of a returned object or a log can find it.
+MARKER = "Xyzzymarker"
+OWN_PATIENT = dict(mrn="NM-424242", given="Ottoline", family="Vexworthy", date_of_birth="1971-05-06",
+                   phone="+44 7700 900456", email="ottoline.vexworthy@example.invalid", address="7 Quillon Row")
+FOREIGN_PATIENT = dict(mrn="NM-535353", given="Barnabus", family="Thistlewood", date_of_birth="1966-09-17",
+                       phone="+44 7700 900789", email="barnabus.thistlewood@example.invalid", address="9 Ferrow End")
+
+
+def phi_needles() -> tuple[str, ...]:
+    """Every seeded identifier and free-text marker (as written and in the forms a formatter may print)."""
+    out = [MARKER]
+    for p in (OWN_PATIENT, FOREIGN_PATIENT):
+        out += [p["mrn"], p["given"], p["family"], p["date_of_birth"], p["email"], p["phone"],
+                p["phone"].replace(" ", ""), p["address"]]
+        out.append(date.fromisoformat(p["date_of_birth"]).strftime("%d %b %Y"))
+    return tuple(out)
+
+
+class World:
+    """Two patients (own: clinician + admin on the care team; foreign: another clinician's) and one user per role.
+
+    Helpers make a fresh object (order, note, visit, alert, scenario, snapshot, user) as the patient's own
+    clinician, so each matrix call acts on something that is in the state it needs.
+    """
+
+    def __init__(self, services: Any):
+        from novamind_core.services.base import SYSTEM_USER
+        from novamind_core.services.imports import import_service
+
+        self.services = services
+        self.imports = import_service(services)
+        self.system = SYSTEM_USER
+        self._n = itertools.count(1)
+        self.users = {role: self._user(f"{role}.one", role) for role in ROLES}
+        self.other = self._user("clinician.two", "clinician")
+        self.passwords = {u.id: TEST_PASSWORD for u in (*self.users.values(), self.other)}
+        clin, admin = self.users["clinician"], self.users["admin"]
+        own = register_patient(services, clin, mrn=OWN_PATIENT["mrn"], given=OWN_PATIENT["given"],
+                               family=OWN_PATIENT["family"], date_of_birth=OWN_PATIENT["date_of_birth"],
+                               phone=OWN_PATIENT["phone"], email=OWN_PATIENT["email"], address=OWN_PATIENT["address"],
+                               care_team=[clin.id, admin.id], gender_identity=f"{MARKER} identity")
+        foreign = register_patient(services, self.other, mrn=FOREIGN_PATIENT["mrn"], given=FOREIGN_PATIENT["given"],
+                                   family=FOREIGN_PATIENT["family"],
+                                   date_of_birth=FOREIGN_PATIENT["date_of_birth"], phone=FOREIGN_PATIENT["phone"],
+                                   email=FOREIGN_PATIENT["email"], address=FOREIGN_PATIENT["address"])
+        self.own_pid, self.foreign_pid = own.id, foreign.id
+        self.mrn = {own.id: own.mrn, foreign.id: foreign.mrn}
+        self.team = {own.id: [clin.id, admin.id], foreign.id: [self.other.id]}
+        for pid in (own.id, foreign.id):  # some chart data so reads return something
+            owner = self.owner(pid)
+            services.assessments.record(owner, pid, "PHQ-9", [2, 2, 2, 1, 1, 1, 1, 1, 0], "2025-12-29")
+            services.notes.add(owner, pid, f"{MARKER} seen today, low mood", "2026-02-01")
+            self.order(pid)
+
+    def _user(self, username: str, role: str) -> Any:
+        self.services.users.create(self.system, username, username.replace(".", " ").title(), role, TEST_PASSWORD)
+        return self.services.users.get_by_username(username)
+
+    # ------------------------------------------------------------------ lookups
+    def patient(self, role: str, own: bool) -> int:
+        return self.own_pid if own else self.foreign_pid
+
+    def owner(self, pid: int) -> Any:
+        return self.users["clinician"] if pid == self.own_pid else self.other
+
+    def n(self) -> int:
+        return next(self._n)
+
+    # ------------------------------------------------------------------ fresh objects
+    def order(self, pid: int) -> Any:
+        return self.services.medications.add(self.owner(pid), pid, f"trialdrug-{self.n()}", 50, start_date="2026-01-01",
+                                             reason=f"{MARKER} start", adherence_note=f"{MARKER} takes it")
+
+    def note(self, pid: int) -> Any:
+        return self.services.notes.add(self.owner(pid), pid, f"{MARKER} note {self.n()}")
+
+    def visit(self, pid: int) -> Any:
+        return self.services.visits.schedule(self.owner(pid), pid, self.services.context.now() + timedelta(days=7),
+                                             note=f"{MARKER} visit")
+
+    def alert(self, pid: int) -> Any:
+        result = self.services.assessments.record(self.owner(pid), pid, "PHQ-9", [1, 1, 1, 1, 1, 1, 1, 1, 1])
+        return next(a for a in result.alerts if a.kind.value == "item9")
+
+    def scenario(self, pid: int) -> Any:
+        return self.services.twin.save_scenario(self.owner(pid), pid, f"{MARKER} switch {self.n()}",
+                                                {"horizon_weeks": 12}, note=f"{MARKER} discuss")
+
+    def snapshots(self, pid: int) -> tuple[int, int]:
+        a = self.services.twin.save_snapshot(self.owner(pid), pid, "manual", {"note": MARKER, "x": self.n()})
+        b = self.services.twin.save_snapshot(self.owner(pid), pid, "manual", {"note": MARKER, "x": self.n()})
+        return a.version, b.version
+
+    def target_user(self) -> Any:
+        return self._user(f"target.{self.n()}", "clinician")
+
+    def fresh_patient(self, pid: int) -> Any:
+        n = self.n()
+        return register_patient(self.services, self.owner(pid), mrn=f"NM-9{n:05d}", given=f"{MARKER}a",
+                                family=f"{MARKER}b", care_team=self.team[pid])
+
+    def assessment_csv(self) -> bytes:
+        day = date(2025, 1, 1) + timedelta(days=self.n())
+        return ("date,instrument,item1,item2,item3,item4,item5,item6,item7,item8,item9\n"
+                f"{day.isoformat()},PHQ-9,2,2,2,1,1,1,1,1,0\n").encode()
+
+    # ------------------------------------------------------------------ state
+    def table_counts(self) -> dict[str, int]:
+        """Row count of every table except the audit log (to prove a refused call changed nothing)."""
+        from novamind_core.db.models import Base
+
+        with self.services.engine.connect() as conn:
+            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                    for t in Base.metadata.sorted_tables if t.name not in ("audit_log", "audit_head")}
+
+    def audit_rows(self, after_id: int) -> list[Any]:
+        with self.services.engine.connect() as conn:
+            return list(conn.execute(text("SELECT id, action, patient_id, outcome, detail, username FROM audit_log "
+                                          "WHERE id > :i ORDER BY id"), {"i": after_id}))
+
+    def last_audit_id(self) -> int:
+        with self.services.engine.connect() as conn:
+            return int(conn.execute(text("SELECT coalesce(max(id), 0) FROM audit_log")).scalar_one())
+
+
+Call = Callable[[World, Any, int, Any], Any]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How one public method is called and what it may do.
+
+    allowed : the (role, own patient?) pairs that succeed; every other pair must raise PermissionDenied, write
+        one ``denied`` audit row and change no other table.
+    call : ``call(world, user, patient_id, prepared)``.
+    setup : ``setup(world, patient_id) -> prepared`` (run as the patient's own clinician, before the call).
+    audit_events : audit rows one allowed call writes (0 only for the unauthenticated, non-PHI helpers).
+    returns_phi : the result carries identifiable data about a patient.
+    scoped : the audit row names the patient the call was about.
+    why_unaudited : the reason a method writes no audit row.
+    """
+
+    allowed: frozenset[tuple[str, bool]]
+    call: Call
+    setup: Callable[[World, int], Any] | None = None
+    audit_events: int = 1
+    returns_phi: bool = False
+    scoped: bool = True
+    why_unaudited: str = ""
+
+
+#: A what-if plan in the twin's scenario format (one step of sertraline 100 mg for 8 weeks).
+PLAN = {"name": "Sertraline 100", "steps": [{"drug": "sertraline", "dose_mg": 100, "days": 56}], "horizon_weeks": 8}
+
+
+def _ns(**kw: Any) -> SimpleNamespace:
+    return SimpleNamespace(**kw)
+
+
+ENTRIES: dict[str, Entry] = {
+    # ---------------------------------------------------------------- patients
+    "patients.register": Entry(
+        CLINICIAN_OR_ADMIN, scoped=False, returns_phi=True,
+        call=lambda w, u, pid, a: w.services.patients.register(
+            u, mrn=f"NM-8{w.n():05d}", given_name="Newcome", family_name=MARKER, date_of_birth="1990-01-01",
+            sex_at_birth="male", care_team=None if u.role.value == "clinician" else [w.users["clinician"].id])),
+    "patients.get": Entry(OWN_CARE_TEAM, returns_phi=True, call=lambda w, u, pid, a: w.services.patients.get(u, pid)),
+    "patients.find_by_mrn": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                  call=lambda w, u, pid, a: w.services.patients.find_by_mrn(u, w.mrn[pid])),
+    "patients.update": Entry(
+        OWN_CARE_TEAM, returns_phi=True,
+        setup=lambda w, pid: _ns(version=w.services.patients.get(w.owner(pid), pid).version),
+        call=lambda w, u, pid, a: w.services.patients.update(u, pid, a.version, address=f"{MARKER} Street")),
+    "patients.discharge": Entry(
+        OWN_CARE_TEAM, returns_phi=True,
+        setup=lambda w, pid: (lambda p: _ns(pid=p.id, version=p.version))(w.fresh_patient(pid)),
+        call=lambda w, u, pid, a: w.services.patients.discharge(u, a.pid, a.version)),
+    "patients.caseload": Entry(CLINICIAN_OR_ADMIN, scoped=False, returns_phi=True,
+                               call=lambda w, u, pid, a: w.services.patients.caseload(u)),
+    "patients.chart": Entry(OWN_CARE_TEAM, returns_phi=True,
+                            call=lambda w, u, pid, a: w.services.patients.chart(u, pid)),
+    "patients.timeline": Entry(OWN_CARE_TEAM, returns_phi=True,
+                               call=lambda w, u, pid, a: w.services.patients.timeline(u, pid)),
+    "patients.record_export": Entry(CLINICIAN_OWN,
+                                    call=lambda w, u, pid, a: w.services.patients.record_export(u, pid, "csv")),
+    # ---------------------------------------------------------------- predictions (learned models)
+    "predictions.rank_treatments": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                         call=lambda w, u, pid, a: w.services.predictions.rank_treatments(u, pid)),
+    "predictions.forecast": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                  call=lambda w, u, pid, a: w.services.predictions.forecast(u, pid)),
+    "predictions.insight": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                 call=lambda w, u, pid, a: w.services.predictions.insight(u, pid)),
+    "predictions.model_cards": Entry(EVERYONE, scoped=False,
+                                     call=lambda w, u, pid, a: w.services.predictions.model_cards(u)),
+    # ---------------------------------------------------------------- assessments
+    "assessments.record": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                call=lambda w, u, pid, a: w.services.assessments.record(
+                                    u, pid, "GAD-7", [1, 1, 1, 1, 1, 1, 1], "2026-03-01")),
+    "assessments.history": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                 call=lambda w, u, pid, a: w.services.assessments.history(u, pid)),
+    # ---------------------------------------------------------------- medications
+    "medications.add": Entry(OWN_CARE_TEAM, returns_phi=True,
+                             call=lambda w, u, pid, a: w.services.medications.add(
+                                 u, pid, f"trialdrug-{w.n()}", 25, reason=f"{MARKER} low mood")),
+    "medications.titrate": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.order(pid),
+                                 call=lambda w, u, pid, a: w.services.medications.titrate(
+                                     u, a.id, 100, f"{MARKER} partial response")),
+    "medications.stop": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.order(pid),
+                              call=lambda w, u, pid, a: w.services.medications.stop(u, a.id, f"{MARKER} side effects")),
+    "medications.switch": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.order(pid),
+                                call=lambda w, u, pid, a: w.services.medications.switch(
+                                    u, a.id, f"trialdrug-{w.n()}", 20, f"{MARKER} no response")),
+    "medications.set_adherence_note": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.order(pid),
+                                            call=lambda w, u, pid, a: w.services.medications.set_adherence_note(
+                                                u, a.id, f"{MARKER} misses doses")),
+    "medications.history": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                 call=lambda w, u, pid, a: w.services.medications.history(u, pid)),
+    "medications.active": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                call=lambda w, u, pid, a: w.services.medications.active(u, pid)),
+    # ---------------------------------------------------------------- notes
+    "notes.add": Entry(OWN_CARE_TEAM, returns_phi=True,
+                       call=lambda w, u, pid, a: w.services.notes.add(u, pid, f"{MARKER} reports better sleep")),
+    "notes.edit": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.note(pid),
+                        call=lambda w, u, pid, a: w.services.notes.edit(u, a.id, f"{MARKER} edited")),
+    "notes.list": Entry(OWN_CARE_TEAM, returns_phi=True, call=lambda w, u, pid, a: w.services.notes.list(u, pid)),
+    # ---------------------------------------------------------------- visits
+    "visits.schedule": Entry(OWN_CARE_TEAM, returns_phi=True,
+                             call=lambda w, u, pid, a: w.services.visits.schedule(
+                                 u, pid, w.services.context.now() + timedelta(days=3), note=f"{MARKER} review")),
+    "visits.set_next_assessment_due": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                            call=lambda w, u, pid, a: w.services.visits.set_next_assessment_due(
+                                                u, pid, w.services.context.today() + timedelta(days=14))),
+    "visits.complete": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.visit(pid),
+                             call=lambda w, u, pid, a: w.services.visits.complete(u, a.id)),
+    "visits.cancel": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.visit(pid),
+                           call=lambda w, u, pid, a: w.services.visits.cancel(u, a.id)),
+    "visits.list": Entry(OWN_CARE_TEAM, returns_phi=True, call=lambda w, u, pid, a: w.services.visits.list(u, pid)),
+    # ---------------------------------------------------------------- alerts
+    "alerts.list_for_patient": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                     call=lambda w, u, pid, a: w.services.alerts.list_for_patient(u, pid)),
+    "alerts.acknowledge": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.alert(pid),
+                                call=lambda w, u, pid, a: w.services.alerts.acknowledge(u, a.id)),
+    # ---------------------------------------------------------------- users (admin), sign-in (everyone)
+    "users.create": Entry(ADMIN_ONLY, scoped=False, call=lambda w, u, pid, a: w.services.users.create(
+        u, f"new.user{w.n()}", "New User", "clinician", TEST_PASSWORD)),
+    "users.list": Entry(ADMIN_ONLY, scoped=False, call=lambda w, u, pid, a: w.services.users.list(u)),
+    "users.set_role": Entry(ADMIN_ONLY, scoped=False, setup=lambda w, pid: w.target_user(),
+                            call=lambda w, u, pid, a: w.services.users.set_role(u, a.id, "analyst")),
+    "users.deactivate": Entry(ADMIN_ONLY, scoped=False, setup=lambda w, pid: w.target_user(),
+                              call=lambda w, u, pid, a: w.services.users.deactivate(u, a.id)),
+    "users.reactivate": Entry(ADMIN_ONLY, scoped=False, setup=lambda w, pid: w.target_user(),
+                              call=lambda w, u, pid, a: w.services.users.reactivate(u, a.id)),
+    "users.unlock": Entry(ADMIN_ONLY, scoped=False, setup=lambda w, pid: w.target_user(),
+                          call=lambda w, u, pid, a: w.services.users.unlock(u, a.id)),
+    "users.reset_password": Entry(ADMIN_ONLY, scoped=False, setup=lambda w, pid: w.target_user(),
+                                  call=lambda w, u, pid, a: w.services.users.reset_password(
+                                      u, a.id, "a-brand-new-passphrase-42")),
+    "users.set_care_team": Entry(ADMIN_ONLY, call=lambda w, u, pid, a: w.services.users.set_care_team(
+        u, pid, w.team[pid])),
+    "users.change_password": Entry(EVERYONE, scoped=False, call=lambda w, u, pid, a: _change_own_password(w, u)),
+    "users.authenticate": Entry(EVERYONE, scoped=False, call=lambda w, u, pid, a: w.services.users.authenticate(
+        u.username, w.passwords[u.id])),
+    "users.record_sign_in": Entry(EVERYONE, scoped=False,
+                                  call=lambda w, u, pid, a: w.services.users.record_sign_in(u, "cookie")),
+    "users.sign_out": Entry(EVERYONE, scoped=False, call=lambda w, u, pid, a: w.services.users.sign_out(u)),
+    "users.get_by_username": Entry(
+        EVERYONE, scoped=False, audit_events=0, call=lambda w, u, pid, a: w.services.users.get_by_username(u.username),
+        why_unaudited="used by the sign-in screen after the authenticator accepted the user; returns staff data only"),
+    "users.login_credentials": Entry(
+        EVERYONE, scoped=False, audit_events=0, call=lambda w, u, pid, a: w.services.users.login_credentials(),
+        why_unaudited="builds the sign-in form's credential table (bcrypt hashes of staff, no PHI) before sign-in"),
+    # ---------------------------------------------------------------- audit and keys (admin)
+    "audit.query": Entry(ADMIN_ONLY, scoped=False, call=lambda w, u, pid, a: w.services.audit.query(u)),
+    "audit.verify": Entry(ADMIN_ONLY, scoped=False, call=lambda w, u, pid, a: w.services.audit.verify(u)),
+    "keys.rotate": Entry(ADMIN_ONLY, scoped=False, call=lambda w, u, pid, a: w.services.keys.rotate(u)),
+    # ---------------------------------------------------------------- wearables
+    "wearables.store_minute_activity": Entry(
+        OWN_CARE_TEAM, call=lambda w, u, pid, a: w.services.wearables.store_minute_activity(
+            u, pid, date(2026, 1, 1) + timedelta(days=w.n()), np.full((1, 1440), 3.0))),
+    "wearables.minute_activity": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                       call=lambda w, u, pid, a: w.services.wearables.minute_activity(u, pid)),
+    "wearables.store_daily_summaries": Entry(
+        OWN_CARE_TEAM, call=lambda w, u, pid, a: w.services.wearables.store_daily_summaries(
+            u, pid, [{"date": (date(2026, 1, 1) + timedelta(days=w.n())).isoformat(), "steps": 4000}])),
+    "wearables.daily_summaries": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                       call=lambda w, u, pid, a: w.services.wearables.daily_summaries(u, pid)),
+    # ---------------------------------------------------------------- twin
+    "twin.save_snapshot": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                call=lambda w, u, pid, a: w.services.twin.save_snapshot(
+                                    u, pid, "manual", {"note": MARKER})),
+    "twin.versions": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.snapshots(pid),
+                           call=lambda w, u, pid, a: w.services.twin.versions(u, pid)),
+    "twin.get_snapshot": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.snapshots(pid),
+                               call=lambda w, u, pid, a: w.services.twin.get_snapshot(u, pid)),
+    "twin.compare": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.snapshots(pid),
+                          call=lambda w, u, pid, a: w.services.twin.compare(u, pid, a[0], a[1])),
+    "twin.save_scenario": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                call=lambda w, u, pid, a: w.services.twin.save_scenario(
+                                    u, pid, f"{MARKER} plan", {"horizon_weeks": 8}, note=f"{MARKER} note")),
+    "twin.list_scenarios": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.scenario(pid),
+                                 call=lambda w, u, pid, a: w.services.twin.list_scenarios(u, pid)),
+    "twin.get_scenario": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.scenario(pid),
+                               call=lambda w, u, pid, a: w.services.twin.get_scenario(u, a.id)),
+    "twin.current_state": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                call=lambda w, u, pid, a: w.services.twin.current_state(u, pid)),
+    "twin.version_history": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.snapshots(pid),
+                                  call=lambda w, u, pid, a: w.services.twin.version_history(u, pid)),
+    "twin.run_scenarios": Entry(CLINICIAN_OWN, returns_phi=True,
+                                call=lambda w, u, pid, a: w.services.twin.run_scenarios(u, pid, [PLAN], draws=50)),
+    "twin.timelines": Entry(OWN_CARE_TEAM, returns_phi=True,
+                            call=lambda w, u, pid, a: w.services.twin.timelines(u, pid)),
+    "twin.record_export": Entry(CLINICIAN_OWN, call=lambda w, u, pid, a: w.services.twin.record_export(u, pid, "csv")),
+    "twin.patient_history": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                  call=lambda w, u, pid, a: w.services.twin.patient_history(u, w.mrn[pid])),
+    # ---------------------------------------------------------------- cohort (de-identified) and admin pages
+    "cohort.view": Entry(EVERYONE, scoped=False, call=lambda w, u, pid, a: w.services.cohort.view(u)),
+    "cohort.population_what_if": Entry(
+        frozenset(itertools.product(("clinician", "analyst"), (True, False))), scoped=False,
+        call=lambda w, u, pid, a: w.services.cohort.population_what_if(u, "sertraline", "escitalopram",
+                                                                       n_virtual=200)),
+    "cohort.export": Entry(frozenset(itertools.product(("analyst", "admin"), (True, False))), scoped=False,
+                           call=lambda w, u, pid, a: w.services.cohort.export(u, "csv")),
+    "admin.health": Entry(ADMIN_ONLY, scoped=False, call=lambda w, u, pid, a: w.services.admin.health(u)),
+    "admin.key_status": Entry(ADMIN_ONLY, scoped=False, call=lambda w, u, pid, a: w.services.admin.key_status(u)),
+    "admin.model_status": Entry(ADMIN_ONLY, scoped=False,
+                                call=lambda w, u, pid, a: w.services.admin.model_status(u)),
+    "admin.care_team_by_mrn": Entry(ADMIN_ONLY, call=lambda w, u, pid, a: w.services.admin.care_team_by_mrn(
+        u, w.mrn[pid])),
+    "admin.audit_csv": Entry(ADMIN_ONLY, scoped=False, call=lambda w, u, pid, a: w.services.admin.audit_csv(u)),
+    # ---------------------------------------------------------------- imports (not in Services; import_service())
+    "imports.parse": Entry(
+        EVERYONE, scoped=False, audit_events=0, call=lambda w, u, pid, a: w.imports.parse("assessments",
+                                                                                          w.assessment_csv()),
+        why_unaudited="pure parsing of a file the caller already holds; touches no stored data"),
+    "imports.preview": Entry(OWN_CARE_TEAM, call=lambda w, u, pid, a: w.imports.preview(
+        u, "assessments", w.assessment_csv(), patient_id=pid)),
+    "imports.import_file": Entry(OWN_CARE_TEAM, call=lambda w, u, pid, a: w.imports.import_file(
+        u, "assessments", w.assessment_csv(), patient_id=pid)),
+    "imports.import_batch": Entry(
+        OWN_CARE_TEAM, setup=lambda w, pid: w.imports.parse("assessments", w.assessment_csv())[0],
+        call=lambda w, u, pid, a: w.imports.import_batch(u, a, patient_id=pid)),
+    "imports.export_fhir": Entry(CLINICIAN_OWN, returns_phi=True,
+                                 call=lambda w, u, pid, a: w.imports.export_fhir(u, pid)),
+}
+
+
+def _change_own_password(w: World, user: Any) -> None:
+    new = f"rotated-passphrase-{w.n()}-ok"
+    w.services.users.change_password(user, w.passwords[user.id], new)
+    w.passwords[user.id] = new
+
+
+def public_methods() -> dict[str, Callable[..., Any]]:
+    """``{"service.method": bound method}`` for every public method of every service (introspection)."""
+    from novamind_core.bootstrap import Services
+    from novamind_core.services.base import BaseService
+    from novamind_core.services.imports import ImportService
+
+    containers: dict[str, type] = {}
+    for f in dataclasses.fields(Services):
+        hint = f.type if isinstance(f.type, type) else None
+        if hint is None:  # postponed annotations: resolve by name from the module's namespace
+            import novamind_core.bootstrap as bootstrap
+
+            hint = getattr(bootstrap, str(f.type), None)
+        if isinstance(hint, type) and issubclass(hint, BaseService):
+            containers[f.name] = hint
+    containers.setdefault("imports", ImportService)
+    out = {}
+    for name, cls in containers.items():
+        for attr in dir(cls):
+            if attr.startswith("_"):
+                continue
+            member = getattr(cls, attr)
+            if callable(member) and not isinstance(member, type):
+                out[f"{name}.{attr}"] = member
+    return out
+
+
+@pytest.fixture
+def world(services: Any) -> Iterator[World]:
+    yield World(services)
+
+
+def contains_any(obj: Any, needles: tuple[str, ...], _depth: int = 0) -> bool:
+    """Whether ``obj`` (walking dataclasses, mappings, sequences; reprs hide PHI, so fields are read) holds a needle."""
+    if _depth > 8 or obj is None:
+        return False
+    if isinstance(obj, str):
+        return any(n in obj for n in needles)
+    if isinstance(obj, bytes | int | float | bool | np.ndarray):
+        return False
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return any(contains_any(getattr(obj, f.name), needles, _depth + 1) for f in dataclasses.fields(obj))
+    if isinstance(obj, dict):
+        return any(contains_any(k, needles, _depth + 1) or contains_any(v, needles, _depth + 1)
+                   for k, v in obj.items())
+    if isinstance(obj, list | tuple | set | frozenset):
+        return any(contains_any(v, needles, _depth + 1) for v in obj)
+    if hasattr(obj, "__dict__"):
+        return any(contains_any(v, needles, _depth + 1) for v in vars(obj).values())
+    return contains_any(str(obj), needles, _depth + 1)
+
+
+__all__ = ["ENTRIES", "EVERYONE", "MARKER", "Entry", "World", "contains_any", "phi_needles", "public_methods"]
+
+
+# --------------------------------------------------------------------------- fuzzing
+def fuzz_settings(examples: int = 40):  # type: ignore[no-untyped-def]
+    """Hypothesis settings: ``examples`` by default, ten times more in the slow profile (NOVAMIND_RUN_SLOW=1).
+
+    Function-scoped fixtures (a database) are reused across examples on purpose: every property below holds for
+    any prior state (a rejected input changes no row count).
+    """
+    import os
+
+    from hypothesis import HealthCheck, settings
+
+    slow = os.environ.get("NOVAMIND_RUN_SLOW") == "1"
+    return settings(max_examples=examples * (10 if slow else 1), deadline=None, derandomize=not slow,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                           HealthCheck.data_too_large])
+
+
+def cli_environment(database_url: str) -> dict[str, str]:
+    """NOVAMIND_* variables that point the CLI at ``database_url`` with fresh keys (testing environment)."""
+    from tests.conftest import make_settings
+
+    s = make_settings(database_url)
+    return {"NOVAMIND_ENVIRONMENT": "testing", "NOVAMIND_DATABASE_URL": database_url,
+            "NOVAMIND_ENCRYPTION_KEYS": s.encryption_keys[0], "NOVAMIND_BLIND_INDEX_KEY": s.blind_index_key,
+            "NOVAMIND_DEID_KEY": s.deid_key, "NOVAMIND_COOKIE_KEY": s.cookie_key, "NOVAMIND_LOGIN_SLEEP_TIME": "0",
+            "NOVAMIND_LOG_LEVEL": "DEBUG"}
+
+
+@pytest.fixture
+def cli_env(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The CLI's environment over a migrated temporary SQLite database (applied with monkeypatch)."""
+    env = cli_environment(sqlite_url)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
