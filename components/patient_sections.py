@@ -120,7 +120,7 @@ def notes_section(services: Any, user: Any, patient_id: int, notes: tuple[Any, .
             st.markdown(note.text)
             with st.form(f"nm_note_edit_{note.id}"):
                 text = st.text_area("Edit note", value=note.text, key=f"nm_note_text_{note.id}")
-                if st.form_submit_button("Save edit", icon=":material/edit_note:"):
+                if st.form_submit_button("Save edit", icon=":material/edit_note:", key=f"nm_note_save_{note.id}"):
                     try:
                         services.notes.edit(user, note.id, text, expected_revision=len(note.revisions) or None)
                     except SAVE_ERRORS as exc:

@@ -75,8 +75,11 @@ def _scenario_from_args(args: argparse.Namespace) -> tuple[dict[str, Any], float
         raise ValidationError(f"--days must be > 0, got {args.days:g}", field="days", value=args.days)
     if args.interval_h <= 0:
         raise ValidationError(f"--interval-h must be > 0, got {args.interval_h:g}", field="interval_h")
-    if args.follow_days < 0:
-        raise ValidationError(f"--follow-days must be >= 0, got {args.follow_days:g}", field="follow_days")
+    from novamind_core.pharmacology.regimen import MAX_REGIMEN_DAYS
+
+    if not 0 <= args.follow_days <= MAX_REGIMEN_DAYS:
+        raise ValidationError(f"--follow-days must be within 0-{MAX_REGIMEN_DAYS}, got {args.follow_days:g}",
+                              field="follow_days")
     dosing_days = args.days
     if args.stop_day is not None:
         if not 0 < args.stop_day <= args.days:

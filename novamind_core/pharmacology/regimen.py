@@ -38,6 +38,12 @@ from novamind_core.pharmacology.catalogue import PHENOTYPES, Catalogue, load_cat
 
 NO_DRUG = "none"
 SWITCH_STRATEGIES: tuple[str, ...] = ("direct", "taper", "cross-taper")
+MAX_REGIMEN_DAYS = 3650
+"""Longest regimen simulated (10 years): beyond it the hourly grid would not fit in memory, and no question asked
+of the twin needs it."""
+MIN_INTERVAL_H, MAX_INTERVAL_H = 1.0, 24.0 * 28
+"""Dosing intervals from hourly to four-weekly (depot); every catalogue drug is dosed every 12-24 h."""
+
 _OWN_KEYS = {"name", "steps", "switch_strategy", "adherence", "missed_days", "cyp2d6", "cyp2c19", "seed",
              "slc6a4", "htr2a"}
 
@@ -167,8 +173,9 @@ def parse_scenario(raw: Mapping[str, Any], catalogue: Catalogue | None = None) -
         if days <= 0:
             raise ValidationError(f"{where}.days must be > 0, got {days:g}", field=f"{where}.days", value=days)
         interval = _num(s, "interval_h", where, 24.0)
-        if interval <= 0:
-            raise ValidationError(f"{where}.interval_h must be > 0, got {interval:g}", field=f"{where}.interval_h")
+        if not MIN_INTERVAL_H <= interval <= MAX_INTERVAL_H:
+            raise ValidationError(f"{where}.interval_h must be within {MIN_INTERVAL_H:g}-{MAX_INTERVAL_H:g} h, got "
+                                  f"{interval:g}", field=f"{where}.interval_h", value=interval)
         dose = _num(s, "dose_mg", where, 0.0 if drug in (NO_DRUG, "placebo") else None)
         if dose < 0:
             raise ValidationError(f"{where}.dose_mg must be >= 0, got {dose:g}", field=f"{where}.dose_mg", value=dose)
@@ -176,6 +183,10 @@ def parse_scenario(raw: Mapping[str, Any], catalogue: Catalogue | None = None) -
             raise ValidationError(f"{where}.dose_mg must be > 0 for {drug} (use 'none' for a gap)",
                                   field=f"{where}.dose_mg")
         steps.append(Step(drug, dose, days, interval))
+    total_days = sum(step.days for step in steps)
+    if total_days > MAX_REGIMEN_DAYS:
+        raise ValidationError(f"the regimen lasts {total_days:g} days; at most {MAX_REGIMEN_DAYS} days (10 years) can "
+                              "be simulated", field="steps", value=total_days)
     strategy = str(raw.get("switch_strategy", "direct")).strip().lower()
     if strategy not in SWITCH_STRATEGIES:
         raise ValidationError(f"switch_strategy {strategy!r} is not one of {', '.join(SWITCH_STRATEGIES)}",

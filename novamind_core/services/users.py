@@ -157,14 +157,17 @@ class UserService(BaseService):
         """Check a sign-in. Every outcome is audited; ``login_max_attempts`` failures lock the account for
         ``lockout_minutes`` (settings). The message never says whether the username exists."""
         settings = self.ctx.settings
-        name = (username or "").strip().lower()[:64]
+        typed = (username or "").strip().lower()[:64]
+        name = typed if USERNAME_PATTERN.match(typed) else ""  # never send a malformed name (e.g. a NUL) to the DB
+        shown = typed.encode("unicode_escape").decode("ascii")[:64]
         with self._tx() as uow:
-            row = uow.users.row_by_username(name) if name else None
+            # the row lock serialises parallel guesses, so the failure count (and the lockout) cannot be raced
+            row = uow.users.row_by_username(name, for_update=True) if name else None
             now = self.ctx.now()
             if row is None:
                 verify_password(password or "", _dummy_hash(self.ctx.bcrypt_rounds))  # same cost as a real check
                 self._audit(uow, None, AuditAction.AUTH_SIGN_IN_FAILED, outcome=AuditOutcome.FAILURE,
-                            detail="unknown username", username=name)
+                            detail="unknown username", username=shown)
                 uow.commit()
                 raise AuthenticationError("wrong username or password")
             user = uow.users.to_user(row)

@@ -171,3 +171,15 @@ def test_preparing_a_csv_export_is_audited_and_offers_the_download(seeded, app_a
     assert not at.exception
     assert len(exports()) == before + 1
     assert any("Download CSV" in b.proto.label for b in at.get("download_button"))
+
+
+def test_a_chart_with_several_notes_shows_each_with_its_own_edit_form(seeded, app_as, page_text):
+    services, cohort = seeded
+    user = services.users.get_by_username("demo.clinician")
+    pid = cohort.item9_id
+    for text in ("First review: low mood persists.", "Second review: sleeping better."):
+        services.notes.add(user, pid, text)
+    at = open_chart(app_as, "demo.clinician", pid)
+    shown = page_text(at)
+    assert not at.exception and "incident id" not in shown
+    assert len([b for b in at.button if b.label == "Save edit"]) >= 2

@@ -56,6 +56,9 @@ def read_fitbit_json(sources: str | os.PathLike | Iterable[str | os.PathLike], t
     for path in paths:  # a handful of files
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            problems.add("the file is not UTF-8 text (a Fitbit JSON export was expected)", column=path.name)
+            continue
         except json.JSONDecodeError as exc:
             problems.add(f"not valid JSON ({exc.msg}, column {exc.colno})", row=exc.lineno, column=path.name)
             continue

@@ -23,8 +23,10 @@ class UserRepository:
             raise NotFoundError(f"user {user_id} does not exist")
         return row
 
-    def row_by_username(self, username: str) -> UserRow | None:
-        return self.session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
+    def row_by_username(self, username: str, *, for_update: bool = False) -> UserRow | None:
+        """The user row; ``for_update`` locks it (PostgreSQL) so parallel sign-ins count failures one at a time."""
+        stmt = select(UserRow).where(UserRow.username == username.strip().lower())
+        return self.session.scalar(stmt.with_for_update() if for_update else stmt)
 
     def add(self, username: str, display_name: str, role: Role, password_hash: str, now: datetime) -> UserRow:
         row = UserRow(username=username, display_name=display_name, role=role.value, active=True,
