@@ -8,12 +8,18 @@ Design (issue 3, "App shell"):
 * Cookie re-login (the authenticator's signed JWT cookie) is audited as a sign-in by cookie.
 * Sign-out is audited, then the cookie is deleted. After ``session_timeout_minutes`` without interaction the next
   run signs the user out (audited with reason "idle timeout") and the sign-in form says why.
+* A cookie the authenticator cannot verify (bad signature, ``alg: none``, garbage, a payload without a username or
+  expiry), or a well-signed one naming a user who is no longer active (the library's ``LoginError``), is treated as
+  no cookie: it is scheduled for deletion and the sign-in form is shown. Nothing is audited
+  (the username inside such a token is unverified) and only the error's class name is logged, never the token.
 * Setting or deleting the cookie is a browser component: we render it in this run *and* the next few runs, so a rerun
   (a deep-link switch) cannot unmount it before its script has run.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
 from datetime import datetime
 from typing import Any
@@ -27,6 +33,9 @@ from novamind_core.domain.errors import AuthenticationError
 COOKIE_ACTION = "nm_cookie_action"  # (action, token, expiry timestamp, runs left); see render_cookie_action
 COOKIE_ACTION_RUNS = 3
 """Runs during which a cookie set/delete component stays rendered (the sign-in run, a deep-link switch, one spare)."""
+REJECTED_COOKIE = "nm_rejected_cookie"  # SHA-256 hex of the sign-in cookie this session found unverifiable
+
+logger = logging.getLogger("novamind.ui")
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -40,6 +49,7 @@ def _active_user_credentials(fingerprint: str, _services: Any) -> dict[str, Any]
 def build_authenticator(services: Any, fingerprint: str) -> Any:
     """An ``Authenticate`` whose password check is the users service's (lockout + audit there)."""
     import streamlit_authenticator as stauth
+    from streamlit_authenticator.utilities import LoginError
 
     settings = services.settings
     credentials = _active_user_credentials(fingerprint, services)
@@ -72,9 +82,62 @@ def build_authenticator(services: Any, fingerprint: str) -> Any:
     def delete_cookie() -> None:
         st.session_state[COOKIE_ACTION] = ("delete", None, None, COOKIE_ACTION_RUNS)
 
+    def token_decode() -> dict[str, Any] | bool:
+        token = cookie_model.token
+        return decode_cookie_token(token, cookie_model.cookie_key) if isinstance(token, str) else False
+
+    controller = auth.authentication_controller
+    library_login = controller.login
+
+    def login(*args: Any, token: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        if token is None:
+            return library_login(*args, **kwargs)
+        try:
+            return library_login(*args, token=token, **kwargs)
+        except LoginError as exc:  # a well-signed cookie of a user who is no longer active ("User not authorized")
+            raw = st.context.cookies.get(cookie_model.cookie_name)
+            reject_cookie(raw if isinstance(raw, str) else "", type(exc).__name__)
+            return None
+
     auth.cookie_controller.set_cookie = set_cookie
     auth.cookie_controller.delete_cookie = delete_cookie
+    cookie_model._token_decode = token_decode
+    controller.login = login
     return auth
+
+
+def reject_cookie(token: str, reason: str) -> None:
+    """Remember ``token`` (by its SHA-256) as rejected in this session and schedule the cookie's deletion.
+
+    Logs ``reason`` (an exception class name) only: never the token, nor the unverified username inside it.
+    """
+    logger.warning("sign-in cookie rejected (%s); it will be deleted", reason)
+    st.session_state[REJECTED_COOKIE] = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+    st.session_state[COOKIE_ACTION] = ("delete", None, None, COOKIE_ACTION_RUNS)
+
+
+def decode_cookie_token(token: str, cookie_key: str) -> dict[str, Any] | bool:
+    """The claims of a sign-in cookie signed with ``cookie_key`` (HS256), or False when it cannot be trusted.
+
+    streamlit-authenticator 0.4.2 (``CookieModel._token_decode``) catches only ``DecodeError`` and
+    ``InvalidSignatureError``; any other PyJWT error (``alg: none`` gives ``InvalidAlgorithmError``) escaped from
+    ``Authenticate.login`` before the form was drawn, leaving a blank page. Here every failure, including claims
+    without a string ``username`` and a numeric ``exp_date`` (which the library then indexes), is a rejection
+    (:func:`reject_cookie`, once per session) and the caller shows the sign-in form.
+    """
+    import jwt
+
+    if st.session_state.get(REJECTED_COOKIE) == hashlib.sha256(token.encode("utf-8", "replace")).hexdigest():
+        return False  # already rejected in this session (st.context.cookies keeps the request's value)
+    try:
+        claims = jwt.decode(token, cookie_key, algorithms=["HS256"])
+        if not (isinstance(claims, dict) and isinstance(claims.get("username"), str)
+                and isinstance(claims.get("exp_date"), int | float)):
+            raise jwt.InvalidTokenError("claims lack a username or an expiry")
+    except Exception as exc:  # any jwt.PyJWTError, and anything else a crafted token may trigger
+        reject_cookie(token, type(exc).__name__)
+        return False
+    return claims
 
 
 def render_cookie_action(auth: Any) -> None:

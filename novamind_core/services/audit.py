@@ -25,7 +25,8 @@ class AuditService(BaseService):
             return rows
 
     def verify(self, user: User) -> ChainVerification:
-        """Walk the chain from the genesis hash; the result names the first broken row."""
+        """Walk the chain from the genesis hash up to the head read when verification began (rows written
+        meanwhile are left for the next run); the result names the first broken row."""
         with self._tx() as uow:
             actor = self._authorize(uow, user, Permission.READ_AUDIT, AuditAction.AUDIT_VERIFY)
             result = uow.audit.verify()

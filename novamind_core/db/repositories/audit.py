@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from novamind_core.db.models import AuditHeadRow, AuditRow
@@ -39,11 +39,14 @@ class AuditRepository:
         return AuditRecord(row.at, row.user_id, row.username, row.role, row.action, row.patient_id, row.outcome,
                            row.detail)
 
-    def _rows(self, batch_size: int = 5000) -> Iterator[tuple[int, AuditRecord, str, str]]:
+    def _rows(self, batch_size: int = 5000, *, upto: int | None = None) -> Iterator[tuple[int, AuditRecord, str, str]]:
+        """Rows in id order, ``batch_size`` at a time; with ``upto``, only rows with ``id <= upto``."""
         last = 0
         while True:
-            rows = list(self.session.scalars(select(AuditRow).where(AuditRow.id > last).order_by(AuditRow.id)
-                                             .limit(batch_size)))
+            stmt = select(AuditRow).where(AuditRow.id > last)
+            if upto is not None:
+                stmt = stmt.where(AuditRow.id <= upto)
+            rows = list(self.session.scalars(stmt.order_by(AuditRow.id).limit(batch_size)))
             if not rows:
                 return
             for r in rows:
@@ -51,15 +54,50 @@ class AuditRepository:
             last = rows[-1].id
             self.session.expunge_all()
 
+    def _head(self) -> tuple[int | None, str, int | None] | None:
+        """``(head.last_id, head.last_hash, first row id after the head or None)``, or None without a head row.
+
+        One SELECT, hence one snapshot even under PostgreSQL's READ COMMITTED: an append inserts its row and moves
+        the head in the same transaction, so in that snapshot no committed row lies after the head unless a row was
+        written outside :meth:`append` (or the head was moved back).
+        """
+        stray = (select(func.min(AuditRow.id))
+                 .where(AuditRow.id > func.coalesce(AuditHeadRow.last_id, 0))
+                 .correlate(AuditHeadRow).scalar_subquery())
+        row = self.session.execute(select(AuditHeadRow.last_id, AuditHeadRow.last_hash, stray)
+                                   .where(AuditHeadRow.id == 1)).one_or_none()
+        return None if row is None else (row[0], row[1], row[2])
+
     def verify(self) -> ChainVerification:
-        """Walk the whole chain, then check that the head still points at the last row (a deleted tail shows)."""
-        result = verify_chain(self._rows())
+        """Verify the chain up to the head as it stood when verification began.
+
+        The head (``audit_head``: last id and hash) is read first; the walk then covers only rows with
+        ``id <= head.last_id`` and must end on exactly that row with exactly the head's hash. Rows that other users
+        append while the walk runs lie after that head and are left for the next verification, so concurrent
+        writers cannot produce a false "tampering" report. A deleted tail (the head names a missing row or another
+        hash), an altered head, or a row after the head that the head does not know of are reported as broken.
+        """
+        head = self._head()
+        if head is None:  # no head row (a database older than the head table): walk everything
+            return verify_chain(self._rows())
+        head_id, head_hash, stray_id = head
+        if stray_id is not None:
+            return ChainVerification(False, 0, stray_id,
+                                     "a row lies after the chain head (it was added outside the application "
+                                     "or the head was altered)", GENESIS_HASH)
+        last_walked: int | None = None
+
+        def upto_head() -> Iterator[tuple[int, AuditRecord, str, str]]:
+            nonlocal last_walked
+            for item in self._rows(upto=head_id if head_id is not None else 0):
+                last_walked = item[0]
+                yield item
+
+        result = verify_chain(upto_head())
         if not result.ok:
             return result
-        head = self.session.get(AuditHeadRow, 1)
-        last_id = self.session.scalar(select(AuditRow.id).order_by(AuditRow.id.desc()).limit(1))
-        if head is not None and (head.last_hash != result.last_hash or head.last_id != last_id):
-            return ChainVerification(False, result.checked, last_id,
+        if result.last_hash != head_hash or last_walked != head_id:
+            return ChainVerification(False, result.checked, head_id if head_id is not None else last_walked,
                                      "the chain head does not match the last row (rows at the end were deleted "
                                      "or the head was altered)", result.last_hash)
         return result
