@@ -1,6 +1,9 @@
 """Pharmacology benchmark: 10,000 virtual patients x 26 weeks at hourly resolution, one drug with an active metabolite.
 
-Fast path: ``simulate_pk`` (analytic superposition of exponential modes, float32 output, patients in chunks).
+Fast path: ``simulate_pk`` (analytic superposition of exponential modes: each mode's dose sum carried from dose event to
+dose event, then spread over the times up to the next dose; O(patients x times x modes), float32 output, patients in
+chunks). It returns three (patients x times) arrays (parent, metabolite, active moiety; ~0.5 GB in float32), and the
+occupancy run two more (SERT, NET); a good part of the wall time is the kernel faulting in that fresh memory.
 Baseline: the scipy ``solve_ivp`` reference (the tests' ODE, integrated dose by dose) run per patient on a small
 sample and extrapolated per patient. Target (issue 4): under 2 s for the batch, at least 100x faster per patient.
 """
@@ -79,7 +82,7 @@ def run(quick: bool = False) -> list[dict]:
          "baseline_name": f"solve_ivp per patient x {n_patients:,} (extrapolated from {sample})",
          "baseline_value": ode_per_patient_s * n_patients, "ratio": fast_s / (ode_per_patient_s * n_patients),
          "target": "< 2 s for 10,000 patients", "peak_memory_mb": peak / 2**20,
-         "notes": f"float32 output, concentrations only; {times.size} time points"},
+         "notes": f"float32 output, concentrations only (parent, ODV, active moiety); {times.size} time points"},
         {"name": "pk per-patient speed-up vs solve_ivp (higher is better)", "value": speedup, "unit": "x",
          "baseline_name": "solve_ivp per patient (s)", "baseline_value": ode_per_patient_s, "ratio": speedup,
          "target": ">= 100x", "peak_memory_mb": None, "notes": f"fast path {fast_per_patient_s * 1e6:.1f} us/patient"},

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from novamind_core.pharmacology.catalogue import TARGETS, Catalogue, Drug, load_catalogue
+from novamind_core.pharmacology.pk import empty_output
 
 
 def _ligands(drug: Drug) -> list[tuple[str, dict]]:
@@ -26,11 +27,13 @@ def _ligands(drug: Drug) -> list[tuple[str, dict]]:
 
 
 def combined_occupancy_percent(concentrations_ng_ml: Mapping[str, np.ndarray], drugs: list[Drug],
-                               chunk_rows: int = 512) -> dict[str, np.ndarray]:
+                               chunk_elements: int = 1 << 16) -> dict[str, np.ndarray]:
     """Occupancy per target (only targets some ligand binds), combining all ligands of ``drugs`` competitively.
 
-    ``concentrations_ng_ml`` maps parent and metabolite names to arrays of one shape. Large batches are processed
-    in row chunks with in-place arithmetic to stay in cache.
+    ``concentrations_ng_ml`` maps parent and metabolite names to arrays of one shape. The result is computed in the
+    concentrations' precision (at least float32) over blocks of about ``chunk_elements`` values (256 kB in float32,
+    so the two scratch buffers stay in cache), with in-place arithmetic into scratch buffers allocated once:
+    no temporary the size of the batch is created.
     """
     binders: dict[str, list[tuple[np.ndarray, float, float]]] = {}
     for drug in drugs:
@@ -47,20 +50,29 @@ def combined_occupancy_percent(concentrations_ng_ml: Mapping[str, np.ndarray], d
         ligands = binders[tname]
         shape = np.broadcast_shapes(*(c.shape for c, _, _ in ligands))
         dtype = np.result_type(*(c.dtype for c, _, _ in ligands), np.float32)
-        result = np.empty(shape, dtype=dtype)
+        result = empty_output(shape, dtype)
         flat_res = result.reshape(-1, shape[-1]) if result.ndim > 1 else result.reshape(1, -1)
         flats = [np.broadcast_to(c, shape).reshape(flat_res.shape) for c, _, _ in ligands]
-        for r0 in range(0, flat_res.shape[0], chunk_rows):
-            rows = slice(r0, r0 + chunk_rows)
-            total = np.zeros(flat_res[rows].shape, dtype=dtype)
-            weighted = np.zeros_like(total)
-            for (_, ec50, omax), flat in zip(ligands, flats, strict=True):
-                x = flat[rows] / dtype.type(ec50)
+        rows_per_chunk = max(1, chunk_elements // max(1, flat_res.shape[1]))
+        total_buf = np.empty((rows_per_chunk, flat_res.shape[1]), dtype=dtype)
+        x_buf = np.empty_like(total_buf)
+        scales = [(dtype.type(1.0 / ec50), dtype.type(omax / ec50)) for _, ec50, omax in ligands]
+        for r0 in range(0, flat_res.shape[0], rows_per_chunk):
+            rows = slice(r0, r0 + rows_per_chunk)
+            dest = flat_res[rows]
+            k = dest.shape[0]
+            total, x = total_buf[:k], x_buf[:k]
+            for i, ((inv_ec50, omax_over_ec50), flat) in enumerate(zip(scales, flats, strict=True)):
+                if i == 0:  # the first ligand initialises both sums (no separate zeroing pass)
+                    np.multiply(flat[rows], inv_ec50, out=total)  # sum_i C_i / EC50_i
+                    np.multiply(flat[rows], omax_over_ec50, out=dest)  # sum_i Omax_i C_i / EC50_i
+                    continue
+                np.multiply(flat[rows], inv_ec50, out=x)
                 total += x
-                x *= dtype.type(omax)
-                weighted += x
+                np.multiply(flat[rows], omax_over_ec50, out=x)
+                dest += x
             total += 1.0
-            np.divide(weighted, total, out=flat_res[rows])
+            np.divide(dest, total, out=dest)
         out[tname] = result
     return out
 

@@ -181,17 +181,13 @@ def simulate_pk(
         amounts = doses.amounts_mg * schedule.taken_mask(name, n_patients)
         rng = np.random.default_rng(None if seed is None else [seed, index])
         part = simulate_drug(drug, doses.times_h, amounts, times, n_patients, exposure_multiplier=mult, bsv=use_bsv,
-                             rng=rng, dtype=dtype, two_compartment=two_compartment, chunk_size=chunk_size)
+                             rng=rng, dtype=dtype, two_compartment=two_compartment, chunk_size=chunk_size,
+                             active_moiety_key=active_moiety_key(name))  # parent + active metabolites, same pass
         for key, arr in part.items():
             if key in conc:
                 conc[key] += arr
             else:
                 conc[key] = arr
-        active = part[name].copy()
-        for m in drug.metabolites:
-            if m.active:
-                active += part[m.name]
-        conc[active_moiety_key(name)] = active
     occ = combined_occupancy_percent(conc, drugs) if compute_occupancy else {}
     g6 = d6 if isinstance(d6, str) else "NM"
     g19 = c19 if isinstance(c19, str) else "NM"
