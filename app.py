@@ -2,7 +2,9 @@
 
 Run with ``make run`` (or ``streamlit run app.py``). Pages a role may not open are not registered, so their URLs do
 not exist for that role (services still check every call: defence in depth). A page is registered only when its
-file exists. Errors inside a page become a friendly message plus an incident id (components/errors.py).
+file exists. Every real page keeps its own URL path (``/caseload``, ``/cohort``); the root address is a hidden page
+that forwards to the role's landing page. Errors inside a page become a friendly message plus an incident id
+(components/errors.py).
 """
 
 from __future__ import annotations
@@ -90,9 +92,25 @@ if user is None:
     st.stop()
 
 specs = pages_for_role(user.role)
-st_pages = {s.page_id: st.Page(s.path, title=s.title, icon=s.icon, url_path=s.url_path, default=s.default)
-            for s in specs}
-sections: dict[str, list[st.Page]] = {}
+if not specs:
+    st.error("No page of this app is available for your role. Ask an administrator.", icon=":material/lock:")
+    render_footer()
+    st.stop()
+# No real page is Streamlit's default: the default page's URL path is "" (the root), so a request for its own address
+# (a reload of /caseload, a link to /cohort) matched no page on the session's first run and Streamlit showed its
+# "Page not found" dialog over the page. A hidden default page at the root forwards to the role's landing page instead.
+landing = next(s for s in specs if s.default)
+st_pages = {s.page_id: st.Page(s.path, title=s.title, icon=s.icon, url_path=s.url_path) for s in specs}
+
+
+def go_to_landing_page() -> None:
+    """The root address: open the role's landing page (keeping any query)."""
+    st.switch_page(st_pages[landing.page_id], query_params=st.query_params.to_dict() or None)
+
+
+sections: dict[str, list[st.Page]] = {landing.section: [
+    st.Page(go_to_landing_page, title=landing.title, icon=landing.icon, url_path="home", default=True,
+            visibility="hidden")]}
 for spec in specs:
     sections.setdefault(spec.section, []).append(st_pages[spec.page_id])
 page = st.navigation(sections)

@@ -65,6 +65,10 @@ PAGES_BY_ID: dict[str, PageSpec] = {p.page_id: p for p in PAGES}
 def pages_for_role(role: Role | str, root: Path = REPO_ROOT) -> list[PageSpec]:
     """The pages ``role`` may open whose files exist under ``root``, in menu order, exactly one marked default.
 
+    The default is the role's landing page, opened from the root address. ``app.py`` does not make it Streamlit's
+    default page (whose URL path would be ``""``, so its own address would be "not found"); a hidden root page
+    forwards to it.
+
     Parameters
     ----------
     role : Role or str
