@@ -15,6 +15,8 @@ import pytest
 
 from tests.fakes import MutableClock
 
+pytest_plugins = ["tests.browser_support"]  # browser fixtures, shared by tests/e2e and tests/security
+
 PG_ENV = "NOVAMIND_TEST_DATABASE_URL"
 TEST_PASSWORD = "correct-horse-battery-staple"
 

@@ -5,13 +5,8 @@ log of a whole browser session (run at DEBUG) holds no PHI of the seeded cohort.
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
-import os
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -20,59 +15,16 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _load(name: str, path: Path):  # type: ignore[no-untyped-def]
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-e2e = _load("nm_e2e_conftest", REPO / "tests" / "e2e" / "conftest.py")
-chromium_path, browser, context = e2e.chromium_path, e2e.browser, e2e.context  # fixtures re-used from tests/e2e
 CLINICIAN, PASSWORD = "demo.clinician", "demo-clinician-2024"
 
 
 @pytest.fixture(scope="module")
 def app_debug(chromium_path, tmp_path_factory):  # type: ignore[no-untyped-def]
     """The app on a free port over a seeded database, logging at DEBUG to a file we scan afterwards."""
-    ui = e2e._load_ui_cohort()
-    saved = {k: v for k, v in os.environ.items() if k.startswith("NOVAMIND_")}
-    env = {**ui.environment_for(tmp_path_factory.mktemp("sec")), "NOVAMIND_LOG_LEVEL": "DEBUG"}
-    services = ui.build_services_from_environment(env)
-    cohort = ui.seed_cohort(services)
-    port = e2e._free_port()
-    log = tmp_path_factory.mktemp("sec-log") / "streamlit.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
-             "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none", "--logger.level", "debug",
-             "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env={**os.environ, **env, "PYTHONPATH": str(REPO)}, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                pytest.fail(f"the app did not start; log:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
-        yield {"url": url, "cohort": cohort, "services": services, "log": log}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        services.close()
-        for key in [k for k in os.environ if k.startswith("NOVAMIND_")]:
-            del os.environ[key]
-        os.environ.update(saved)
+    from tests.browser_support import seeded_app
+
+    with seeded_app(tmp_path_factory, "sec", {"NOVAMIND_LOG_LEVEL": "DEBUG"}, ("--logger.level", "debug")) as app:
+        yield app
 
 
 def _sign_in(page, username: str = CLINICIAN, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,144 @@
+"""Browser-test support shared by tests/e2e and tests/security (a pytest plugin loaded by tests/conftest.py, so one
+Playwright instance serves the whole session): a real ``streamlit run app.py`` on a seeded temporary database,
+driven by Playwright through Debian's chromium (``playwright install`` cannot download browsers here; STACK_NOTES).
+
+Without chromium these tests skip and say why, unless ``NOVAMIND_REQUIRE_BROWSER=1`` (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-dev-shm-usage",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+
+def _load_ui_cohort():  # type: ignore[no-untyped-def]
+    name = "nm_ui_cohort"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "tests" / "app" / "ui_cohort.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def _require_browser() -> str:
+    chromium = shutil.which("chromium")
+    missing = None
+    if chromium is None:
+        missing = "Debian's chromium is not installed (apt-get install -y chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "playwright is not installed (pip install -r requirements-dev.txt)"
+    if missing:
+        if os.environ.get("NOVAMIND_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"browser tests required (NOVAMIND_REQUIRE_BROWSER=1) but {missing}")
+        pytest.skip(f"browser tests skipped: {missing}")
+    return chromium  # type: ignore[return-value]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    return _require_browser()
+
+
+@contextmanager
+def running_app(env: dict[str, str], log: Path, extra_args: tuple[str, ...] = ()) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port with ``env``; yields its URL once /_stcore/health answers."""
+    port = _free_port()
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
+             "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
+             "--browser.gatherUsageStats", "false", *extra_args],
+            cwd=REPO_ROOT, env={**os.environ, **env, "PYTHONPATH": str(REPO_ROOT)}, stdout=out,
+            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail(f"the app did not start; log:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextmanager
+def seeded_app(tmp_path_factory: pytest.TempPathFactory, name: str, extra_env: dict[str, str] | None = None,
+               extra_args: tuple[str, ...] = ()) -> Iterator[dict]:
+    """A freshly seeded story cohort and the app over it: ``{"url", "cohort", "services", "log"}``."""
+    ui = _load_ui_cohort()
+    saved = {k: v for k, v in os.environ.items() if k.startswith("NOVAMIND_")}
+    env = {**ui.environment_for(tmp_path_factory.mktemp(name)), **(extra_env or {})}
+    services = ui.build_services_from_environment(env)
+    cohort = ui.seed_cohort(services)
+    log = tmp_path_factory.mktemp(f"{name}-log") / "streamlit.log"
+    try:
+        with running_app(env, log, extra_args) as url:
+            yield {"url": url, "cohort": cohort, "services": services, "log": log}
+    finally:
+        services.close()
+        for key in [k for k in os.environ if k.startswith("NOVAMIND_")]:
+            del os.environ[key]
+        os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def live_app(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """Start the app on a free port over a freshly seeded database; yield its URL and the cohort."""
+    with seeded_app(tmp_path_factory, "e2e") as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def context(browser):  # type: ignore[no-untyped-def]
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+    ctx.set_default_timeout(30_000)
+    yield ctx
+    ctx.close()
