@@ -205,7 +205,7 @@ class _Reader(MedicationReader):
         return None
 
     def _score_value(self, holder: Mapping[str, Any], n: int, column: str) -> int | None:
-        if "valueInteger" in holder:
+        if holder.get("valueInteger") is not None:
             return int(holder["valueInteger"])
         if "valueQuantity" in holder:
             v = holder["valueQuantity"].get("value")
@@ -290,7 +290,7 @@ class _Reader(MedicationReader):
                     self.problems.add(f"item {hit[2] + 1} is answered twice", row=n, column=f"{column}.code",
                                       value=codes.items[hit[2]])
                 answers[hit[2]] = value
-        if stated_total is None and "valueInteger" in r:
+        if stated_total is None and r.get("valueInteger") is not None:
             stated_total = int(r["valueInteger"])
         if not answers:
             self.note(f"{instrument.value} total without item answers is not imported: Novamind stores item-level "

@@ -156,9 +156,15 @@ class MedicationReader:
         repeat = (dosage.get("timing") or {}).get("repeat") or {}
         if not repeat:
             return Frequency.DAILY
-        freq = int(repeat.get("frequency", 1))
-        period = float(repeat.get("period", 1))
-        unit = repeat.get("periodUnit", "d")
+        # JSON null counts as absent (fhir.resources accepts it); a zero or non-numeric period is a problem
+        freq = 1 if repeat.get("frequency") is None else repeat.get("frequency")
+        period = 1 if repeat.get("period") is None else repeat.get("period")
+        if isinstance(freq, bool) or not isinstance(freq, int | float) or isinstance(period, bool) \
+                or not isinstance(period, int | float) or freq <= 0 or period <= 0:
+            self.problems.add("timing.repeat needs a positive frequency and period", row=n,
+                              column=f"{column}.timing.repeat", value=short(repeat))
+            return None
+        unit = repeat.get("periodUnit") or "d"
         per_day = freq / period * {"h": 24.0, "d": 1.0, "wk": 1 / 7, "mo": 1 / 30}.get(unit, float("nan"))
         when = {w.upper() for w in repeat.get("when", []) or []}
         if abs(per_day - 1) < 1e-9:

@@ -200,3 +200,18 @@ def test_resources_about_another_patient_are_refused():
     bundle["entry"][3]["resource"]["subject"]["reference"] = "Patient/someone-else"
     problems = _parse(bundle).problems
     assert [p.message for p in problems] == ["refers to a patient other than the Bundle's Patient"]
+
+
+@pytest.mark.parametrize("repeat,ok", [
+    ({"frequency": 1, "period": None, "periodUnit": "d"}, True),  # JSON null = absent: once a day
+    ({"frequency": None, "period": 1, "periodUnit": None}, True),
+    ({"frequency": 1, "period": 0, "periodUnit": "d"}, False),  # would divide by zero
+])
+def test_null_or_zero_dosing_timing_is_read_as_absent_or_reported_never_a_crash(repeat, ok):
+    bundle = json.loads((DATA / "ehr_bundle.json").read_text())
+    med = next(e["resource"] for e in bundle["entry"] if e["resource"].get("id") == "med-1")
+    med["dosage"][0]["timing"] = {"repeat": repeat}
+    result = _parse(bundle)
+    assert result.ok is ok
+    if not ok:
+        assert any("positive frequency and period" in p.message for p in result.problems)
