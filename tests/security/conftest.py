@@ -441,7 +441,7 @@ __all__ = ["ENTRIES", "EVERYONE", "MARKER", "Entry", "World", "contains_any", "p
 
 # --------------------------------------------------------------------------- fuzzing
 def fuzz_settings(examples: int = 40):  # type: ignore[no-untyped-def]
-    """Hypothesis settings: ``examples`` by default, ten times more in the slow profile (NOVAMIND_RUN_SLOW=1).
+    """Hypothesis settings: ``examples`` by default, five times more in the slow profile (NOVAMIND_RUN_SLOW=1).
 
     Function-scoped fixtures (a database) are reused across examples on purpose: every property below holds for
     any prior state (a rejected input changes no row count).
@@ -451,7 +451,10 @@ def fuzz_settings(examples: int = 40):  # type: ignore[no-untyped-def]
     from hypothesis import HealthCheck, settings
 
     slow = os.environ.get("NOVAMIND_RUN_SLOW") == "1"
-    return settings(max_examples=examples * (10 if slow else 1), deadline=None, derandomize=not slow,
+    # Derandomised everywhere, so CI is repeatable: a failure found once is found again. To explore new inputs,
+    # run with NOVAMIND_FUZZ_EXPLORE=1 (random examples; what fails is then pinned as an explicit test).
+    explore = os.environ.get("NOVAMIND_FUZZ_EXPLORE") == "1"
+    return settings(max_examples=examples * (5 if slow or explore else 1), deadline=None, derandomize=not explore,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                            HealthCheck.data_too_large])
 
