@@ -1,6 +1,8 @@
 """Self-report instruments (PHQ-9, GAD-7, ISI): scoring, severity bands and change against baseline.
 
 Standard library only. Every threshold carries its source; ``../shared/SCIENCE.md`` §2 is the project summary.
+The instrument definitions (items, answer choices, bands, thresholds) are in
+:mod:`novamind_core.domain.instruments`; every public name there is re-exported here.
 
 Scoring
 -------
@@ -42,309 +44,25 @@ research. J Consult Clin Psychol 1991;59:12-19. doi:10.1037/0022-006X.59.1.12
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
 
 from novamind_core.domain.errors import ValidationError
-
-RCI_CRITICAL_Z = 1.96
-"""Two-sided 95% criterion for the reliable change index (Jacobson & Truax 1991)."""
+from novamind_core.domain.instruments import (  # noqa: F401  (definitions re-exported for callers)
+    GAD7_ITEMS,
+    INSTRUMENTS,
+    ISI_ITEMS,
+    PHQ9_ITEMS,
+    PHQ9_SELF_HARM_ITEM,
+    RCI_CRITICAL_Z,
+    AnswerChoice,
+    Instrument,
+    InstrumentSpec,
+    SeverityBand,
+)
 
 RESPONSE_MIN_REDUCTION_FRACTION = 0.5
 """Response = at least a 50% reduction from baseline (conventional trial definition; SCIENCE.md §2)."""
-
-
-class Instrument(str, Enum):
-    """A supported self-report instrument. Values are stored in the database: never rename one."""
-
-    PHQ9 = "PHQ-9"
-    GAD7 = "GAD-7"
-    ISI = "ISI"
-
-    @classmethod
-    def parse(cls, value: str | Instrument) -> Instrument:
-        """Return the instrument named by ``value``; accepts "PHQ-9", "phq9", "phq_9", "GAD7", "isi" ...
-
-        Raises
-        ------
-        ValidationError
-            Naming the value and the supported instruments.
-        """
-        if isinstance(value, Instrument):
-            return value
-        key = "".join(ch for ch in str(value).casefold() if ch.isalnum())
-        for instrument in cls:
-            if "".join(ch for ch in instrument.value.casefold() if ch.isalnum()) == key:
-                return instrument
-        allowed = ", ".join(i.value for i in cls)
-        raise ValidationError(
-            f"unknown instrument {value!r}: supported instruments are {allowed}", field="instrument", value=value
-        )
-
-    @property
-    def spec(self) -> InstrumentSpec:
-        """The full definition (items, choices, bands, thresholds, sources) of this instrument."""
-        return INSTRUMENTS[self]
-
-    @property
-    def item_count(self) -> int:
-        return len(self.spec.items)
-
-    @property
-    def items(self) -> tuple[str, ...]:
-        return self.spec.items
-
-    @property
-    def min_answer(self) -> int:
-        return self.spec.min_answer
-
-    @property
-    def max_answer(self) -> int:
-        return self.spec.max_answer
-
-    @property
-    def max_total(self) -> int:
-        return self.spec.max_total
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerChoice:
-    """One answer option: the score it carries and the published wording."""
-
-    value: int
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
-class SeverityBand:
-    """A severity band: totals ``min_total..max_total`` inclusive.
-
-    ``name`` is the short name used in tables and the API; ``label`` the published wording.
-    """
-
-    name: str
-    min_total: int
-    max_total: int
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
-class InstrumentSpec:
-    """Definition of an instrument: items, answer choices, bands and change thresholds, each with its source."""
-
-    instrument: Instrument
-    title: str
-    reference: str
-    stem: str
-    items: tuple[str, ...]
-    choices: tuple[tuple[AnswerChoice, ...], ...]  # one tuple of choices per item
-    bands: tuple[SeverityBand, ...]
-    bands_source: str
-    remission_max_total: int
-    remission_source: str
-    mcid_points: int
-    mcid_source: str
-    sd_total: float
-    sd_source: str
-    test_retest_r: float
-    test_retest_source: str
-    loinc_panel: str | None = None
-    loinc_total: str | None = None
-
-    @property
-    def min_answer(self) -> int:
-        return min(c.value for c in self.choices[0])
-
-    @property
-    def max_answer(self) -> int:
-        return max(c.value for c in self.choices[0])
-
-    @property
-    def max_total(self) -> int:
-        return sum(max(c.value for c in item_choices) for item_choices in self.choices)
-
-    @property
-    def sem(self) -> float:
-        """Standard error of measurement, ``SEM = SD * sqrt(1 - r)`` (Jacobson & Truax 1991), in points."""
-        return self.sd_total * math.sqrt(1.0 - self.test_retest_r)
-
-    @property
-    def s_diff(self) -> float:
-        """Standard error of the difference of two scores, ``S_diff = sqrt(2) * SEM``, in points."""
-        return math.sqrt(2.0) * self.sem
-
-    @property
-    def reliable_change_points(self) -> float:
-        """Smallest change (points) that is reliable at 95%: ``1.96 * S_diff``."""
-        return RCI_CRITICAL_Z * self.s_diff
-
-
-_FREQUENCY_CHOICES: tuple[AnswerChoice, ...] = (
-    AnswerChoice(0, "Not at all"),
-    AnswerChoice(1, "Several days"),
-    AnswerChoice(2, "More than half the days"),
-    AnswerChoice(3, "Nearly every day"),
-)
-"""PHQ-9 / GAD-7 answer choices (Kroenke 2001; Spitzer 2006)."""
-
-_SEVERITY_CHOICES: tuple[AnswerChoice, ...] = (
-    AnswerChoice(0, "None"),
-    AnswerChoice(1, "Mild"),
-    AnswerChoice(2, "Moderate"),
-    AnswerChoice(3, "Severe"),
-    AnswerChoice(4, "Very severe"),
-)
-"""ISI items 1-3 answer choices (Bastien 2001)."""
-
-
-def _five_point(low: str, high: str) -> tuple[AnswerChoice, ...]:
-    return (
-        AnswerChoice(0, low),
-        AnswerChoice(1, "A little"),
-        AnswerChoice(2, "Somewhat"),
-        AnswerChoice(3, "Much"),
-        AnswerChoice(4, high),
-    )
-
-
-PHQ9_ITEMS: tuple[str, ...] = (
-    "Little interest or pleasure in doing things",
-    "Feeling down, depressed, or hopeless",
-    "Trouble falling or staying asleep, or sleeping too much",
-    "Feeling tired or having little energy",
-    "Poor appetite or overeating",
-    "Feeling bad about yourself — or that you are a failure or have let yourself or your family down",
-    "Trouble concentrating on things, such as reading the newspaper or watching television",
-    "Moving or speaking so slowly that other people could have noticed? Or the opposite — being so fidgety or "
-    "restless that you have been moving around a lot more than usual",
-    "Thoughts that you would be better off dead or of hurting yourself in some way",
-)
-"""PHQ-9 item wording (Kroenke 2001, appendix; Pfizer public-domain form)."""
-
-PHQ9_SELF_HARM_ITEM = 9
-"""1-based number of the PHQ-9 self-harm item; any answer above 0 is flagged regardless of the total."""
-
-GAD7_ITEMS: tuple[str, ...] = (
-    "Feeling nervous, anxious, or on edge",
-    "Not being able to stop or control worrying",
-    "Worrying too much about different things",
-    "Trouble relaxing",
-    "Being so restless that it is hard to sit still",
-    "Becoming easily annoyed or irritable",
-    "Feeling afraid, as if something awful might happen",
-)
-"""GAD-7 item wording (Spitzer 2006, Figure)."""
-
-ISI_ITEMS: tuple[str, ...] = (
-    "Difficulty falling asleep",
-    "Difficulty staying asleep",
-    "Problems waking up too early",
-    "How satisfied/dissatisfied are you with your current sleep pattern?",
-    "How noticeable to others do you think your sleep problem is in terms of impairing the quality of your life?",
-    "How worried/distressed are you about your current sleep problem?",
-    "To what extent do you consider your sleep problem to interfere with your daily functioning (e.g. daytime "
-    "fatigue, mood, ability to function at work/daily chores, concentration, memory, mood, etc.) currently?",
-)
-"""ISI item wording (Bastien 2001, Appendix; Morin 1993)."""
-
-INSTRUMENTS: dict[Instrument, InstrumentSpec] = {
-    Instrument.PHQ9: InstrumentSpec(
-        instrument=Instrument.PHQ9,
-        title="Patient Health Questionnaire-9",
-        reference="Kroenke K, Spitzer RL, Williams JBW. J Gen Intern Med 2001;16:606-613",
-        stem="Over the last 2 weeks, how often have you been bothered by any of the following problems?",
-        items=PHQ9_ITEMS,
-        choices=(_FREQUENCY_CHOICES,) * 9,
-        bands=(
-            SeverityBand("minimal", 0, 4, "None-minimal depression"),
-            SeverityBand("mild", 5, 9, "Mild depression"),
-            SeverityBand("moderate", 10, 14, "Moderate depression"),
-            SeverityBand("moderately severe", 15, 19, "Moderately severe depression"),
-            SeverityBand("severe", 20, 27, "Severe depression"),
-        ),
-        bands_source="Kroenke 2001: scores of 5, 10, 15 and 20 represent mild, moderate, moderately severe and "
-        "severe depression",
-        remission_max_total=4,
-        remission_source="PHQ-9 < 5 (Kroenke 2001 none-minimal band; Kroenke, Spitzer, Williams & Löwe 2010)",
-        mcid_points=5,
-        mcid_source="Löwe 2004, Med Care 42:1194: a 5-point change is clinically significant",
-        sd_total=5.7,
-        sd_source="representative baseline SD of PHQ-9 totals in treated depression (verify against Löwe 2004 "
-        "Table 1); cross-check: Löwe 2004 set the MCID of 5 points at 2 SEM, i.e. SEM ~2.5 points, and "
-        "5.7 * sqrt(1 - 0.84) = 2.3 points",
-        test_retest_r=0.84,
-        test_retest_source="Kroenke 2001: test-retest correlation 0.84 (MHP re-administration within 48 h)",
-        loinc_panel="44249-1",
-        loinc_total="44261-6",
-    ),
-    Instrument.GAD7: InstrumentSpec(
-        instrument=Instrument.GAD7,
-        title="Generalized Anxiety Disorder 7-item scale",
-        reference="Spitzer RL, Kroenke K, Williams JBW, Löwe B. Arch Intern Med 2006;166:1092-1097",
-        stem="Over the last 2 weeks, how often have you been bothered by the following problems?",
-        items=GAD7_ITEMS,
-        choices=(_FREQUENCY_CHOICES,) * 7,
-        bands=(
-            SeverityBand("minimal", 0, 4, "Minimal anxiety"),
-            SeverityBand("mild", 5, 9, "Mild anxiety"),
-            SeverityBand("moderate", 10, 14, "Moderate anxiety"),
-            SeverityBand("severe", 15, 21, "Severe anxiety"),
-        ),
-        bands_source="Spitzer 2006: cut points of 5, 10 and 15 represent mild, moderate and severe anxiety",
-        remission_max_total=4,
-        remission_source="GAD-7 < 5, Spitzer 2006 minimal band (SCIENCE.md §2)",
-        mcid_points=4,
-        mcid_source="Toussaint 2020, J Affect Disord 265:395: MCID of 4 points",
-        sd_total=5.0,
-        sd_source="baseline SD of GAD-7 totals in a clinical sample (Toussaint 2020, Table 1; verify)",
-        test_retest_r=0.83,
-        test_retest_source="Spitzer 2006: test-retest intraclass correlation 0.83 (retest within 1 week)",
-        loinc_panel="69737-5",
-        loinc_total="70274-6",
-    ),
-    Instrument.ISI: InstrumentSpec(
-        instrument=Instrument.ISI,
-        title="Insomnia Severity Index",
-        reference="Bastien CH, Vallières A, Morin CM. Sleep Med 2001;2:297-307",
-        stem="Please rate the current (i.e. last 2 weeks) severity of your insomnia problem(s).",
-        items=ISI_ITEMS,
-        choices=(
-            _SEVERITY_CHOICES,
-            _SEVERITY_CHOICES,
-            _SEVERITY_CHOICES,
-            (
-                AnswerChoice(0, "Very satisfied"),
-                AnswerChoice(1, "Satisfied"),
-                AnswerChoice(2, "Moderately satisfied"),
-                AnswerChoice(3, "Dissatisfied"),
-                AnswerChoice(4, "Very dissatisfied"),
-            ),
-            _five_point("Not at all noticeable", "Very much noticeable"),
-            _five_point("Not at all worried", "Very much worried"),
-            _five_point("Not at all interfering", "Very much interfering"),
-        ),
-        bands=(
-            SeverityBand("none", 0, 7, "No clinically significant insomnia"),
-            SeverityBand("subthreshold", 8, 14, "Subthreshold insomnia"),
-            SeverityBand("moderate", 15, 21, "Clinical insomnia (moderate severity)"),
-            SeverityBand("severe", 22, 28, "Clinical insomnia (severe)"),
-        ),
-        bands_source="Bastien 2001: 0-7 no clinically significant insomnia, 8-14 subthreshold, 15-21 moderate, "
-        "22-28 severe",
-        remission_max_total=7,
-        remission_source="ISI <= 7, 'no clinically significant insomnia' (Bastien 2001; Morin 2011)",
-        mcid_points=6,
-        mcid_source="Yang 2009, Curr Med Res Opin 25:2487: MID 6 points (Morin 2011: -8.4 for moderate "
-        "improvement; verify)",
-        sd_total=8.0,
-        sd_source="implied by SEM 2.52 at ICC 0.90 in outpatients (Dieperink 2020, J Patient Rep Outcomes 4:18)",
-        test_retest_r=0.90,
-        test_retest_source="Dieperink 2020, J Patient Rep Outcomes 4:18: 2-week test-retest ICC 0.90",
-    ),
-}
-"""Every supported instrument's definition, keyed by :class:`Instrument`."""
 
 
 @dataclass(frozen=True, slots=True)

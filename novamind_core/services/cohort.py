@@ -12,28 +12,8 @@ De-identification (HIPAA Safe Harbor, 45 CFR 164.514(b)(2); helpers in :mod:`nov
   calendar dates are not revealed (an expert-determination practice, 164.514(b)(1); the issue asks for it).
 * Free text (medication reasons, notes) is never read.
 
-Analysis definitions (stated once, used by every figure)
---------------------------------------------------------
-* **Index course**: the patient's first medication course, i.e. the first order and every later order of the same
-  drug (titrations) until a different drug starts or the drug is stopped. Patients without a medication form the
-  group ``"no medication"``. ``dose_mg`` is the highest dose of the course.
-* **Baseline**: the last PHQ-9 in the 30 days up to and including the course start, else the first one in the 14
-  days after it (``BASELINE_WINDOW_*``; pragmatic-study practice, as drug effects are small in the first two weeks);
-  without medication, the first PHQ-9. Day 0 of every time axis is the baseline date.
-* **Endpoint**: the last PHQ-9 after baseline up to the end of the index course.
-* **Response**: endpoint <= 50% of baseline; **remission**: endpoint <= 4 (SCIENCE.md §2: Kroenke 2001; response as
-  in trials). Evaluated only for patients with a baseline of at least 10 (moderate or worse, the usual trial entry
-  criterion) and at least one follow-up score ("evaluable").
-* **Rates**: proportions with the Wilson score 95% interval (Wilson 1927, J Am Stat Assoc 22:209;
-  Brown, Cai & DasGupta 2001, Stat Sci 16:101 recommend it over the Wald interval for small n).
-* **Time to response**: Kaplan-Meier estimate (Kaplan & Meier 1958, J Am Stat Assoc 53:457) of the first follow-up
-  PHQ-9 at or below 50% of baseline during the index course, censored at the last score of the course; 95% intervals
-  from Greenwood's variance on the log(-log) scale (Kalbfleisch & Prentice 2002, *The Statistical Analysis of
-  Failure Time Data*, 2nd ed., §1.4), which keeps the bounds inside [0, 1].
-* **Trajectory clusters**: every PHQ-9 from baseline on, relative to baseline, linearly interpolated on a 2-weekly
-  grid over 24 weeks (the last score carried forward), clustered by k-means (Lloyd 1982, IEEE Trans Inf Theory
-  28:129; k-means++ seeding, Arthur & Vassilvitskii 2007) and each cluster named by the shape of its centroid
-  (:func:`shape_label`).
+Analysis definitions (index course, baseline, endpoint, response, remission, rates, time to response, trajectory
+clusters) are stated once in :mod:`novamind_core.analytics.cohort_outcomes`, which computes them.
 
 Permissions (:data:`novamind_core.domain.users.ROLE_PERMISSIONS`): views need ``READ_DEIDENTIFIED``; the what-if also
 ``RUN_SIMULATION``; exports ``EXPORT_DEIDENTIFIED``. Every call writes exactly one audit event.
@@ -45,18 +25,27 @@ names are re-exported here.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import io
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 import numpy as np
 from sqlalchemy import select
 
+from novamind_core.analytics import cohort_outcomes as outcomes
+from novamind_core.analytics.cohort_outcomes import (  # noqa: F401  (analysis constants re-exported for callers)
+    BASELINE_WINDOW_AFTER_DAYS,
+    BASELINE_WINDOW_BEFORE_DAYS,
+    EVALUABLE_MIN_BASELINE_PHQ9,
+    MIN_TRAJECTORY_SCORES,
+    NO_MEDICATION,
+    PHQ9_BANDS,
+    REMISSION_MAX_PHQ9,
+    TRAJECTORY_HORIZON_WEEKS,
+    TRAJECTORY_STEP_WEEKS,
+)
 from novamind_core.analytics.cohort_stats import (  # noqa: F401  (statistics re-exported for callers)
     EARLY_RESPONSE_WEEKS,
     SMALL_CELL,
@@ -70,7 +59,6 @@ from novamind_core.analytics.cohort_stats import (  # noqa: F401  (statistics re
     wilson_interval,
 )
 from novamind_core.db.models import AssessmentRow, CareTeamRow, DiagnosisRow, MedicationOrderRow, PatientRow, UserRow
-from novamind_core.domain.assessments import RESPONSE_MIN_REDUCTION_FRACTION, Instrument, severity_band
 from novamind_core.domain.errors import ConfigurationError, PermissionDenied, ValidationError
 from novamind_core.domain.users import Permission, Role, User
 from novamind_core.interop.deidentified import (  # noqa: F401  (export constants re-exported for callers)
@@ -83,7 +71,6 @@ from novamind_core.interop.deidentified import (  # noqa: F401  (export constant
     fhir_bundle,
 )
 from novamind_core.security.audit import AuditAction
-from novamind_core.security.deid import age_band, age_years, pseudonym
 from novamind_core.security.rbac import require
 from novamind_core.services.base import BaseService
 from novamind_core.services.cohort_types import (
@@ -103,194 +90,11 @@ from novamind_core.services.cohort_types import (
 COHORT_VIEW = AuditAction.COHORT_VIEW
 """Audit action of a cohort view (de-identified read)."""
 
-NO_MEDICATION = "no medication"
-BASELINE_WINDOW_BEFORE_DAYS = 30
-BASELINE_WINDOW_AFTER_DAYS = 14
-EVALUABLE_MIN_BASELINE_PHQ9 = 10
-"""Baseline PHQ-9 needed for response/remission (moderate or worse; Kroenke et al. 2001 bands)."""
-REMISSION_MAX_PHQ9 = Instrument.PHQ9.spec.remission_max_total
-TRAJECTORY_HORIZON_WEEKS = 24
-TRAJECTORY_STEP_WEEKS = 2
-MIN_TRAJECTORY_SCORES = 3
-PHQ9_BANDS: tuple[str, ...] = tuple(b.name for b in Instrument.PHQ9.spec.bands)
 EXPORT_FORMATS: dict[str, tuple[str, str]] = {
     "csv": ("text/csv", "csv"), "parquet": ("application/vnd.apache.parquet", "parquet"),
     "fhir": ("application/fhir+json", "json"),
 }
 WHAT_IF_CHUNKS = 4
-
-
-# ================================================================================================= analysis
-def _clinician_label(user_id: int, key: str) -> str:
-    digest = hmac.new(key.encode("utf-8"), f"novamind/clinician/{user_id}".encode(), hashlib.sha256).digest()
-    return "C-" + base64.b32encode(digest).decode("ascii")[:6]
-
-
-def _index_course(orders: list[IdentifiedOrder]) -> tuple[str, float | None, date | None, date | None]:
-    """(drug, highest dose, start, end) of the first course; end None while it continues."""
-    if not orders:
-        return NO_MEDICATION, None, None, None
-    first = orders[0]
-    same = [o for o in orders if o.drug == first.drug]
-    other_starts = [o.start for o in orders if o.drug != first.drug and o.start >= first.start]
-    end: date | None = min(other_starts) if other_starts else None
-    course = [o for o in same if end is None or o.start < end]
-    if end is None and all(o.stop is not None for o in course):
-        end = max(o.stop for o in course if o.stop is not None)
-    return first.drug, max(o.dose_mg for o in course), first.start, end
-
-
-def _summarise(raw: IdentifiedPatient, key: str, today: date) -> tuple[DeidentifiedPatient, date | None]:
-    """De-identified summary of one patient and its (real) day-0 date, which stays inside this module."""
-    drug, dose, start, end = _index_course(raw.orders)
-    phq = [a for a in raw.assessments if a.instrument == Instrument.PHQ9.value]
-    baseline: IdentifiedAssessment | None = None
-    if start is None:
-        baseline = phq[0] if phq else None
-    else:
-        before = [a for a in phq if -BASELINE_WINDOW_BEFORE_DAYS <= (a.on - start).days <= 0]
-        after = [a for a in phq if 0 < (a.on - start).days <= BASELINE_WINDOW_AFTER_DAYS]
-        baseline = before[-1] if before else (after[0] if after else None)
-    day0 = baseline.on if baseline else (phq[0].on if phq else (start or None))
-    age_on = day0 or (raw.assessments[0].on if raw.assessments else today)
-    follow = [a for a in phq if baseline is not None and a.on > baseline.on and (end is None or a.on <= end)]
-    endpoint = follow[-1] if follow else None
-    evaluable = baseline is not None and endpoint is not None and baseline.total >= EVALUABLE_MIN_BASELINE_PHQ9
-    response = remission = None
-    days_to_response = None
-    responded = False
-    if evaluable:
-        assert baseline is not None and endpoint is not None
-        threshold = RESPONSE_MIN_REDUCTION_FRACTION * baseline.total
-        response = endpoint.total <= threshold
-        remission = endpoint.total <= REMISSION_MAX_PHQ9
-        hit = next((a for a in follow if a.total <= threshold), None)
-        responded = hit is not None
-        days_to_response = ((hit or endpoint).on - baseline.on).days
-    traj = [a for a in phq if day0 is not None and a.on >= day0]
-    return DeidentifiedPatient(
-        pseudonym=pseudonym(raw.mrn, key), age_band=age_band(max(age_years(raw.dob, age_on), 0)), sex=raw.sex,
-        diagnosis_code=raw.dx[0] if raw.dx else None, diagnosis_label=raw.dx[1] if raw.dx else None,
-        clinician=_clinician_label(raw.clinician_id, key) if raw.clinician_id is not None else None,
-        drug=drug, dose_mg=dose, baseline_phq9=baseline.total if baseline else None,
-        baseline_severity=severity_band(Instrument.PHQ9, baseline.total) if baseline else None,
-        endpoint_phq9=endpoint.total if endpoint else None,
-        endpoint_day=(endpoint.on - baseline.on).days if endpoint and baseline else None,
-        evaluable=evaluable, response=response, remission=remission, days_to_response=days_to_response,
-        responded=responded, course_follow_up_days=(endpoint.on - baseline.on).days if endpoint and baseline else None,
-        n_phq9=len(phq), n_gad7=sum(1 for a in raw.assessments if a.instrument == Instrument.GAD7.value),
-        trajectory_days=tuple((a.on - day0).days for a in traj) if day0 else (),
-        trajectory_phq9=tuple(a.total for a in traj),
-    ), day0
-
-
-def _matches(p: DeidentifiedPatient, f: CohortFilters) -> bool:
-    if f.diagnoses and not (p.diagnosis_code and (p.diagnosis_code in f.diagnoses
-                                                  or p.diagnosis_code.split(".")[0] in f.diagnoses)):
-        return False
-    return ((not f.drugs or p.drug in f.drugs)
-            and (not f.baseline_severities or p.baseline_severity in f.baseline_severities)
-            and (not f.age_bands or p.age_band in f.age_bands)
-            and (not f.sexes or p.sex in f.sexes)
-            and (not f.clinicians or p.clinician in f.clinicians))
-
-
-def _band_order(band: str) -> tuple[int, str]:
-    if band == "90+":
-        return (90, band)
-    head = band.split("-")[0]
-    return (int(head) if head.isdigit() else 999, band)
-
-
-def _options(patients: Sequence[DeidentifiedPatient]) -> FilterOptions:
-    dx = sorted({(p.diagnosis_code, p.diagnosis_label or "") for p in patients if p.diagnosis_code})
-    return FilterOptions(
-        diagnoses=tuple(dx), drugs=tuple(sorted({p.drug for p in patients})),
-        baseline_severities=tuple(b for b in PHQ9_BANDS if any(p.baseline_severity == b for p in patients)),
-        age_bands=tuple(sorted({p.age_band for p in patients}, key=_band_order)),
-        sexes=tuple(sorted({p.sex for p in patients})),
-        clinicians=tuple(sorted({p.clinician for p in patients if p.clinician})),
-    )
-
-
-def _drug_outcome(drug: str, patients: Sequence[DeidentifiedPatient]) -> DrugOutcome:
-    ev = [p for p in patients if p.evaluable]
-    weeks = [p.course_follow_up_days / 7.0 for p in ev if p.course_follow_up_days is not None]
-    return DrugOutcome(drug, len(patients), len(ev), wilson_interval(sum(bool(p.response) for p in ev), len(ev)),
-                       wilson_interval(sum(bool(p.remission) for p in ev), len(ev)),
-                       float(np.median(weeks)) if weeks else None)
-
-
-def _time_to_response(patients: Sequence[DeidentifiedPatient], drugs: Iterable[str]) -> tuple[KaplanMeierCurve, ...]:
-    def curve(label: str, group: Sequence[DeidentifiedPatient]) -> KaplanMeierCurve:
-        ev = [p for p in group if p.evaluable and p.days_to_response is not None]
-        return kaplan_meier([p.days_to_response for p in ev], [p.responded for p in ev], label)
-
-    out = [curve("all", patients)]
-    for drug in drugs:
-        group = [p for p in patients if p.drug == drug]
-        if sum(p.evaluable for p in group) >= 2:
-            out.append(curve(drug, group))
-    return tuple(out)
-
-
-def _clusters(patients: Sequence[DeidentifiedPatient], k: int, seed: int
-              ) -> tuple[TrajectoryClusters, dict[str, str]]:
-    grid_weeks = np.arange(0, TRAJECTORY_HORIZON_WEEKS + TRAJECTORY_STEP_WEEKS, TRAJECTORY_STEP_WEEKS, dtype=float)
-    usable = [p for p in patients if p.baseline_phq9 and len(p.trajectory_phq9) >= MIN_TRAJECTORY_SCORES]
-    empty = TrajectoryClusters(tuple(map(float, grid_weeks)), (), 0, len(patients) - len(usable), seed)
-    if not usable:
-        return empty, {}
-    counts = np.array([len(p.trajectory_days) for p in usable])
-    idx = np.repeat(np.arange(len(usable)), counts)
-    days = np.concatenate([np.asarray(p.trajectory_days, float) for p in usable])
-    values = np.concatenate([np.asarray(p.trajectory_phq9, float) for p in usable])
-    absolute = resample_trajectories(idx, days, values, len(usable), grid_weeks * 7.0)
-    base = np.array([float(p.baseline_phq9 or 1) for p in usable])
-    relative = absolute / base[:, None]
-    labels, centroids, _ = kmeans(relative, k, seed=seed)
-    names: list[str] = []
-    clusters = []
-    for j in range(centroids.shape[0]):
-        members = labels == j
-        if not members.any():
-            continue
-        name = shape_label(centroids[j], grid_weeks)
-        if name in names:
-            name = f"{name} ({sum(n.startswith(name) for n in names) + 1})"
-        names.append(name)
-        clusters.append((j, TrajectoryCluster(name, int(members.sum()), tuple(map(float, centroids[j])),
-                                              tuple(map(float, absolute[members].mean(0))))))
-    order = {"early responders": 0, "responders": 1, "partial responders": 2, "relapse": 3, "non-responders": 4}
-    clusters.sort(key=lambda c: (order.get(c[1].label.split(" (")[0], 9), -c[1].n))
-    by_j = {j: c.label for j, c in clusters}
-    assignment = {p.pseudonym: by_j[int(labels[i])] for i, p in enumerate(usable)}
-    return TrajectoryClusters(tuple(map(float, grid_weeks)), tuple(c for _, c in clusters), len(usable),
-                              len(patients) - len(usable), seed), assignment
-
-
-def _completeness(patients: Sequence[DeidentifiedPatient]) -> tuple[CompletenessItem, ...]:
-    n = len(patients)
-    items = (
-        ("baseline PHQ-9", sum(p.baseline_phq9 is not None for p in patients)),
-        ("follow-up PHQ-9 on the index course", sum(p.endpoint_phq9 is not None for p in patients)),
-        ("evaluable for response (baseline >= 10 and follow-up)", sum(p.evaluable for p in patients)),
-        (f"trajectory ({MIN_TRAJECTORY_SCORES}+ PHQ-9 scores)",
-         sum(len(p.trajectory_phq9) >= MIN_TRAJECTORY_SCORES for p in patients)),
-        ("medication recorded", sum(p.drug != NO_MEDICATION for p in patients)),
-        ("GAD-7 recorded", sum(p.n_gad7 > 0 for p in patients)),
-        ("primary diagnosis", sum(p.diagnosis_code is not None for p in patients)),
-        ("clinician assigned", sum(p.clinician is not None for p in patients)),
-    )
-    return tuple(CompletenessItem(name, int(k), n) for name, k in items)
-
-
-def _bands(values: Iterable[int | None]) -> dict[str, int]:
-    out = dict.fromkeys(PHQ9_BANDS, 0)
-    for v in values:
-        if v is not None:
-            out[severity_band(Instrument.PHQ9, v)] += 1
-    return out
 
 
 # ================================================================================================= service
@@ -343,12 +147,12 @@ class CohortService(BaseService):
         key = self._key()
         raws = self._load(uow)
         today = self.ctx.today()
-        summaries = [_summarise(r, key, today) for r in raws]
+        summaries = [outcomes.summarise(r, key, today) for r in raws]
         everyone = [s for s, _ in summaries]
         f = filters or CohortFilters()
-        keep = [i for i, p in enumerate(everyone) if _matches(p, f)]
+        keep = [i for i, p in enumerate(everyone) if outcomes.matches(p, f)]
         return ([raws[i] for i in keep], [everyone[i] for i in keep], [summaries[i][1] for i in keep],
-                _options(everyone), len(everyone))
+                outcomes.options(everyone), len(everyone))
 
     @staticmethod
     def _filters(filters: CohortFilters | Mapping[str, Sequence[str]] | None) -> CohortFilters:
@@ -371,16 +175,17 @@ class CohortService(BaseService):
         with self._tx() as uow:
             actor = self._authorize(uow, user, Permission.READ_DEIDENTIFIED, COHORT_VIEW)
             _, patients, _, options, n_total = self._cohort(uow, f)
-            clusters, assignment = _clusters(patients, n_clusters, seed)
+            clusters, assignment = outcomes.clusters(patients, n_clusters, seed)
             patients = [_with_cluster(p, assignment.get(p.pseudonym)) for p in patients]
             drugs = sorted({p.drug for p in patients}, key=lambda d: (d == NO_MEDICATION, d))
             result = CohortView(
                 filters=f, options=options, n_total=n_total, patients=tuple(patients),
-                outcomes_by_drug=tuple(_drug_outcome(d, [p for p in patients if p.drug == d]) for d in drugs),
-                overall=_drug_outcome("all", patients), time_to_response=_time_to_response(patients, drugs),
-                clusters=clusters, completeness=_completeness(patients),
-                baseline_bands=_bands(p.baseline_phq9 for p in patients),
-                endpoint_bands=_bands(p.endpoint_phq9 for p in patients),
+                outcomes_by_drug=tuple(outcomes.drug_outcome(d, [p for p in patients if p.drug == d]) for d in drugs),
+                overall=outcomes.drug_outcome("all", patients),
+                time_to_response=outcomes.time_to_response(patients, drugs),
+                clusters=clusters, completeness=outcomes.completeness(patients),
+                baseline_bands=outcomes.bands(p.baseline_phq9 for p in patients),
+                endpoint_bands=outcomes.bands(p.endpoint_phq9 for p in patients),
             )
             self._audit(uow, actor, COHORT_VIEW, detail=f"patients={len(patients)}/{n_total} filters={f.active}")
             uow.commit()
@@ -438,7 +243,7 @@ class CohortService(BaseService):
                 observed_group = [p for p in patients if p.drug == drug]
                 arms.append(WhatIfArm(drug, dose, wilson_interval(resp, n_virtual), wilson_interval(rem, n_virtual),
                                       round(s1 / n_virtual, 2),
-                                      _drug_outcome(drug, observed_group) if observed_group else None))
+                                      outcomes.drug_outcome(drug, observed_group) if observed_group else None))
             self._audit(uow, actor, AuditAction.SIMULATION_RUN,
                         detail=f"cohort what-if {names[0]} vs {names[1]} n={n_virtual} weeks={weeks} "
                                f"baselines={baselines.size}")

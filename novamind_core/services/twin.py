@@ -2,7 +2,8 @@
 
 Every method takes the current user first, checks permission and the care team, writes exactly one audit event and
 runs in one transaction (``BaseService``). The science is the pure twin (:mod:`novamind_core.twin`) and the
-pharmacology engine; the mapping from chart data to their inputs is :mod:`novamind_core.services.twin_inputs`.
+pharmacology engine; the mapping from chart data to their inputs is :mod:`novamind_core.services.twin_inputs`, and the
+frozen result types (re-exported here) are in :mod:`novamind_core.services.twin_types`.
 
 * :meth:`TwinService.current_state` builds the patient's :class:`~novamind_core.twin.TwinState` from the chart and
   stores a new version only when an input changed since the last one (the trigger names what changed).
@@ -17,8 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -50,6 +50,15 @@ from novamind_core.services.twin_inputs import (
     medication_steps,
     trigger_for,
 )
+from novamind_core.services.twin_types import (  # noqa: F401  (result types re-exported for callers)
+    Band,
+    ScenarioRun,
+    TimelineData,
+    TimelineSummary,
+    TwinStateView,
+    TwinVersion,
+    VersionInfo,
+)
 
 SCENARIO_SAVE = "scenario.save"
 SCENARIO_READ = "scenario.read"
@@ -63,118 +72,6 @@ N_PK_TIMELINES = 40
 #: Longest timeline grid, in points (longer histories are thinned evenly for the browser).
 MAX_TIMELINE_POINTS = 2400
 EXPORT_KINDS = ("csv", "pdf", "png")
-
-
-@dataclass(frozen=True)
-class TwinVersion:
-    version: int
-    created_at: datetime
-    trigger: str
-    created_by: int | None
-
-
-@dataclass(frozen=True)
-class TwinStateView:
-    """The patient's current twin (a stored version): its state, what changed, and what it is based on.
-
-    ``level_p05``/``level_p95`` are the 5th and 95th percentiles of each regional level across
-    :data:`N_PK_STATE` virtual PK patients (between-subject variability of exposure), in REGIONS x
-    NEUROTRANSMITTERS order like ``state.nt_levels``: the "confidence" shown with each heatmap cell.
-    """
-
-    patient_id: int
-    version: int
-    created_at: datetime
-    trigger: str
-    changed: tuple[str, ...]
-    change_text: str
-    is_new_version: bool
-    state: Any = field(repr=False)
-    level_p05: tuple[tuple[float, ...], ...] = field(repr=False)
-    level_p95: tuple[tuple[float, ...], ...] = field(repr=False)
-    completeness: tuple[CompletenessItem, ...] = field(repr=False)
-    origin: date
-    as_of: date
-    drugs_on_board: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    """One entry of the version timeline: when, what triggered it, and the PHQ-9 it was based on."""
-
-    version: int
-    created_at: datetime
-    trigger: str
-    changed: tuple[str, ...]
-    change_text: str
-    as_of: date | None
-    phq9_total: int | None
-
-
-@dataclass(frozen=True)
-class ScenarioRun:
-    """What-if results for one patient: 1-4 :class:`~novamind_core.twin.ScenarioResult` with common random numbers.
-
-    ``week0`` is the date week 0 of every result refers to (the latest PHQ-9, where the posterior ends);
-    ``observed_phq9`` is the patient's PHQ-9 history for the fan chart.
-    """
-
-    patient_id: int
-    results: tuple[Any, ...] = field(repr=False)
-    table: tuple[dict[str, Any], ...]
-    week0: date
-    observed_phq9: tuple[tuple[date, int], ...] = field(repr=False)
-    posterior: dict[str, Any] = field(repr=False)
-    draws: int
-    seed: int
-    based_on: str
-
-
-@dataclass(frozen=True)
-class Band:
-    """Median and 90% interval of a quantity across virtual PK patients."""
-
-    p05: tuple[float, ...]
-    p50: tuple[float, ...]
-    p95: tuple[float, ...]
-
-
-@dataclass(frozen=True)
-class TimelineSummary:
-    """The cards above the timelines (``None`` where no drug is on board)."""
-
-    drug: str | None
-    regimen: str | None
-    days_on_current_dose: int | None
-    time_to_steady_state_days: float | None
-    occupancy_today_percent: dict[str, float]
-    adaptation_percent: float | None
-    sentence: str
-
-
-@dataclass(frozen=True)
-class TimelineData:
-    """Plasma (3-hourly), occupancy and regional levels (daily) from ``origin``; day 0 = ``origin``.
-
-    ``today_day`` splits the past (the real medication history) from the future (the saved scenario, if any).
-    """
-
-    patient_id: int
-    origin: date
-    today_day: int
-    end_day: int
-    plasma_days: tuple[float, ...] = field(repr=False)
-    plasma: dict[str, Band] = field(repr=False)
-    daily_days: tuple[int, ...] = field(repr=False)
-    occupancy: dict[str, Band] = field(repr=False)
-    levels: dict[str, dict[str, Band]] = field(repr=False)
-    events: tuple[MedicationEvent, ...]
-    planned_events: tuple[MedicationEvent, ...]
-    therapeutic_ranges: dict[str, tuple[float, float, str]]
-    scenario_name: str | None
-    summary: TimelineSummary
-    warnings: tuple[dict[str, Any], ...]
-    model_calibrated: bool = False
 
 
 def _json_dict(value: Mapping[str, Any], name: str) -> dict[str, Any]:
