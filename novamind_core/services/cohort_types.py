@@ -2,7 +2,7 @@
 view, the population what-if and an export (frozen dataclasses; no PHI: no names, MRNs, ids or calendar dates).
 
 Every definition behind the numbers (index course, baseline, endpoint, response, remission, Wilson and Kaplan-Meier
-intervals, trajectory clusters) is stated once in :mod:`novamind_core.services.cohort`.
+intervals, trajectory clusters) is stated once in :mod:`novamind_core.analytics.cohort_outcomes`.
 """
 
 from __future__ import annotations
