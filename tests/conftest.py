@@ -154,27 +154,30 @@ def register_patient(services, user, mrn: str = "NM-000001", given: str = "Zebed
 __all__ = ["TEST_PASSWORD", "make_settings", "register_patient", "timedelta"]
 
 
-# --- CI guard: in CI (.ci/run) the real parts must run, so a skip for a missing PostgreSQL or browser is a failure.
-_REQUIRED = {
-    "NOVAMIND_REQUIRE_POSTGRES": ("postgresql", "postgres"),
-    "NOVAMIND_REQUIRE_BROWSER": ("chromium", "browser", "playwright"),
-}
+# --- CI guard: in CI (.ci/run) the real parts must run, so a skip because PostgreSQL or the browser is MISSING is a
+# failure. (A skip for another reason, e.g. the SQLite run of a PostgreSQL-only test, stays a skip.)
+def _missing_part(reason: str) -> str | None:
+    import os
+
+    if os.environ.get("NOVAMIND_REQUIRE_POSTGRES") == "1" and "postgres" in reason \
+            and not os.environ.get("NOVAMIND_TEST_DATABASE_URL"):
+        return "NOVAMIND_REQUIRE_POSTGRES=1 but NOVAMIND_TEST_DATABASE_URL is not set"
+    if os.environ.get("NOVAMIND_REQUIRE_BROWSER") == "1" and "not installed" in reason:
+        return "NOVAMIND_REQUIRE_BROWSER=1 but the browser is missing"
+    return None
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type: ignore[no-untyped-def]
-    import os
-
     outcome = yield
     report = outcome.get_result()
     if not report.skipped or not isinstance(report.longrepr, tuple):
         return
-    reason = str(report.longrepr[2]).lower()
-    for env, words in _REQUIRED.items():
-        if os.environ.get(env) == "1" and any(w in reason for w in words):
-            report.outcome = "failed"
-            report.longrepr = f"{env}=1 but the test was skipped: {report.longrepr[2]}"
-            return
+    reason = str(report.longrepr[2])
+    why = _missing_part(reason.lower())
+    if why:
+        report.outcome = "failed"
+        report.longrepr = f"{why}; the test was skipped: {reason}"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
