@@ -103,8 +103,12 @@ def caseload_section() -> None:
     c1, c2 = st.columns([3, 1])
     choice = c1.selectbox("Open a patient", list(labels), index=None, format_func=labels.get,
                           placeholder="Choose a patient on this page…", key="nm_cl_open")
-    if c2.button("Open chart", icon=":material/open_in_new:", disabled=choice is None, key="nm_cl_open_btn"):
-        open_patient(choice, labels[choice])
+    # Never disabled: a click right after choosing (while that choice's rerun is still running) must not be lost.
+    if c2.button("Open chart", icon=":material/open_in_new:", key="nm_cl_open_btn"):
+        if choice is None:
+            st.warning("Choose a patient in the list first.", icon=":material/person_search:")
+        else:
+            open_patient(choice, labels[choice])
     pager(result.pages)
 
 
