@@ -13,7 +13,6 @@ Patients are bulk-inserted with the foundation benchmark's helper (seeding is ou
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -31,13 +30,9 @@ PAGE_RUNS = 5
 
 
 def _ui_cohort() -> Any:
-    name = "nm_ui_cohort"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "tests" / "app" / "ui_cohort.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    from tests.app import ui_cohort
+
+    return ui_cohort
 
 
 def _database(directory: Path, n_patients: int) -> dict[str, str]:

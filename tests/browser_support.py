@@ -7,7 +7,6 @@ Without chromium these tests skip and say why, unless ``NOVAMIND_REQUIRE_BROWSER
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import socket
@@ -27,16 +26,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
-
-
-def _load_ui_cohort():  # type: ignore[no-untyped-def]
-    name = "nm_ui_cohort"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "tests" / "app" / "ui_cohort.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 def _require_browser() -> str:
@@ -103,7 +92,8 @@ def running_app(env: dict[str, str], log: Path, extra_args: tuple[str, ...] = ()
 def seeded_app(tmp_path_factory: pytest.TempPathFactory, name: str, extra_env: dict[str, str] | None = None,
                extra_args: tuple[str, ...] = ()) -> Iterator[dict]:
     """A freshly seeded story cohort and the app over it: ``{"url", "cohort", "services", "log"}``."""
-    ui = _load_ui_cohort()
+    from tests.app import ui_cohort as ui
+
     saved = {k: v for k, v in os.environ.items() if k.startswith("NOVAMIND_")}
     env = {**ui.environment_for(tmp_path_factory.mktemp(name)), **(extra_env or {})}
     services = ui.build_services_from_environment(env)

@@ -6,7 +6,6 @@ per environment). Page tests skip the login form by seeding the authenticator's 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from collections.abc import Iterator
@@ -19,18 +18,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 
-def load_ui_cohort():  # type: ignore[no-untyped-def]
-    """Import tests/app/ui_cohort.py by path (a ``tests`` package in site-packages shadows ours)."""
-    name = "nm_ui_cohort"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "tests" / "app" / "ui_cohort.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-ui_cohort = load_ui_cohort()
+from tests.app import ui_cohort  # noqa: E402  (after the sys.path line above)
 
 
 @pytest.fixture(scope="module")
