@@ -30,8 +30,16 @@ STAGE_MAP = {"wake": "awake", "awake": "awake", "restless": "awake", "light": "l
              "asleep": "asleep"}
 
 
+MAX_SLEEP_SEGMENT_S = 2 * 86_400
+"""Longest sleep record or stage segment accepted (two days); anything longer is a corrupt export."""
+
+
 def _local(times: list[str], tz: str, fmt: str | None, problems: ProblemCollector, where: list[tuple[int, str]]):
-    parsed = pd.to_datetime(pd.Series(times, dtype=object), format=fmt or "ISO8601", errors="coerce")
+    # only text is a Fitbit date-time (a number would be read as nanoseconds since 1970); years outside
+    # 1970-2100 are refused so later arithmetic cannot overflow
+    text = pd.Series([t if isinstance(t, str) else None for t in times], dtype=object)
+    parsed = pd.to_datetime(text, format=fmt or "ISO8601", errors="coerce")
+    parsed = parsed.where((parsed.dt.year >= 1970) & (parsed.dt.year <= 2100))
     for i in np.flatnonzero(parsed.isna().to_numpy()):
         row, col = where[i]
         problems.add("not a Fitbit date-time", row=row, column=col, value=times[i])
@@ -160,6 +168,11 @@ def read_fitbit_json(sources: str | os.PathLike | Iterable[str | os.PathLike], t
         stages.append(STAGE_MAP.get(level, ""))
     a = _local(sl_a, tz, None, problems, sl_w)
     secs = pd.to_numeric(pd.Series(sl_b, dtype=object), errors="coerce")
+    for i in np.flatnonzero(((secs < 0) | (secs > MAX_SLEEP_SEGMENT_S)).to_numpy()):
+        row, col = sl_w[i]
+        problems.add(f"sleep segment length must be within 0-{MAX_SLEEP_SEGMENT_S} s", row=row, column=col,
+                     value=sl_b[i])
+    secs = secs.where((secs >= 0) & (secs <= MAX_SLEEP_SEGMENT_S))
     sleep = pd.DataFrame({"start": a, "end": a + pd.to_timedelta(secs.to_numpy(dtype=float), unit="s"),
                           "stage": stages, "device": DEVICE})
     problems.raise_if_any()

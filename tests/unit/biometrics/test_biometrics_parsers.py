@@ -196,3 +196,19 @@ def test_apple_health_parser_takes_a_fraction_of_the_memory_of_a_full_tree(tmp_p
         tracemalloc.stop()
     streamed, tree = peaks
     assert streamed < 0.25 * tree
+
+
+@pytest.mark.parametrize("payload", [
+    b'{"sleep": [{"startTime": -1, "endTime": "2000-01-01", "minutesAsleep": -1}]}',  # number as a time (fuzzing)
+    b'{"sleep": [{"startTime": "0001-01-01T00:00:00", "endTime": "0001-01-01T08:00:00"}]}',  # year out of range
+    b'{"sleep": [{"startTime": "2026-01-01T22:00:00", "endTime": "2026-03-01T08:00:00"}]}',  # a two-month night
+])
+def test_fitbit_sleep_with_impossible_times_is_refused_with_a_problem_not_an_error(tmp_path, payload):
+    from novamind_core.biometrics.parsers.fitbit import read_fitbit_json
+    from novamind_core.biometrics.problems import ImportProblems
+
+    path = tmp_path / "sleep.json"
+    path.write_bytes(payload)
+    with pytest.raises(ImportProblems) as err:
+        read_fitbit_json(path)
+    assert all(row == 1 for row, *_ in err.value.as_tuples())
