@@ -34,7 +34,7 @@ run: install
 	$(PY) -m novamind_core init-keys
 	$(PY) -m novamind_core migrate
 	$(PY) -m novamind_core seed-demo --if-empty
-	$(PY) -m novamind_core demo-sign-ins
+	$(PY) -m novamind_core demo-sign-ins --url http://$(HOST):$(PORT)
 	$(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true \
 		--client.toolbarMode viewer --browser.gatherUsageStats false
 

@@ -34,7 +34,7 @@ def _demo_sign_ins(args: argparse.Namespace) -> int:
         print("Demo sign-ins are disabled in this environment.")
         return 0
     print()
-    print("  Novamind is starting on http://127.0.0.1:8501  (synthetic demo data; not for real patients)")
+    print(f"  Novamind is starting on {args.url}  (synthetic demo data; not for real patients)")
     print("  Demo sign-ins (development only; refused in production):")
     for username, password in DEMO_CREDENTIALS.items():
         role = "admin" if "admin" in username else "analyst" if "analyst" in username else "clinician"
@@ -268,6 +268,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=_init_keys)
     p = sub.add_parser("demo-sign-ins", help="print the demo users and their passwords (development only)")
+    p.add_argument("--url", default="http://127.0.0.1:8501", help="address the app will be served on")
     p.set_defaults(func=_demo_sign_ins)
     p = sub.add_parser(
         "backup",
