@@ -24,12 +24,7 @@ Change against baseline (lower scores are better on all three instruments)
 
 References
 ----------
-Kroenke K, Spitzer RL, Williams JBW. The PHQ-9: validity of a brief depression severity measure.
-J Gen Intern Med 2001;16:606-613. doi:10.1046/j.1525-1497.2001.016009606.x
-Spitzer RL, Kroenke K, Williams JBW, Löwe B. A brief measure for assessing generalized anxiety disorder: the GAD-7.
-Arch Intern Med 2006;166:1092-1097. doi:10.1001/archinte.166.10.1092
-Bastien CH, Vallières A, Morin CM. Validation of the Insomnia Severity Index as an outcome measure for insomnia
-research. Sleep Med 2001;2:297-307. doi:10.1016/S1389-9457(00)00065-4
+The instruments themselves (Kroenke 2001, Spitzer 2006, Bastien 2001): :mod:`novamind_core.domain.instruments`.
 Löwe B, Unützer J, Callahan CM, Perkins AJ, Kroenke K. Monitoring depression treatment outcomes with the Patient
 Health Questionnaire-9. Med Care 2004;42:1194-1201. doi:10.1097/00005650-200412000-00006
 Toussaint A, Hüsing P, Gumz A, et al. Sensitivity to change and minimal clinically important difference of the 7-item

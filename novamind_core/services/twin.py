@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -41,15 +41,13 @@ from novamind_core.security.rbac import require
 from novamind_core.services.base import BaseService, optional_text
 from novamind_core.services.twin_inputs import (
     CompletenessItem,
-    MedicationEvent,
     TwinInputs,
     build_inputs,
     changed_categories,
     describe_changes,
-    medication_events,
-    medication_steps,
     trigger_for,
 )
+from novamind_core.services.twin_timelines import timeline_data
 from novamind_core.services.twin_types import (  # noqa: F401  (result types re-exported for callers)
     Band,
     ScenarioRun,
@@ -296,7 +294,7 @@ class TwinService(BaseService):
             patient = uow.patients.get(patient_id)
             orders = uow.medications.history(patient_id)
             catalogue = load_catalogue()
-            data = _timeline_data(patient_id, patient, orders, catalogue, load_population_params(), self.ctx.today(),
+            data = timeline_data(patient_id, patient, orders, catalogue, load_population_params(), self.ctx.today(),
                                   region_list, nt_list, saved)
             self._audit(uow, actor, TIMELINE_READ, patient_id=patient_id,
                         detail=f"scenario={saved_scenario_id}" if saved_scenario_id else "history")
@@ -388,108 +386,3 @@ def _view(snap: TwinSnapshot, is_new: bool) -> TwinStateView:
         as_of=date.fromisoformat(meta["as_of"]) if meta.get("as_of") else snap.created_at.date(),
         drugs_on_board=tuple(meta.get("drugs_on_board", ())),
     )
-
-
-def _band(x: np.ndarray, stride: int = 1, digits: int = 3) -> Band:
-    q = np.percentile(np.asarray(x, dtype=float)[:, ::stride], [5, 50, 95], axis=0)
-    return Band(*(tuple(np.round(row, digits).tolist()) for row in q))
-
-
-def _timeline_data(patient_id: int, patient: Any, orders: Sequence[Any], catalogue: Any, params: Any, today: date,
-                   regions: tuple[Any, ...], nts: tuple[Any, ...], saved: SavedScenario | None) -> TimelineData:
-    """Simulate history (+ saved scenario) and summarise it (pure given its inputs)."""
-    from novamind_core.domain.brain import NEUROTRANSMITTERS
-    from novamind_core.pharmacology import active_moiety_key
-    from novamind_core.pharmacology.summary import steady_state_summary
-    from novamind_core.services.twin_inputs import phenotype_code
-    from novamind_core.twin.dynamics import simulate_dynamics
-    from novamind_core.twin.exposure import PK_STEP_H, exposure_from_scenario, split_scenario
-
-    drugs = set(catalogue.drugs) - {"placebo"}
-    starts = [o.start_date for o in orders if o.drug in drugs]
-    origin = min(starts) if starts else today - timedelta(days=28)
-    origin = min(origin, today)
-    today_day = (today - origin).days
-    steps = medication_steps(orders, drugs, origin, today + timedelta(days=1))
-    cyp2d6, cyp2c19 = phenotype_code(patient.cyp2d6) or "NM", phenotype_code(patient.cyp2c19) or "NM"
-    notes = [o.adherence_note for o in orders if o.adherence_note]
-    from novamind_core.services.twin_inputs import adherence_from_note
-
-    adherence = adherence_from_note(notes[-1] if notes else None)[0] or 1.0
-    combined: dict[str, Any] = {"steps": list(steps), "adherence": adherence, "cyp2d6": cyp2d6, "cyp2c19": cyp2c19}
-    n_days = today_day + 1
-    planned: list[MedicationEvent] = []
-    name = None
-    if saved is not None:
-        pharm, twin = split_scenario(dict(saved.scenario))
-        future = [dict(s) for s in pharm.get("steps", [])]
-        if not future:
-            raise ValidationError(f"saved scenario '{saved.name}' has no treatment steps", field="steps")
-        combined["steps"] += future
-        combined["switch_strategy"] = pharm.get("switch_strategy", "direct")
-        combined["adherence"] = pharm.get("adherence", adherence)
-        combined["missed_days"] = [int(d) + n_days for d in pharm.get("missed_days", []) or []]
-        for gene in ("cyp2d6", "cyp2c19"):
-            combined[gene] = pharm.get(gene, combined[gene])
-        n_days += 7 * twin["horizon_weeks"]
-        day = today_day + 1
-        for s in future:
-            label = "plan: no drug" if s["drug"] == "none" else f"plan: {s['drug']} {float(s.get('dose_mg', 0)):g} mg"
-            planned.append(MedicationEvent(origin + timedelta(days=day), label, "plan"))
-            day += int(round(float(s["days"])))
-        name = saved.name
-    exposure = exposure_from_scenario(combined, n_days, params, n_pk=N_PK_TIMELINES, seed=0)
-    n_plasma = n_days * int(round(24 / PK_STEP_H))
-    stride = max(1, int(np.ceil(n_plasma / MAX_TIMELINE_POINTS)))
-    plasma: dict[str, Band] = {}
-    ranges: dict[str, tuple[float, float, str]] = {}
-    if exposure.pk is not None:
-        conc = exposure.pk.concentration_ng_ml
-        for drug in exposure.drugs:
-            entry = catalogue.drugs.get(drug)
-            if entry is None:
-                continue
-            key = active_moiety_key(drug) if entry.therapeutic_range_analyte == "active_moiety" else drug
-            key = key if key in conc else drug
-            if key not in conc:
-                continue
-            label = f"{drug} (active moiety)" if key != drug else drug
-            plasma[label] = _band(np.asarray(conc[key])[:, :n_plasma], stride, 2)
-            if entry.therapeutic_range_ng_ml:
-                ranges[label] = (*entry.therapeutic_range_ng_ml, drug)
-    plasma_days = tuple(np.round(np.arange(0, n_plasma, stride) * PK_STEP_H / 24.0, 4).tolist())
-    occupancy = {t: _band(np.asarray(o) * 100.0, 1, 2) for t, o in exposure.occupancy_fraction.items()
-                 if np.any(np.asarray(o) > 0)}
-    dyn = simulate_dynamics(exposure.occupancy_fraction, 1.0, params, efficacy_scale=exposure.efficacy_scale)
-    levels_all = dyn.regional_levels(regions)
-    levels = {r.value: {n.value: _band(levels_all[:, i, NEUROTRANSMITTERS.index(n), :], 1, 4) for n in nts}
-              for i, r in enumerate(regions)}
-
-    current = next((s for s in reversed(steps) if s["drug"] != "none"), None) if steps[-1]["drug"] != "none" else None
-    occ_today = {t: b.p50[today_day] for t, b in occupancy.items()}
-    if current is None:
-        summary = TimelineSummary(None, None, None, None, occ_today, None,
-                                  "No simulated drug is on board today, so the modelled levels sit at the patient's "
-                                  "own baseline.")
-    else:
-        ss = steady_state_summary(current["drug"], current["dose_mg"], current.get("interval_h", 24.0), cyp2d6,
-                                  cyp2c19)
-        t_ss = float(ss.time_to_90pct_steady_state_h) / 24.0
-        on_dose = int(current["days"])
-        adaptation = float(np.median(dyn.desensitisation_5ht1a[:, today_day])) / params["max_desensitisation"] * 100
-        main = max(occ_today, key=occ_today.get) if occ_today else None
-        regimen = f"{current['drug']} {current['dose_mg']:g} mg every {current.get('interval_h', 24.0):g} h"
-        steady = "at steady state" if on_dose >= t_ss else f"about {max(t_ss - on_dose, 0):.0f} days from steady state"
-        sentence = (f"On {regimen} for {on_dose} days: plasma levels are {steady}"
-                    + (f", {main} occupancy is about {occ_today[main]:.0f}%" if main else "")
-                    + f", and 5-HT1A autoreceptor adaptation is {adaptation:.0f}% complete"
-                    + (" — the delayed serotonergic effect should now be fully expressed." if adaptation >= 90 else
-                       " — the serotonergic effect is still building."))
-        summary = TimelineSummary(current["drug"], regimen, on_dose, round(t_ss, 1), occ_today, round(adaptation, 1),
-                                  sentence)
-    return TimelineData(
-        patient_id=patient_id, origin=origin, today_day=today_day, end_day=n_days - 1, plasma_days=plasma_days,
-        plasma=plasma, daily_days=tuple(range(n_days)), occupancy=occupancy, levels=levels,
-        events=medication_events(orders), planned_events=tuple(planned), therapeutic_ranges=ranges,
-        scenario_name=name, summary=summary, warnings=tuple(exposure.warnings),
-        model_calibrated=bool(params.calibrated))

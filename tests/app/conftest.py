@@ -73,3 +73,9 @@ def app_as():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def page_text():  # type: ignore[no-untyped-def]
     return texts
+
+
+@pytest.fixture(scope="module")
+def cohort(seeded):  # type: ignore[no-untyped-def]
+    """``(services, Cohort)``: the same seeded database as ``seeded``, under the name the twin-page tests use."""
+    return seeded

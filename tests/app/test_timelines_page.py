@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.ui_cohort import CLINICIAN, build_services_from_environment, environment_for, seed_cohort
+from tests.app.ui_cohort import CLINICIAN
 
 PAGE = "../../pages/timelines.py"
-
-
-@pytest.fixture(scope="module")
-def cohort(tmp_path_factory):  # type: ignore[no-untyped-def]
-    saved = dict(os.environ)
-    services = build_services_from_environment(environment_for(tmp_path_factory.mktemp("timelines")))
-    yield services, seed_cohort(services)
-    services.close()
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def open_page(patient_id: int) -> AppTest:

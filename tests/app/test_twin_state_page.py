@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import timedelta
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from novamind_core.domain.brain import Neurotransmitter
-from tests.app.ui_cohort import CLINICIAN, build_services_from_environment, environment_for, seed_cohort
+from tests.app.ui_cohort import CLINICIAN
 
 PAGE = "../../pages/twin_state.py"
-
-
-@pytest.fixture(scope="module")
-def cohort(tmp_path_factory):  # type: ignore[no-untyped-def]
-    saved = dict(os.environ)
-    services = build_services_from_environment(environment_for(tmp_path_factory.mktemp("twin_state")))
-    yield services, seed_cohort(services)
-    services.close()
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def open_page(patient_id: int) -> AppTest:
