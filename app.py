@@ -4,7 +4,7 @@ Run with ``make run`` (or ``streamlit run app.py``). Pages a role may not open a
 not exist for that role (services still check every call: defence in depth). A page is registered only when its
 file exists. Every real page keeps its own URL path (``/caseload``, ``/cohort``); the root address is a hidden page
 that forwards to the role's landing page. Errors inside a page become a friendly message plus an incident id
-(components/errors.py).
+(components/shared/errors.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import contextlib
 
 import streamlit as st
 
-from components.auth import (
+from components.shared.auth import (
     accept_sign_in,
     build_authenticator,
     enforce_idle_timeout,
@@ -23,10 +23,10 @@ from components.auth import (
     sign_in_form,
     sign_out,
 )
-from components.errors import error_boundary
-from components.layout import ROLE_LABELS, inject_css, render_footer, render_header
-from components.navigation import PAGES, pages_for_role
-from components.session import (
+from components.shared.errors import error_boundary
+from components.shared.layout import ROLE_LABELS, inject_css, render_footer, render_header
+from components.shared.navigation import PAGES, pages_for_role
+from components.shared.session import (
     _environment_fingerprint,
     current_user,
     get_services,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.admin_widgets import (
+from components.admin.widgets import (
     audit_filters,
     audit_table,
     care_team_editor,
@@ -20,8 +20,8 @@ from components.admin_widgets import (
     user_actions,
     users_table,
 )
-from components.errors import error_boundary
-from components.session import flash, page_guard
+from components.shared.errors import error_boundary
+from components.shared.session import flash, page_guard
 from novamind_core.services.admin import audit_actions
 
 ctx = page_guard("admin")

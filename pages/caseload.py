@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.caseload_table import SEVERITY_FILTERS, SORT_LABELS, caseload_frame, style_caseload
-from components.errors import error_boundary
-from components.forms import errors_from, register_patient_form
-from components.session import StateKeys, flash, open_patient, page_guard
+from components.caseload.table import SEVERITY_FILTERS, SORT_LABELS, caseload_frame, style_caseload
+from components.shared.errors import error_boundary
+from components.shared.forms import errors_from, register_patient_form
+from components.shared.session import StateKeys, flash, open_patient, page_guard
 from novamind_core.domain.errors import ConflictError, ValidationError
 
 PAGE_SIZE = 25

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.cohort_charts import (
+from components.cohort.charts import (
     change_histogram,
     clusters_figure,
     completeness_figure,
@@ -18,7 +18,7 @@ from components.cohort_charts import (
     severity_shift_figure,
     what_if_figure,
 )
-from components.cohort_widgets import (
+from components.cohort.widgets import (
     export_picker,
     filter_panel,
     outcomes_table,
@@ -28,9 +28,9 @@ from components.cohort_widgets import (
     what_if_form,
     what_if_table,
 )
-from components.errors import error_boundary
-from components.session import page_guard
-from components.theme import DISCLAIMER
+from components.shared.errors import error_boundary
+from components.shared.session import page_guard
+from components.shared.theme import DISCLAIMER
 from novamind_core.pharmacology import load_catalogue
 
 ctx = page_guard("cohort")

@@ -12,10 +12,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components.biometrics_panel import biometrics_panel
-from components.errors import error_boundary
-from components.session import open_patient, page_guard, selected_patient_id
-from components.theme import format_date
+from components.patient.biometrics_panel import biometrics_panel
+from components.shared.errors import error_boundary
+from components.shared.session import open_patient, page_guard, selected_patient_id
+from components.shared.theme import format_date
 from novamind_core.biometrics.problems import ImportProblems
 from novamind_core.services.imports import IMPORT_KINDS, import_service
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.errors import error_boundary
-from components.model_charts import forecaster_comparison_figure, reliability_figure
-from components.session import page_guard
-from components.theme import DISCLAIMER, format_date
+from components.models.charts import forecaster_comparison_figure, reliability_figure
+from components.shared.errors import error_boundary
+from components.shared.session import page_guard
+from components.shared.theme import DISCLAIMER, format_date
 
 ctx = page_guard("models")
 CHART = {"config": {"displaylogo": False}}

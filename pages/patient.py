@@ -11,12 +11,20 @@ from datetime import datetime
 
 import streamlit as st
 
-from components.assessment_entry import assessment_entry
-from components.banner import patient_label
-from components.biometrics_panel import biometrics_panel
-from components.charts import timeline_figure, trajectory_caption, trajectory_figure
-from components.errors import error_boundary
-from components.export import (
+from components.models.panels import insight_panel
+from components.patient.assessment_entry import assessment_entry
+from components.patient.biometrics_panel import biometrics_panel
+from components.patient.charts import timeline_figure, trajectory_caption, trajectory_figure
+from components.patient.sections import (
+    alerts_section,
+    medications_section,
+    notes_section,
+    outcome_cards,
+    visits_section,
+)
+from components.shared.banner import patient_label
+from components.shared.errors import error_boundary
+from components.shared.export import (
     chart_csv,
     figure_png,
     html_to_pdf,
@@ -24,15 +32,7 @@ from components.export import (
     record_export,
     summary_html,
 )
-from components.model_panels import insight_panel
-from components.patient_sections import (
-    alerts_section,
-    medications_section,
-    notes_section,
-    outcome_cards,
-    visits_section,
-)
-from components.session import page_guard, patient_banner, select_patient, selected_patient_id
+from components.shared.session import page_guard, patient_banner, select_patient, selected_patient_id
 from novamind_core.domain.errors import NotFoundError, PermissionDenied
 
 ctx = page_guard("patient")

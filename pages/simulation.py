@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.errors import error_boundary
-from components.model_panels import treatment_ranking_panel
-from components.scenario_form import FormDefaults, scenario_form
-from components.session import flash, page_guard, patient_banner
-from components.twin_charts import fan_chart, nt_panel, outcomes_frame, pk_panels
-from components.twin_widgets import comparison_list, export_block, model_note, saved_picker, warnings_block
+from components.models.panels import treatment_ranking_panel
+from components.shared.errors import error_boundary
+from components.shared.session import flash, page_guard, patient_banner
+from components.simulation.charts import fan_chart, nt_panel, outcomes_frame, pk_panels
+from components.simulation.form import FormDefaults, scenario_form
+from components.twin.widgets import comparison_list, export_block, model_note, saved_picker, warnings_block
 from novamind_core.pharmacology import load_catalogue
 from novamind_core.services.twin_inputs import phenotype_code
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.errors import error_boundary
-from components.session import page_guard, patient_banner
-from components.twin_charts import MODELLED, timelines_figure
-from components.twin_widgets import model_note, timeline_cards
+from components.shared.errors import error_boundary
+from components.shared.session import page_guard, patient_banner
+from components.simulation.charts import timelines_figure
+from components.twin.state_charts import MODELLED
+from components.twin.widgets import model_note, timeline_cards
 from novamind_core.domain.brain import REGIONS, Neurotransmitter, Region
 
 ctx = page_guard("timelines")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.errors import error_boundary
-from components.model_panels import forecast_panel, treatment_ranking_panel
-from components.session import page_guard, patient_banner
-from components.twin_charts import (
+from components.models.panels import forecast_panel, treatment_ranking_panel
+from components.shared.errors import error_boundary
+from components.shared.session import page_guard, patient_banner
+from components.twin.state_charts import (
     brain_map,
     diff_rows,
     occupancy_bars,
@@ -19,7 +19,7 @@ from components.twin_charts import (
     symptom_profile,
     version_timeline,
 )
-from components.twin_widgets import completeness_table, model_note, state_cards
+from components.twin.widgets import completeness_table, model_note, state_cards
 from novamind_core.domain.brain import Neurotransmitter
 
 ctx = page_guard("twin_state")

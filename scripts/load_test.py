@@ -2,8 +2,8 @@
 
 Each session is a demo clinician doing the everyday loop: the caseload, then one of their patients' charts (and,
 every other round, saving an assessment). All sessions share one process-wide service stack
-(``components.session.get_services``: one engine and connection pool), as browser sessions on one Streamlit server
-do. Mode ``services`` (default) makes exactly the service calls the two pages make, concurrently; mode ``pages``
+(``components.shared.session.get_services``: one engine and connection pool), as browser sessions on one Streamlit
+server do. Mode ``services`` (default) makes exactly the service calls the two pages make, concurrently; mode ``pages``
 renders the real pages with AppTest (whose process-wide patching makes concurrent runs interfere: see
 :func:`run_load`). Reports latency percentiles per page load and every error.
 
@@ -133,7 +133,7 @@ def _signed_in(page: str, username: str):  # type: ignore[no-untyped-def]
 
 
 def _patients_of(username: str) -> list[int]:
-    from components.session import get_services
+    from components.shared.session import get_services
 
     services = get_services()
     user = services.users.get_by_username(username)
@@ -165,7 +165,7 @@ def run_load(sessions: int = 20, rounds: int = 2, database_url: str | None = Non
     """
     ctx = contextlib.nullcontext(prepared) if prepared else prepared_database(database_url, n_patients)
     with ctx:
-        from components.session import get_services
+        from components.shared.session import get_services
 
         backend = get_services().engine.dialect.name
         patients = {u: _patients_of(u) for u in CLINICIANS}

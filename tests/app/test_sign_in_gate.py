@@ -9,8 +9,8 @@ from __future__ import annotations
 def gate_script() -> None:
     import streamlit as st
 
-    from components.auth import build_authenticator, enforce_idle_timeout, sign_out
-    from components.session import StateKeys, _environment_fingerprint, get_services, init_session_state
+    from components.shared.auth import build_authenticator, enforce_idle_timeout, sign_out
+    from components.shared.session import StateKeys, _environment_fingerprint, get_services, init_session_state
 
     init_session_state()
     services = get_services()
@@ -74,8 +74,8 @@ def test_signing_out_is_audited_and_deletes_the_cookie(seeded):
 def login_script() -> None:
     import streamlit as st
 
-    from components.auth import build_authenticator
-    from components.session import StateKeys, _environment_fingerprint, get_services, init_session_state
+    from components.shared.auth import build_authenticator
+    from components.shared.session import StateKeys, _environment_fingerprint, get_services, init_session_state
 
     init_session_state()
     services = get_services()
@@ -121,8 +121,8 @@ def test_repeated_wrong_passwords_lock_the_account_in_the_service(seeded):
 def cookie_script() -> None:
     import streamlit as st
 
-    from components.auth import build_authenticator
-    from components.session import StateKeys, _environment_fingerprint, get_services, init_session_state
+    from components.shared.auth import build_authenticator
+    from components.shared.session import StateKeys, _environment_fingerprint, get_services, init_session_state
 
     init_session_state()
     auth = build_authenticator(get_services(), _environment_fingerprint())

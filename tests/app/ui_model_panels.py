@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.errors import error_boundary
-from components.model_panels import forecast_panel, insight_panel, treatment_ranking_panel
-from components.session import page_guard
+from components.models.panels import forecast_panel, insight_panel, treatment_ranking_panel
+from components.shared.errors import error_boundary
+from components.shared.session import page_guard
 
 ctx = page_guard("patient")
 pid = int(st.query_params.get("pid", "0"))

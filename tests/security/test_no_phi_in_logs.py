@@ -47,7 +47,7 @@ def _cli_env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 def test_a_full_session_through_services_and_the_cli_logs_no_phi(debug_log, world, monkeypatch, tmp_path, capsys):
-    from components.errors import report_incident
+    from components.shared.errors import report_incident
     from novamind_core.cli import main
 
     services = world.services

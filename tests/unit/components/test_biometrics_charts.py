@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from components.biometrics_charts import (
+from components.patient.biometrics_charts import (
     actogram_figure,
     hourly_grid,
     metric_trends_figure,

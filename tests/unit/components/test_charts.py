@@ -6,7 +6,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from components.charts import item_hover_text, short_item, timeline_figure, trajectory_caption, trajectory_figure
+from components.patient.charts import (
+    item_hover_text,
+    short_item,
+    timeline_figure,
+    trajectory_caption,
+    trajectory_figure,
+)
 from novamind_core.domain.assessments import Instrument, score_assessment
 from novamind_core.domain.medications import ChangeKind, Frequency, MedicationOrder
 from novamind_core.services.records import AssessmentRecord, TimelineEvent

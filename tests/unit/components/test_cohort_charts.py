@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.cohort_charts import (
+from components.cohort.charts import (
     change_histogram,
     clusters_figure,
     completeness_figure,
@@ -56,7 +56,7 @@ def test_km_figure_plots_cumulative_response_in_weeks_as_steps_with_a_band():
 
 
 def test_severity_shift_uses_the_band_palette_and_names_each_band():
-    from components.theme import severity_colour
+    from components.shared.theme import severity_colour
 
     fig = severity_shift_figure({"minimal": 1, "severe": 3}, {"minimal": 3, "severe": 1})
     severe = next(t for t in fig.data if t.name == "severe")

@@ -6,9 +6,9 @@ import csv
 import io
 from datetime import date, datetime
 
-from components.caseload_table import alert_text, caseload_frame
-from components.export import chart_csv, pdf_unavailable_reason, summary_html
-from components.ui import severity_chip, tint
+from components.caseload.table import alert_text, caseload_frame
+from components.shared.export import chart_csv, pdf_unavailable_reason, summary_html
+from components.shared.ui import severity_chip, tint
 from novamind_core.domain.assessments import score_assessment
 from novamind_core.domain.medications import Frequency, MedicationOrder
 from novamind_core.domain.patients import Diagnosis, Patient, SexAtBirth
@@ -53,7 +53,7 @@ def test_summary_html_without_a_figure_says_so():
 
 def test_pdf_explains_what_is_missing_without_chromium(monkeypatch):
     monkeypatch.setenv("BROWSER_PATH", "")
-    monkeypatch.setattr("components.export.shutil.which", lambda name: None)
+    monkeypatch.setattr("components.shared.export.shutil.which", lambda name: None)
     reason = pdf_unavailable_reason()
     assert reason is not None and "apt-get install chromium" in reason
 

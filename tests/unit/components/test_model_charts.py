@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from components import model_charts as mc
-from components.model_panels import ranking_rows
+from components.models import charts as mc
+from components.models.panels import ranking_rows
 from novamind_core.services.predictions import Reason, TreatmentOption
 
 OPTIONS = (

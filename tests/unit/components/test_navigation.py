@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from components.navigation import PAGES, page_allowed, page_for_url_path, pages_for_role
+from components.shared.navigation import PAGES, page_allowed, page_for_url_path, pages_for_role
 from novamind_core.domain.users import Role
 
 

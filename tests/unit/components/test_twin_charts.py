@@ -6,7 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from components import twin_charts as tc
+from components.simulation import charts as sc
+from components.twin import state_charts as tsc
+from novamind_core.domain import brain
 from novamind_core.services.twin import Band, ScenarioRun, TimelineData, TimelineSummary, TwinStateView
 from novamind_core.services.twin_inputs import MedicationEvent
 from novamind_core.twin import PatientHistory, build_twin_state, run_scenario
@@ -41,29 +43,29 @@ def run() -> ScenarioRun:
 
 
 def test_heatmap_has_23_regions_grouped_by_circuit_and_hover_with_interval_and_driver(view):  # type: ignore[no-untyped-def]
-    fig = tc.state_heatmap(view)
+    fig = tsc.state_heatmap(view)
     heat = fig.data[0]
     assert len(heat.y) == 23 and len(heat.x) == 12
-    assert list(heat.y[:7]) == [r.label for r in tc.CIRCUITS["Cortical"]]
+    assert list(heat.y[:7]) == [r.label for r in brain.CIRCUITS["Cortical"]]
     serotonin_cell = heat.customdata[0][0]
     assert serotonin_cell[0].count("–") == 1 and "sertraline via SERT" in serotonin_cell[1]
     assert "not modelled" in heat.customdata[0][3][1]  # GABA
-    assert {a.text for a in fig.layout.annotations} >= {f"<b>{c}</b>" for c in tc.CIRCUITS}
+    assert {a.text for a in fig.layout.annotations} >= {f"<b>{c}</b>" for c in brain.CIRCUITS}
 
 
 def test_brain_map_mirrors_bilateral_regions_and_colours_by_the_chosen_neurotransmitter(view):  # type: ignore[no-untyped-def]
-    fig = tc.brain_map(view, "serotonin")
+    fig = tsc.brain_map(view, "serotonin")
     top = fig.data[1]
     assert len(top.x) > 23 and min(top.x) < 0 < max(top.x)
     assert max(top.marker.color) > 1.0
-    flat = tc.brain_map(view, "norepinephrine")
+    flat = tsc.brain_map(view, "norepinephrine")
     assert "Norepinephrine" in flat.layout.title.text
 
 
 def test_symptom_profile_bars_carry_words_and_the_item9_flag(view):  # type: ignore[no-untyped-def]
     from novamind_core.twin import symptom_domains
 
-    fig = tc.symptom_profile(symptom_domains([1, 1, 1, 1, 1, 1, 1, 1, 2]))
+    fig = tsc.symptom_profile(symptom_domains([1, 1, 1, 1, 1, 1, 1, 1, 2]))
     assert any("suicidality" in a.text for a in fig.layout.annotations)
     assert all(("·" in t) or t == "no data" for t in fig.data[0].text)
     assert "no data" in fig.data[0].text  # anxiety without a GAD-7
@@ -84,7 +86,7 @@ def _timeline(future: bool) -> TimelineData:
 
 
 def test_timelines_shade_the_therapeutic_range_and_mark_medication_events():
-    fig = tc.timelines_figure(_timeline(False))
+    fig = sc.timelines_figure(_timeline(False))
     rects = [s for s in fig.layout.shapes if s.type == "rect"]
     assert any(r.y0 == 10.0 and r.y1 == 150.0 for r in rects)
     assert any("start sertraline 50 mg" in (a.text or "") for a in fig.layout.annotations)
@@ -92,7 +94,7 @@ def test_timelines_shade_the_therapeutic_range_and_mark_medication_events():
 
 
 def test_a_saved_plan_continues_dashed_with_a_band_after_today():
-    fig = tc.timelines_figure(_timeline(True))
+    fig = sc.timelines_figure(_timeline(True))
     dashed = [t for t in fig.data if t.line and t.line.dash == "dash"]
     bands = [t for t in fig.data if t.fill == "toself"]
     assert {t.legendgroup for t in dashed} == {"sertraline", "SERT", "Serotonin · Amygdala"}
@@ -101,7 +103,7 @@ def test_a_saved_plan_continues_dashed_with_a_band_after_today():
 
 
 def test_fan_chart_overlays_each_plan_with_50_and_90_percent_bands_and_the_observed_history(run):  # type: ignore[no-untyped-def]
-    fig = tc.fan_chart(run)
+    fig = sc.fan_chart(run)
     bands = [t for t in fig.data if t.fill == "toself"]
     assert {t.name for t in bands} == {"A 90% interval", "A 50% interval", "B 90% interval", "B 50% interval"}
     medians = [t for t in fig.data if t.line and t.line.dash == "dash"]
@@ -113,7 +115,7 @@ def test_fan_chart_overlays_each_plan_with_50_and_90_percent_bands_and_the_obser
 
 
 def test_comparison_csv_has_outcomes_and_weekly_quantiles_with_provenance(run):  # type: ignore[no-untyped-def]
-    text = tc.comparison_csv(run)
+    text = sc.comparison_csv(run)
     assert text.startswith("# Novamind scenario comparison; week 0 = 2026-01-29; draws=200 seed=1")
     assert "not a medical device" in text.splitlines()[0]
     assert "P(response) wk 8" in text and "phq9_p50" in text
@@ -121,7 +123,7 @@ def test_comparison_csv_has_outcomes_and_weekly_quantiles_with_provenance(run): 
 
 
 def test_model_statement_names_calibration_and_the_patient_fit(run):  # type: ignore[no-untyped-def]
-    text = tc.model_statement(run.posterior)
+    text = sc.model_statement(run.posterior)
     assert "calibrated" in text and "fitted to this patient's 5 PHQ-9 totals" in text
-    assert "population prior" in tc.model_statement({"is_prior": True, "population_calibrated": False})
-    assert "uncalibrated" in tc.model_statement({"is_prior": True, "population_calibrated": False})
+    assert "population prior" in sc.model_statement({"is_prior": True, "population_calibrated": False})
+    assert "uncalibrated" in sc.model_statement({"is_prior": True, "population_calibrated": False})

@@ -2,7 +2,7 @@
 
 ``biometrics_panel(services, user, patient_id, today)`` reads through the wearables service (which checks the care
 team and audits each read), computes the actigraphy report with :func:`novamind_core.biometrics.actigraphy_report`
-(pure), and draws the pure figures of :mod:`components.biometrics_charts`. Nothing is cached (PHI).
+(pure), and draws the pure figures of :mod:`components.patient.biometrics_charts`. Nothing is cached (PHI).
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from components.biometrics_charts import (
+from components.patient.biometrics_charts import (
     actogram_figure,
     metric_trends_figure,
     minute_series,
     sleep_caption,
     sleep_timeline_figure,
 )
-from components.theme import format_date
+from components.shared.theme import format_date
 
 WINDOWS_DAYS = (14, 28, 90)
 

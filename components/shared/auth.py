@@ -26,8 +26,8 @@ from typing import Any
 
 import streamlit as st
 
-from components.navigation import page_for_url_path
-from components.session import StateKeys, signed_in_username, touch_activity
+from components.shared.navigation import page_for_url_path
+from components.shared.session import StateKeys, signed_in_username, touch_activity
 from novamind_core.domain.errors import AuthenticationError
 
 COOKIE_ACTION = "nm_cookie_action"  # (action, token, expiry timestamp, runs left); see render_cookie_action

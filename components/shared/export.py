@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from components.theme import DISCLAIMER, format_date, format_datetime
+from components.shared.theme import DISCLAIMER, format_date, format_datetime
 
 PDF_TIMEOUT_S = 60
 """Longest wait for chromium to print the PDF (a cold start takes a few seconds)."""

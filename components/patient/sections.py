@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from components.forms import medication_change_form, medication_start_form, note_form, visit_form
-from components.session import flash
-from components.theme import format_date, format_datetime, format_duration_days
-from components.ui import alert_chip, severity_chip
+from components.shared.forms import medication_change_form, medication_start_form, note_form, visit_form
+from components.shared.session import flash
+from components.shared.theme import format_date, format_datetime, format_duration_days
+from components.shared.ui import alert_chip, severity_chip
 from novamind_core.domain.errors import ConflictError, NotFoundError, StaleWriteError, ValidationError
 
 SAVE_ERRORS = (ValidationError, ConflictError, StaleWriteError, NotFoundError)

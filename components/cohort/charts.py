@@ -12,8 +12,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from components.theme import COLOURWAY, OBSERVED, PREDICTED, TEMPLATE_NAME, severity_colour
-from components.ui import tint
+from components.shared.theme import COLOURWAY, OBSERVED, PREDICTED, TEMPLATE_NAME, severity_colour
+from components.shared.ui import tint
 
 CLUSTER_COLOURS: dict[str, str] = {"early responders": "#2e7d32", "responders": "#558b2f",
                                    "partial responders": "#f9a825", "relapse": "#ad1457", "non-responders": "#c62828"}

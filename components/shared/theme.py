@@ -1,6 +1,6 @@
 """One visual language (../shared/UX.md): severity palette, Plotly template, and plain clinical formatting.
 
-Pure Python + Plotly; no Streamlit, so it is importable from tests and from `components/charts.py`.
+Pure Python + Plotly; no Streamlit, so it is importable from tests and from `components/patient/charts.py`.
 """
 
 from __future__ import annotations

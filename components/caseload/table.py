@@ -7,8 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from components.theme import ALERT_RED, format_date, severity_colour
-from components.ui import TEXT_DARK, tint, trend_arrow
+from components.shared.theme import ALERT_RED, format_date, severity_colour
+from components.shared.ui import TEXT_DARK, tint, trend_arrow
 
 SORT_LABELS: dict[str, str] = {
     "priority": "Needs attention first (item 9, open alerts, PHQ-9)",

@@ -3,7 +3,7 @@
 The patient's current twin: regional neurotransmitter heatmap, brain map, symptom domains, target occupancy, the
 version timeline and the rows of a version diff. Conventions (UX.md): titles say what the figure shows, axes carry
 units. Inputs are the twin service's frozen results (``TwinStateView``, ``VersionInfo``, ``SnapshotDifference``),
-read by attribute. The scenario and timeline figures are in :mod:`components.scenario_charts`.
+read by attribute. The scenario and timeline figures are in :mod:`components.simulation.charts`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from components.theme import COLOURWAY, OBSERVED, TEMPLATE_NAME, format_date, severity_colour
+from components.shared.theme import COLOURWAY, OBSERVED, TEMPLATE_NAME, format_date, severity_colour
 from novamind_core.domain.brain import CIRCUITS, NEUROTRANSMITTERS, REGIONS, Neurotransmitter, Region
 
 #: Which targets drive each modelled neurotransmitter (twin dynamics docstring, novamind_core/twin/dynamics.py).

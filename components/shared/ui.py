@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
-from components.theme import ACKNOWLEDGED_GREY, ALERT_RED, severity_colour
+from components.shared.theme import ACKNOWLEDGED_GREY, ALERT_RED, severity_colour
 
 TEXT_DARK = "#1a2733"
 

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components.theme import format_date, format_datetime
+from components.shared.theme import format_date, format_datetime
 from novamind_core.domain.users import Role
 
 KEY = "nm_ad_"

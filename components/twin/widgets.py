@@ -10,8 +10,8 @@ from typing import Any
 
 import streamlit as st
 
-from components.theme import DISCLAIMER, format_date, format_datetime
-from components.twin_charts import comparison_csv, fan_chart, model_statement, outcomes_frame
+from components.shared.theme import DISCLAIMER, format_date, format_datetime
+from components.simulation.charts import comparison_csv, fan_chart, model_statement, outcomes_frame
 
 STATUS_ICONS = {"present": "✅ present", "partial": "◐ partial", "missing": "⚠ missing"}
 SEVERITY_ORDER = {"contraindicated": 0, "major": 1, "moderate": 2, "minor": 3, "info": 4}
@@ -113,7 +113,7 @@ def saved_picker(saved: Sequence[Any], key: str) -> Any | None:
 
 def export_block(services: Any, user: Any, patient_id: int, run: Any, stem: str) -> None:
     """Comparison as CSV (always) and PDF (kaleido + chromium; says what is missing otherwise); audited."""
-    from components.export import figure_png, html_to_pdf, pdf_unavailable_reason
+    from components.shared.export import figure_png, html_to_pdf, pdf_unavailable_reason
 
     c1, c2 = st.columns(2)
     with c1:

@@ -12,9 +12,9 @@ from typing import Any
 
 import streamlit as st
 
-from components.session import StateKeys, flash
-from components.theme import format_date
-from components.ui import severity_chip
+from components.shared.session import StateKeys, flash
+from components.shared.theme import format_date
+from components.shared.ui import severity_chip
 from novamind_core.domain.assessments import Instrument, band_for
 from novamind_core.domain.errors import ValidationError
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from components.navigation import PAGES_BY_ID, page_allowed
+from components.shared.navigation import PAGES_BY_ID, page_allowed
 from novamind_core.domain.errors import ConfigurationError
 from novamind_core.domain.users import User
 
@@ -248,7 +248,7 @@ def page_guard(page_id: str) -> PageContext:
 
 
 def patient_banner(ctx: PageContext, patient_id: int | None = None) -> Any:
-    """Draw the patient banner (see :mod:`components.banner`) and return the patient's ``ChartSummary``."""
-    from components.banner import render_patient_banner
+    """Draw the patient banner (see :mod:`components.shared.banner`) and return the patient's ``ChartSummary``."""
+    from components.shared.banner import render_patient_banner
 
     return render_patient_banner(ctx, patient_id)

@@ -19,8 +19,8 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from components.theme import ACKNOWLEDGED_GREY, COLOURWAY, OBSERVED, PREDICTED, TEMPLATE_NAME, severity_colour
-from components.ui import tint
+from components.shared.theme import ACKNOWLEDGED_GREY, COLOURWAY, OBSERVED, PREDICTED, TEMPLATE_NAME, severity_colour
+from components.shared.ui import tint
 
 #: PHQ-9 severity bands (Kroenke et al. 2001, J Gen Intern Med 16:606): (low, high, word).
 PHQ9_BANDS: tuple[tuple[int, int, str], ...] = ((0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"),

@@ -6,8 +6,8 @@ import html
 
 import streamlit as st
 
-from components.session import StateKeys
-from components.theme import DISCLAIMER
+from components.shared.session import StateKeys
+from components.shared.theme import DISCLAIMER
 from novamind_core.domain.users import User
 
 ROLE_LABELS = {"clinician": "Clinician", "analyst": "Analyst (de-identified data)", "admin": "Administrator"}

@@ -20,7 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from components.theme import COLOURWAY, TEMPLATE_NAME, format_date
+from components.shared.theme import COLOURWAY, TEMPLATE_NAME, format_date
 
 MINUTES_PER_DAY = 1440
 ACTOGRAM_SCALE = [[0.0, "#f5f7fa"], [0.15, "#c6dbef"], [0.45, "#4292c6"], [1.0, "#08306b"]]

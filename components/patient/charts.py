@@ -14,8 +14,8 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from components.theme import COLOURWAY, OBSERVED, SECONDARY, TEMPLATE_NAME, format_date, severity_colour
-from components.ui import tint
+from components.shared.theme import COLOURWAY, OBSERVED, SECONDARY, TEMPLATE_NAME, format_date, severity_colour
+from components.shared.ui import tint
 from novamind_core.domain.assessments import RESPONSE_MIN_REDUCTION_FRACTION, Instrument
 
 INSTRUMENT_COLOURS: dict[str, str] = {"PHQ-9": OBSERVED, "GAD-7": SECONDARY, "ISI": COLOURWAY[1]}

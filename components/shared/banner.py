@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from components.session import (
+from components.shared.session import (
     PageContext,
     StateKeys,
     clear_selected_patient,
@@ -22,8 +22,8 @@ from components.session import (
     select_patient,
     selected_patient_id,
 )
-from components.theme import format_date
-from components.ui import alert_chip, severity_chip
+from components.shared.theme import format_date
+from components.shared.ui import alert_chip, severity_chip
 from novamind_core.domain.errors import NotFoundError, PermissionDenied
 
 

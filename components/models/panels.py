@@ -19,8 +19,8 @@ from typing import Any
 
 import streamlit as st
 
-from components.model_charts import forecast_fan_figure, treatment_ranking_figure
-from components.theme import DISCLAIMER, SYNTHETIC_NOTICE
+from components.models.charts import forecast_fan_figure, treatment_ranking_figure
+from components.shared.theme import DISCLAIMER, SYNTHETIC_NOTICE
 from novamind_core.domain.users import User
 from novamind_core.services.predictions import ModelUnavailableError
 

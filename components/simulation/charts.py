@@ -4,7 +4,7 @@ figure data.
 Conventions (UX.md): observed data solid; predictions dashed with 50% and 90% bands; therapeutic ranges and severity
 bands as light shaded rectangles; medication events as vertical markers with drug and dose; titles say what the
 figure shows, axes carry units. Inputs are the twin service's frozen results (``TimelineData``, ``ScenarioRun``),
-read by attribute. The twin-state figures are in :mod:`components.twin_state_charts`.
+read by attribute. The twin-state figures are in :mod:`components.twin.state_charts`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from components.theme import COLOURWAY, DISCLAIMER, OBSERVED, TEMPLATE_NAME, severity_colour
-from components.twin_state_charts import MODELLED
-from components.ui import tint
+from components.shared.theme import COLOURWAY, DISCLAIMER, OBSERVED, TEMPLATE_NAME, severity_colour
+from components.shared.ui import tint
+from components.twin.state_charts import MODELLED
 from novamind_core.domain.brain import Neurotransmitter, Region
 
 #: PHQ-9 severity bands (Kroenke et al. 2001): (low, high, word).

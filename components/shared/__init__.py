@@ -1,0 +1,1 @@
+"""Components of the shared screens (shared by every page)."""
