@@ -37,7 +37,7 @@ def _services(path: Path):  # type: ignore[no-untyped-def]
 
 def _populate(services, n: int, clinician_id: int, start: int = 0) -> None:  # type: ignore[no-untyped-def]
     now = datetime.now(UTC)
-    ix = services.context.indexer.index
+    ix = services.context.uow().indexer.index
     rows, summaries, team = [], [], []
     for i in range(start, start + n):
         given, family, mrn = f"Given{i}", f"Family{i}", f"NM-{i:07d}"

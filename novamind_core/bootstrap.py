@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from novamind_core.db.engine import create_engine_for
-from novamind_core.db.uow import session_factory
+from novamind_core.db.uow import UnitOfWork, session_factory
 from novamind_core.security.crypto import BlindIndexer, FieldCipher
 from novamind_core.services.admin import AdminService
 from novamind_core.services.alerts import AlertService
@@ -72,8 +73,8 @@ def build_services(settings: Any, *, clock: Callable[[], datetime] | None = None
     indexer = BlindIndexer(settings.blind_index_key)
     engine = create_engine_for(settings.database_url, cipher)
     rounds = bcrypt_rounds if bcrypt_rounds is not None else (4 if settings.environment == "testing" else 12)
-    ctx = ServiceContext(settings=settings, engine=engine, session_factory=session_factory(engine), indexer=indexer,
-                         cipher=cipher, clock=clock or _utc_now, bcrypt_rounds=rounds)
+    ctx = ServiceContext(settings=settings, uow_factory=partial(UnitOfWork, session_factory(engine), indexer),
+                         clock=clock or _utc_now, bcrypt_rounds=rounds, engine=engine, cipher=cipher)
     return Services(
         settings=settings, context=ctx,
         patients=PatientService(ctx), assessments=AssessmentService(ctx), medications=MedicationService(ctx),

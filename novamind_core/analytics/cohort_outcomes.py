@@ -4,7 +4,7 @@ severity-band counts.
 
 Pure: no database, no session, no user. Identified chart data
 (:class:`~novamind_core.interop.deidentified.IdentifiedPatient`) comes in only to :func:`summarise`, which returns
-the de-identified :class:`~novamind_core.services.cohort_types.DeidentifiedPatient` every other function works on.
+the de-identified :class:`~novamind_core.analytics.cohort_types.DeidentifiedPatient` every other function works on.
 Used by :class:`novamind_core.services.cohort.CohortService`; statistics in :mod:`novamind_core.analytics.cohort_stats`.
 
 Analysis definitions (stated once, used by every figure)
@@ -52,7 +52,7 @@ from novamind_core.analytics.cohort_stats import (
 from novamind_core.domain.assessments import RESPONSE_MIN_REDUCTION_FRACTION, Instrument, severity_band
 from novamind_core.interop.deidentified import IdentifiedAssessment, IdentifiedOrder, IdentifiedPatient
 from novamind_core.security.deid import age_band, age_years, pseudonym
-from novamind_core.services.cohort_types import (
+from novamind_core.analytics.cohort_types import (
     CohortFilters,
     CompletenessItem,
     DeidentifiedPatient,

@@ -52,11 +52,16 @@ class UnitOfWork:
         self.twin = TwinRepository(s)
         return self
 
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        """Roll back whatever was not committed, close the session, and translate a broken business rule
+        (raised by a flush inside the block) into a domain error."""
         try:
             self.session.rollback()
         finally:
             self.session.close()
+        if isinstance(exc, StaleDataError | IntegrityError):
+            with translate_db_errors():
+                raise exc
 
     def commit(self) -> None:
         with translate_db_errors():

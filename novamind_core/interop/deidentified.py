@@ -67,7 +67,7 @@ class IdentifiedPatient:
 
 class PatientSummary(Protocol):
     """What an export reads of a de-identified summary
-    (:class:`~novamind_core.services.cohort_types.DeidentifiedPatient` satisfies it)."""
+    (:class:`~novamind_core.analytics.cohort_types.DeidentifiedPatient` satisfies it)."""
 
     @property
     def pseudonym(self) -> str: ...

@@ -75,7 +75,7 @@ def patient_resource(patient: Patient, mrn_system: str) -> dict[str, Any]:
 
 
 def assessment_resource(a: Any, subject: str) -> dict[str, Any]:
-    """An Observation for an :class:`~novamind_core.services.records.AssessmentRecord` (or any object with
+    """An Observation for an :class:`~novamind_core.domain.records.AssessmentRecord` (or any object with
     ``instrument``, ``administered_on``, ``answers``)."""
     codes = INSTRUMENT_CODES[a.instrument]
     items = a.instrument.items

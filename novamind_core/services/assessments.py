@@ -10,7 +10,7 @@ from novamind_core.domain.assessments import AssessmentScore, Instrument, compar
 from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService, not_in_future, parse_date
-from novamind_core.services.records import AssessmentRecord, AssessmentResult
+from novamind_core.domain.records import AssessmentRecord, AssessmentResult
 
 
 def evaluate_alerts(score: AssessmentScore, on: date, earlier_totals: Sequence[int]

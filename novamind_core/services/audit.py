@@ -7,7 +7,7 @@ from datetime import datetime
 from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction, ChainVerification
 from novamind_core.services.base import BaseService
-from novamind_core.services.records import AuditEntry
+from novamind_core.domain.records import AuditEntry
 
 
 class AuditService(BaseService):

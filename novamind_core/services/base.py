@@ -1,4 +1,10 @@
-"""Shared machinery of every service: context (engine, keys, clock), transactions, authorisation and audit."""
+"""Shared machinery of every service: context (settings, unit of work, clock), transactions, authorisation, audit.
+
+Services never see a database session, a row or SQLAlchemy: they open a unit of work (``self._tx()``), call its
+repositories, which take and return domain objects, and commit. ``ServiceContext.uow_factory`` is what makes that
+swappable: the app passes the SQLAlchemy :class:`~novamind_core.db.uow.UnitOfWork`; service unit tests pass the
+in-memory ``tests.fakes.FakeUnitOfWork`` and run with no database.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +15,12 @@ from datetime import UTC, date, datetime
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
-from novamind_core.db.models import UserRow
-from novamind_core.db.uow import UnitOfWork, translate_db_errors
 from novamind_core.domain.errors import NotFoundError, PermissionDenied, ValidationError
-from novamind_core.domain.users import Permission, Role, User
+from novamind_core.domain.users import SYSTEM_USER as SYSTEM_USER  # re-exported: the command-line actor
+from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditOutcome, AuditRecord
 from novamind_core.security.rbac import require, require_care_team
-
-#: The actor of command-line maintenance (migrate, seed, users, rotate-keys): trusted by OS access to the keys.
-SYSTEM_USER = User(id=0, username="system", display_name="Command line", role=Role.ADMIN)
+from novamind_core.services.ports import UnitOfWork
 
 
 def _utc_now() -> datetime:
@@ -26,15 +29,19 @@ def _utc_now() -> datetime:
 
 @dataclass
 class ServiceContext:
-    """What every service shares. ``clock`` returns an aware UTC datetime (tests pin it)."""
+    """What every service shares. ``clock`` returns an aware UTC datetime (tests pin it).
+
+    ``uow_factory`` opens one unit of work (one transaction). ``engine`` and ``cipher`` are the composition root's
+    handles for the maintenance services (health check, key rotation) that work on the database as a whole; they
+    are None under the in-memory fakes.
+    """
 
     settings: Any
-    engine: Any
-    session_factory: Callable[[], Any]
-    indexer: Any
-    cipher: Any
+    uow_factory: Callable[[], UnitOfWork]
     clock: Callable[[], datetime] = field(default=_utc_now)
     bcrypt_rounds: int = 12
+    engine: Any = None
+    cipher: Any = None
 
     def now(self) -> datetime:
         return self.clock()
@@ -44,7 +51,7 @@ class ServiceContext:
         return self.now().astimezone(ZoneInfo(self.settings.clinic_timezone)).date()
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.indexer)
+        return self.uow_factory()
 
 
 class BaseService:
@@ -53,7 +60,7 @@ class BaseService:
 
     @contextmanager
     def _tx(self) -> Iterator[UnitOfWork]:
-        with translate_db_errors(), self.ctx.uow() as uow:
+        with self.ctx.uow() as uow:
             yield uow
 
     # ------------------------------------------------------------------ audit
@@ -81,10 +88,10 @@ class BaseService:
             raise PermissionDenied("sign in first")
         if user.id <= 0:
             return user
-        row = uow.session.get(UserRow, user.id)
-        if row is None:
+        stored = uow.users.current(user.id)
+        if stored is None:
             return User(user.id, user.username, user.display_name, user.role, active=False)
-        return User(row.id, row.username, row.display_name, Role(row.role), active=row.active)
+        return stored
 
     def _authorize(self, uow: UnitOfWork, user: User, permission: Permission, action: str) -> User:
         fresh = self._fresh(uow, user)

@@ -18,7 +18,7 @@ clusters) are stated once in :mod:`novamind_core.analytics.cohort_outcomes`, whi
 Permissions (:data:`novamind_core.domain.users.ROLE_PERMISSIONS`): views need ``READ_DEIDENTIFIED``; the what-if also
 ``RUN_SIMULATION``; exports ``EXPORT_DEIDENTIFIED``. Every call writes exactly one audit event.
 
-Layout: result types in :mod:`novamind_core.services.cohort_types`, statistics in
+Layout: result types in :mod:`novamind_core.analytics.cohort_types`, statistics in
 :mod:`novamind_core.analytics.cohort_stats`, export builders in :mod:`novamind_core.interop.deidentified`; their public
 names are re-exported here.
 """
@@ -73,7 +73,7 @@ from novamind_core.interop.deidentified import (  # noqa: F401  (export constant
 from novamind_core.security.audit import AuditAction
 from novamind_core.security.rbac import require
 from novamind_core.services.base import BaseService
-from novamind_core.services.cohort_types import (
+from novamind_core.analytics.cohort_types import (
     CohortExport,
     CohortFilters,
     CohortView,

@@ -9,7 +9,7 @@ from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService
-from novamind_core.services.records import RotationReport
+from novamind_core.domain.records import RotationReport
 
 
 class KeyService(BaseService):

@@ -30,7 +30,7 @@ from novamind_core.domain.users import Permission, Role, User
 from novamind_core.domain.visits import is_overdue
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService, optional_text, parse_date
-from novamind_core.services.records import (
+from novamind_core.domain.records import (
     CaseloadPage,
     CaseloadRow,
     ChartSummary,

@@ -11,7 +11,7 @@ from novamind_core.domain.users import Permission, Role, User
 from novamind_core.security.audit import AuditAction, AuditOutcome
 from novamind_core.security.passwords import hash_password, validate_new_password, verify_password
 from novamind_core.services.base import BaseService
-from novamind_core.services.records import UserAccount
+from novamind_core.domain.records import UserAccount
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 USER_REACTIVATE = "user.reactivate"

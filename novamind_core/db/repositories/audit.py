@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from novamind_core.db.models import AuditHeadRow, AuditRow
 from novamind_core.security.audit import GENESIS_HASH, AuditRecord, ChainVerification, chain_hash, verify_chain
-from novamind_core.services.records import AuditEntry
+from novamind_core.domain.records import AuditEntry
 
 
 class AuditRepository:

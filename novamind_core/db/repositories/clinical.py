@@ -25,7 +25,7 @@ from novamind_core.domain.errors import NotFoundError
 from novamind_core.domain.medications import ChangeKind, Frequency, MedicationOrder
 from novamind_core.domain.notes import NoteRevision, ProgressNote
 from novamind_core.domain.visits import Visit, VisitStatus
-from novamind_core.services.records import AssessmentRecord
+from novamind_core.domain.records import AssessmentRecord
 
 
 def _names(session: Session, user_ids: set[int] | list[int]) -> dict[int, str]:

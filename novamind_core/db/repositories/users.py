@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from novamind_core.db.models import CareTeamRow, UserRow
 from novamind_core.domain.errors import NotFoundError
 from novamind_core.domain.users import Role, User
-from novamind_core.services.records import UserAccount
+from novamind_core.domain.records import UserAccount
 
 
 class UserRepository:
@@ -34,6 +34,11 @@ class UserRepository:
         self.session.add(row)
         self.session.flush()
         return row
+
+    def current(self, user_id: int) -> User | None:
+        """The account as stored now (role and active flag), or None when it no longer exists."""
+        row = self.session.get(UserRow, user_id)
+        return None if row is None else self.to_user(row)
 
     @staticmethod
     def to_user(row: UserRow) -> User:

@@ -15,7 +15,7 @@ from components.patient.charts import (
 )
 from novamind_core.domain.assessments import Instrument, score_assessment
 from novamind_core.domain.medications import ChangeKind, Frequency, MedicationOrder
-from novamind_core.services.records import AssessmentRecord, TimelineEvent
+from novamind_core.domain.records import AssessmentRecord, TimelineEvent
 
 START = date(2026, 1, 5)
 

@@ -12,7 +12,7 @@ from components.shared.ui import severity_chip, tint
 from novamind_core.domain.assessments import score_assessment
 from novamind_core.domain.medications import Frequency, MedicationOrder
 from novamind_core.domain.patients import Diagnosis, Patient, SexAtBirth
-from novamind_core.services.records import AssessmentRecord, CaseloadRow, ChartSummary
+from novamind_core.domain.records import AssessmentRecord, CaseloadRow, ChartSummary
 
 
 def rec(answers: list[int], on: date) -> AssessmentRecord:

@@ -14,7 +14,7 @@ from novamind_core.domain.medications import ChangeKind, Frequency, MedicationOr
 from novamind_core.domain.patients import Contact, Diagnosis, Patient, PatientStatus, SexAtBirth
 from novamind_core.interop import parse_bundle, patient_bundle, read_bundle
 from novamind_core.interop.codes import INSTRUMENT_CODES, LOINC, RXNORM
-from novamind_core.services.records import AssessmentRecord
+from novamind_core.domain.records import AssessmentRecord
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "fhir"
 TODAY = date(2026, 3, 12)

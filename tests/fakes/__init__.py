@@ -1,4 +1,5 @@
-"""Test doubles: a movable clock, a counting cipher and an SQL statement counter."""
+"""Test doubles: a movable clock, a counting cipher, an SQL statement counter and (in ``tests.fakes.uow``) an
+in-memory unit of work with fake repositories for service tests that need no database."""
 
 from __future__ import annotations
 
