@@ -10,10 +10,12 @@ RUN apt-get update && apt-get install -y --no-install-recommends chromium curl \
 
 WORKDIR /app
 COPY requirements.txt .
-# CPU build of torch from PyTorch's own index (avoids the multi-GB CUDA build).
-RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt
+# The hashed lock (docs/development.md §2); torch is its CPU build, from PyTorch's own index (not the multi-GB CUDA one).
+RUN pip install --require-hashes --extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt
 
 COPY . .
+# The project itself, without dependencies (the lock above decides them); the app runs from /app.
+RUN pip install --no-deps --no-build-isolation -e .
 RUN useradd --create-home --uid 10001 novamind && chown -R novamind /app/data
 USER novamind
 

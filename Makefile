@@ -17,12 +17,15 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(PY)
-	$(PIP) install -q -r requirements.txt
+# The lock files pin every package with its hash (generated from pyproject.toml: docs/development.md §2); the
+# project itself goes in editable, without dependencies, so the lock alone decides what is installed.
+$(VENV)/.installed: requirements.txt pyproject.toml | $(PY)
+	$(PIP) install -q --require-hashes -r requirements.txt
+	$(PIP) install -q --no-deps --no-build-isolation -e .
 	@touch $@
 
-$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
-	$(PIP) install -q -r requirements-dev.txt
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt pyproject.toml $(VENV)/.installed
+	$(PIP) install -q --require-hashes -r requirements-dev.txt
 	# Real Actiwatch recordings for the biometrics tests (data files only; its own deps do not build here).
 	$(PIP) install -q --no-deps pyActigraphy==1.2.2 || echo "pyActigraphy unavailable: real-recording tests will skip"
 	@touch $@
