@@ -1,7 +1,8 @@
 """``python -m novamind_core <command>``: the command-line door to the core.
 
-Each area registers its own sub-commands (``register(subparsers)`` in a ``cli_*`` module) so this file stays a
-router. A command returns an exit code; a :class:`NovamindError` becomes a one-line reason and exit code 2.
+Each command group is one module of this package that registers its own sub-commands (``register(subparsers)``),
+so this file stays a router. A command returns an exit code; a :class:`NovamindError` becomes a one-line reason and
+exit code 2. ``--version`` prints ``novamind <version>``.
 """
 
 from __future__ import annotations
@@ -13,17 +14,37 @@ import sys
 
 from novamind_core.domain.errors import NovamindError
 
+#: Distribution name in ``pyproject.toml`` (``[project] name``).
+DISTRIBUTION = "novamind"
+
 # Modules that contribute sub-commands, in help order. Each defines ``register(subparsers) -> None`` and sets
 # ``func`` (a callable taking the parsed args and returning an int exit code) on its parsers.
 COMMAND_MODULES: tuple[str, ...] = (
-    "novamind_core.cli_foundation",
-    "novamind_core.cli_pharmacology",
-    "novamind_core.cli_twin",
-    "novamind_core.cli_biometrics",
-    "novamind_core.cli_interop",
-    "novamind_core.cli_ml",
-    "novamind_core.cli_ops",
+    "novamind_core.cli.admin",
+    "novamind_core.cli.scores",
+    "novamind_core.cli.pharmacology",
+    "novamind_core.cli.twin",
+    "novamind_core.cli.biometrics",
+    "novamind_core.cli.interop",
+    "novamind_core.cli.ml",
+    "novamind_core.cli.ops",
 )
+
+
+def version() -> str:
+    """The installed distribution's version, or the source tree's when it is not installed.
+
+    Both come from one place: ``pyproject.toml`` reads its version from ``novamind_core.__version__``.
+    """
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed_version
+
+    try:
+        return installed_version(DISTRIBUTION)
+    except PackageNotFoundError:
+        from novamind_core import __version__
+
+        return __version__
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,15 +56,10 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m novamind_core", description="Novamind digital twin: command-line tools.")
+    parser.add_argument("--version", action="version", version=f"{DISTRIBUTION} {version()}")
     sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # that area has no commands yet
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""Foundation commands: migrate, seed-demo, users, audit-verify, rotate-keys, score, change.
+"""Administration commands: migrate, seed-demo, users, audit-verify, rotate-keys.
 
 Maintenance commands act as the command-line system user (trusted by OS access to the keys and database); every one
 of them is audited like a service call.
@@ -11,24 +11,20 @@ import getpass
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
-from novamind_core.cli_common import cli_settings, open_services
-from novamind_core.domain.errors import ValidationError
+from novamind_core.cli.common import cli_settings, open_services
+from novamind_core.domain.errors import NotFoundError, ValidationError
+from novamind_core.domain.users import SYSTEM_USER
 
-
-def _settings() -> Any:
-    return cli_settings()
-
-
-def _services() -> Any:
-    return open_services()
+if TYPE_CHECKING:
+    from novamind_core.bootstrap import Services
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from novamind_core.db.engine import migrate
 
-    settings = _settings()
+    settings = cli_settings()
     migrate(settings.database_url)
     print("database schema is up to date (alembic upgrade head)")
     return 0
@@ -38,9 +34,9 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     from novamind_core.db.engine import migrate
     from novamind_core.demo.seed import seed_demo
 
-    settings = _settings()
+    settings = cli_settings()
     migrate(settings.database_url)
-    services = _services()
+    services = open_services()
     report = seed_demo(services, n_patients=args.patients, seed=args.seed, if_empty=args.if_empty)
     if report.skipped:
         print(f"seed-demo skipped: {report.reason}")
@@ -48,8 +44,8 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
         print(f"seeded {report.patients} synthetic patients, {report.assessments} assessments, "
               f"{report.medication_orders} medication orders, {report.alerts} alerts, "
               f"{report.wearable_days} days of minute actigraphy; {report.users_created} demo users created")
-        # More patients with minute-level actigraphy, through the audited import path (issue: wearables demo data).
-        from novamind_core.interop.demo_wearables import seed_demo_wearables
+        # More patients with minute-level actigraphy, added through the audited import path.
+        from novamind_core.demo.wearables import seed_demo_wearables
 
         extra = seed_demo_wearables(services, n_patients=8, days=56, seed=args.seed)
         print(f"added synthetic actigraphy for {extra.patients} more patients")
@@ -57,22 +53,18 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
-    from novamind_core.services.base import SYSTEM_USER
-
     password = args.password or os.environ.get("NOVAMIND_NEW_PASSWORD")
     if not password:
         if not sys.stdin.isatty():
             raise ValidationError("password required: pass --password or set NOVAMIND_NEW_PASSWORD", field="password")
         password = getpass.getpass("Password for the new user: ")
-    account = _services().users.create(SYSTEM_USER, args.username, args.name or args.username, args.role, password)
+    account = open_services().users.create(SYSTEM_USER, args.username, args.name or args.username, args.role, password)
     print(f"created user {account.username} (id {account.id}, role {account.role})")
     return 0
 
 
 def cmd_users_list(args: argparse.Namespace) -> int:
-    from novamind_core.services.base import SYSTEM_USER
-
-    accounts = _services().users.list(SYSTEM_USER)
+    accounts = open_services().users.list(SYSTEM_USER)
     if args.json:
         print(json.dumps([{"id": a.id, "username": a.username, "display_name": a.display_name, "role": a.role,
                            "active": a.active, "locked_until": a.locked_until.isoformat() if a.locked_until else None,
@@ -85,9 +77,7 @@ def cmd_users_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _user_id(services: Any, username: str) -> int:
-    from novamind_core.domain.errors import NotFoundError
-
+def _user_id(services: Services, username: str) -> int:
     user = services.users.get_by_username(username)
     if user is None:
         raise NotFoundError(f"no user named {username!r}")
@@ -95,27 +85,21 @@ def _user_id(services: Any, username: str) -> int:
 
 
 def cmd_users_set_role(args: argparse.Namespace) -> int:
-    from novamind_core.services.base import SYSTEM_USER
-
-    services = _services()
+    services = open_services()
     account = services.users.set_role(SYSTEM_USER, _user_id(services, args.username), args.role)
     print(f"{account.username} is now {account.role}")
     return 0
 
 
 def cmd_users_deactivate(args: argparse.Namespace) -> int:
-    from novamind_core.services.base import SYSTEM_USER
-
-    services = _services()
+    services = open_services()
     account = services.users.deactivate(SYSTEM_USER, _user_id(services, args.username))
     print(f"{account.username} is deactivated")
     return 0
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from novamind_core.services.base import SYSTEM_USER
-
-    result = _services().audit.verify(SYSTEM_USER)
+    result = open_services().audit.verify(SYSTEM_USER)
     if args.json:
         print(json.dumps({"ok": result.ok, "checked": result.checked, "first_broken_id": result.first_broken_id,
                           "reason": result.reason}))
@@ -125,68 +109,16 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_rotate_keys(args: argparse.Namespace) -> int:
-    from novamind_core.services.base import SYSTEM_USER
-
-    services = _services()
+    services = open_services()
     report = services.keys.rotate(SYSTEM_USER, batch_size=args.batch_size)
     print(f"re-encrypted {report.values_rotated} values under the newest key "
           f"({report.values_already_current} already current, {report.rows_examined} rows examined)")
-    if services.context.cipher.key_count > 1:
+    if services.cipher.key_count > 1:
         print("every value now uses the first key: older keys can be removed from NOVAMIND_ENCRYPTION_KEYS")
     return 0
 
 
-def _answers(text: str) -> list[int]:
-    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
-    out = []
-    for number, part in enumerate(parts, start=1):
-        try:
-            out.append(int(part))
-        except ValueError:
-            raise ValidationError(f"item {number} answer {part!r} is not a whole number", field=f"item_{number}",
-                                  value=part) from None
-    return out
-
-
-def cmd_score(args: argparse.Namespace) -> int:
-    from novamind_core.domain.assessments import score_assessment
-
-    score = score_assessment(args.instrument, _answers(args.answers))
-    payload = {"instrument": score.instrument.value, "answers": list(score.answers), "total": score.total,
-               "max_total": score.max_total, "severity": score.severity, "item9_positive": score.item9_positive}
-    if args.json:
-        print(json.dumps(payload))
-    else:
-        flag = "; ITEM 9 POSITIVE: assess suicide risk now" if score.item9_positive else ""
-        print(f"{score.instrument.value} total {score.total}/{score.max_total}: {score.severity}{flag}")
-    return 0
-
-
-def _int(text: str, field: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ValidationError(f"{field} total {text!r} is not a whole number", field=field, value=text) from None
-
-
-def cmd_change(args: argparse.Namespace) -> int:
-    from novamind_core.domain.assessments import compare_to_baseline
-
-    c = compare_to_baseline(args.instrument, _int(args.baseline, "baseline"), _int(args.current, "current"))
-    if args.json:
-        print(json.dumps({"instrument": c.instrument.value, "baseline": c.baseline_total, "current": c.current_total,
-                          "change": c.change, "percent_change": c.percent_change, "response": c.response,
-                          "remission": c.remission, "mcid_improved": c.mcid_improved,
-                          "mcid_worsened": c.mcid_worsened, "rci": round(c.rci, 4),
-                          "reliable_improvement": c.reliable_improvement,
-                          "reliable_deterioration": c.reliable_deterioration,
-                          "baseline_severity": c.baseline_severity, "current_severity": c.current_severity}))
-    else:
-        print(c.describe())
-    return 0
-
-
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("migrate", help="create or upgrade the database schema (alembic upgrade head)")
     p.set_defaults(func=cmd_migrate)
 
@@ -223,16 +155,3 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser("rotate-keys", help="re-encrypt every encrypted value under the newest key")
     p.add_argument("--batch-size", type=int, default=500, help="rows per transaction (default 500)")
     p.set_defaults(func=cmd_rotate_keys)
-
-    p = subparsers.add_parser("score", help="score a questionnaire: total, severity, item-9 flag")
-    p.add_argument("--instrument", required=True, help="PHQ-9, GAD-7 or ISI")
-    p.add_argument("--answers", required=True, help="comma-separated item answers, e.g. 1,2,0,3,1,0,2,1,0")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_score)
-
-    p = subparsers.add_parser("change", help="change from baseline: response, remission, MCID, reliable change")
-    p.add_argument("--instrument", required=True, help="PHQ-9, GAD-7 or ISI")
-    p.add_argument("--baseline", required=True, help="baseline total")
-    p.add_argument("--current", required=True, help="current total")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_change)

@@ -1,17 +1,22 @@
-"""Helpers shared by the ``cli_*`` command modules: settings, services over a migrated database, the acting user."""
+"""Helpers shared by the command modules: settings, services over a migrated database, the acting user."""
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING
 
 from novamind_core.domain.errors import NotFoundError, ValidationError
+
+if TYPE_CHECKING:
+    from novamind_core.bootstrap import Services
+    from novamind_core.config import Settings
+    from novamind_core.domain.users import User
 
 USER_ENV = "NOVAMIND_CLI_USER"
 """Environment variable naming the user a command acts as (``--as`` overrides it)."""
 
 
-def cli_settings() -> Any:
+def cli_settings() -> Settings:
     """Settings, with development keys generated first when none are configured (never in production)."""
     from novamind_core.config import ensure_dev_keys, get_settings
 
@@ -21,17 +26,26 @@ def cli_settings() -> Any:
     return settings
 
 
-def open_services() -> Any:
-    """Services over the configured database; refuses an unmigrated schema with a message that says to migrate."""
-    from novamind_core.bootstrap import build_services
+def require_migrated(services: Services) -> Services:
+    """``services`` when their database schema is current; otherwise close them and say to run ``migrate``."""
     from novamind_core.db.engine import require_current_schema
 
-    services = build_services(cli_settings())
-    require_current_schema(services.engine)
+    try:
+        require_current_schema(services.engine)
+    except BaseException:
+        services.close()
+        raise
     return services
 
 
-def acting_user(services: Any, username: str | None, purpose: str = "patient data") -> Any:
+def open_services() -> Services:
+    """Services over the configured database; refuses an unmigrated schema with a message that says to migrate."""
+    from novamind_core.bootstrap import build_services
+
+    return require_migrated(build_services(cli_settings()))
+
+
+def acting_user(services: Services, username: str | None, purpose: str = "patient data") -> User:
     """The named user a command acts as: commands that touch identifiable data run as a clinician on the care team,
     exactly as in the app (the services check the role and the care team and audit the call)."""
     name = username or os.environ.get(USER_ENV)

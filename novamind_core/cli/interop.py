@@ -18,30 +18,35 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from novamind_core.cli_common import USER_ENV, acting_user, open_services
+from novamind_core.cli.common import USER_ENV, acting_user, open_services
 from novamind_core.domain.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from novamind_core.biometrics.problems import ImportProblems
+    from novamind_core.bootstrap import Services
+    from novamind_core.domain.users import User
 
 CSV_KINDS = ("activity", "daily", "assessments", "medications")
 DEVICE_KINDS = ("fitbit", "apple_health")
 
 
-def _services() -> Any:
+def _services() -> Services:
     return open_services()
 
 
-def _acting_user(services: Any, username: str | None) -> Any:
+def _acting_user(services: Services, username: str | None) -> User:
     return acting_user(services, username, "imports and exports")
 
 
-def _patient_id(services: Any, user: Any, mrn: str | None) -> int | None:
+def _patient_id(services: Services, user: User, mrn: str | None) -> int | None:
     if not mrn:
         return None
     return services.patients.find_by_mrn(user, mrn).id
 
 
-def _print_problems(exc: Any) -> int:
+def _print_problems(exc: ImportProblems) -> int:
     print(f"error: {exc.source}: {len(exc.problems)} problem(s); nothing was imported", file=sys.stderr)
     for p in exc.problems:
         print(f"  {p}", file=sys.stderr)
@@ -123,7 +128,7 @@ def cmd_export_fhir(args: argparse.Namespace) -> int:
 
 
 def cmd_seed_wearables(args: argparse.Namespace) -> int:
-    from novamind_core.interop.demo_wearables import seed_demo_wearables
+    from novamind_core.demo.wearables import seed_demo_wearables
 
     services = _services()
     try:
@@ -142,7 +147,7 @@ def _common(p: argparse.ArgumentParser, *, patient_required: bool) -> None:
     p.add_argument("--dry-run", action="store_true", help="print the preview (JSON) and write nothing")
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     imp = subparsers.add_parser("import", help="import a FHIR Bundle, a CSV file or a device export (all-or-nothing)")
     isub = imp.add_subparsers(dest="import_kind", metavar="<format>")
     p = isub.add_parser("fhir", help="import a FHIR R4 Bundle (JSON): Patient, PHQ-9/GAD-7, medications, "

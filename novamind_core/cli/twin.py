@@ -1,4 +1,4 @@
-"""Twin commands: ``simulate``, ``cohort-simulate``, ``calibrate`` (JSON keys are the contract; issue 5)."""
+"""Twin commands: ``simulate``, ``cohort-simulate``, ``calibrate`` (their JSON keys are a stable contract)."""
 
 from __future__ import annotations
 
@@ -20,15 +20,16 @@ def _print(obj: dict, as_json: bool) -> None:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from novamind_core.twin import run_scenario
+    from novamind_core.twin import Scenario, run_scenario
 
     try:
-        scenario = json.loads(Path(args.scenario).read_text())
+        raw = json.loads(Path(args.scenario).read_text())
     except json.JSONDecodeError as exc:
         raise ValidationError(f"scenario file {args.scenario} is not valid JSON: {exc}", field="scenario") from exc
+    scenario = Scenario.from_mapping(raw)  # the JSON edge: a bad field is named here, before anything runs
     history = None
     if args.patient:  # the patient's own history calibrates the twin: a care-team check and an audit event
-        from novamind_core.cli_common import acting_user, open_services
+        from novamind_core.cli.common import acting_user, open_services
 
         services = open_services()
         history = services.twin.patient_history(acting_user(services, args.as_user, "a patient's twin"), args.patient)
@@ -62,7 +63,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("simulate", help="what-if scenario for a patient (or the population prior)")
-    p.add_argument("--scenario", required=True, help="scenario JSON file (step-3 format + horizon_weeks)")
+    p.add_argument("--scenario", required=True,
+                   help="scenario JSON file (regimen steps as in pharmacology.regimen, plus horizon_weeks)")
     p.add_argument("--patient", metavar="MRN", help="patient whose history calibrates the twin")
     p.add_argument("--as", dest="as_user", metavar="USERNAME",
                    help="clinician on the patient's care team (with --patient; or set NOVAMIND_CLI_USER)")

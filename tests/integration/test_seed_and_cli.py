@@ -1,4 +1,4 @@
-"""Demo seed and the foundation CLI."""
+"""Demo seed and the administration and questionnaire commands of the command line."""
 
 from __future__ import annotations
 

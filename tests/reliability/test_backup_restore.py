@@ -88,7 +88,7 @@ def test_postgresql_backup_without_pg_dump_says_what_to_install(cli, tmp_path, m
 
 
 def test_an_online_backup_taken_while_clinicians_write_is_consistent(cli, tmp_path):
-    from novamind_core.cli.ops import backup_database, restore_database
+    from novamind_core.db.backup import backup_database, restore_database
 
     services, env, clin, patient = cli
     stop = threading.Event()

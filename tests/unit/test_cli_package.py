@@ -4,6 +4,7 @@ command modules that reach storage only through services, ``db/engine.py`` (migr
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import tomllib
@@ -42,10 +43,8 @@ def test_the_version_has_one_source_that_pyproject_and_the_installed_metadata_ag
         assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "novamind_core.__version__"}
     else:
         assert declared == novamind_core.__version__
-    try:
+    with contextlib.suppress(PackageNotFoundError):  # not installed: running from the source tree
         assert version(project["project"]["name"]) == novamind_core.__version__
-    except PackageNotFoundError:
-        pass  # running from the source tree, not installed
 
 
 def test_every_command_group_is_a_module_of_the_cli_package_and_no_flat_cli_modules_remain():
