@@ -1,8 +1,9 @@
 """Treatment simulation: build up to four treatment plans, run them on the patient's twin, compare the predicted
 PHQ-9 courses and outcomes, save a plan to the chart with a note, reload saved plans, and export the comparison.
 
-Recipe: banner -> scenario builder (inline validation) -> ``services.twin.run_scenarios`` -> warnings first, fan
-chart, outcomes, per-plan PK and neurotransmitters -> save / export. Results live in this session only.
+Recipe: banner -> ``services.twin.simulation_view`` (form defaults, saved plans; one audit event) -> scenario builder
+(checked by ``services.twin.check_scenario``) -> ``services.twin.run_scenarios`` -> warnings first, fan chart,
+outcomes, per-plan PK and neurotransmitters -> save / export. Results live in this session only.
 """
 
 from __future__ import annotations
@@ -12,37 +13,27 @@ import streamlit as st
 from components.models.panels import treatment_ranking_panel
 from components.shared.errors import error_boundary
 from components.shared.session import flash, page_guard, patient_banner
-from components.simulation.charts import fan_chart, nt_panel, outcomes_frame, pk_panels
-from components.simulation.form import FormDefaults, scenario_form
+from components.simulation.charts import fan_chart, nt_panel, outcomes_frame, pk_panels, remission_caption
+from components.simulation.form import scenario_form
 from components.twin.widgets import comparison_list, export_block, model_note, saved_picker, warnings_block
-from novamind_core.pharmacology import load_catalogue
-from novamind_core.services.twin_inputs import phenotype_code
+from novamind_core.domain.errors import ValidationError
+from novamind_core.domain.scenario_limits import MAX_COMPARED_SCENARIOS
+from novamind_core.services.twin import ScenarioRun
+from novamind_core.twin.types import Scenario
 
 ctx = page_guard("simulation")
-MAX_SCENARIOS = 4
 DRAWS = (250, 500, 1000, 2000)
 
 
-def form_defaults(view, patient) -> FormDefaults:  # type: ignore[no-untyped-def]
-    meds = [m for m in view.state.inputs.get("medications", []) if m.get("drug") != "none"]
-    last = view.state.inputs["medications"][-1] if view.state.inputs.get("medications") else {}
-    on_board = last.get("drug") not in (None, "none")
-    return FormDefaults(current_drug=last["drug"] if on_board else None,
-                        current_dose_mg=float(last.get("dose_mg", 0)) * 24 / float(last.get("interval_h", 24))
-                        if on_board else None, cyp2d6=phenotype_code(patient.cyp2d6),
-                        cyp2c19=phenotype_code(patient.cyp2c19), week0=view.as_of,
-                        drugs=tuple(sorted({*load_catalogue().drugs, *(m["drug"] for m in meds)})))
-
-
-def results_section(run, pid: int, mrn: str) -> None:  # type: ignore[no-untyped-def]
+def results_section(run: ScenarioRun, pid: int, mrn: str) -> None:
     st.subheader("Results", anchor=False)
     warnings_block(run.results)
     st.plotly_chart(fan_chart(run), key="nm_sim_fan", config={"displaylogo": False})
     st.caption(f"Week 0 is {run.week0.day} {run.week0:%b %Y}; {run.based_on}. Dashed: median prediction; shaded: "
-               "50% and 90% intervals. Response = PHQ-9 at most half the baseline; remission = PHQ-9 ≤ 4.")
-    model_note(run.posterior)
-    st.dataframe(outcomes_frame(run), hide_index=True, width="stretch", key="nm_sim_table", column_config={
-        c: st.column_config.NumberColumn(format="percent") for c in outcomes_frame(run).columns if c.startswith("P(")})
+               f"50% and 90% intervals. {remission_caption()}")
+    table = outcomes_frame(run)
+    st.dataframe(table, hide_index=True, width="stretch", key="nm_sim_table", column_config={
+        c: st.column_config.NumberColumn(format="percent") for c in table.columns if c.startswith("P(")})
     model_note(run.posterior)
     for tab, result in zip(st.tabs([r.name for r in run.results]), run.results, strict=True):
         with tab:
@@ -67,25 +58,29 @@ def simulation_page() -> None:
     pid = chart.patient.id
     if st.session_state.get("nm_sim_for") != pid:  # never show one patient's plans on another's chart
         st.session_state.update(nm_sim_for=pid, nm_sim_queue=[], nm_sim_run=None, nm_sim_ran=[], nm_sim_pdf=None)
-    view = ctx.services.twin.current_state(ctx.user, pid)
-    queue: list = st.session_state["nm_sim_queue"]
+    view = ctx.services.twin.simulation_view(ctx.user, pid)
+    queue: list[Scenario] = st.session_state["nm_sim_queue"]
     st.subheader("Treatment simulation", anchor=False)
     with st.container(border=True):
         st.markdown("**Build a plan**")
-        scenario = scenario_form(form_defaults(view, chart.patient))
+        scenario = scenario_form(view.defaults)
     if scenario is not None:
-        if len(queue) >= MAX_SCENARIOS:
-            st.warning(f"Compare at most {MAX_SCENARIOS} plans: remove one first.", icon=":material/info:")
+        if len(queue) >= MAX_COMPARED_SCENARIOS:
+            st.warning(f"Compare at most {MAX_COMPARED_SCENARIOS} plans: remove one first.", icon=":material/info:")
         else:
             queue.append(scenario)
     with st.expander("Reload a saved plan"):
-        chosen = saved_picker(ctx.services.twin.list_scenarios(ctx.user, pid), "nm_sim_saved")
+        chosen = saved_picker(view.saved, "nm_sim_saved")
         if chosen is not None:
             if chosen.note:
                 st.caption(f"Note: {chosen.note}")
-            if st.button("Add saved plan to the comparison", key="nm_sim_load", disabled=len(queue) >= MAX_SCENARIOS):
-                queue.append({**dict(chosen.scenario), "name": chosen.name})
-    st.markdown(f"**Plans to compare ({len(queue)}/{MAX_SCENARIOS})**")
+            if st.button("Add saved plan to the comparison", key="nm_sim_load",
+                         disabled=len(queue) >= MAX_COMPARED_SCENARIOS):
+                try:
+                    queue.append(Scenario.from_mapping({**dict(chosen.scenario), "name": chosen.name}))
+                except ValidationError as exc:
+                    st.error(f"The saved plan '{chosen.name}' cannot be simulated: {exc}", icon=":material/block:")
+    st.markdown(f"**Plans to compare ({len(queue)}/{MAX_COMPARED_SCENARIOS})**")
     queue[:] = comparison_list(queue, "nm_sim_queue")
     c1, c2, c3 = st.columns([1, 1, 2])
     draws = c1.selectbox("Monte Carlo draws", DRAWS, index=2, key="nm_sim_draws")
@@ -95,7 +90,7 @@ def simulation_page() -> None:
         bar = st.progress(5, text=f"Fitting the twin and simulating {len(queue)} plan(s) × {draws} draws…")
         st.session_state["nm_sim_run"] = ctx.services.twin.run_scenarios(ctx.user, pid, list(queue), draws=draws,
                                                                          seed=int(seed))
-        st.session_state["nm_sim_ran"] = [dict(q) for q in queue]
+        st.session_state["nm_sim_ran"] = list(queue)
         bar.progress(100, text=f"Done: {len(queue)} plan(s) simulated.")
     if st.session_state.get("nm_sim_run") is not None:
         results_section(st.session_state["nm_sim_run"], pid, chart.patient.mrn)

@@ -1,7 +1,8 @@
 """Twin state: the patient's current digital twin (regions x neurotransmitters, brain map, symptom domains,
 occupancy), its version history with a diff, and what it is based on.
 
-Recipe: banner -> ``services.twin.current_state`` (stores a new version only when an input changed) -> render.
+Recipe: banner -> the versions chosen for the diff (widget state; the latest two by default) ->
+``services.twin.state_view`` (one call, one audit event; stores a new version only when an input changed) -> render.
 """
 
 from __future__ import annotations
@@ -29,17 +30,18 @@ MODELLED = [Neurotransmitter.SEROTONIN, Neurotransmitter.NOREPINEPHRINE, Neurotr
 def twin_state_page() -> None:
     chart = patient_banner(ctx)
     pid = chart.patient.id
+    chosen = (st.session_state.get("nm_twin_diff_from"), st.session_state.get("nm_twin_diff_to"))
     with st.spinner("Updating the twin from the chart…"):
-        view = ctx.services.twin.current_state(ctx.user, pid)
+        page = ctx.services.twin.state_view(ctx.user, pid, compare=chosen if None not in chosen else None)
+    view = page.state
     st.subheader("Digital twin", anchor=False)
     state_cards(view)
-    calibration = {**view.state.parameters, "population_calibrated": view.state.model.get("population_calibrated")}
 
     st.plotly_chart(state_heatmap(view), key="nm_twin_heatmap", config={"displaylogo": False})
     st.caption("Each cell is the modelled level relative to this patient's own drug-free baseline (1.00); hover for "
                "its 90% interval across virtual patients and the drug and target that drive it. Only serotonin, "
                "noradrenaline and dopamine respond to drugs in this model; the others are held at baseline.")
-    model_note(calibration)
+    model_note(page.basis)
 
     left, right = st.columns([3, 2])
     with left:
@@ -51,12 +53,12 @@ def twin_state_page() -> None:
         st.plotly_chart(symptom_profile(view.state.symptoms), key="nm_twin_symptoms", config={"displaylogo": False})
         st.plotly_chart(occupancy_bars(view.state.occupancy_percent), key="nm_twin_occupancy",
                         config={"displaylogo": False})
-    model_note(calibration)
+    model_note(page.basis)
 
     history_tab, data_tab, models_tab = st.tabs(["Version history", "What the twin is based on",
                                                  "Learned models (synthetic data)"])
     with history_tab:
-        versions = ctx.services.twin.version_history(ctx.user, pid)
+        versions = page.versions
         st.plotly_chart(version_timeline(versions), key="nm_twin_versions", config={"displaylogo": False})
         if len(versions) < 2:
             st.caption("Only one version so far: a new one is stored when an assessment, medication, adherence note, "
@@ -66,8 +68,8 @@ def twin_state_page() -> None:
             c1, c2 = st.columns(2)
             a = c1.selectbox("Compare version", numbers, index=len(numbers) - 2, key="nm_twin_diff_from")
             b = c2.selectbox("with version", numbers, index=len(numbers) - 1, key="nm_twin_diff_to")
-            if a != b:
-                rows = diff_rows(ctx.services.twin.compare(ctx.user, pid, a, b))
+            if page.difference is not None and a != b:
+                rows = diff_rows(page.difference)
                 st.dataframe(rows, hide_index=True, width="stretch", key="nm_twin_diff")
                 st.caption(f"{len(rows)} value(s) changed from v{a} to v{b}, largest change first.")
     with data_tab:

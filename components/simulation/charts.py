@@ -1,8 +1,8 @@
 """Pure Plotly builders for the timelines and simulation pages (data -> ``go.Figure``); no Streamlit, tested on their
 figure data.
 
-Conventions (UX.md): observed data solid; predictions dashed with 50% and 90% bands; therapeutic ranges and severity
-bands as light shaded rectangles; medication events as vertical markers with drug and dose; titles say what the
+Conventions (docs/ux.md §1): observed data solid; predictions dashed with 50% and 90% bands; therapeutic ranges and
+severity bands as light shaded rectangles; medication events as vertical markers with drug and dose; titles say what the
 figure shows, axes carry units. Inputs are the twin service's frozen results (``TimelineData``, ``ScenarioRun``),
 read by attribute. The twin-state figures are in :mod:`components.twin.state_charts`.
 """
@@ -10,9 +10,8 @@ read by attribute. The twin-state figures are in :mod:`components.twin.state_cha
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,10 +21,13 @@ from components.shared.theme import COLOURWAY, DISCLAIMER, OBSERVED, TEMPLATE_NA
 from components.shared.ui import tint
 from components.twin.state_charts import MODELLED
 from novamind_core.domain.brain import Neurotransmitter, Region
+from novamind_core.domain.instruments import Instrument
+from novamind_core.domain.scenario_limits import PHQ9_REMISSION_MAX_TOTAL
+from novamind_core.services.twin_types import Band, ScenarioRun, TimelineData
+from novamind_core.twin.types import ModelBasis, ScenarioResult
 
-#: PHQ-9 severity bands (Kroenke et al. 2001): (low, high, word).
-PHQ9_BANDS: tuple[tuple[int, int, str], ...] = ((0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"),
-                                               (15, 19, "moderately severe"), (20, 27, "severe"))
+#: PHQ-9 severity bands (Kroenke et al. 2001), from the instrument's definition.
+PHQ9_BANDS = Instrument.PHQ9.spec.bands
 MEDICATION_COLOUR = "#5d4037"
 OCCUPANCY_COLOURS = ("#00838f", "#ef6c00", "#2e7d32", "#ad1457", "#546e7a")
 LEVEL_COLOURS = ("#c62828", "#1565c0", "#6a1b9a", "#f9a825", "#2e7d32", "#5d4037", "#00838f", "#ef6c00")
@@ -38,7 +40,7 @@ def _day_dates(origin: date, days: Sequence[float]) -> list[datetime]:
     return [base + timedelta(days=float(d)) for d in days]
 
 
-def _band_traces(fig: go.Figure, x: list, band: Any, split: int | None, colour: str, name: str, row: int,
+def _band_traces(fig: go.Figure, x: list, band: Band, split: int | None, colour: str, name: str, row: int,
                  unit: str) -> None:
     """Past (to index ``split``) solid without band; future dashed with its 90% band."""
     end = len(x) if split is None else split + 1
@@ -55,7 +57,7 @@ def _band_traces(fig: go.Figure, x: list, band: Any, split: int | None, colour: 
                                  hovertemplate=f"{name} (plan): %{{y:.3g}} {unit}<extra></extra>"), row=row, col=1)
 
 
-def timelines_figure(data: Any) -> go.Figure:
+def timelines_figure(data: TimelineData) -> go.Figure:
     """Plasma concentration, target occupancy and regional neurotransmitter levels in three linked panels.
 
     Past (real medication history) solid; a saved scenario after today dashed with its 90% interval across virtual
@@ -128,7 +130,7 @@ def _week_dates(week0: date, weeks: Sequence[int]) -> list[date]:
     return [week0 + timedelta(weeks=int(w)) for w in weeks]
 
 
-def fan_chart(run: Any, instrument: str = "phq9") -> go.Figure:
+def fan_chart(run: ScenarioRun, instrument: str = "phq9") -> go.Figure:
     """Predicted PHQ-9 (or GAD-7) per scenario: median dashed, 50% and 90% bands, against the observed history.
 
     Severity bands (Kroenke et al. 2001) shaded; week 0 is the latest PHQ-9, where the patient's posterior ends.
@@ -137,22 +139,23 @@ def fan_chart(run: Any, instrument: str = "phq9") -> go.Figure:
     top = 27 if instrument == "phq9" else 21
     fig = go.Figure()
     if instrument == "phq9":
-        for lo, hi, word in PHQ9_BANDS:
+        for band in PHQ9_BANDS:
+            lo, hi, word = band.min_total, band.max_total, band.name
             fig.add_hrect(y0=lo - 0.5 if lo else 0, y1=hi + 0.5, fillcolor=tint(severity_colour(word), 0.16),
                           line_width=0, layer="below")
             fig.add_annotation(x=1.0, xref="paper", xanchor="right", y=(lo + hi) / 2, text=word, showarrow=False,
                                font=dict(size=10, color="#455a64"))
     for k, r in enumerate(run.results):
         colour = COLOURWAY[(k + 1) % len(COLOURWAY)]
-        q = getattr(r, instrument)
+        q = r.phq9 if instrument == "phq9" else r.gad7
         x = _week_dates(run.week0, r.weeks)
         for lo, hi, alpha, label in (("p05", "p95", 0.12, "90%"), ("p25", "p75", 0.30, "50%")):
             fig.add_trace(go.Scatter(x=x + x[::-1], y=list(q[hi]) + list(q[lo])[::-1], fill="toself",
                                      fillcolor=tint(colour, alpha), line=dict(width=0), hoverinfo="skip",
                                      name=f"{r.name} {label} interval", legendgroup=r.name, showlegend=False))
-        fig.add_trace(go.Scatter(x=x, y=q["p50"], name=f"{r.name} (median, 50% and 90% bands)", legendgroup=r.name,
+        fig.add_trace(go.Scatter(x=x, y=list(q.p50), name=f"{r.name} (median, 50% and 90% bands)", legendgroup=r.name,
                                  mode="lines", line=dict(color=colour, width=2.5, dash="dash"),
-                                 customdata=list(zip(q["p25"], q["p75"], q["p05"], q["p95"], strict=True)),
+                                 customdata=list(zip(q.p25, q.p75, q.p05, q.p95, strict=True)),
                                  hovertemplate=(f"{r.name}: %{{y:.1f}} (50% %{{customdata[0]:.0f}}–"
                                                 "%{customdata[1]:.0f}, 90% %{customdata[2]:.0f}–%{customdata[3]:.0f})"
                                                 "<extra></extra>")))
@@ -177,20 +180,19 @@ def fan_chart(run: Any, instrument: str = "phq9") -> go.Figure:
     return fig
 
 
-def pk_panels(result: Any, week0: date) -> go.Figure:
+def pk_panels(result: ScenarioResult, week0: date) -> go.Figure:
     """Plasma concentration (median PK patient) and occupancy per target for one scenario, from week 0."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
                         subplot_titles=["Plasma concentration (ng/mL)", "Target occupancy (%)"])
-    days = result.pk.get("days", [])
-    x = [week0 + timedelta(days=int(d)) for d in days]
-    conc = result.pk.get("concentration_ng_ml", {})
+    x = [week0 + timedelta(days=int(d)) for d in result.pk.days]
+    conc = result.pk.concentration_ng_ml
     shown = {n: v for n, v in conc.items()
              if not (n.endswith("_active_moiety") and conc.get(n.removesuffix("_active_moiety")) == v)}
     for k, (name, values) in enumerate(shown.items()):
-        fig.add_trace(go.Scatter(x=x, y=values[:len(x)], name=name.replace("_", " "), mode="lines",
+        fig.add_trace(go.Scatter(x=x, y=list(values[:len(x)]), name=name.replace("_", " "), mode="lines",
                                  line=dict(color=COLOURWAY[k % len(COLOURWAY)], dash="dash")), row=1, col=1)
-    for k, (target, values) in enumerate(result.pk.get("occupancy_percent", {}).items()):
-        fig.add_trace(go.Scatter(x=x, y=values[:len(x)], name=target, mode="lines",
+    for k, (target, values) in enumerate(result.pk.occupancy_percent.items()):
+        fig.add_trace(go.Scatter(x=x, y=list(values[:len(x)]), name=target, mode="lines",
                                  line=dict(color=COLOURWAY[(k + 3) % len(COLOURWAY)], dash="dash")), row=2, col=1)
     fig.update_yaxes(title_text="ng/mL", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="%", range=[0, 100], row=2, col=1)
@@ -199,7 +201,7 @@ def pk_panels(result: Any, week0: date) -> go.Figure:
     return fig
 
 
-def nt_panel(result: Any, week0: date) -> go.Figure:
+def nt_panel(result: ScenarioResult, week0: date) -> go.Figure:
     """Key neurotransmitter timelines (median) for the scenario's regions, weekly from week 0."""
     fig = go.Figure()
     x = _week_dates(week0, result.weeks)
@@ -209,7 +211,7 @@ def nt_panel(result: Any, week0: date) -> go.Figure:
             values = by_nt.get(nt)
             if values is None or max(abs(v - 1.0) for v in values) < 1e-3:
                 continue
-            fig.add_trace(go.Scatter(x=x, y=values, mode="lines", line=dict(color=COLOURWAY[k % 8], dash="dash"),
+            fig.add_trace(go.Scatter(x=x, y=list(values), mode="lines", line=dict(color=COLOURWAY[k % 8], dash="dash"),
                                      name=f"{Neurotransmitter(nt).label} · {Region(region).label}"))
             k += 1
     fig.add_hline(y=1.0, line=dict(color="#90a4ae", dash="dot", width=1))
@@ -219,16 +221,16 @@ def nt_panel(result: Any, week0: date) -> go.Figure:
     return fig
 
 
-def outcomes_frame(run: Any) -> pd.DataFrame:
+def outcomes_frame(run: ScenarioRun) -> pd.DataFrame:
     """The comparison table: median PHQ-9 at week 8 and at the end, response/remission probabilities, warnings."""
-    rows = [{"Scenario": t["name"], "PHQ-9 median wk 8": t["phq9_p50_week8"], "PHQ-9 median at end": t["phq9_p50_end"],
-             "P(response) wk 8": t["p_response_week8"], "P(remission) wk 8": t["p_remission_week8"],
-             "P(response) wk 12": t["p_response_week12"], "P(remission) wk 12": t["p_remission_week12"],
-             "Warnings": t["n_warnings"]} for t in run.table]
+    rows = [{"Scenario": t.name, "PHQ-9 median wk 8": t.phq9_p50_week8, "PHQ-9 median at end": t.phq9_p50_end,
+             "P(response) wk 8": t.p_response_week8, "P(remission) wk 8": t.p_remission_week8,
+             "P(response) wk 12": t.p_response_week12, "P(remission) wk 12": t.p_remission_week12,
+             "Warnings": t.n_warnings} for t in run.table]
     return pd.DataFrame(rows)
 
 
-def comparison_csv(run: Any, scenarios: Sequence[Mapping[str, Any]] = ()) -> str:
+def comparison_csv(run: ScenarioRun) -> str:
     """CSV of the comparison: one block of outcomes per scenario, then weekly PHQ-9 quantiles, with provenance."""
     frame = outcomes_frame(run)
     weekly = []
@@ -246,21 +248,28 @@ def comparison_csv(run: Any, scenarios: Sequence[Mapping[str, Any]] = ()) -> str
     return buf.getvalue()
 
 
-def model_statement(calibration: Mapping[str, Any] | None, patient: str | None = None) -> str:
+def remission_caption() -> str:
+    """How response and remission are defined, for the caption under the fan chart."""
+    return (f"Response = PHQ-9 at most half the baseline; remission = PHQ-9 ≤ {PHQ9_REMISSION_MAX_TOTAL}.")
+
+
+def model_statement(basis: ModelBasis | None, patient: str | None = None,
+                    population_calibrated: bool | None = None) -> str:
     """What the model is, its calibration status, and the disclaimer: the sentence under every result panel.
 
-    ``patient`` replaces the part about the patient's posterior (e.g. for timelines, which use no symptom fit).
+    ``patient`` replaces the part about the patient's posterior (e.g. for timelines, which use no symptom fit);
+    ``population_calibrated`` is used where there is no ``basis``.
     """
-    cal = calibration or {}
+    calibrated = basis.population_calibrated if basis is not None else bool(population_calibrated)
     pop = ("population parameters calibrated to published trial evidence (Cipriani 2018, STAR*D; docs/calibration.md)"
-           if cal.get("population_calibrated") else "population parameters are uncalibrated code defaults")
+           if calibrated else "population parameters are uncalibrated code defaults")
     if patient is not None:
         pass
-    elif cal.get("is_prior", True):
+    elif basis is None or basis.is_prior:
         patient = "no PHQ-9 history, so this patient uses the population prior"
     else:
-        patient = f"fitted to this patient's {cal.get('n_observations', 0)} PHQ-9 totals ({cal.get('method', 'MAP')})"
-    draws = f"; {cal['draws']} Monte Carlo draws, seed {cal['seed']}" if "draws" in cal else ""
+        patient = f"fitted to this patient's {basis.n_observations} PHQ-9 totals ({basis.method})"
+    draws = f"; {basis.draws} Monte Carlo draws, seed {basis.seed}" if basis is not None and basis.draws else ""
     return (f"Model: Novamind twin — pharmacokinetics → target occupancy → neurotransmitter dynamics with receptor "
             f"adaptation → PHQ-9/GAD-7 response; {pop}; {patient}{draws}. Intervals show uncertainty, not "
             f"certainty. {DISCLAIMER}")

@@ -1,52 +1,30 @@
-"""The treatment scenario builder: ``scenario_form(defaults) -> dict | None`` (a scenario in the twin's format).
+"""The treatment scenario builder: ``scenario_form(defaults) -> Scenario | None`` (a typed, frozen scenario).
 
-Defaults come from the drug catalogue's usual titration (start dose, step, interval). Validation runs inline on every
-change, before anything is simulated (:func:`validate_scenario`, pure): the pharmacology engine's own checks
-(``parse_scenario``), dose above the catalogue's usual maximum or a PGx guideline maximum (``dose_guidance``), and
-unsafe switches or combinations (``check_switch``, ``check_interactions``), each with its source.
+Defaults come from the drug catalogue's usual titration (start dose, step, interval). The scenario is checked on every
+change, before anything is simulated, by the one check the twin service offers
+(:func:`novamind_core.services.twin.check_scenario`: catalogue dose range, PGx guideline maximum, unsafe switches and
+combinations, each with its source); the engine then trusts it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
 import streamlit as st
 
 from novamind_core.domain.errors import ValidationError
+from novamind_core.domain.phenotypes import ASSUMED_PHENOTYPE, PHENOTYPE_CODES, phenotype_label
+from novamind_core.domain.scenario_limits import DEFAULT_HORIZON_WEEKS, MAX_COMPARED_SCENARIOS, MAX_HORIZON_WEEKS
+from novamind_core.services.twin import ScenarioCheck, ScenarioDefaults, ScenarioIssue, check_scenario
+from novamind_core.twin.types import Scenario, ScenarioStep
 
-PHENOTYPES = ("PM", "IM", "NM", "RM", "UM")
-PHENOTYPE_WORDS = {"PM": "poor", "IM": "intermediate", "NM": "normal", "RM": "rapid", "UM": "ultrarapid"}
 STRATEGIES = {"direct": "Direct switch", "taper": "Taper, then switch", "cross-taper": "Cross-taper"}
-CATALOGUE_SOURCE = "usual dose range in the drug catalogue (data/drug_catalogue.json; prescribing information)"
 MISSED_PATTERNS: dict[str, str] = {
     "none": "No missed doses", "weekly": "One dose a week (day 4)", "weekends": "Weekend doses (2 a week)",
     "gap3": "A 3-day gap in week 2", "week_off": "A week off in month 2",
 }
-
-
-@dataclass(frozen=True)
-class FormDefaults:
-    """What the form starts from: the medication at week 0, PGx on the chart, and week 0's date."""
-
-    current_drug: str | None
-    current_dose_mg: float | None
-    cyp2d6: str | None
-    cyp2c19: str | None
-    week0: date
-    drugs: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Issue:
-    """A validation finding next to the form: ``level`` is ``"error"`` (blocks running) or ``"warning"``."""
-
-    level: str
-    field: str
-    message: str
-    source: str = ""
+#: The form's defaults are the service's :class:`ScenarioDefaults` (kept under the form's old name).
+FormDefaults = ScenarioDefaults
 
 
 def missed_days(pattern: str, horizon_weeks: int) -> list[int]:
@@ -71,10 +49,10 @@ def catalogue_titration(drug: str) -> tuple[float, float, float, float]:
     return d.dose.start_mg_per_day, step1, d.dose.titration_interval_days, d.dose.usual_max_mg_per_day
 
 
-def build_scenario(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Scenario dict from the form's values (steps fill the horizon; the last dose holds to the end)."""
+def build_scenario(values: Mapping[str, str | float | int | bool]) -> Scenario:
+    """The scenario from the form's values (steps fill the horizon; the last dose holds to the end)."""
     total = 7 * int(values["horizon_weeks"])
-    drug = values["drug"]
+    drug = str(values["drug"])
     plan = [(float(values["start_dose_mg"]), 0)]
     for dose, after in ((values.get("dose2_mg"), values.get("after2_days")),
                         (values.get("dose3_mg"), values.get("after3_days"))):
@@ -85,68 +63,25 @@ def build_scenario(values: Mapping[str, Any]) -> dict[str, Any]:
         end = plan[k + 1][1] if k + 1 < len(plan) else total
         days = min(end, total) - start
         if days > 0:
-            steps.append({"drug": drug, "dose_mg": dose, "days": days, "interval_h": 24} if drug != "placebo"
-                         else {"drug": "placebo", "days": days})
-    scenario: dict[str, Any] = {
-        "name": values.get("name") or f"{drug} {plan[-1][0]:g} mg", "steps": steps,
-        "switch_strategy": values.get("switch_strategy", "direct"), "adherence": float(values.get("adherence", 1.0)),
-        "missed_days": missed_days(values.get("missed", "none"), int(values["horizon_weeks"])),
-        "cyp2d6": values.get("cyp2d6", "NM"), "cyp2c19": values.get("cyp2c19", "NM"),
-        "horizon_weeks": int(values["horizon_weeks"]),
-    }
-    if values.get("psychotherapy"):
-        scenario["psychotherapy"] = True
-    return scenario
+            steps.append(ScenarioStep(drug, days, dose, 24.0) if drug != "placebo" else ScenarioStep("placebo", days))
+    return Scenario(
+        steps=tuple(steps), name=str(values.get("name") or f"{drug} {plan[-1][0]:g} mg"),
+        switch_strategy=str(values.get("switch_strategy", "direct")), adherence=float(values.get("adherence", 1.0)),
+        missed_days=tuple(missed_days(str(values.get("missed", "none")), int(values["horizon_weeks"]))),
+        cyp2d6=str(values.get("cyp2d6", ASSUMED_PHENOTYPE)), cyp2c19=str(values.get("cyp2c19", ASSUMED_PHENOTYPE)),
+        horizon_weeks=int(values["horizon_weeks"]), psychotherapy=bool(values.get("psychotherapy", False)))
 
 
-def validate_scenario(scenario: Mapping[str, Any], current_drug: str | None = None,
-                      current_dose_mg: float | None = None) -> list[Issue]:
-    """Everything wrong or risky about ``scenario`` before it runs (errors first)."""
-    from novamind_core import pharmacology as ph
-    from novamind_core.twin.exposure import split_scenario
-
-    issues: list[Issue] = []
+def checked_scenario(values: Mapping[str, str | float | int | bool], defaults: ScenarioDefaults
+                     ) -> tuple[Scenario | None, ScenarioCheck]:
+    """Build the scenario and check it once (a value the scenario itself refuses is reported as an error)."""
     try:
-        pharm, _twin = split_scenario(dict(scenario))
-        parsed = ph.parse_scenario(pharm)
+        scenario = build_scenario(values)
     except ValidationError as exc:
-        return [Issue("error", exc.field or "scenario", str(exc))]
-    cat = ph.load_catalogue()
-    doses: dict[str, float] = {}
-    for s in parsed.steps:
-        if s.drug in cat.drugs and s.drug != "placebo":
-            doses[s.drug] = max(doses.get(s.drug, 0.0), s.dose_mg * 24.0 / s.interval_h)
-    for drug, per_day in doses.items():
-        d = cat.drugs[drug]
-        if d.dose and per_day > d.dose.usual_max_mg_per_day:
-            issues.append(Issue("error", "dose_mg", f"{drug} {per_day:g} mg/day is above the usual maximum of "
-                                f"{d.dose.usual_max_mg_per_day:g} mg/day", CATALOGUE_SOURCE))
-        elif d.dose and per_day < d.dose.usual_min_mg_per_day:
-            issues.append(Issue("warning", "dose_mg", f"{drug} never reaches the usual therapeutic dose "
-                                f"({d.dose.usual_min_mg_per_day:g}–{d.dose.usual_max_mg_per_day:g} mg/day)",
-                                CATALOGUE_SOURCE))
-        g = ph.dose_guidance(drug, per_day, parsed.cyp2d6, parsed.cyp2c19)
-        above_usual = bool(d.dose and per_day > d.dose.usual_max_mg_per_day)
-        if g.max_dose_mg_per_day is not None and per_day > g.max_dose_mg_per_day and not above_usual:
-            issues.append(Issue("error", "dose_mg", f"{drug} {per_day:g} mg/day is above the maximum for this "
-                                f"metaboliser status ({g.max_dose_mg_per_day:g} mg/day): {g.recommendation}",
-                                g.source))
-        elif "standard" not in g.recommendation.lower():
-            issues.append(Issue("warning", "pgx", f"{drug}: {g.recommendation}", g.source))
-    new = next((s.drug for s in parsed.steps if s.drug not in ("none", "placebo")), None)
-    if current_drug and new and new != current_drug:
-        gap = 0.0
-        if parsed.switch_strategy == "taper":
-            gap = 0.0  # the taper keeps the old drug on board until the day before the new one starts
-        for w in ph.check_switch(current_drug, new, gap):
-            issues.append(Issue("error" if w.severity == "contraindicated" else "warning", "switch_strategy",
-                                w.message, w.source))
-        if parsed.switch_strategy == "cross-taper":
-            both = {current_drug: (current_dose_mg or 0.0) / 2, new: doses.get(new, 0.0)}
-            for w in ph.check_interactions(both, cyp2c19=parsed.cyp2c19):
-                issues.append(Issue("error" if w.severity == "contraindicated" else "warning", "switch_strategy",
-                                    f"During the cross-taper: {w.message}", w.source))
-    return sorted(issues, key=lambda i: i.level != "error")
+        return None, ScenarioCheck((ScenarioIssue("error", exc.field or "scenario", str(exc)),))
+    if not scenario.steps:
+        return None, ScenarioCheck((ScenarioIssue("error", "steps", "the plan has no treatment steps"),))
+    return scenario, check_scenario(scenario, defaults.current_drug, defaults.current_dose_mg)
 
 
 def _reset_doses(key: str, current_drug: str | None = None, current_dose_mg: float | None = None) -> None:
@@ -162,7 +97,7 @@ def _reset_doses(key: str, current_drug: str | None = None, current_dose_mg: flo
     st.session_state[f"{key}_after3"] = int(4 * after)
 
 
-def scenario_form(defaults: FormDefaults, key: str = "nm_sf") -> dict[str, Any] | None:
+def scenario_form(defaults: ScenarioDefaults, key: str = "nm_sf") -> Scenario | None:
     """Draw the builder; return the scenario when "Add to comparison" is pressed and it is valid, else None."""
     if f"{key}_drug" not in st.session_state:
         st.session_state[f"{key}_drug"] = defaults.current_drug if defaults.current_drug in defaults.drugs \
@@ -176,7 +111,7 @@ def scenario_form(defaults: FormDefaults, key: str = "nm_sf") -> dict[str, Any] 
     name = c1.text_input("Scenario name", key=f"{key}_name", placeholder="e.g. Switch to sertraline")
     drug = c2.selectbox("Drug", defaults.drugs, key=f"{key}_drug", on_change=_reset_doses,
                         args=(key, defaults.current_drug, defaults.current_dose_mg))
-    horizon = c3.slider("Horizon (weeks)", 4, 52, 12, key=f"{key}_horizon")
+    horizon = c3.slider("Horizon (weeks)", 4, MAX_HORIZON_WEEKS, DEFAULT_HORIZON_WEEKS, key=f"{key}_horizon")
     d1, d2, d3, d4, d5 = st.columns(5)
     start = d1.number_input("Start dose (mg/day)", 0.0, 2000.0, step=5.0, key=f"{key}_start",
                             disabled=drug == "placebo")
@@ -195,25 +130,27 @@ def scenario_form(defaults: FormDefaults, key: str = "nm_sf") -> dict[str, Any] 
     missed = e2.selectbox("Missed-dose pattern", list(MISSED_PATTERNS), format_func=MISSED_PATTERNS.get,
                           key=f"{key}_missed")
     pgx_note = ("from the chart" if defaults.cyp2d6 or defaults.cyp2c19 else "not on the chart: normal assumed")
-    cyp2d6 = e3.selectbox(f"CYP2D6 ({pgx_note})", PHENOTYPES, index=PHENOTYPES.index(defaults.cyp2d6 or "NM"),
-                          format_func=lambda p: f"{p} ({PHENOTYPE_WORDS[p]})", key=f"{key}_cyp2d6")
-    cyp2c19 = e3.selectbox(f"CYP2C19 ({pgx_note})", PHENOTYPES, index=PHENOTYPES.index(defaults.cyp2c19 or "NM"),
-                           format_func=lambda p: f"{p} ({PHENOTYPE_WORDS[p]})", key=f"{key}_cyp2c19")
+    cyp2d6 = e3.selectbox(f"CYP2D6 ({pgx_note})", PHENOTYPE_CODES,
+                          index=PHENOTYPE_CODES.index(defaults.cyp2d6 or ASSUMED_PHENOTYPE),
+                          format_func=phenotype_label, key=f"{key}_cyp2d6")
+    cyp2c19 = e3.selectbox(f"CYP2C19 ({pgx_note})", PHENOTYPE_CODES,
+                           index=PHENOTYPE_CODES.index(defaults.cyp2c19 or ASSUMED_PHENOTYPE),
+                           format_func=phenotype_label, key=f"{key}_cyp2c19")
     psychotherapy = e1.checkbox("Add psychotherapy", key=f"{key}_psychotherapy")
-    scenario = build_scenario({
+    scenario, check = checked_scenario({
         "name": name.strip(), "drug": drug, "start_dose_mg": start, "dose2_mg": dose2, "after2_days": after2,
         "dose3_mg": dose3, "after3_days": after3, "horizon_weeks": horizon,
         "switch_strategy": strategy if switching else "direct", "adherence": adherence / 100.0, "missed": missed,
-        "cyp2d6": cyp2d6, "cyp2c19": cyp2c19, "psychotherapy": psychotherapy})
-    issues = validate_scenario(scenario, defaults.current_drug, defaults.current_dose_mg)
-    for issue in issues:
+        "cyp2d6": cyp2d6, "cyp2c19": cyp2c19, "psychotherapy": psychotherapy}, defaults)
+    for issue in check.issues:
         text = issue.message + (f" — *{issue.source}*" if issue.source else "")
         if issue.level == "error":
             st.error(text, icon=":material/block:")
         else:
             st.warning(text, icon=":material/warning:")
-    blocked = any(i.level == "error" for i in issues)
+    blocked = check.blocked or scenario is None
     if st.button("Add to comparison", type="primary", icon=":material/add:", key=f"{key}_add", disabled=blocked,
-                 help="Fix the errors above first." if blocked else "Adds this plan to the comparison (up to 4)."):
+                 help="Fix the errors above first." if blocked
+                 else f"Adds this plan to the comparison (up to {MAX_COMPARED_SCENARIOS})."):
         return scenario
     return None

@@ -1,7 +1,7 @@
 """Pure Plotly builders for the twin-state page (data -> ``go.Figure``); no Streamlit, tested on their figure data.
 
 The patient's current twin: regional neurotransmitter heatmap, brain map, symptom domains, target occupancy, the
-version timeline and the rows of a version diff. Conventions (UX.md): titles say what the figure shows, axes carry
+version timeline and the rows of a version diff. Conventions (docs/ux.md): titles say what the figure shows, axes carry
 units. Inputs are the twin service's frozen results (``TwinStateView``, ``VersionInfo``, ``SnapshotDifference``),
 read by attribute. The scenario and timeline figures are in :mod:`components.simulation.charts`.
 """
@@ -9,13 +9,15 @@ read by attribute. The scenario and timeline figures are in :mod:`components.sim
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from components.shared.theme import COLOURWAY, OBSERVED, TEMPLATE_NAME, format_date, severity_colour
 from novamind_core.domain.brain import CIRCUITS, NEUROTRANSMITTERS, REGIONS, Neurotransmitter, Region
+from novamind_core.domain.twin import SnapshotDifference
+from novamind_core.services.twin_types import TwinStateView, VersionInfo
+from novamind_core.twin.state import SymptomDomains
 
 #: Which targets drive each modelled neurotransmitter (twin dynamics docstring, novamind_core/twin/dynamics.py).
 NT_DRIVERS: dict[str, tuple[str, ...]] = {
@@ -45,7 +47,7 @@ def driver_text(nt: str, occupancy_percent: Mapping[str, float], drugs: Sequence
     return f"{who} via " + ", ".join(f"{t} {o:.0f}%" for t, o in targets)
 
 
-def state_heatmap(view: Any) -> go.Figure:
+def state_heatmap(view: TwinStateView) -> go.Figure:
     """Regional neurotransmitter levels relative to the patient's baseline: 23 regions (grouped by circuit) x 12.
 
     Colour: level (1.0 = baseline; diverging scale). Hover: level, its 90% interval across virtual PK patients
@@ -94,7 +96,7 @@ def state_heatmap(view: Any) -> go.Figure:
     return fig
 
 
-def brain_map(view: Any, nt: str) -> go.Figure:
+def brain_map(view: TwinStateView, nt: str) -> go.Figure:
     """Region centroids (MNI152 mm, cited atlases in ``data/brain_projections.json``) in a side and a top view,
     coloured and sized by the level of ``nt``; bilateral regions are drawn in both hemispheres (x mirrored)."""
     from novamind_core.twin.projections import load_projections
@@ -132,7 +134,7 @@ def brain_map(view: Any, nt: str) -> go.Figure:
     return fig
 
 
-def symptom_profile(symptoms: Any) -> go.Figure:
+def symptom_profile(symptoms: SymptomDomains) -> go.Figure:
     """Symptom domains 0-1 from the latest item-level PHQ-9/GAD-7/ISI, as horizontal bars (missing = no bar)."""
     names = list(DOMAIN_LABELS)
     values = [getattr(symptoms, n) for n in names]
@@ -146,7 +148,7 @@ def symptom_profile(symptoms: Any) -> go.Figure:
         textposition="outside", hovertemplate="%{y}: %{x:.0%} of the domain's maximum<extra></extra>",
     ))
     title = "Symptom domains from the latest item-level assessments"
-    if getattr(symptoms, "suicidality_risk_flag", False):
+    if symptoms.suicidality_risk_flag:
         fig.add_annotation(x=0.5, xref="paper", y=1.08, yref="paper", showarrow=False,
                            text="⚠ PHQ-9 item 9 above zero: suicidality risk flag", font=dict(color="#c62828"))
     fig.update_xaxes(range=[0, 1.25], tickformat=".0%", title_text="severity (share of the domain's maximum)")
@@ -173,7 +175,7 @@ def occupancy_bars(occupancy_percent: Mapping[str, float]) -> go.Figure:
     return fig
 
 
-def version_timeline(versions: Sequence[Any]) -> go.Figure:
+def version_timeline(versions: Sequence[VersionInfo]) -> go.Figure:
     """Twin versions over time, each labelled with what triggered it (hover: the change and the PHQ-9)."""
     fig = go.Figure(go.Scatter(
         x=[v.created_at for v in versions], y=[v.trigger for v in versions], mode="markers+text",
@@ -191,7 +193,7 @@ def version_timeline(versions: Sequence[Any]) -> go.Figure:
     return fig
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: object) -> str:
     if isinstance(value, list):
         return f"{len(value)} items"
     if isinstance(value, float):
@@ -199,7 +201,7 @@ def _fmt(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def diff_rows(difference: Any, limit: int = 200) -> list[dict[str, Any]]:
+def diff_rows(difference: SnapshotDifference, limit: int = 200) -> list[dict[str, str | float | None]]:
     """Changed values between two versions, largest numeric change first (digests and intervals left out)."""
     rows = []
     for path, old, new in difference.changed:

@@ -6,24 +6,33 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from components.shared.theme import DISCLAIMER, format_date, format_datetime
 from components.simulation.charts import comparison_csv, fan_chart, model_statement, outcomes_frame
+from novamind_core.domain.twin import SavedScenario
+from novamind_core.domain.users import User
+from novamind_core.services.twin_inputs import CompletenessItem
+from novamind_core.services.twin_types import ScenarioRun, TimelineSummary, TwinStateView
+from novamind_core.twin.types import DoseGuidanceNote, ModelBasis, Scenario, ScenarioResult, ScenarioWarning
+
+if TYPE_CHECKING:
+    from novamind_core.bootstrap import Services
 
 STATUS_ICONS = {"present": "✅ present", "partial": "◐ partial", "missing": "⚠ missing"}
 SEVERITY_ORDER = {"contraindicated": 0, "major": 1, "moderate": 2, "minor": 3, "info": 4}
 
 
-def model_note(calibration: dict[str, Any] | None, patient: str | None = None) -> None:
+def model_note(basis: ModelBasis | None, patient: str | None = None, population_calibrated: bool | None = None
+               ) -> None:
     """The line under every result panel: what the model is, its calibration, the disclaimer."""
-    st.caption(model_statement(calibration, patient),
+    st.caption(model_statement(basis, patient, population_calibrated),
                help="See docs/calibration.md for the fitted parameters and residuals.")
 
 
-def state_cards(view: Any) -> None:
+def state_cards(view: TwinStateView) -> None:
     """Summary first: version, what the twin is based on, drug on board, latest PHQ-9 and the risk flag."""
     sym = view.state.symptoms
     c1, c2, c3, c4 = st.columns(4)
@@ -38,13 +47,14 @@ def state_cards(view: Any) -> None:
                  icon=":material/emergency:")
 
 
-def completeness_table(items: Sequence[Any]) -> None:
+def completeness_table(items: Sequence[CompletenessItem]) -> None:
     """What the twin is based on and what is missing, with how to add it."""
     st.dataframe([{"Input": i.source, "Status": STATUS_ICONS.get(i.status, i.status), "Detail": i.detail,
                    "How to improve": i.how_to_add or ""} for i in items], hide_index=True, width="stretch")
 
 
-def timeline_cards(summary: Any) -> None:
+def timeline_cards(summary: TimelineSummary) -> None:
+    """The four cards above the timelines and the sentence that sums them up."""
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Current regimen", summary.regimen or "no drug on board")
     c2.metric("Time to steady state", "—" if summary.time_to_steady_state_days is None
@@ -59,47 +69,48 @@ def timeline_cards(summary: Any) -> None:
     st.info(summary.sentence, icon=":material/lightbulb:")
 
 
-def warnings_block(results: Sequence[Any]) -> None:
+def warnings_block(results: Sequence[ScenarioResult]) -> None:
     """Warnings and dose guidance of every scenario, most severe first, each with its source (shown at the top)."""
     seen: set[str] = set()
-    rows = []
+    rows: list[tuple[int, str, ScenarioWarning]] = []
     for r in results:
         for w in r.warnings:
-            if w.get("source") == "twin" or w["message"] in seen:
+            if w.source == "twin" or w.message in seen:
                 continue
-            seen.add(w["message"])
-            rows.append((SEVERITY_ORDER.get(w.get("severity", "info"), 5), r.name, w))
+            seen.add(w.message)
+            rows.append((SEVERITY_ORDER.get(w.severity, 5), r.name, w))
     for _rank, name, w in sorted(rows, key=lambda x: x[0]):
-        text = f"**{html.escape(w.get('severity', 'info')).capitalize()}** ({name}): {w['message']}  \n*Source: " \
-               f"{w.get('source', 'not stated')}*"
-        (st.error if w.get("severity") in ("contraindicated", "major") else st.warning)(text, icon=":material/warning:")
-    guidance = {}
+        text = f"**{html.escape(w.severity).capitalize()}** ({name}): {w.message}  \n*Source: " \
+               f"{w.source or 'not stated'}*"
+        (st.error if w.severity in ("contraindicated", "major") else st.warning)(text, icon=":material/warning:")
+    guidance: dict[str, DoseGuidanceNote] = {}
     for r in results:
         for g in r.dose_guidance:
-            guidance.setdefault(g["drug"], g)
+            guidance.setdefault(g.drug, g)
     if guidance:
-        special = any("standard" not in g["recommendation"].lower() for g in guidance.values())
+        special = any(not g.is_standard for g in guidance.values())
         with st.expander(f"Dose guidance ({len(guidance)} drug(s))" + (": changes advised" if special else
                                                                       ": standard dosing"), expanded=special):
             for g in guidance.values():
-                cap = "" if g.get("max_dose_mg_per_day") is None else f" (maximum {g['max_dose_mg_per_day']:g} mg/day)"
-                st.markdown(f"**{g['drug']}**{cap}: {g['recommendation']}  \n*Source: {g['source']}*")
+                cap = "" if g.max_dose_mg_per_day is None else f" (maximum {g.max_dose_mg_per_day:g} mg/day)"
+                st.markdown(f"**{g.drug}**{cap}: {g.recommendation}  \n*Source: {g.source}*")
 
 
-def comparison_list(scenarios: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+def comparison_list(scenarios: list[Scenario], key: str) -> list[Scenario]:
     """The scenarios queued for comparison, each removable; returns the list after removals."""
     keep = []
     for i, sc in enumerate(scenarios):
         c1, c2 = st.columns([6, 1])
-        steps = ", ".join(f"{s['drug']} {s.get('dose_mg', 0):g} mg × {s['days']} d" for s in sc["steps"])
-        c1.markdown(f"**{i + 1}. {html.escape(sc['name'])}** · {steps} · adherence {sc.get('adherence', 1):.0%} · "
-                    f"{sc.get('horizon_weeks', 12)} weeks")
+        steps = ", ".join(f"{s.drug} {s.dose_mg:g} mg × {s.days:g} d" for s in sc.steps)
+        adherence = 1.0 if sc.adherence is None else sc.adherence
+        c1.markdown(f"**{i + 1}. {html.escape(sc.name)}** · {steps} · adherence {adherence:.0%} · "
+                    f"{sc.horizon_weeks} weeks")
         if not c2.button("Remove", key=f"{key}_rm_{i}", icon=":material/delete:"):
             keep.append(sc)
     return keep
 
 
-def saved_picker(saved: Sequence[Any], key: str) -> Any | None:
+def saved_picker(saved: Sequence[SavedScenario], key: str) -> SavedScenario | None:
     """Choose a saved scenario (newest first); returns it or None."""
     if not saved:
         st.caption("No saved scenarios for this patient yet.")
@@ -111,7 +122,7 @@ def saved_picker(saved: Sequence[Any], key: str) -> Any | None:
     return by_id.get(choice)
 
 
-def export_block(services: Any, user: Any, patient_id: int, run: Any, stem: str) -> None:
+def export_block(services: Services, user: User, patient_id: int, run: ScenarioRun, stem: str) -> None:
     """Comparison as CSV (always) and PDF (kaleido + chromium; says what is missing otherwise); audited."""
     from components.shared.export import figure_png, html_to_pdf, pdf_unavailable_reason
 
@@ -137,7 +148,7 @@ def export_block(services: Any, user: Any, patient_id: int, run: Any, stem: str)
             services.twin.record_export(user, patient_id, "pdf", f"scenarios={len(run.results)}")
 
 
-def comparison_html(run: Any, png: bytes | None, author: str) -> str:
+def comparison_html(run: ScenarioRun, png: bytes | None, author: str) -> str:
     """A printable comparison: fan chart, outcome table, model statement and disclaimer."""
     import base64
 

@@ -25,11 +25,11 @@ from typing import Any
 from scipy.optimize import brentq
 
 from novamind_core.domain.errors import ValidationError
+from novamind_core.domain.phenotypes import PHENOTYPE_CODES as PHENOTYPES
+from novamind_core.domain.targets import TARGETS
 
 DEFAULT_CATALOGUE_PATH = Path(__file__).resolve().parents[2] / "data" / "drug_catalogue.json"
 
-PHENOTYPES: tuple[str, ...] = ("PM", "IM", "NM", "RM", "UM")
-TARGETS: tuple[str, ...] = ("SERT", "NET", "DAT", "5-HT2A", "H1", "alpha-2", "5-HT1A", "5-HT3")
 
 # Unit each field name implies (suffix -> unit). Checked longest suffix first.
 _UNIT_BY_SUFFIX: tuple[tuple[str, str], ...] = (

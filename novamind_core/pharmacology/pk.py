@@ -25,7 +25,7 @@ Between-subject variability: ``CL_i = CL * exp(eta_CL)``, ``V_i = V * exp(eta_V)
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -383,7 +383,3 @@ def typical_modes(drug: Drug, exposure_multiplier: float = 1.0) -> tuple[Modes, 
     """Modes of the typical patient (no BSV) with a PGx multiplier."""
     pp = patient_parameters(drug, 1, exposure_multiplier=exposure_multiplier)
     return unit_dose_modes(pp), pp
-
-
-def as_mapping(x: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    return dict(x)

@@ -19,14 +19,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import select
 
-from novamind_core.db.models import SavedScenarioRow
+from novamind_core.db.uow import UnitOfWork
 from novamind_core.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from novamind_core.domain.patients import parse_enum
+from novamind_core.domain.scenario_limits import MAX_COMPARED_SCENARIOS
 from novamind_core.domain.twin import (
     SavedScenario,
     SnapshotDifference,
@@ -39,6 +39,7 @@ from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction
 from novamind_core.security.rbac import require
 from novamind_core.services.base import BaseService, optional_text
+from novamind_core.services.twin_checks import check_scenario  # noqa: F401  (the form's one check, re-exported)
 from novamind_core.services.twin_inputs import (
     CompletenessItem,
     TwinInputs,
@@ -47,41 +48,56 @@ from novamind_core.services.twin_inputs import (
     describe_changes,
     trigger_for,
 )
-from novamind_core.services.twin_timelines import timeline_data
+from novamind_core.services.twin_timelines import N_PK_TIMELINES, timeline_data  # noqa: F401
 from novamind_core.services.twin_types import (  # noqa: F401  (result types re-exported for callers)
     Band,
+    ScenarioCheck,
+    ScenarioDefaults,
+    ScenarioIssue,
     ScenarioRun,
+    SimulationPage,
     TimelineData,
+    TimelinesPage,
     TimelineSummary,
+    TwinStatePage,
     TwinStateView,
     TwinVersion,
     VersionInfo,
 )
+from novamind_core.twin.types import ModelBasis, Scenario
+
+if TYPE_CHECKING:
+    from novamind_core.twin import PatientHistory, PopulationParams
 
 SCENARIO_SAVE = "scenario.save"
 SCENARIO_READ = "scenario.read"
 SCENARIO_RUN = "scenario.run"
 SCENARIO_EXPORT = "scenario.export"
+SIMULATION_VIEW = "scenario.view"
 TIMELINE_READ = "twin.timelines"
-MAX_PAYLOAD_BYTES = 5_000_000
-#: PK patients behind the level intervals of the state and the timelines (between-subject variability only).
+#: PK patients behind the level intervals of the twin state (between-subject variability only).
 N_PK_STATE = 20
-N_PK_TIMELINES = 40
-#: Longest timeline grid, in points (longer histories are thinned evenly for the browser).
-MAX_TIMELINE_POINTS = 2400
 EXPORT_KINDS = ("csv", "pdf", "png")
+DEFAULT_TIMELINE_REGIONS = ("prefrontal_cortex", "amygdala")
+DEFAULT_TIMELINE_NEUROTRANSMITTERS = ("serotonin",)
 
 
-def _json_dict(value: Mapping[str, Any], name: str) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ValidationError(f"{name} must be a JSON object", field=name)
-    try:
-        text = json.dumps(value, sort_keys=True, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"{name} is not JSON-serialisable: {exc}", field=name) from None
-    if len(text) > MAX_PAYLOAD_BYTES:
-        raise ValidationError(f"{name} is larger than {MAX_PAYLOAD_BYTES} bytes", field=name, value=len(text))
-    return json.loads(text)
+def _typed(scenarios: Sequence[Scenario | Mapping[str, Any]]) -> tuple[Scenario, ...]:
+    """Scenarios as typed values; a mapping is parsed here (the JSON edge). Errors name the scenario and its row."""
+    if not 1 <= len(scenarios) <= MAX_COMPARED_SCENARIOS:
+        raise ValidationError(f"compare 1 to {MAX_COMPARED_SCENARIOS} scenarios, got {len(scenarios)}",
+                              field="scenarios")
+    out = []
+    for i, raw in enumerate(scenarios):
+        if isinstance(raw, Scenario):
+            out.append(raw)
+            continue
+        name = str(raw.get("name") or f"Scenario {i + 1}") if isinstance(raw, Mapping) else f"#{i + 1}"
+        try:
+            out.append(Scenario.from_mapping(raw))
+        except ValidationError as exc:
+            raise ValidationError(f"{name}: {exc}", field=exc.field, row=i, value=exc.value) from None
+    return tuple(out)
 
 
 class TwinService(BaseService):
@@ -92,11 +108,10 @@ class TwinService(BaseService):
         trig = parse_enum(SnapshotTrigger, trigger, "trigger")
         if trig is None:
             raise ValidationError("trigger is required", field="trigger")
-        data = _json_dict(payload, "payload")
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, AuditAction.TWIN_UPDATE)
-            snap = uow.twin.add_snapshot(patient_id, trig, data, self.ctx.now(), actor.id if actor.id > 0 else None,
-                                         expected_version)  # type: ignore[arg-type]
+            snap = uow.twin.add_snapshot(patient_id, trig, payload, self.ctx.now(), actor.id if actor.id > 0 else None,
+                                         expected_version)
             self._audit(uow, actor, AuditAction.TWIN_UPDATE, patient_id=patient_id,
                         detail=f"version={snap.version} trigger={trig.value}")
             uow.commit()
@@ -128,10 +143,11 @@ class TwinService(BaseService):
             uow.commit()
             return diff_snapshots(a, b)
 
-    def save_scenario(self, user: User, patient_id: int, name: str, scenario: Mapping[str, Any],
+    def save_scenario(self, user: User, patient_id: int, name: str, scenario: Scenario | Mapping[str, Any],
                       note: str | None = None) -> SavedScenario:
+        """Save a plan to the chart with a note (stored in the scenario format, :meth:`Scenario.to_mapping`)."""
         clean_name = validate_scenario_name(name)
-        data = _json_dict(scenario, "scenario")
+        data = scenario.to_mapping() if isinstance(scenario, Scenario) else scenario
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, SCENARIO_SAVE)
             saved = uow.twin.add_scenario(patient_id, clean_name, optional_text(note, "note", 2000), data,
@@ -150,8 +166,7 @@ class TwinService(BaseService):
 
     def get_scenario(self, user: User, scenario_id: int) -> SavedScenario:
         with self.ctx.uow() as probe:
-            patient_id = probe.session.scalar(select(SavedScenarioRow.patient_id)
-                                              .where(SavedScenarioRow.id == scenario_id))
+            patient_id = probe.twin.scenario_patient_id(scenario_id)
         if patient_id is None:
             raise NotFoundError(f"saved scenario {scenario_id} does not exist")
         with self._tx() as uow:
@@ -162,7 +177,7 @@ class TwinService(BaseService):
             return saved
 
     # ------------------------------------------------------------------ the pages' use cases
-    def _inputs(self, uow: Any, patient_id: int) -> TwinInputs:
+    def _inputs(self, uow: UnitOfWork, patient_id: int) -> TwinInputs:
         """The patient's chart mapped to twin inputs (reads inside the caller's transaction; no audit here)."""
         from novamind_core.pharmacology import load_catalogue
         from novamind_core.twin import load_population_params
@@ -184,58 +199,85 @@ class TwinService(BaseService):
         """
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, AuditAction.TWIN_READ)
-            inputs = self._inputs(uow, patient_id)
-            latest = uow.twin.latest_version(patient_id)
-            previous = uow.twin.snapshot(patient_id) if latest else None
-            prev_inputs = (previous.payload.get("inputs") or {}) if previous is not None else {}
-            changed = changed_categories(prev_inputs.get("digests"), inputs.digests)
-            if previous is not None and not changed and "state" in previous.payload:
-                snap, is_new = previous, False
-                self._audit(uow, actor, AuditAction.TWIN_READ, patient_id=patient_id,
-                            detail=f"version={snap.version} current")
-            else:
-                first = previous is None or not prev_inputs.get("digests")
-                payload = _state_payload(inputs, changed, latest + 1, first)
-                trigger = trigger_for(changed)
-                snap = uow.twin.add_snapshot(patient_id, trigger, payload, self.ctx.now(),
-                                             actor.id if actor.id > 0 else None, latest)
-                is_new = True
-                self._audit(uow, actor, AuditAction.TWIN_UPDATE, patient_id=patient_id,
-                            detail=f"version={snap.version} trigger={trigger.value} changed={','.join(changed)}")
+            view, detail = self._current(uow, actor, patient_id)
+            self._audit(uow, actor, AuditAction.TWIN_UPDATE if view.is_new_version else AuditAction.TWIN_READ,
+                        patient_id=patient_id, detail=detail)
             uow.commit()
-            return _view(snap, is_new)
+            return view
+
+    def _current(self, uow: UnitOfWork, actor: User, patient_id: int) -> tuple[TwinStateView, str]:
+        """The current twin (storing a new version when an input changed) and the audit detail saying which."""
+        inputs = self._inputs(uow, patient_id)
+        latest = uow.twin.latest_version(patient_id)
+        previous = uow.twin.snapshot(patient_id) if latest else None
+        prev_inputs = (previous.payload.get("inputs") or {}) if previous is not None else {}
+        changed = changed_categories(prev_inputs.get("digests"), inputs.digests)
+        if previous is not None and not changed and "state" in previous.payload:
+            return _view(previous, False), f"version={previous.version} current"
+        first = previous is None or not prev_inputs.get("digests")
+        payload = _state_payload(inputs, changed, latest + 1, first)
+        trigger = trigger_for(changed)
+        snap = uow.twin.add_snapshot(patient_id, trigger, payload, self.ctx.now(), actor.id if actor.id > 0 else None,
+                                     latest)
+        return _view(snap, True), f"version={snap.version} trigger={trigger.value} changed={','.join(changed)}"
+
+    def _history(self, uow: UnitOfWork, patient_id: int) -> tuple[VersionInfo, ...]:
+        out = []
+        for version, created_at, trigger, _by in uow.twin.versions(patient_id):
+            payload = uow.twin.snapshot(patient_id, version).payload
+            meta = payload.get("inputs") or {}
+            state = payload.get("state") or {}
+            symptoms = state.get("symptoms") or {}
+            out.append(VersionInfo(version, created_at, str(trigger), tuple(meta.get("changed", ())),
+                                   meta.get("change_text", str(trigger)),
+                                   date.fromisoformat(meta["as_of"]) if meta.get("as_of") else None,
+                                   symptoms.get("phq9_total")))
+        return tuple(out)
+
+    def state_view(self, user: User, patient_id: int, compare: tuple[int, int] | None = None) -> TwinStatePage:
+        """Everything the twin-state page shows, in one transaction with one audit event naming what was shown:
+        the current twin (stored as a new version when an input changed: then the event is ``twin.update``), every
+        version, and the difference between the two versions in ``compare`` (when they differ and exist; by default
+        the latest two)."""
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, AuditAction.TWIN_READ)
+            view, detail = self._current(uow, actor, patient_id)
+            versions = self._history(uow, patient_id)
+            numbers = {v.version for v in versions}
+            if compare is None and len(versions) >= 2:
+                compare = (versions[-2].version, versions[-1].version)
+            difference = None
+            if compare is not None and compare[0] != compare[1] and set(compare) <= numbers:
+                difference = diff_snapshots(uow.twin.snapshot(patient_id, compare[0]),
+                                            uow.twin.snapshot(patient_id, compare[1]))
+                detail += f" compare {compare[0]} {compare[1]}"
+            self._audit(uow, actor, AuditAction.TWIN_UPDATE if view.is_new_version else AuditAction.TWIN_READ,
+                        patient_id=patient_id, detail=f"state page: {detail} history rows={len(versions)}")
+            uow.commit()
+        state = view.state
+        basis = ModelBasis.from_summary(state.parameters, bool(state.model.get("population_calibrated")))
+        return TwinStatePage(view, versions, difference, basis)
 
     def version_history(self, user: User, patient_id: int) -> tuple[VersionInfo, ...]:
         """Every stored version, oldest first, with what changed (reads each version's input summary)."""
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, AuditAction.TWIN_READ)
-            out = []
-            for version, created_at, trigger, _by in uow.twin.versions(patient_id):
-                payload = uow.twin.snapshot(patient_id, version).payload
-                meta = payload.get("inputs") or {}
-                state = payload.get("state") or {}
-                symptoms = state.get("symptoms") or {}
-                out.append(VersionInfo(version, created_at, str(trigger), tuple(meta.get("changed", ())),
-                                       meta.get("change_text", str(trigger)),
-                                       date.fromisoformat(meta["as_of"]) if meta.get("as_of") else None,
-                                       symptoms.get("phq9_total")))
+            out = self._history(uow, patient_id)
             self._audit(uow, actor, AuditAction.TWIN_READ, patient_id=patient_id, detail=f"history rows={len(out)}")
             uow.commit()
-            return tuple(out)
+            return out
 
-    def run_scenarios(self, user: User, patient_id: int, scenarios: Sequence[Mapping[str, Any]],
+    def run_scenarios(self, user: User, patient_id: int, scenarios: Sequence[Scenario | Mapping[str, Any]],
                       draws: int = 1000, seed: int = 0) -> ScenarioRun:
         """Run 1-4 what-if scenarios for the patient over their posterior (fitted to their PHQ-9 history).
 
         All scenarios share ``seed`` (common random numbers), so their differences are the treatments'. A
-        scenario that breaks a rule raises ValidationError naming the scenario and the field.
+        scenario given as a mapping is parsed once here; one that breaks a rule raises ValidationError naming the
+        scenario and the field. The form has already checked doses and switches (:func:`check_scenario`).
         """
-        from novamind_core.twin import PatientHistory, load_population_params, run_scenario
-        from novamind_core.twin.scenario import MAX_COMPARED
+        from novamind_core.twin import PatientHistory, compare_scenarios, load_population_params
 
-        scenarios = list(scenarios)
-        if not 1 <= len(scenarios) <= MAX_COMPARED:
-            raise ValidationError(f"compare 1 to {MAX_COMPARED} scenarios, got {len(scenarios)}", field="scenarios")
+        typed = _typed(list(scenarios))
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, SCENARIO_RUN)
             try:
@@ -244,27 +286,14 @@ class TwinService(BaseService):
                 self._deny(uow, actor, SCENARIO_RUN, patient_id, exc)
             inputs = self._inputs(uow, patient_id)
             history = PatientHistory.from_dict(inputs.history) if inputs.history["phq9"] else None
-            params = load_population_params()
-            results = []
-            for i, raw in enumerate(scenarios):
-                name = str((raw or {}).get("name") or f"Scenario {i + 1}") if isinstance(raw, Mapping) else f"#{i + 1}"
-                try:
-                    results.append(run_scenario(_json_dict(raw, "scenario"), history, draws=draws, seed=seed,
-                                                params=params))
-                except ValidationError as exc:
-                    raise ValidationError(f"{name}: {exc}", field=exc.field, row=i, value=exc.value) from None
-            table = tuple({"name": r.name, "phq9_p50_week8": _at(r.phq9["p50"], 8),
-                           "phq9_p50_end": r.phq9["p50"][-1], "p_response_week8": r.p_response_week8,
-                           "p_remission_week8": r.p_remission_week8, "p_response_week12": r.p_response_week12,
-                           "p_remission_week12": r.p_remission_week12,
-                           "n_warnings": sum(1 for w in r.warnings if w.get("severity") != "info")} for r in results)
+            comparison = compare_scenarios(typed, history, draws=draws, seed=seed, params=load_population_params())
             self._audit(uow, actor, SCENARIO_RUN, patient_id=patient_id,
-                        detail=f"scenarios={len(results)} draws={draws} seed={seed}")
+                        detail=f"scenarios={len(typed)} draws={draws} seed={seed}")
             uow.commit()
         based_on = (f"posterior from {len(inputs.phq9_observed)} PHQ-9 totals to {inputs.as_of.isoformat()}"
                     if history is not None else "population prior (no PHQ-9 on record)")
-        return ScenarioRun(patient_id, tuple(results), table, inputs.as_of if history is not None else inputs.as_of,
-                           inputs.phq9_observed, dict(results[0].calibration), int(draws), int(seed), based_on)
+        return ScenarioRun(patient_id, comparison.results, comparison.table, inputs.as_of, inputs.phq9_observed,
+                           comparison.results[0].calibration, int(draws), int(seed), based_on)
 
     def timelines(self, user: User, patient_id: int, regions: Sequence[str] | None = None,
                   neurotransmitters: Sequence[str] | None = None,
@@ -275,31 +304,69 @@ class TwinService(BaseService):
         Medians and 90% intervals across :data:`N_PK_TIMELINES` virtual PK patients (log-normal CL and V, PGx
         multipliers; pharmacology engine); levels through the twin's dynamics and projection table.
         """
-        from novamind_core.domain.brain import Neurotransmitter, Region
-        from novamind_core.pharmacology import load_catalogue
-        from novamind_core.twin import load_population_params
-
-        try:
-            region_list = tuple(Region(r) for r in (regions or ("prefrontal_cortex", "amygdala")))
-            nt_list = tuple(Neurotransmitter(n) for n in (neurotransmitters or ("serotonin",)))
-        except ValueError as exc:
-            raise ValidationError(f"unknown region or neurotransmitter: {exc}", field="regions") from None
+        choice = _timeline_choice(regions, neurotransmitters)
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, TIMELINE_READ)
-            saved = None
-            if saved_scenario_id is not None:
-                saved = uow.twin.scenario(int(saved_scenario_id))
-                if saved.patient_id != patient_id:
-                    raise NotFoundError(f"saved scenario {saved_scenario_id} does not belong to this patient")
-            patient = uow.patients.get(patient_id)
-            orders = uow.medications.history(patient_id)
-            catalogue = load_catalogue()
-            data = timeline_data(patient_id, patient, orders, catalogue, load_population_params(), self.ctx.today(),
-                                  region_list, nt_list, saved)
+            data = self._timelines(uow, patient_id, *choice, saved_scenario_id)
             self._audit(uow, actor, TIMELINE_READ, patient_id=patient_id,
                         detail=f"scenario={saved_scenario_id}" if saved_scenario_id else "history")
             uow.commit()
             return data
+
+    def _timelines(self, uow: UnitOfWork, patient_id: int, regions: tuple[Any, ...], nts: tuple[Any, ...],
+                   saved_scenario_id: int | None) -> TimelineData:
+        from novamind_core.pharmacology import load_catalogue
+        from novamind_core.twin import load_population_params
+
+        saved = None
+        if saved_scenario_id is not None:
+            saved = uow.twin.scenario(int(saved_scenario_id))
+            if saved.patient_id != patient_id:
+                raise NotFoundError(f"saved scenario {saved_scenario_id} does not belong to this patient")
+        return timeline_data(patient_id, uow.patients.get(patient_id), uow.medications.history(patient_id),
+                             load_catalogue(), load_population_params(), self.ctx.today(), regions, nts, saved)
+
+    def timelines_view(self, user: User, patient_id: int, regions: Sequence[str] = (),
+                       neurotransmitters: Sequence[str] = (), saved_scenario_id: int | None = None) -> TimelinesPage:
+        """Everything the timelines page shows, in one transaction with one audit event naming what was shown: the
+        saved scenarios to continue with and, when at least one region and neurotransmitter is chosen, the
+        timelines (continued by the saved scenario ``saved_scenario_id``, if any)."""
+        choice = _timeline_choice(regions, neurotransmitters) if regions and neurotransmitters else None
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, TIMELINE_READ)
+            saved = tuple(uow.twin.scenarios(patient_id))
+            data = (self._timelines(uow, patient_id, *choice, saved_scenario_id) if choice is not None else None)
+            shown = ("no region chosen" if data is None
+                     else f"scenario={saved_scenario_id}" if saved_scenario_id else "history")
+            self._audit(uow, actor, TIMELINE_READ, patient_id=patient_id,
+                        detail=f"timelines page: {shown} saved scenarios={len(saved)}")
+            uow.commit()
+        return TimelinesPage(patient_id, saved, data)
+
+    def simulation_view(self, user: User, patient_id: int) -> SimulationPage:
+        """Everything the simulation page shows before a run, in one transaction with one audit event: the scenario
+        form's defaults (the medication and PGx at week 0, the latest PHQ-9) and the saved scenarios. Reads the
+        chart only: no twin version is stored."""
+        from novamind_core.pharmacology import load_catalogue
+
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, SIMULATION_VIEW)
+            inputs = self._inputs(uow, patient_id)
+            saved = tuple(uow.twin.scenarios(patient_id))
+            self._audit(uow, actor, SIMULATION_VIEW, patient_id=patient_id,
+                        detail=f"simulation page: form defaults, saved scenarios={len(saved)}")
+            uow.commit()
+        meds = list(inputs.history["medications"])
+        last = meds[-1] if meds else {}
+        on_board = last.get("drug") not in (None, "none")
+        defaults = ScenarioDefaults(
+            current_drug=last["drug"] if on_board else None,
+            current_dose_mg=(float(last.get("dose_mg", 0)) * 24 / float(last.get("interval_h", 24))
+                             if on_board else None),
+            cyp2d6=inputs.chart_cyp2d6, cyp2c19=inputs.chart_cyp2c19,
+            week0=inputs.as_of,
+            drugs=tuple(sorted({*load_catalogue().drugs, *(m["drug"] for m in meds if m["drug"] != "none")})))
+        return SimulationPage(patient_id, defaults, saved)
 
     def record_export(self, user: User, patient_id: int, kind: str, detail: str = "") -> None:
         """Audit an export of scenario results (``csv``, ``pdf`` or ``png``) made by the page."""
@@ -310,7 +377,7 @@ class TwinService(BaseService):
             self._audit(uow, actor, SCENARIO_EXPORT, patient_id=patient_id, detail=f"{kind} {detail}".strip())
             uow.commit()
 
-    def patient_history(self, user: User, mrn: str) -> Any:
+    def patient_history(self, user: User, mrn: str) -> PatientHistory:
         """The twin's :class:`~novamind_core.twin.PatientHistory` for the patient with ``mrn`` (for
         ``simulate --patient MRN``): blind-index lookup, care-team check, one ``twin.read`` audit event."""
         from novamind_core.domain.patients import normalise_mrn
@@ -331,11 +398,19 @@ class TwinService(BaseService):
 
 
 # ---------------------------------------------------------------------------------------------- helpers (pure)
-def _at(values: Sequence[float], index: int) -> float | None:
-    return values[index] if index < len(values) else None
+def _timeline_choice(regions: Sequence[str] | None, neurotransmitters: Sequence[str] | None
+                     ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    from novamind_core.domain.brain import Neurotransmitter, Region
+
+    try:
+        return (tuple(Region(r) for r in (regions or DEFAULT_TIMELINE_REGIONS)),
+                tuple(Neurotransmitter(n) for n in (neurotransmitters or DEFAULT_TIMELINE_NEUROTRANSMITTERS)))
+    except ValueError as exc:
+        raise ValidationError(f"unknown region or neurotransmitter: {exc}", field="regions") from None
 
 
-def _level_interval(history: Any, as_of_day: int, params: Any) -> tuple[np.ndarray, np.ndarray]:
+def _level_interval(history: PatientHistory, as_of_day: int, params: PopulationParams
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """5th/95th percentiles of regional levels (23, 12) at ``as_of_day`` across :data:`N_PK_STATE` PK patients."""
     from novamind_core.twin.dynamics import simulate_dynamics
     from novamind_core.twin.exposure import exposure_from_scenario, no_drug_exposure, scenario_drugs

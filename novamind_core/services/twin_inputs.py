@@ -27,14 +27,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from novamind_core.domain.phenotypes import phenotype_code
 from novamind_core.domain.twin import SnapshotTrigger
 
 #: Wearable days averaged into the twin's biometric summary (two weeks smooths weekday/weekend rhythm).
 BIOMETRIC_WINDOW_DAYS = 14
-
-#: Phenotype words stored on the chart (CPIC terms, Caudle et al. 2017) -> the pharmacology engine's codes.
-PHENOTYPE_CODES: dict[str, str] = {"poor": "PM", "intermediate": "IM", "normal": "NM", "rapid": "RM",
-                                   "ultrarapid": "UM"}
 
 #: Doses per day -> dosing interval in hours (``Frequency`` values of ``domain.medications``).
 INTERVAL_H: dict[str, float] = {"daily": 24.0, "nightly": 24.0, "twice daily": 12.0, "three times daily": 8.0,
@@ -95,14 +92,9 @@ class TwinInputs:
     adherence_basis: str = ""
     current_drugs: tuple[tuple[str, float], ...] = ()
     phq9_observed: tuple[tuple[date, int], ...] = field(default=(), repr=False)
-
-
-def phenotype_code(value: Any) -> str | None:
-    """``MetaboliserPhenotype.POOR`` / ``"poor"`` -> ``"PM"``; ``None`` stays ``None`` (not recorded)."""
-    if value is None:
-        return None
-    text = str(getattr(value, "value", value)).strip().lower()
-    return PHENOTYPE_CODES.get(text, text.upper() if text.upper() in PHENOTYPE_CODES.values() else None)
+    #: Phenotypes recorded on the chart (engine codes; ``None`` where not recorded and normal is assumed).
+    chart_cyp2d6: str | None = None
+    chart_cyp2c19: str | None = None
 
 
 def adherence_from_note(note: str | None) -> tuple[float | None, str]:
@@ -299,7 +291,8 @@ def build_inputs(patient: Any, assessments: Sequence[Any], orders: Sequence[Any]
                       biometrics=biometrics,
                       completeness=tuple(items), digests=digests, not_modelled=tuple(sorted(not_modelled)),
                       adherence_basis=basis, current_drugs=active,
-                      phq9_observed=tuple((a.administered_on, a.total) for a in phq))
+                      phq9_observed=tuple((a.administered_on, a.total) for a in phq),
+                      chart_cyp2d6=cyp2d6, chart_cyp2c19=cyp2c19)
 
 
 def changed_categories(previous: dict[str, str] | None, current: dict[str, str]) -> tuple[str, ...]:

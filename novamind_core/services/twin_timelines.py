@@ -9,56 +9,48 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from novamind_core.domain.errors import ValidationError
-from novamind_core.domain.twin import (
-    SavedScenario,
-)
+from novamind_core.domain.brain import Neurotransmitter, Region
+from novamind_core.domain.medications import MedicationOrder
+from novamind_core.domain.patients import Patient
+from novamind_core.domain.phenotypes import ASSUMED_PHENOTYPE, phenotype_code
+from novamind_core.domain.twin import SavedScenario
 from novamind_core.services.twin_inputs import (
     MedicationEvent,
+    adherence_from_note,
     medication_events,
     medication_steps,
 )
-from novamind_core.services.twin_types import (  # noqa: F401  (result types re-exported for callers)
-    Band,
-    ScenarioRun,
-    TimelineData,
-    TimelineSummary,
-    TwinStateView,
-    TwinVersion,
-    VersionInfo,
-)
+from novamind_core.services.twin_types import Band, TimelineData, TimelineSummary
+from novamind_core.twin.params import PopulationParams
+from novamind_core.twin.types import Scenario
 
-SCENARIO_SAVE = "scenario.save"
-SCENARIO_READ = "scenario.read"
-SCENARIO_RUN = "scenario.run"
-SCENARIO_EXPORT = "scenario.export"
-TIMELINE_READ = "twin.timelines"
-MAX_PAYLOAD_BYTES = 5_000_000
-#: PK patients behind the level intervals of the state and the timelines (between-subject variability only).
-N_PK_STATE = 20
+if TYPE_CHECKING:
+    from novamind_core.pharmacology import Catalogue
+
+#: PK patients behind the timelines' 90% bands (between-subject variability only).
 N_PK_TIMELINES = 40
 #: Longest timeline grid, in points (longer histories are thinned evenly for the browser).
 MAX_TIMELINE_POINTS = 2400
-EXPORT_KINDS = ("csv", "pdf", "png")
+
 
 def _band(x: np.ndarray, stride: int = 1, digits: int = 3) -> Band:
     q = np.percentile(np.asarray(x, dtype=float)[:, ::stride], [5, 50, 95], axis=0)
     return Band(*(tuple(np.round(row, digits).tolist()) for row in q))
 
 
-def timeline_data(patient_id: int, patient: Any, orders: Sequence[Any], catalogue: Any, params: Any, today: date,
-                   regions: tuple[Any, ...], nts: tuple[Any, ...], saved: SavedScenario | None) -> TimelineData:
+def timeline_data(patient_id: int, patient: Patient, orders: Sequence[MedicationOrder], catalogue: Catalogue,
+                  params: PopulationParams, today: date, regions: tuple[Region, ...],
+                  nts: tuple[Neurotransmitter, ...], saved: SavedScenario | None) -> TimelineData:
     """Simulate history (+ saved scenario) and summarise it (pure given its inputs)."""
     from novamind_core.domain.brain import NEUROTRANSMITTERS
     from novamind_core.pharmacology import active_moiety_key
     from novamind_core.pharmacology.summary import steady_state_summary
-    from novamind_core.services.twin_inputs import phenotype_code
     from novamind_core.twin.dynamics import simulate_dynamics
-    from novamind_core.twin.exposure import PK_STEP_H, exposure_from_scenario, split_scenario
+    from novamind_core.twin.exposure import PK_STEP_H, exposure_from_scenario
 
     drugs = set(catalogue.drugs) - {"placebo"}
     starts = [o.start_date for o in orders if o.drug in drugs]
@@ -66,32 +58,29 @@ def timeline_data(patient_id: int, patient: Any, orders: Sequence[Any], catalogu
     origin = min(origin, today)
     today_day = (today - origin).days
     steps = medication_steps(orders, drugs, origin, today + timedelta(days=1))
-    cyp2d6, cyp2c19 = phenotype_code(patient.cyp2d6) or "NM", phenotype_code(patient.cyp2c19) or "NM"
+    cyp2d6 = phenotype_code(patient.cyp2d6) or ASSUMED_PHENOTYPE
+    cyp2c19 = phenotype_code(patient.cyp2c19) or ASSUMED_PHENOTYPE
     notes = [o.adherence_note for o in orders if o.adherence_note]
-    from novamind_core.services.twin_inputs import adherence_from_note
-
     adherence = adherence_from_note(notes[-1] if notes else None)[0] or 1.0
     combined: dict[str, Any] = {"steps": list(steps), "adherence": adherence, "cyp2d6": cyp2d6, "cyp2c19": cyp2c19}
     n_days = today_day + 1
     planned: list[MedicationEvent] = []
     name = None
     if saved is not None:
-        pharm, twin = split_scenario(dict(saved.scenario))
-        future = [dict(s) for s in pharm.get("steps", [])]
-        if not future:
-            raise ValidationError(f"saved scenario '{saved.name}' has no treatment steps", field="steps")
+        plan = Scenario.from_mapping(saved.scenario)
+        future = [s.to_mapping() for s in plan.steps]
         combined["steps"] += future
-        combined["switch_strategy"] = pharm.get("switch_strategy", "direct")
-        combined["adherence"] = pharm.get("adherence", adherence)
-        combined["missed_days"] = [int(d) + n_days for d in pharm.get("missed_days", []) or []]
-        for gene in ("cyp2d6", "cyp2c19"):
-            combined[gene] = pharm.get(gene, combined[gene])
-        n_days += 7 * twin["horizon_weeks"]
+        combined["switch_strategy"] = plan.switch_strategy
+        combined["adherence"] = adherence if plan.adherence is None else plan.adherence
+        combined["missed_days"] = [int(d) + n_days for d in plan.missed_days]
+        combined["cyp2d6"] = plan.cyp2d6 or cyp2d6
+        combined["cyp2c19"] = plan.cyp2c19 or cyp2c19
+        n_days += 7 * plan.horizon_weeks
         day = today_day + 1
-        for s in future:
-            label = "plan: no drug" if s["drug"] == "none" else f"plan: {s['drug']} {float(s.get('dose_mg', 0)):g} mg"
+        for s in plan.steps:
+            label = "plan: no drug" if s.drug == "none" else f"plan: {s.drug} {s.dose_mg:g} mg"
             planned.append(MedicationEvent(origin + timedelta(days=day), label, "plan"))
-            day += int(round(float(s["days"])))
+            day += int(round(s.days))
         name = saved.name
     exposure = exposure_from_scenario(combined, n_days, params, n_pk=N_PK_TIMELINES, seed=0)
     n_plasma = n_days * int(round(24 / PK_STEP_H))

@@ -1,16 +1,20 @@
-"""Frozen results of :class:`novamind_core.services.twin.TwinService` (re-exported there): the current twin and its
-versions, what-if runs, and the timelines with their summary cards.
+"""Frozen view types of :class:`novamind_core.services.twin.TwinService` (re-exported there): the current twin and
+its versions, what-if runs and their checks, the timelines with their summary cards, and one view model per twin page
+(:class:`TwinStatePage`, :class:`TimelinesPage`, :class:`SimulationPage`).
 
-Types only: no database, no computation. Decision support for research and demonstration; not a medical device.
+Types only: no database, no computation. The twin's own types (``Scenario``, ``ScenarioResult``, ...) are in
+:mod:`novamind_core.twin.types`. Decision support for research and demonstration; not a medical device.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
+from novamind_core.domain.twin import SavedScenario, SnapshotDifference
 from novamind_core.services.twin_inputs import CompletenessItem, MedicationEvent
+from novamind_core.twin.state import TwinState
+from novamind_core.twin.types import ComparisonRow, ModelBasis, ScenarioResult, ScenarioWarning
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class TwinStateView:
     changed: tuple[str, ...]
     change_text: str
     is_new_version: bool
-    state: Any = field(repr=False)
+    state: TwinState = field(repr=False)
     level_p05: tuple[tuple[float, ...], ...] = field(repr=False)
     level_p95: tuple[tuple[float, ...], ...] = field(repr=False)
     completeness: tuple[CompletenessItem, ...] = field(repr=False)
@@ -68,11 +72,11 @@ class ScenarioRun:
     """
 
     patient_id: int
-    results: tuple[Any, ...] = field(repr=False)
-    table: tuple[dict[str, Any], ...]
+    results: tuple[ScenarioResult, ...] = field(repr=False)
+    table: tuple[ComparisonRow, ...]
     week0: date
     observed_phq9: tuple[tuple[date, int], ...] = field(repr=False)
-    posterior: dict[str, Any] = field(repr=False)
+    posterior: ModelBasis = field(repr=False)
     draws: int
     seed: int
     based_on: str
@@ -121,7 +125,75 @@ class TimelineData:
     therapeutic_ranges: dict[str, tuple[float, float, str]]
     scenario_name: str | None
     summary: TimelineSummary
-    warnings: tuple[dict[str, Any], ...]
+    warnings: tuple[ScenarioWarning, ...]
     model_calibrated: bool = False
 
-__all__ = ["Band", "ScenarioRun", "TimelineData", "TimelineSummary", "TwinStateView", "TwinVersion", "VersionInfo"]
+
+@dataclass(frozen=True)
+class ScenarioIssue:
+    """A finding next to the scenario form: ``level`` is ``"error"`` (blocks running) or ``"warning"``."""
+
+    level: str
+    field: str
+    message: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ScenarioCheck:
+    """The result of :func:`novamind_core.services.twin_checks.check_scenario`, errors first."""
+
+    issues: tuple[ScenarioIssue, ...] = ()
+
+    @property
+    def blocked(self) -> bool:
+        """An error stops the scenario from being added to the comparison."""
+        return any(i.level == "error" for i in self.issues)
+
+
+@dataclass(frozen=True)
+class ScenarioDefaults:
+    """What the scenario form starts from: the medication at week 0 (daily dose), PGx on the chart (engine codes,
+    ``None`` where not recorded), week 0's date, and the drugs that can be chosen."""
+
+    current_drug: str | None
+    current_dose_mg: float | None
+    cyp2d6: str | None
+    cyp2c19: str | None
+    week0: date
+    drugs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TwinStatePage:
+    """Everything the twin-state page shows: the current twin, its versions, the chosen version diff (if any) and
+    what the model statement under each panel says."""
+
+    state: TwinStateView
+    versions: tuple[VersionInfo, ...]
+    difference: SnapshotDifference | None
+    basis: ModelBasis
+
+
+@dataclass(frozen=True)
+class TimelinesPage:
+    """Everything the timelines page shows: the saved scenarios to continue with, and the timelines (``None`` when
+    no region or neurotransmitter is chosen)."""
+
+    patient_id: int
+    saved: tuple[SavedScenario, ...]
+    data: TimelineData | None
+
+
+@dataclass(frozen=True)
+class SimulationPage:
+    """Everything the simulation page shows before a run: the form's defaults and the saved scenarios."""
+
+    patient_id: int
+    defaults: ScenarioDefaults
+    saved: tuple[SavedScenario, ...]
+
+
+__all__ = ["Band", "ScenarioCheck", "ScenarioDefaults", "ScenarioIssue", "ScenarioRun", "SimulationPage",
+           "TimelineData", "TimelineSummary", "TimelinesPage", "TwinStatePage", "TwinStateView", "TwinVersion",
+           "VersionInfo"]

@@ -1,4 +1,5 @@
-"""Population calibration: fit the twin so a simulated MDD cohort reproduces the published evidence (SCIENCE.md §7).
+"""Population calibration: fit the twin so a simulated MDD cohort reproduces the published evidence
+(docs/science.md section 7).
 
 Targets and what each fits (common random numbers: every evaluation uses the same seeded virtual cohort):
 

@@ -7,7 +7,8 @@ Cohort definition (documented assumptions, parameters in :mod:`novamind_core.twi
   drug-specific drug sensitivity).
 * Each step lasts ``weeks`` weeks on the step's drug at its dose (titrated from the catalogue's start dose by its
   titration step and interval); full adherence (trial conditions). Outcome at the end of the step from an observed
-  PHQ-9 (measurement error added): response = PHQ-9 <= 50% of baseline, remission = PHQ-9 <= 4.
+  PHQ-9 (measurement error added): response = PHQ-9 <= 50% of baseline, remission = PHQ-9 <= 4
+  (:mod:`novamind_core.domain.scenario_limits`).
 * Non-remitters enter the next step (direct switch). The illness course goes on (placebo and natural-course
   terms keep counting from the first step's start); the previous drug's effect ends; the new drug's
   drug-specific sensitivity is drawn afresh while the shared one is kept; each new step adds a non-specific
@@ -33,6 +34,7 @@ from functools import lru_cache
 import numpy as np
 
 from novamind_core.domain.errors import ValidationError
+from novamind_core.domain.scenario_limits import PHQ9_REMISSION_MAX_TOTAL, RESPONSE_FRACTION_OF_BASELINE
 from novamind_core.twin.dynamics import simulate_dynamics
 from novamind_core.twin.exposure import exposure_from_scenario
 from novamind_core.twin.params import PopulationParams, default_params, load_population_params
@@ -177,11 +179,11 @@ def simulate_cohort(drug: str, dose_mg: float | None = None, n: int = 1000, week
             imp = improvement_fraction(t, f, z[idx], params)[:, 0]
             y_exp = pts.baseline_phq9[idx] * (1.0 - imp) * boost[idx]
             y_obs = observe(y_exp, params["phq9_observation_sd"], PHQ9_MAX, rng)
-            rem = y_obs <= 4.0
+            rem = y_obs <= float(PHQ9_REMISSION_MAX_TOTAL)
             remitted[k] += int(rem.sum())
             if k == 0:
                 change = y_obs - pts.baseline_phq9
-                n_resp += int((y_obs <= 0.5 * pts.baseline_phq9).sum())
+                n_resp += int((y_obs <= RESPONSE_FRACTION_OF_BASELINE * pts.baseline_phq9).sum())
                 n_rem += int(rem.sum())
                 s1 += float(change.sum())
                 s2 += float((change**2).sum())

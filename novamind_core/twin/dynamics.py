@@ -35,10 +35,9 @@ import numpy as np
 from scipy.signal import lfilter
 
 from novamind_core.domain.brain import NEUROTRANSMITTERS, REGIONS, Neurotransmitter, Region
+from novamind_core.domain.targets import TARGETS  # noqa: F401  (re-exported: the targets the dynamics read)
 from novamind_core.twin.params import PopulationParams
 from novamind_core.twin.projections import CORTICAL_REGIONS, load_projections
-
-TARGETS: tuple[str, ...] = ("SERT", "NET", "DAT", "5-HT2A", "H1", "alpha-2", "5-HT1A", "5-HT3")
 
 
 def first_order_lag(x: np.ndarray, tau_days: float, dt_days: float, y0: np.ndarray | float = 0.0) -> np.ndarray:

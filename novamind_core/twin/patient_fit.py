@@ -51,7 +51,7 @@ def _series(raw, name: str, maximum: float) -> tuple[tuple[float, float], ...]:
 
 @dataclass(frozen=True)
 class PatientHistory:
-    """What the twin learns from: PHQ-9 (and GAD-7) totals over time, medications (step-3 steps from day 0), PGx.
+    """What the twin learns from: PHQ-9 (and GAD-7) totals over time, medications (regimen steps from day 0), PGx.
 
     Times are days from the first assessment (or ISO dates, converted). ``medications`` run from day 0 in the
     scenario step format; ``adherence`` is the observed fraction of doses taken.
@@ -83,7 +83,7 @@ class PatientHistory:
         return max((t for t, _ in self.phq9), default=0.0)
 
     def medication_scenario(self, extra_steps: list[dict] | None = None, total_days: int | None = None) -> dict:
-        """The history's medications as a step-3 scenario, optionally padded to ``total_days`` and extended."""
+        """The history's medications as a regimen scenario, optionally padded to ``total_days`` and extended."""
         steps = [dict(s) for s in self.medications]
         used = sum(float(s.get("days", 0)) for s in steps)
         if total_days is not None and used > total_days + 1e-9:

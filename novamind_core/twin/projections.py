@@ -8,7 +8,7 @@ The table says how strongly a change at a monoamine source nucleus shows in each
 and the twin's regional level is ``level[r, n] = 1 + w[r, n] * (E_n - 1)`` with ``E_n`` the system-level relative
 extracellular level (1 = the patient's own baseline). Neurotransmitters without a source row (GABA, glutamate,
 acetylcholine, endorphins, substance P, oxytocin, glycine, adenosine) are not modelled and stay at 1.0.
-Sources: the ``citation`` of each row in the data file (SCIENCE.md §1).
+Sources: the ``citation`` of each row in the data file (docs/science.md section 1).
 """
 
 from __future__ import annotations

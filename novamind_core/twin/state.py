@@ -21,7 +21,8 @@ import numpy as np
 
 from novamind_core.domain.brain import NEUROTRANSMITTERS, REGIONS
 from novamind_core.domain.errors import ValidationError
-from novamind_core.twin.dynamics import TARGETS, simulate_dynamics
+from novamind_core.domain.targets import TARGETS
+from novamind_core.twin.dynamics import simulate_dynamics
 from novamind_core.twin.exposure import exposure_from_scenario, no_drug_exposure, scenario_drugs
 from novamind_core.twin.params import PopulationParams, load_population_params
 from novamind_core.twin.patient_fit import PatientHistory, fit_patient

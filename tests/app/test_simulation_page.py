@@ -92,4 +92,4 @@ def test_a_plan_saved_with_a_note_can_be_reloaded_into_the_comparison(cohort):  
     fresh = open_page(c.item9_id)
     fresh.button(key="nm_sim_load").click().run()
     assert any("Escitalopram 20" in m.value for m in fresh.markdown)
-    assert fresh.session_state["nm_sim_queue"][0]["steps"] == saved[0].scenario["steps"]
+    assert fresh.session_state["nm_sim_queue"][0].to_mapping()["steps"] == saved[0].scenario["steps"]

@@ -90,10 +90,10 @@ def test_clinicians_off_the_care_team_and_analysts_are_refused_and_the_refusal_i
 def test_run_scenarios_compares_plans_over_the_patients_posterior(services, clinician, treated):  # type: ignore[no-untyped-def]
     low = {**PLAN, "name": "Low adherence", "adherence": 0.5}
     run = services.twin.run_scenarios(clinician, treated.id, [PLAN, low], draws=400, seed=3)
-    assert [t["name"] for t in run.table] == ["Sertraline 100", "Low adherence"]
+    assert [t.name for t in run.table] == ["Sertraline 100", "Low adherence"]
     assert run.week0 == services.context.today() and len(run.observed_phq9) == 4
-    assert not run.posterior["is_prior"] and run.posterior["n_observations"] == 4
-    assert run.table[0]["p_response_week8"] >= run.table[1]["p_response_week8"]
+    assert not run.posterior.is_prior and run.posterior.n_observations == 4
+    assert run.table[0].p_response_week8 >= run.table[1].p_response_week8
     again = services.twin.run_scenarios(clinician, treated.id, [PLAN, low], draws=400, seed=3)
     assert again.table == run.table  # seeded
 
@@ -142,3 +142,67 @@ def test_patient_history_for_the_cli_is_looked_up_by_mrn_through_the_care_team( 
                                                 ("poor adherence", 0.6), ("good", 1.0), ("see letter", None)])
 def test_adherence_notes_are_read_as_a_fraction_of_doses_taken(note, expected):  # type: ignore[no-untyped-def]
     assert adherence_from_note(note)[0] == expected
+
+
+def _audit_rows(services, patient_id: int) -> int:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from novamind_core.db.models import AuditRow
+
+    with services.context.uow() as uow:
+        return uow.session.scalar(select(func.count()).select_from(AuditRow).where(AuditRow.patient_id == patient_id))
+
+
+@pytest.mark.parametrize("page", ["state", "timelines", "simulation"])
+def test_each_twin_page_view_is_one_call_one_transaction_and_exactly_one_audit_row(  # type: ignore[no-untyped-def]
+        services, clinician, treated, page):
+    from tests.fakes import count_statements
+
+    views = {"state": lambda: services.twin.state_view(clinician, treated.id),
+             "timelines": lambda: services.twin.timelines_view(clinician, treated.id, ["amygdala"], ["serotonin"]),
+             "simulation": lambda: services.twin.simulation_view(clinician, treated.id)}
+    views[page]()  # the first state view stores version 1; the figures below are for a look at an unchanged twin
+    before = _audit_rows(services, treated.id)
+    with count_statements(services.engine) as statements:
+        view = views[page]()
+    assert _audit_rows(services, treated.id) == before + 1
+    assert sum(1 for s in statements if s.lstrip().upper().startswith("COMMIT")) <= 1
+    assert 0 < len(statements) < 60
+    assert view is not None
+
+
+def test_the_state_view_holds_the_twin_its_versions_and_the_latest_difference(services, clinician, treated):  # type: ignore[no-untyped-def]
+    first = services.twin.state_view(clinician, treated.id)
+    assert first.state.version == 1 and first.difference is None and [v.version for v in first.versions] == [1]
+    order = services.medications.active(clinician, treated.id)[0]
+    services.medications.set_adherence_note(clinician, order.id, "misses 2 doses a week")
+    second = services.twin.state_view(clinician, treated.id)
+    assert second.state.version == 2 and second.state.is_new_version
+    assert second.difference is not None and (second.difference.from_version, second.difference.to_version) == (1, 2)
+    assert not second.basis.is_prior and second.basis.n_observations == 4
+
+
+def test_the_simulation_view_gives_the_form_the_week0_medication_and_the_saved_plans(services, clinician, treated):  # type: ignore[no-untyped-def]
+    services.twin.save_scenario(clinician, treated.id, "Saved", PLAN)
+    page = services.twin.simulation_view(clinician, treated.id)
+    d = page.defaults
+    assert (d.current_drug, d.current_dose_mg, d.week0) == ("sertraline", 100.0, services.context.today())
+    assert d.cyp2d6 is None and "escitalopram" in d.drugs
+    assert [s.name for s in page.saved] == ["Saved"]
+    assert services.twin.versions(clinician, treated.id) == ()  # a look at the form stores no twin version
+
+
+def test_the_timelines_view_without_a_region_lists_saved_plans_and_simulates_nothing(services, clinician, treated):  # type: ignore[no-untyped-def]
+    services.twin.save_scenario(clinician, treated.id, "Saved", PLAN)
+    page = services.twin.timelines_view(clinician, treated.id, [], ["serotonin"])
+    assert page.data is None and [s.name for s in page.saved] == ["Saved"]
+
+
+def test_a_typed_scenario_runs_and_saves_as_the_same_plan_it_reloads_to(services, clinician, treated):  # type: ignore[no-untyped-def]
+    from novamind_core.twin import Scenario
+
+    plan = Scenario.from_mapping(PLAN)
+    run = services.twin.run_scenarios(clinician, treated.id, [plan], draws=100, seed=1)
+    assert run.results[0].name == "Sertraline 100" and run.table[0].name == "Sertraline 100"
+    saved = services.twin.save_scenario(clinician, treated.id, "Typed", plan)
+    assert Scenario.from_mapping(saved.scenario) == plan

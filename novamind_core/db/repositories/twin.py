@@ -1,7 +1,10 @@
-"""Twin snapshots (versioned, encrypted payload) and saved scenarios."""
+"""Twin snapshots (versioned, encrypted payload) and saved scenarios: the storage edge of the twin, where payloads
+and scenarios become JSON (checked here: JSON-serialisable, finite, at most :data:`MAX_PAYLOAD_BYTES`)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -10,8 +13,23 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from novamind_core.db.models import SavedScenarioRow, TwinSnapshotRow, TwinStateRow
-from novamind_core.domain.errors import NotFoundError, StaleWriteError
+from novamind_core.domain.errors import NotFoundError, StaleWriteError, ValidationError
 from novamind_core.domain.twin import SavedScenario, SnapshotTrigger, TwinSnapshot
+
+MAX_PAYLOAD_BYTES = 5_000_000
+
+
+def json_ready(value: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """``value`` as stored: a JSON object of at most :data:`MAX_PAYLOAD_BYTES` (ValidationError naming ``name``)."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"{name} must be a JSON object", field=name)
+    try:
+        text = json.dumps(value, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"{name} is not JSON-serialisable: {exc}", field=name) from None
+    if len(text) > MAX_PAYLOAD_BYTES:
+        raise ValidationError(f"{name} is larger than {MAX_PAYLOAD_BYTES} bytes", field=name, value=len(text))
+    return json.loads(text)
 
 
 class TwinRepository:
@@ -22,8 +40,9 @@ class TwinRepository:
         state = self.session.get(TwinStateRow, patient_id)
         return state.version if state else 0
 
-    def add_snapshot(self, patient_id: int, trigger: SnapshotTrigger, payload: dict[str, Any], now: datetime,
+    def add_snapshot(self, patient_id: int, trigger: SnapshotTrigger, payload: Mapping[str, Any], now: datetime,
                      created_by: int | None, expected_version: int | None) -> TwinSnapshot:
+        payload = json_ready(payload, "payload")
         state = self.session.get(TwinStateRow, patient_id)
         current = state.version if state else 0
         if expected_version is not None and expected_version != current:
@@ -65,8 +84,9 @@ class TwinRepository:
         stmt = select(T.version, T.created_at, T.trigger, T.created_by).where(T.patient_id == patient_id)
         return [tuple(r) for r in self.session.execute(stmt.order_by(T.version))]  # type: ignore[misc]
 
-    def add_scenario(self, patient_id: int, name: str, note: str | None, scenario: dict[str, Any],
+    def add_scenario(self, patient_id: int, name: str, note: str | None, scenario: Mapping[str, Any],
                      created_by: int | None, now: datetime) -> SavedScenario:
+        scenario = json_ready(scenario, "scenario")
         row = SavedScenarioRow(patient_id=patient_id, name=name, note=note, scenario=scenario,
                                created_by=created_by, created_at=now)
         self.session.add(row)
@@ -88,3 +108,7 @@ class TwinRepository:
         if row is None:
             raise NotFoundError(f"saved scenario {scenario_id} does not exist")
         return self._scenario(row)
+
+    def scenario_patient_id(self, scenario_id: int) -> int | None:
+        """The patient a saved scenario belongs to (``None`` when there is no such scenario); reads no payload."""
+        return self.session.scalar(select(SavedScenarioRow.patient_id).where(SavedScenarioRow.id == scenario_id))

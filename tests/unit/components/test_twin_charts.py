@@ -11,7 +11,7 @@ from components.twin import state_charts as tsc
 from novamind_core.domain import brain
 from novamind_core.services.twin import Band, ScenarioRun, TimelineData, TimelineSummary, TwinStateView
 from novamind_core.services.twin_inputs import MedicationEvent
-from novamind_core.twin import PatientHistory, build_twin_state, run_scenario
+from novamind_core.twin import ComparisonRow, ModelBasis, PatientHistory, build_twin_state, run_scenario
 
 HISTORY = {"phq9": [[7 * i, v] for i, v in enumerate([18, 16, 14, 12, 11])],
            "medications": [{"drug": "sertraline", "dose_mg": 50, "days": 14},
@@ -34,12 +34,9 @@ def run() -> ScenarioRun:
     plans = [{"name": n, "steps": [{"drug": d, "dose_mg": m, "days": 84}], "horizon_weeks": 12}
              for n, d, m in (("A", "sertraline", 100), ("B", "escitalopram", 10))]
     results = tuple(run_scenario(p, history, draws=200, seed=1) for p in plans)
-    table = tuple({"name": r.name, "phq9_p50_week8": r.phq9["p50"][8], "phq9_p50_end": r.phq9["p50"][-1],
-                   "p_response_week8": r.p_response_week8, "p_remission_week8": r.p_remission_week8,
-                   "p_response_week12": r.p_response_week12, "p_remission_week12": r.p_remission_week12,
-                   "n_warnings": 0} for r in results)
+    table = tuple(ComparisonRow.of(r) for r in results)
     return ScenarioRun(1, results, table, date(2026, 1, 29), ((date(2026, 1, 1), 18), (date(2026, 1, 29), 11)),
-                       dict(results[0].calibration), 200, 1, "posterior from 5 PHQ-9 totals")
+                       results[0].calibration, 200, 1, "posterior from 5 PHQ-9 totals")
 
 
 def test_heatmap_has_23_regions_grouped_by_circuit_and_hover_with_interval_and_driver(view):  # type: ignore[no-untyped-def]
@@ -125,5 +122,16 @@ def test_comparison_csv_has_outcomes_and_weekly_quantiles_with_provenance(run): 
 def test_model_statement_names_calibration_and_the_patient_fit(run):  # type: ignore[no-untyped-def]
     text = sc.model_statement(run.posterior)
     assert "calibrated" in text and "fitted to this patient's 5 PHQ-9 totals" in text
-    assert "population prior" in sc.model_statement({"is_prior": True, "population_calibrated": False})
-    assert "uncalibrated" in sc.model_statement({"is_prior": True, "population_calibrated": False})
+    prior = ModelBasis(is_prior=True, population_calibrated=False)
+    assert "population prior" in sc.model_statement(prior)
+    assert "uncalibrated" in sc.model_statement(prior)
+
+
+def test_the_fan_chart_shades_the_phq9_bands_of_the_instrument_definition(run):  # type: ignore[no-untyped-def]
+    from novamind_core.domain.instruments import Instrument
+
+    fig = sc.fan_chart(run)
+    rects = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert [(r.y0, r.y1) for r in rects] == [(b.min_total - 0.5 if b.min_total else 0, b.max_total + 0.5)
+                                              for b in Instrument.PHQ9.spec.bands]
+    assert "PHQ-9 ≤ 4" in sc.remission_caption()

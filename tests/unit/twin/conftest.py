@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from novamind_core.twin.dynamics import TARGETS
+from novamind_core.domain.targets import TARGETS
 from novamind_core.twin.params import default_params
 
 

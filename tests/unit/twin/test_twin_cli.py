@@ -1,4 +1,4 @@
-"""CLI contract: simulate, cohort-simulate (JSON keys of issue 5)."""
+"""CLI contract: simulate, cohort-simulate (and the keys of their JSON output)."""
 
 import json
 
