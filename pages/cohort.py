@@ -2,7 +2,7 @@
 data completeness, a population what-if against the twin, and audited de-identified exports.
 
 Recipe: filters -> one ``services.cohort.view`` call -> cards, charts and tables. The what-if and the exports run
-only when asked (each is one audited service call). No patient banner and no names: pseudonyms only (UX.md).
+only when asked (each is one audited service call). No patient banner and no names: pseudonyms only (docs/ux.md).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from components.cohort.widgets import (
 from components.shared.errors import error_boundary
 from components.shared.session import page_guard
 from components.shared.theme import DISCLAIMER
+from novamind_core.analytics.cohort_types import CohortView
 from novamind_core.pharmacology import load_catalogue
 
 ctx = page_guard("cohort")
@@ -42,7 +43,7 @@ st.caption("De-identified (HIPAA Safe Harbor): pseudonyms, age bands with 90+, c
            "since each patient's baseline PHQ-9. Rates are for each patient's first medication course.")
 
 
-def load_view():  # type: ignore[no-untyped-def]
+def load_view() -> CohortView:
     """The filtered view; the first run also learns the filter options (one audited call per run)."""
     first = None
     if st.session_state.get(OPTIONS) is None:
@@ -55,7 +56,7 @@ def load_view():  # type: ignore[no-untyped-def]
     return ctx.services.cohort.view(ctx.user, filters, n_clusters=k)
 
 
-def outcomes_tab(view) -> None:  # type: ignore[no-untyped-def]
+def outcomes_tab(view: CohortView) -> None:
     st.plotly_chart(rates_figure(view.outcomes_by_drug), key="nm_co_rates", **CHART)
     st.caption("Bars: share of evaluable patients (baseline PHQ-9 ≥ 10 with a follow-up score) with response or "
                "remission at the end of the index course; whiskers: Wilson 95% intervals. Small cells (n < 11) are "
@@ -66,7 +67,7 @@ def outcomes_tab(view) -> None:  # type: ignore[no-untyped-def]
     right.plotly_chart(change_histogram(view.patients), key="nm_co_hist", **CHART)
 
 
-def what_if_section(view) -> None:  # type: ignore[no-untyped-def]
+def what_if_section(view: CohortView) -> None:
     st.markdown("Simulate two drugs in virtual patients whose baseline PHQ-9 matches this cohort's (mean, SD and "
                 "lowest score), then compare the twin's week-N prediction with what this cohort observed.")
     drugs = sorted(d for d in load_catalogue().drugs if d != "placebo")
@@ -88,7 +89,7 @@ def what_if_section(view) -> None:  # type: ignore[no-untyped-def]
                f"observed outcomes are at each course's own end, not at week {result.weeks}. {DISCLAIMER}")
 
 
-def export_section(view) -> None:  # type: ignore[no-untyped-def]
+def export_section(view: CohortView) -> None:
     st.markdown(f"Export the **{view.n} patients in view** de-identified: pseudonyms, age bands, and dates shifted "
                 "per patient by a secret offset (intervals kept). Every export is recorded in the audit log.")
     fmt = export_picker()

@@ -7,7 +7,7 @@ or nothing. The preview is kept in this session only (keyed by the upload), neve
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 import pandas as pd
 import streamlit as st
@@ -16,8 +16,8 @@ from components.patient.biometrics_panel import biometrics_panel
 from components.shared.errors import error_boundary
 from components.shared.session import open_patient, page_guard, selected_patient_id
 from components.shared.theme import format_date
-from novamind_core.biometrics.problems import ImportProblems
-from novamind_core.services.imports import IMPORT_KINDS, import_service
+from novamind_core.biometrics.problems import ImportProblems, Problem
+from novamind_core.services.imports import IMPORT_KINDS, ImportPreview, ImportResult
 
 PREVIEW_KEY, RESULT_KEY = "nm_import_preview", "nm_import_result"
 FILE_TYPES = {"fhir": ["json"], "assessments": ["csv"], "medications": ["csv"], "activity": ["csv"],
@@ -36,12 +36,12 @@ WEARABLE_KINDS = {"activity", "daily", "fitbit", "apple_health"}
 ctx = page_guard("data_import")
 
 
-def problems_table(problems: Any) -> pd.DataFrame:
+def problems_table(problems: Sequence[Problem]) -> pd.DataFrame:
     return pd.DataFrame([{"Row": p.row, "Column": p.column, "Value": "" if p.value is None else str(p.value),
                           "Problem": p.message} for p in problems])
 
 
-def show_preview(preview: Any) -> None:
+def show_preview(preview: ImportPreview) -> None:
     st.subheader("Preview")
     if preview.new_patient and preview.patient_label:
         st.info(f"This Bundle registers a {preview.patient_label}; you join the care team.",
@@ -66,7 +66,7 @@ def show_preview(preview: Any) -> None:
             st.dataframe(problems_table(preview.notes), hide_index=True, key="nm_import_notes")
 
 
-def show_result(result: Any, labels: dict[int, str]) -> None:
+def show_result(result: ImportResult, labels: dict[int, str]) -> None:
     written = ", ".join(f"{n:,} {k}" for k, n in result.written.items()) or "nothing new"
     who = "a new patient" if result.created_patient else labels.get(result.patient_id, "the patient")
     st.success(f"Imported {result.source} into {who}: {written}." + (
@@ -82,7 +82,7 @@ def show_result(result: Any, labels: dict[int, str]) -> None:
 def import_page() -> None:
     st.title("Data import")
     st.caption("Every file is checked in full before anything is stored; a file with a problem stores nothing.")
-    service = import_service(ctx.services)
+    service = ctx.services.imports
     kind = st.selectbox("File type", list(IMPORT_KINDS), format_func=IMPORT_KINDS.get, key="nm_import_kind")
     rows = ctx.services.patients.caseload(ctx.user, page_size=200).rows
     labels = {r.patient_id: f"{r.full_name} ({r.mrn})" for r in rows}

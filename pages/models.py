@@ -8,12 +8,15 @@ Cards hold no patient data.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 
 from components.models.charts import forecaster_comparison_figure, reliability_figure
 from components.shared.errors import error_boundary
 from components.shared.session import page_guard
 from components.shared.theme import DISCLAIMER, format_date
+from novamind_core.services.model_cards import ModelCardView
 
 ctx = page_guard("models")
 CHART = {"config": {"displaylogo": False}}
@@ -28,18 +31,18 @@ def _date(text: str) -> str:
         return text or "unknown"
 
 
-def overview(cards) -> None:  # type: ignore[no-untyped-def]
+def overview(cards: Sequence[ModelCardView]) -> None:
     rows = [{"Model": c.title, "Version": c.version, "Trained": _date(c.created),
              "Data": "synthetic" if c.synthetic else "clinic data", "Headline (held-out)": _headline(c),
              "Checksum": "verified" if c.checksum_ok else "MISMATCH"} for c in cards if c.is_latest]
     st.dataframe(rows, hide_index=True, width="stretch", key="nm_models_overview")
 
 
-def _headline(card) -> str:  # type: ignore[no-untyped-def]
+def _headline(card: ModelCardView) -> str:
     return "; ".join(f"{k} {v}" for k, v in card.metrics[:2])
 
 
-def card_tab(card) -> None:  # type: ignore[no-untyped-def]
+def card_tab(card: ModelCardView) -> None:
     if card.checksum_ok:
         st.success(f"Checksum verified: {card.checksum_detail} (sha256 {card.checksum}…).",
                    icon=":material/verified:")

@@ -1,19 +1,26 @@
 """Pure Plotly builders for the analyst cohort page (data -> ``go.Figure``); no Streamlit, tested directly.
 
 Inputs are the de-identified results of :class:`novamind_core.services.cohort.CohortService` (no PHI). Conventions
-(UX.md): one template, titles that say what is shown, axes with units, rates with their 95% intervals as error bars
+(docs/ux.md): one template, titles that say what is shown, axes with units, rates with their 95% intervals as error bars
 or bands, severity in the shared palette and always named.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import plotly.graph_objects as go
 
 from components.shared.theme import COLOURWAY, OBSERVED, PREDICTED, TEMPLATE_NAME, severity_colour
 from components.shared.ui import tint
+from novamind_core.analytics.cohort_stats import KaplanMeierCurve
+from novamind_core.analytics.cohort_types import (
+    CompletenessItem,
+    DeidentifiedPatient,
+    DrugOutcome,
+    PopulationWhatIf,
+    TrajectoryClusters,
+)
 
 CLUSTER_COLOURS: dict[str, str] = {"early responders": "#2e7d32", "responders": "#558b2f",
                                    "partial responders": "#f9a825", "relapse": "#ad1457", "non-responders": "#c62828"}
@@ -23,7 +30,8 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else 100.0 * value
 
 
-def rates_figure(outcomes: Sequence[Any], title: str = "Response and remission by drug (index course)") -> go.Figure:
+def rates_figure(outcomes: Sequence[DrugOutcome],
+                 title: str = "Response and remission by drug (index course)") -> go.Figure:
     """Grouped bars of response and remission rates (%) per drug with Wilson 95% intervals; ``n`` in the labels.
 
     ``outcomes``: :class:`DrugOutcome` rows (drug, n_evaluable, response, remission Proportions).
@@ -48,7 +56,7 @@ def rates_figure(outcomes: Sequence[Any], title: str = "Response and remission b
     return fig
 
 
-def km_figure(curves: Sequence[Any], title: str = "Time to response (Kaplan-Meier)") -> go.Figure:
+def km_figure(curves: Sequence[KaplanMeierCurve], title: str = "Time to response (Kaplan-Meier)") -> go.Figure:
     """Cumulative share responded (``1 - S(t)``, %) against weeks since baseline, as steps with 95% bands.
 
     ``curves``: :class:`KaplanMeierCurve` objects; each gets its colour, a dotted band and a hover with the number
@@ -89,7 +97,8 @@ def severity_shift_figure(baseline: Mapping[str, int], endpoint: Mapping[str, in
     return fig
 
 
-def change_histogram(patients: Sequence[Any], title: str = "Change in PHQ-9 from baseline to endpoint") -> go.Figure:
+def change_histogram(patients: Sequence[DeidentifiedPatient],
+                     title: str = "Change in PHQ-9 from baseline to endpoint") -> go.Figure:
     """Histogram of percent change (endpoint vs baseline); the response line at -50% is marked."""
     values = [p.percent_change for p in patients if p.percent_change is not None]
     fig = go.Figure(go.Histogram(x=values, xbins=dict(start=-100, end=100, size=10), marker_color=OBSERVED,
@@ -103,8 +112,8 @@ def change_histogram(patients: Sequence[Any], title: str = "Change in PHQ-9 from
     return fig
 
 
-def clusters_figure(clusters: Any, title: str = "PHQ-9 trajectories by cluster (k-means on the relative course)"
-                    ) -> go.Figure:
+def clusters_figure(clusters: TrajectoryClusters,
+                    title: str = "PHQ-9 trajectories by cluster (k-means on the relative course)") -> go.Figure:
     """Mean PHQ-9 (points) of each trajectory cluster over weeks since baseline, with severity bands shaded."""
     fig = go.Figure()
     for low, high, band in ((0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"), (15, 19, "moderately severe"),
@@ -125,7 +134,7 @@ def clusters_figure(clusters: Any, title: str = "PHQ-9 trajectories by cluster (
     return fig
 
 
-def completeness_figure(items: Sequence[Any], title: str = "Data completeness") -> go.Figure:
+def completeness_figure(items: Sequence[CompletenessItem], title: str = "Data completeness") -> go.Figure:
     """Horizontal bars: share of the cohort with each data element (%), labelled ``n of N``."""
     shown = list(items)[::-1]
     fig = go.Figure(go.Bar(x=[100.0 * (i.fraction or 0) for i in shown], y=[i.name for i in shown], orientation="h",
@@ -138,7 +147,7 @@ def completeness_figure(items: Sequence[Any], title: str = "Data completeness") 
     return fig
 
 
-def what_if_figure(result: Any, title: str | None = None) -> go.Figure:
+def what_if_figure(result: PopulationWhatIf, title: str | None = None) -> go.Figure:
     """Simulated (twin) vs observed response and remission (%) for each drug of a population what-if, with 95%
     intervals (Wilson; the simulated ones show Monte Carlo error only). Simulated bars are hatched (predictions)."""
     fig = go.Figure()

@@ -11,8 +11,17 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from novamind_core.services.cohort import CohortFilters, FilterOptions
+from novamind_core.analytics.cohort_stats import Proportion
+from novamind_core.analytics.cohort_types import (
+    CohortFilters,
+    CohortView,
+    DeidentifiedPatient,
+    DrugOutcome,
+    FilterOptions,
+    PopulationWhatIf,
+)
 
 KEY_PREFIX = "nm_co_"
 EXPORT_LABELS: dict[str, str] = {"csv": "CSV (one row per assessment / medication order)", "parquet": "Parquet",
@@ -38,7 +47,7 @@ def filter_panel(options: FilterOptions) -> tuple[CohortFilters, int]:
                          tuple(clinicians)), int(k)
 
 
-def summary_cards(view: Any) -> None:
+def summary_cards(view: CohortView) -> None:
     """Cohort size, evaluable patients, and overall response and remission with their 95% intervals."""
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Patients in view", f"{view.n} of {view.n_total}")
@@ -48,14 +57,14 @@ def summary_cards(view: Any) -> None:
         col.metric(label, format_proportion(p))
 
 
-def format_proportion(p: Any) -> str:
+def format_proportion(p: Proportion) -> str:
     """``"42% (95% CI 30-54%)"``; an em dash without evaluable patients."""
     if p.estimate is None:
         return "—"
     return f"{100 * p.estimate:.0f}% (95% CI {100 * p.lower:.0f}-{100 * p.upper:.0f}%)"
 
 
-def outcomes_table(outcomes: Sequence[Any]) -> pd.DataFrame:
+def outcomes_table(outcomes: Sequence[DrugOutcome]) -> pd.DataFrame:
     """One row per drug: patients, evaluable, response and remission with intervals, median follow-up."""
     return pd.DataFrame([{
         "Drug": o.drug, "Patients": o.n_patients, "Evaluable": o.n_evaluable,
@@ -65,7 +74,7 @@ def outcomes_table(outcomes: Sequence[Any]) -> pd.DataFrame:
     } for o in outcomes])
 
 
-def patients_table(patients: Sequence[Any]) -> pd.DataFrame:
+def patients_table(patients: Sequence[DeidentifiedPatient]) -> pd.DataFrame:
     """The de-identified patient list (pseudonyms only; times in days since baseline)."""
     return pd.DataFrame([{
         "Pseudonym": p.pseudonym, "Age band": p.age_band, "Sex": p.sex, "Diagnosis": p.diagnosis_code,
@@ -93,7 +102,7 @@ def what_if_form(drugs: Sequence[str], observed: Sequence[str]) -> dict[str, Any
     return None
 
 
-def what_if_table(result: Any) -> pd.DataFrame:
+def what_if_table(result: PopulationWhatIf) -> pd.DataFrame:
     rows = []
     for arm in result.arms:
         obs = arm.observed
@@ -106,7 +115,7 @@ def what_if_table(result: Any) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def progress_reporter(bar: Any) -> Callable[[int, int, str], None]:
+def progress_reporter(bar: DeltaGenerator) -> Callable[[int, int, str], None]:
     """An ``on_progress(done, total, message)`` callback that moves ``bar`` (an ``st.progress``)."""
     def report(done: int, total: int, message: str) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=f"{message} ({done}/{total})")

@@ -8,21 +8,32 @@ One call each from a page (the page has already drawn the patient banner and che
 * ``insight_panel(services, user, patient_id)`` -- the narrative summary, on request (it loads every model).
 
 Every panel shows the synthetic-data notice, the published performance context (Chekroud et al. 2016: about
-60-65% accuracy out of sample) and the disclaimer (UX.md "Model output"). A missing or corrupt model becomes a
+60-65% accuracy out of sample) and the disclaimer (docs/ux.md "Model output"). A missing or corrupt model becomes a
 warning inside the panel, so the rest of the page still works; permission errors go to the page's error boundary.
 Models are held in the service's process-level cache (loaded once per server process); no PHI is cached here.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from components.models.charts import forecast_fan_figure, treatment_ranking_figure
 from components.shared.theme import DISCLAIMER, SYNTHETIC_NOTICE
 from novamind_core.domain.users import User
-from novamind_core.services.predictions import ModelUnavailableError
+from novamind_core.services.predictions import (
+    ForecastResult,
+    ModelInfo,
+    ModelUnavailableError,
+    PatientInsight,
+    TreatmentOption,
+    TreatmentRanking,
+)
+
+if TYPE_CHECKING:
+    from novamind_core.bootstrap import Services
 
 CHART_CONFIG = {"displaylogo": False}
 CHEKROUD_LINE = ("Published context: treatment-response prediction from baseline clinical data reaches about 60-65% "
@@ -33,7 +44,7 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.0f}%"
 
 
-def ranking_rows(options: Any) -> list[dict[str, str]]:
+def ranking_rows(options: Sequence[TreatmentOption]) -> list[dict[str, str]]:
     """Table rows for the ranking (pure; tested without Streamlit)."""
     return [{"Drug": o.drug, "Response at week 8": _pct(o.p_response),
              "Response 80% interval": f"{_pct(o.p_response_low)}–{_pct(o.p_response_high)}",
@@ -43,7 +54,7 @@ def ranking_rows(options: Any) -> list[dict[str, str]]:
              "Main reasons": "; ".join(r.text for r in o.reasons)} for o in options]
 
 
-def model_card_expander(info: Any) -> None:
+def model_card_expander(info: ModelInfo) -> None:
     """The model card in brief (clinicians cannot open the analysts' Models page)."""
     with st.expander(f"Model card: {info.label}"):
         st.markdown(f"**{info.model_type}**  \n{info.intended_use}")
@@ -60,8 +71,8 @@ def _notices(synthetic: bool) -> None:
         st.warning(SYNTHETIC_NOTICE, icon=":material/science:")
 
 
-def treatment_ranking_panel(services: Any, user: User, patient_id: int, drugs: list[str] | None = None,
-                            key: str = "nm_ml_rank") -> Any:
+def treatment_ranking_panel(services: Services, user: User, patient_id: int, drugs: list[str] | None = None,
+                            key: str = "nm_ml_rank") -> TreatmentRanking | None:
     """Draw the response model's ranking for the patient; returns the ``TreatmentRanking`` (None if unavailable)."""
     st.subheader("Predicted response by drug (learned model)", anchor=False)
     try:
@@ -95,7 +106,8 @@ def treatment_ranking_panel(services: Any, user: User, patient_id: int, drugs: l
     return ranking
 
 
-def forecast_panel(services: Any, user: User, patient_id: int, weeks: int = 8, key: str = "nm_ml_forecast") -> Any:
+def forecast_panel(services: Services, user: User, patient_id: int, weeks: int = 8,
+                   key: str = "nm_ml_forecast") -> ForecastResult | None:
     """Draw the PHQ-9 forecast fan chart; returns the ``ForecastResult`` (None if the model is unavailable)."""
     st.subheader("PHQ-9 forecast (learned model)", anchor=False)
     try:
@@ -123,7 +135,8 @@ def forecast_panel(services: Any, user: User, patient_id: int, weeks: int = 8, k
     return fc
 
 
-def insight_panel(services: Any, user: User, patient_id: int, auto: bool = False, key: str = "nm_ml_insight") -> Any:
+def insight_panel(services: Services, user: User, patient_id: int, auto: bool = False,
+                  key: str = "nm_ml_insight") -> PatientInsight | None:
     """The narrative summary of the patient's twin; computed on a button press unless ``auto``.
 
     The result is kept in this browser session only (``st.session_state``, per patient), never in a shared cache.

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +20,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from components.shared.theme import COLOURWAY, TEMPLATE_NAME, format_date
+from novamind_core.biometrics.sleep import NightSleep
+from novamind_core.domain.wearables import DailySummary
 
 MINUTES_PER_DAY = 1440
 ACTOGRAM_SCALE = [[0.0, "#f5f7fa"], [0.15, "#c6dbef"], [0.45, "#4292c6"], [1.0, "#08306b"]]
@@ -78,7 +79,7 @@ def _hours_after_noon(moment: pd.Timestamp, night: date) -> float:
     return (stamp - noon) / pd.Timedelta(hours=1)
 
 
-def sleep_timeline_figure(nights: Sequence[Any]) -> go.Figure:
+def sleep_timeline_figure(nights: Sequence[NightSleep]) -> go.Figure:
     """One row per night: time in bed (light) and sleep onset to final awakening (dark), noon to noon.
 
     ``nights`` are ``NightSleep``-like: ``night`` (date of the evening), ``in_bed``, ``out_of_bed``,
@@ -119,7 +120,7 @@ TREND_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def metric_trends_figure(summaries: Sequence[Any], rolling_days: int = 7) -> go.Figure:
+def metric_trends_figure(summaries: Sequence[DailySummary], rolling_days: int = 7) -> go.Figure:
     """Daily steps, sleep, resting heart rate and HRV with a 7-day rolling mean; only metrics with data are drawn.
 
     ``summaries`` are ``DailySummary``-like (``day`` and the four metrics, None where not measured). Sleep is shown

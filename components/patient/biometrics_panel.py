@@ -1,14 +1,15 @@
 """The patient's wearable panel: headline metrics, actogram (day x hour), sleep timeline and daily trends.
 
-``biometrics_panel(services, user, patient_id, today)`` reads through the wearables service (which checks the care
-team and audits each read), computes the actigraphy report with :func:`novamind_core.biometrics.actigraphy_report`
-(pure), and draws the pure figures of :mod:`components.patient.biometrics_charts`. Nothing is cached (PHI).
+``biometrics_panel(services, user, patient_id)`` makes one call, ``services.wearables.biometrics`` (care team checked,
+one audit event for what is shown), computes the actigraphy report with
+:func:`novamind_core.biometrics.actigraphy_report` (pure), and draws the pure figures of
+:mod:`components.patient.biometrics_charts`. Nothing is cached (PHI).
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
@@ -21,38 +22,31 @@ from components.patient.biometrics_charts import (
     sleep_timeline_figure,
 )
 from components.shared.theme import format_date
+from novamind_core.domain.users import User
+
+if TYPE_CHECKING:
+    from novamind_core.bootstrap import Services
 
 WINDOWS_DAYS = (14, 28, 90)
 
 
-def _minute_data(services: Any, user: Any, patient_id: int, today: date, days: int) -> Any:
-    """The last ``days`` stored days: recent ones first; for an older recording, its own last ``days`` days."""
-    recent = services.wearables.minute_activity(user, patient_id, start=today - timedelta(days=days - 1), end=today)
-    if recent.days:
-        return recent.days, recent.counts
-    every = services.wearables.minute_activity(user, patient_id)
-    if not every.days:
-        return (), np.empty((0, 1440))
-    last = every.days[-1]
-    keep = [i for i, d in enumerate(every.days) if d > last - timedelta(days=days)]
-    return tuple(every.days[i] for i in keep), every.counts[keep]
-
-
-def _fmt(value: Any, spec: str, unit: str = "") -> str:
+def _fmt(value: float | None, spec: str, unit: str = "") -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "n/a"
     return f"{format(value, spec)}{unit}"
 
 
-def biometrics_panel(services: Any, user: Any, patient_id: int, today: date, *, key: str = "nm_bio") -> None:
-    """Draw the wearable panel for one patient (an empty state says how to add data)."""
+def biometrics_panel(services: Services, user: User, patient_id: int, today: date | None = None, *,
+                     key: str = "nm_bio") -> None:
+    """Draw the wearable panel for one patient (an empty state says how to add data). ``today`` is unused (the
+    service reads the clinic's clock) and kept for the callers that pass it."""
     from novamind_core.biometrics import actigraphy_report
 
     days = st.segmented_control("Window", WINDOWS_DAYS, default=28, format_func=lambda d: f"{d} days",
                                 key=f"{key}_window") or 28
-    minute_days, counts = _minute_data(services, user, patient_id, today, days)
-    summaries = services.wearables.daily_summaries(user, patient_id, start=today - timedelta(days=max(days, 90)))
-    if not minute_days and not summaries:
+    view = services.wearables.biometrics(user, patient_id, days)
+    minute_days, counts, summaries = view.minute_days, view.counts, view.summaries
+    if view.empty:
         st.info("No wearable data yet. Import minute activity, daily summaries, a Fitbit or an Apple Health export "
                 "on Data import.", icon=":material/watch:")
         return

@@ -3,7 +3,7 @@ response and remission, filters, outcome rates by drug, time to response, trajec
 severity-band counts.
 
 Pure: no database, no session, no user. Identified chart data
-(:class:`~novamind_core.interop.deidentified.IdentifiedPatient`) comes in only to :func:`summarise`, which returns
+(:class:`~novamind_core.domain.cohort.IdentifiedPatient`) comes in only to :func:`summarise`, which returns
 the de-identified :class:`~novamind_core.analytics.cohort_types.DeidentifiedPatient` every other function works on.
 Used by :class:`novamind_core.services.cohort.CohortService`; statistics in :mod:`novamind_core.analytics.cohort_stats`.
 
@@ -16,7 +16,7 @@ Analysis definitions (stated once, used by every figure)
   days after it (``BASELINE_WINDOW_*``; pragmatic-study practice, as drug effects are small in the first two weeks);
   without medication, the first PHQ-9. Day 0 of every time axis is the baseline date.
 * **Endpoint**: the last PHQ-9 after baseline up to the end of the index course.
-* **Response**: endpoint <= 50% of baseline; **remission**: endpoint <= 4 (SCIENCE.md §2: Kroenke 2001; response as
+* **Response**: endpoint <= 50% of baseline; **remission**: endpoint <= 4 (docs/science.md §2: Kroenke 2001; response as
   in trials). Evaluated only for patients with a baseline of at least 10 (moderate or worse, the usual trial entry
   criterion) and at least one follow-up score ("evaluable").
 * **Rates**: proportions with the Wilson score 95% interval (Wilson 1927, J Am Stat Assoc 22:209;
@@ -49,9 +49,6 @@ from novamind_core.analytics.cohort_stats import (
     shape_label,
     wilson_interval,
 )
-from novamind_core.domain.assessments import RESPONSE_MIN_REDUCTION_FRACTION, Instrument, severity_band
-from novamind_core.interop.deidentified import IdentifiedAssessment, IdentifiedOrder, IdentifiedPatient
-from novamind_core.security.deid import age_band, age_years, pseudonym
 from novamind_core.analytics.cohort_types import (
     CohortFilters,
     CompletenessItem,
@@ -61,6 +58,9 @@ from novamind_core.analytics.cohort_types import (
     TrajectoryCluster,
     TrajectoryClusters,
 )
+from novamind_core.domain.assessments import RESPONSE_MIN_REDUCTION_FRACTION, Instrument, severity_band
+from novamind_core.domain.cohort import IdentifiedAssessment, IdentifiedOrder, IdentifiedPatient
+from novamind_core.security.deid import age_band, age_years, pseudonym
 
 NO_MEDICATION = "no medication"
 BASELINE_WINDOW_BEFORE_DAYS = 30
@@ -79,7 +79,7 @@ def _clinician_label(user_id: int, key: str) -> str:
     return "C-" + base64.b32encode(digest).decode("ascii")[:6]
 
 
-def index_course(orders: list[IdentifiedOrder]) -> tuple[str, float | None, date | None, date | None]:
+def index_course(orders: Sequence[IdentifiedOrder]) -> tuple[str, float | None, date | None, date | None]:
     """(drug, highest dose, start, end) of the first course; end None while it continues."""
     if not orders:
         return NO_MEDICATION, None, None, None

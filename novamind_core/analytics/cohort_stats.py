@@ -164,7 +164,7 @@ def shape_label(relative: Sequence[float], grid_weeks: Sequence[float] | None = 
 
     * ``relapse``: reached response (nadir <= 0.5) but ends above 0.5, at least 0.25 above the nadir;
     * ``early responders``: ends at or below 0.5 and first reached 0.5 by week 4 (needs ``grid_weeks``);
-    * ``responders``: ends at or below 0.5 (>= 50% reduction, SCIENCE.md §2);
+    * ``responders``: ends at or below 0.5 (>= 50% reduction, docs/science.md §2);
     * ``partial responders``: ends at 0.5-0.75 (25-49% reduction, the usual "partial response" band);
     * ``non-responders``: less than a 25% reduction at the end.
     """

@@ -3,13 +3,14 @@ trajectories, alerts, notes, visits and wearable data. Reproducible by seed; ref
 
 Trajectory model (synthetic, for demonstration only): on treatment, the PHQ-9 total approaches a target
 exponentially, ``T(t) = target + (start - target) * exp(-(t - t0) / tau)`` with ``tau`` 3-6 weeks, plus Gaussian
-noise (SD 1.5 points), clipped to 0-27. Response rates are not calibrated here (the twin's calibration is step 4).
+noise (SD 1.5 points), clipped to 0-27. Response rates are not calibrated here (the twin's population calibration,
+:mod:`novamind_core.twin.calibration`, does that).
 Archetype shares (responder 40%, partial 25%, non-responder 15%, relapse 20%) are illustrative, loosely following
 STAR*D level-1 outcomes (Rush et al. 2006, Am J Psychiatry 163:1905: ~47% response, ~30% remission).
 GAD-7 follows PHQ-9 (``0.65 * PHQ * 21/27`` + noise); ISI is recorded for a third of patients.
 Items are filled by allocating the total across items with a per-patient symptom profile (max 3 per item).
 
-The UX.md demo stories are the first six patients, all on ``demo.clinician``'s caseload.
+The docs/ux.md demo stories are the first six patients, all on ``demo.clinician``'s caseload.
 """
 
 from __future__ import annotations
@@ -29,10 +30,9 @@ from novamind_core.db.models import (
     NoteRevisionRow,
     NoteRow,
     PatientRow,
-    PatientSummaryRow,
     VisitRow,
 )
-from novamind_core.domain.assessments import Instrument, score_assessment
+from novamind_core.domain.assessments import ITEM9_INDEX, Instrument, item9_answer, score_assessment
 from novamind_core.domain.errors import ConfigurationError, ConflictError
 from novamind_core.domain.patients import (
     Contact,
@@ -42,6 +42,7 @@ from novamind_core.domain.patients import (
     normalise_mrn,
 )
 from novamind_core.domain.users import Role
+from novamind_core.domain.wearables import DailySummary
 from novamind_core.security.audit import AuditAction
 from novamind_core.security.passwords import DEMO_CREDENTIALS, hash_password
 from novamind_core.services.assessments import evaluate_alerts
@@ -71,7 +72,7 @@ DIAGNOSES = (
 COMORBID = (("F41.1", "Generalized anxiety disorder"), ("F51.0", "Nonorganic insomnia"),
             ("F43.1", "Post-traumatic stress disorder"))
 
-# drug, start dose, titrated dose (mg/day, within the usual ranges of SCIENCE.md §3)
+# drug, start dose, titrated dose (mg/day, within the usual ranges of docs/science.md §3)
 DRUGS = (("sertraline", 50, 100), ("escitalopram", 10, 20), ("fluoxetine", 20, 40), ("venlafaxine", 75, 150),
          ("duloxetine", 30, 60), ("mirtazapine", 15, 30), ("bupropion", 150, 300), ("vortioxetine", 10, 20),
          ("citalopram", 20, 40))
@@ -172,7 +173,7 @@ def _plan(archetype: str, rng: np.random.Generator) -> _Plan:
 
 
 def _story_plans() -> list[tuple[str, str, _Plan]]:
-    """The UX.md demo stories (fixed names so the README can refer to them)."""
+    """The docs/ux.md demo stories (fixed names so the README can refer to them)."""
     return [
         ("Alex", "Example", _Plan("responder", 14, 19, [(0, 4, 3.5)],
                                   [(0, "start", "sertraline", 50, "first episode, moderate depression"),
@@ -256,7 +257,7 @@ def _seed_users(uow, ctx, now: datetime) -> tuple[dict[str, int], int]:  # type:
     ids: dict[str, int] = {}
     created = 0
     for username, display, role in DEMO_USERS:
-        row = uow.users.row_by_username(username)
+        row = uow.users.find(username)
         if row is None:
             row = uow.users.add(username, display, role,
                                 hash_password(DEMO_CREDENTIALS[username], rounds=ctx.bcrypt_rounds), now)
@@ -318,7 +319,7 @@ def _seed_patient(uow, ctx, i, given, family, plan: _Plan, team, rng, now, today
         at = datetime.combine(on, time(10, 0), tzinfo=UTC)
         items = _allocate(phq[k], phq_w, 3, rng)
         if plan.item9_final and k == len(days) - 1:
-            items[8] = plan.item9_final
+            items[ITEM9_INDEX] = plan.item9_final
             items[int(np.argmax(items[:8]))] -= 0 if sum(items) <= 27 else 1
         scored = [score_assessment(Instrument.PHQ9, items)]
         gad_total = int(np.clip(round(0.65 * phq[k] * 21 / 27 + rng.normal(0, 1.5)), 0, 21))
@@ -330,7 +331,7 @@ def _seed_patient(uow, ctx, i, given, family, plan: _Plan, team, rng, now, today
             r = AssessmentRow(patient_id=patient_id, instrument=sc.instrument.value, administered_on=on,
                               recorded_at=at, recorded_by=team[0], answers=str(list(sc.answers)).replace(" ", ""),
                               total=sc.total, severity=sc.severity,
-                              item9=sc.answers[8] if sc.instrument is Instrument.PHQ9 else None)
+                              item9=item9_answer(sc.instrument, sc.answers))
             rows.append((r, sc))
     s.add_all([r for r, _ in rows])
     s.flush()
@@ -363,10 +364,9 @@ def _seed_patient(uow, ctx, i, given, family, plan: _Plan, team, rng, now, today
         s.add(VisitRow(patient_id=patient_id, scheduled_for=visit_at, clinician_id=team[0], status="scheduled",
                        created_at=now, created_by=team[0]))
     s.flush()
-    summary = uow.assessments.refresh_summary(patient_id)
-    summary_row: PatientSummaryRow = summary
+    uow.assessments.refresh_summary(patient_id)
     if lag_days < 30:
-        summary_row.next_visit_at = uow.visits.next_scheduled(patient_id, now)
+        uow.patients.set_next_visit(patient_id, uow.visits.next_scheduled(patient_id, now))
     # wearables
     if plan.wearables or rng.random() < 0.6:
         _seed_wearables(uow, patient_id, first, end, plan.wearables, i, now, totals)
@@ -402,10 +402,10 @@ def _seed_wearables(uow, patient_id, first, end, rich, i, now, totals) -> None: 
                 return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
             steps = val("steps")
             day = rec["date"]
-            rows.append({"day": day.date() if hasattr(day, "date") else day,
-                         "steps": int(steps) if steps is not None else None, "sleep_minutes": val("sleep_minutes"),
-                         "resting_hr": val("resting_hr"), "hrv_rmssd": val("hrv_rmssd")})
-        uow.wearables.replace_daily(patient_id, rows, "demo-watch")
+            rows.append(DailySummary(day.date() if hasattr(day, "date") else day, "demo-watch",
+                                     int(steps) if steps is not None else None, val("sleep_minutes"),
+                                     val("resting_hr"), val("hrv_rmssd")))
+        uow.wearables.replace_daily(patient_id, rows)
     except Exception as exc:  # noqa: BLE001
         _warn_once("wearable daily summaries", exc)
     if not rich:

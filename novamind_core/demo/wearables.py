@@ -12,12 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 
-from novamind_core.db.models import CareTeamRow, PatientRow, UserRow, WearableMinuteDayRow
+from novamind_core.bootstrap import Services
 from novamind_core.domain.errors import ConfigurationError
 from novamind_core.domain.users import Role, User
 from novamind_core.interop.records import ClinicalBatch, MinuteDays
@@ -32,34 +30,26 @@ class WearableSeedReport:
     skipped: int
 
 
-def _candidates(services: Any) -> tuple[list[tuple[int, User]], int]:
+def _candidates(services: Services) -> tuple[list[tuple[int, User]], int]:
     """``[(patient_id, acting clinician)]`` for active patients without minute data, and how many already had it."""
     with services.context.uow() as uow:
-        s = uow.session
-        with_minutes = set(s.scalars(select(WearableMinuteDayRow.patient_id).distinct()))
-        out: list[tuple[int, User]] = []
-        for pid in s.scalars(select(PatientRow.id).where(PatientRow.status == "active").order_by(PatientRow.id)):
-            if pid in with_minutes:
-                continue
-            row = s.execute(select(UserRow).join(CareTeamRow, CareTeamRow.user_id == UserRow.id)
-                            .where(CareTeamRow.patient_id == pid, UserRow.active.is_(True),
-                                   UserRow.role == Role.CLINICIAN.value).order_by(UserRow.id)).scalars().first()
-            if row is not None:
-                out.append((pid, User(row.id, row.username, row.display_name, Role(row.role))))
+        with_minutes = uow.wearables.patients_with_minute_days()
+        out = [(c.patient_id, User(c.clinician_id, c.username, c.display_name, Role.CLINICIAN))
+               for c in uow.cohort.active_patients_with_clinician() if c.patient_id not in with_minutes]
         return out, len(with_minutes)
 
 
-def seed_demo_wearables(services: Any, *, n_patients: int = 8, days: int = 56, seed: int = 0) -> WearableSeedReport:
+def seed_demo_wearables(services: Services, *, n_patients: int = 8, days: int = 56,
+                        seed: int = 0) -> WearableSeedReport:
     """Add ``days`` days (ending yesterday) of synthetic minute actigraphy to ``n_patients`` demo patients."""
     from novamind_core.biometrics.synthetic import synthetic_actigraphy
-    from novamind_core.services.imports import import_service
 
     settings = services.context.settings
     if settings.environment == "production" or not settings.demo_users_enabled:
         raise ConfigurationError("NOVAMIND_DEMO_USERS_ENABLED: demo data is refused in production")
     if not 1 <= days <= 366:
         raise ConfigurationError("seed-wearables: --days must be 1-366")
-    service = import_service(services)
+    service = services.imports
     candidates, already = _candidates(services)
     first = services.context.today() - timedelta(days=days)
     written = 0

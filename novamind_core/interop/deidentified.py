@@ -1,10 +1,11 @@
 """De-identified cohort exports: a flat table (CSV / Parquet) and a FHIR R4 ``collection`` Bundle.
 
-Pure: the identified records (:class:`IdentifiedPatient`, as loaded by
-:class:`novamind_core.services.cohort.CohortService`) and their de-identified summaries come in, bytes or a frame go
-out; no database, no session. Nothing identifying leaves: a patient is its keyed pseudonym, the age a band, and every
-date is moved by the patient's keyed offset (:func:`novamind_core.security.deid.date_shift_days`, ±1..180 days), so
-intervals are kept exactly while calendar dates are not revealed (HIPAA expert determination, 45 CFR 164.514(b)(1)).
+Pure: the identified records (:class:`~novamind_core.domain.cohort.IdentifiedPatient`, as loaded by
+:class:`novamind_core.db.repositories.cohort.CohortRepository`) and their de-identified summaries come in, bytes or a
+frame go out; no database, no session. Nothing identifying leaves: a patient is its keyed pseudonym, the age a band,
+and every date is moved by the patient's keyed offset (:func:`novamind_core.security.deid.date_shift_days`, ±1..180
+days), so intervals are kept exactly while calendar dates are not revealed (HIPAA expert determination, 45 CFR
+164.514(b)(1)).
 Free text (medication reasons, notes) is never read.
 """
 
@@ -13,56 +14,18 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
 from novamind_core.domain.assessments import Instrument
+from novamind_core.domain.cohort import IdentifiedAssessment, IdentifiedOrder, IdentifiedPatient
 from novamind_core.domain.medications import ChangeKind, Frequency, MedicationOrder
 from novamind_core.security.deid import date_shift_days, shift_date
 
 PSEUDONYM_SYSTEM = "urn:novamind:pseudonym"
 AGE_BAND_EXTENSION = "urn:novamind:fhir:age-band"
 _NS = uuid.UUID("1d0f3c52-5b7e-4c1a-a3f6-9e2c7b4d8a10")  # namespace of de-identified export ids (arbitrary, fixed)
-
-
-# ================================================================================================= records in
-@dataclass
-class IdentifiedAssessment:
-    """One assessment as loaded (instrument name, date, total, item answers)."""
-
-    instrument: str
-    on: date
-    total: int
-    answers: tuple[int, ...]
-
-
-@dataclass
-class IdentifiedOrder:
-    """One medication order as loaded (no free text)."""
-
-    id: int
-    drug: str
-    dose_mg: float
-    frequency: str
-    start: date
-    stop: date | None
-    change_kind: str
-    previous_id: int | None
-
-
-@dataclass
-class IdentifiedPatient:
-    """One patient as loaded (identifiers included): never returned or exported as is."""
-
-    id: int
-    mrn: str
-    dob: date
-    sex: str
-    dx: tuple[str, str] | None = None
-    clinician_id: int | None = None
-    assessments: list[IdentifiedAssessment] = field(default_factory=list)
-    orders: list[IdentifiedOrder] = field(default_factory=list)
 
 
 class PatientSummary(Protocol):

@@ -17,6 +17,7 @@ from novamind_core.biometrics.problems import Problem
 from novamind_core.domain.assessments import Instrument
 from novamind_core.domain.medications import Frequency
 from novamind_core.domain.patients import Contact, Diagnosis, SexAtBirth
+from novamind_core.domain.wearables import DailySummary
 
 
 @dataclass(frozen=True)
@@ -98,9 +99,9 @@ class DailyEntry:
     hrv_rmssd: float | None = None
     row: int | None = None
 
-    def as_row(self) -> dict:
-        return {"day": self.day, "steps": self.steps, "sleep_minutes": self.sleep_minutes,
-                "resting_hr": self.resting_hr, "hrv_rmssd": self.hrv_rmssd}
+    def summary(self, source: str) -> DailySummary:
+        """This day as stored, from device ``source``."""
+        return DailySummary(self.day, source, self.steps, self.sleep_minutes, self.resting_hr, self.hrv_rmssd)
 
 
 @dataclass(frozen=True, eq=False)

@@ -22,10 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from novamind_core.biometrics.minute_counts import MINUTES_PER_DAY
 from novamind_core.biometrics.problems import ImportProblems, Problem
 from novamind_core.interop.records import ClinicalBatch, DailyEntry, MinuteDays
-
-MINUTES_PER_DAY = 1440
 
 
 def minute_days(activity: pd.Series) -> MinuteDays:

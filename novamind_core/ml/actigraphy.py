@@ -1,4 +1,4 @@
-"""Actigraphy transformer in the style of PAT (Ruan et al. 2024, arXiv:2411.15240; SCIENCE.md §9).
+"""Actigraphy transformer in the style of PAT (Ruan et al. 2024, arXiv:2411.15240; docs/science.md §9).
 
 One week of minute-level activity counts (10,080 values) is scaled as ``(log1p(counts) - 3) / 2.5``, cut into
 patches of 18 minutes (560 tokens), embedded linearly and given fixed sine/cosine positions

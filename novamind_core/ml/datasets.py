@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from novamind_core.domain.errors import ValidationError
-from novamind_core.ml.features import CANDIDATE_DRUGS, response_feature_names
+from novamind_core.ml.features import CANDIDATE_DRUGS, REMISSION_MAX_PHQ9, response_feature_names
 from novamind_core.ml.synthetic_data import ActigraphyWeeks, PHQ9Series, ResponseDataset
 
 MIN_SERIES_WEEKS = 18
@@ -54,7 +54,7 @@ def response_dataset_from_csv(path: str, drugs: tuple[str, ...] = CANDIDATE_DRUG
             onehot = np.zeros(len(drugs))
             onehot[drugs.index(drug)] = 1.0
             rows.append(np.concatenate([base, onehot]))
-            ys.append((week8 <= 0.5 * total, week8 <= 4.0))
+            ys.append((week8 <= 0.5 * total, week8 <= REMISSION_MAX_PHQ9))
             groups.append(r["patient_id"])
             wk8.append(week8)
     if not rows:

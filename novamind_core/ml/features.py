@@ -25,7 +25,7 @@ Clinic CSV (``train response --data FILE``): one row per treatment course with c
 ``comorbid_anxiety`` (0/1, optional: derived from GAD-7 when absent), ``sleep_total_min`` and
 ``sleep_efficiency_percent`` (optional, blank = missing), ``cyp2d6`` and ``cyp2c19`` (PM/IM/NM/RM/UM or blank),
 ``drug`` and ``phq9_week8`` (PHQ-9 total at week 8). Response = ``phq9_week8 <= 0.5 * baseline total``;
-remission = ``phq9_week8 <= 4`` (SCIENCE.md §2).
+remission = ``phq9_week8 <=`` :data:`REMISSION_MAX_PHQ9` (4; docs/science.md §2).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from novamind_core.domain.assessments import Instrument
 from novamind_core.domain.errors import ValidationError
 
 PHQ9_ITEMS = tuple(f"phq9_item_{i}" for i in range(1, 10))
@@ -60,6 +61,8 @@ CLINIC_CSV_COLUMNS: tuple[str, ...] = (
 """Required columns of a clinic's training CSV (optional: comorbid_anxiety, sleep metrics, cyp2d6, cyp2c19)."""
 
 OUTCOMES: tuple[str, ...] = ("response", "remission")
+#: Remission: PHQ-9 at week 8 at or below the PHQ-9's own remission cut-off (one definition, in the domain).
+REMISSION_MAX_PHQ9: int = Instrument.PHQ9.spec.remission_max_total
 
 # Friendly names for explanations shown to clinicians.
 FEATURE_LABELS: dict[str, str] = {

@@ -12,7 +12,7 @@ Explanations: ``Booster.predict(pred_contribs=True)`` gives per-feature SHAP val
 2020, Nat Mach Intell 2:56); the members' values are averaged and the drug one-hot columns summed into "drug".
 
 Honesty: published out-of-sample accuracy of treatment-response prediction from baseline clinical data is about
-60-65% (Chekroud et al. 2016, Lancet Psychiatry 3:243; SCIENCE.md §9). Metrics on synthetic data measure how
+60-65% (Chekroud et al. 2016, Lancet Psychiatry 3:243; docs/science.md §9). Metrics on synthetic data measure how
 well the model recovers the simulator, not patients.
 
 torch and xgboost are imported inside the methods that need them (importing this module stays cheap).

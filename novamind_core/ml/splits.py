@@ -2,7 +2,7 @@
 
 Rows from one patient (several treatment courses, several weeks) are correlated: a split by row lets the model
 see a test patient during training and overstates accuracy (Chekroud et al. 2016 reached about 60-65% out of
-sample; SCIENCE.md §9). Every split here assigns whole *groups* (patients) to exactly one part, and
+sample; docs/science.md §9). Every split here assigns whole *groups* (patients) to exactly one part, and
 :func:`assert_no_leakage` refuses a split in which a group appears in more than one part.
 """
 

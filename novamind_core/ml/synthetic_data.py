@@ -39,6 +39,7 @@ import numpy as np
 from novamind_core.ml.features import (
     CANDIDATE_DRUGS,
     PHENOTYPE_ORDINAL,
+    REMISSION_MAX_PHQ9,
     drug_one_hot,
     response_feature_names,
 )
@@ -214,7 +215,7 @@ def synthetic_response_cohort(n_patients: int = 4000, seed: int = 0, max_steps: 
         y_exp = y0f * (1.0 - imp)
         y_obs = observe(y_exp, params["phq9_observation_sd"], PHQ9_MAX, rng)
         response = y_obs <= 0.5 * y0f
-        remission = y_obs <= 4.0
+        remission = y_obs <= REMISSION_MAX_PHQ9
         geno = has_geno[idx]
         sleep_ok = has_sleep[idx]
         base = np.column_stack([

@@ -26,13 +26,11 @@ names are re-exported here.
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 
 from novamind_core.analytics import cohort_outcomes as outcomes
 from novamind_core.analytics.cohort_outcomes import (  # noqa: F401  (analysis constants re-exported for callers)
@@ -58,21 +56,6 @@ from novamind_core.analytics.cohort_stats import (  # noqa: F401  (statistics re
     shape_label,
     wilson_interval,
 )
-from novamind_core.db.models import AssessmentRow, CareTeamRow, DiagnosisRow, MedicationOrderRow, PatientRow, UserRow
-from novamind_core.domain.errors import ConfigurationError, PermissionDenied, ValidationError
-from novamind_core.domain.users import Permission, Role, User
-from novamind_core.interop.deidentified import (  # noqa: F401  (export constants re-exported for callers)
-    AGE_BAND_EXTENSION,
-    PSEUDONYM_SYSTEM,
-    IdentifiedAssessment,
-    IdentifiedOrder,
-    IdentifiedPatient,
-    export_frame,
-    fhir_bundle,
-)
-from novamind_core.security.audit import AuditAction
-from novamind_core.security.rbac import require
-from novamind_core.services.base import BaseService
 from novamind_core.analytics.cohort_types import (
     CohortExport,
     CohortFilters,
@@ -86,6 +69,19 @@ from novamind_core.analytics.cohort_types import (
     TrajectoryClusters,
     WhatIfArm,
 )
+from novamind_core.domain.cohort import IdentifiedAssessment, IdentifiedOrder, IdentifiedPatient  # noqa: F401
+from novamind_core.domain.errors import ConfigurationError, PermissionDenied, ValidationError
+from novamind_core.domain.users import Permission, User
+from novamind_core.interop.deidentified import (  # noqa: F401  (export constants re-exported for callers)
+    AGE_BAND_EXTENSION,
+    PSEUDONYM_SYSTEM,
+    export_frame,
+    fhir_bundle,
+)
+from novamind_core.security.audit import AuditAction
+from novamind_core.security.rbac import require
+from novamind_core.services.base import BaseService
+from novamind_core.services.ports import UnitOfWork
 
 COHORT_VIEW = AuditAction.COHORT_VIEW
 """Audit action of a cohort view (de-identified read)."""
@@ -95,6 +91,27 @@ EXPORT_FORMATS: dict[str, tuple[str, str]] = {
     "fhir": ("application/fhir+json", "json"),
 }
 WHAT_IF_CHUNKS = 4
+
+
+@dataclass(frozen=True)
+class _Cohort:
+    """The filtered cohort: identified records (for exports only), their de-identified summaries and baseline days
+    (same order), the filter options over everyone, and how many patients there are in all."""
+
+    raws: tuple[IdentifiedPatient, ...]
+    patients: tuple[DeidentifiedPatient, ...]
+    day0s: tuple[date | None, ...]
+    options: FilterOptions
+    n_total: int
+
+
+def select_cohort(raws: Sequence[IdentifiedPatient], filters: CohortFilters, key: str, today: date) -> _Cohort:
+    """De-identify every patient and keep those matching ``filters`` (pure; the options cover everyone)."""
+    summaries = [outcomes.summarise(r, key, today) for r in raws]
+    everyone = [s for s, _ in summaries]
+    keep = [i for i, p in enumerate(everyone) if outcomes.matches(p, filters)]
+    return _Cohort(tuple(raws[i] for i in keep), tuple(everyone[i] for i in keep),
+                   tuple(summaries[i][1] for i in keep), outcomes.options(everyone), len(everyone))
 
 
 # ================================================================================================= service
@@ -108,51 +125,10 @@ class CohortService(BaseService):
             raise ConfigurationError("NOVAMIND_DEID_KEY: a de-identification key is required for cohort views")
         return key
 
-    def _load(self, uow: Any) -> list[IdentifiedPatient]:
-        s = uow.session
-        patients: dict[int, IdentifiedPatient] = {}
-        rows = s.execute(select(PatientRow.id, PatientRow.mrn, PatientRow.date_of_birth, PatientRow.sex_at_birth)
-                         .order_by(PatientRow.id)).all()
-        for pid, mrn, dob, sex in rows:
-            patients[pid] = IdentifiedPatient(pid, mrn, date.fromisoformat(dob), sex)
-        for pid, code, label in s.execute(select(DiagnosisRow.patient_id, DiagnosisRow.code, DiagnosisRow.label)
-                                          .order_by(DiagnosisRow.patient_id, DiagnosisRow.is_primary.desc(),
-                                                    DiagnosisRow.position)):
-            if pid in patients and patients[pid].dx is None:
-                patients[pid].dx = (code, label)
-        for pid, uid in s.execute(select(CareTeamRow.patient_id, CareTeamRow.user_id)
-                                  .join(UserRow, UserRow.id == CareTeamRow.user_id)
-                                  .where(UserRow.role == Role.CLINICIAN.value)
-                                  .order_by(CareTeamRow.patient_id, CareTeamRow.user_id)):
-            if pid in patients and patients[pid].clinician_id is None:
-                patients[pid].clinician_id = uid
-        for pid, inst, on, total, answers in s.execute(
-                select(AssessmentRow.patient_id, AssessmentRow.instrument, AssessmentRow.administered_on,
-                       AssessmentRow.total, AssessmentRow.answers)
-                .order_by(AssessmentRow.patient_id, AssessmentRow.administered_on, AssessmentRow.id)):
-            if pid in patients:
-                patients[pid].assessments.append(IdentifiedAssessment(inst, on, int(total), tuple(json.loads(answers))))
-        for r in s.execute(select(MedicationOrderRow.patient_id, MedicationOrderRow.id, MedicationOrderRow.drug,
-                                  MedicationOrderRow.dose_mg, MedicationOrderRow.frequency,
-                                  MedicationOrderRow.start_date, MedicationOrderRow.stop_date,
-                                  MedicationOrderRow.change_kind, MedicationOrderRow.previous_id)
-                           .order_by(MedicationOrderRow.patient_id, MedicationOrderRow.start_date,
-                                     MedicationOrderRow.id)):
-            if r[0] in patients:
-                patients[r[0]].orders.append(IdentifiedOrder(*r[1:]))
-        return list(patients.values())
-
-    def _cohort(self, uow: Any, filters: CohortFilters | None
-                ) -> tuple[list[IdentifiedPatient], list[DeidentifiedPatient], list[date | None], FilterOptions, int]:
-        key = self._key()
-        raws = self._load(uow)
-        today = self.ctx.today()
-        summaries = [outcomes.summarise(r, key, today) for r in raws]
-        everyone = [s for s, _ in summaries]
-        f = filters or CohortFilters()
-        keep = [i for i, p in enumerate(everyone) if outcomes.matches(p, f)]
-        return ([raws[i] for i in keep], [everyone[i] for i in keep], [summaries[i][1] for i in keep],
-                outcomes.options(everyone), len(everyone))
+    def _cohort(self, uow: UnitOfWork, filters: CohortFilters | None) -> _Cohort:
+        """Load every patient, de-identify at once, and keep those that match ``filters``."""
+        return select_cohort(uow.cohort.identified_patients(), filters or CohortFilters(), self._key(),
+                             self.ctx.today())
 
     @staticmethod
     def _filters(filters: CohortFilters | Mapping[str, Sequence[str]] | None) -> CohortFilters:
@@ -174,9 +150,10 @@ class CohortService(BaseService):
             raise ValidationError("number of trajectory clusters must be 1-8", field="n_clusters", value=n_clusters)
         with self._tx() as uow:
             actor = self._authorize(uow, user, Permission.READ_DEIDENTIFIED, COHORT_VIEW)
-            _, patients, _, options, n_total = self._cohort(uow, f)
-            clusters, assignment = outcomes.clusters(patients, n_clusters, seed)
-            patients = [_with_cluster(p, assignment.get(p.pseudonym)) for p in patients]
+            cohort = self._cohort(uow, f)
+            options, n_total = cohort.options, cohort.n_total
+            clusters, assignment = outcomes.clusters(list(cohort.patients), n_clusters, seed)
+            patients = [replace(p, cluster=assignment.get(p.pseudonym)) for p in cohort.patients]
             drugs = sorted({p.drug for p in patients}, key=lambda d: (d == NO_MEDICATION, d))
             result = CohortView(
                 filters=f, options=options, n_total=n_total, patients=tuple(patients),
@@ -216,7 +193,7 @@ class CohortService(BaseService):
                 require(actor, Permission.RUN_SIMULATION)
             except PermissionDenied as exc:
                 self._deny(uow, actor, AuditAction.SIMULATION_RUN, None, exc)
-            _, patients, _, _, _ = self._cohort(uow, f)
+            patients = self._cohort(uow, f).patients
             baselines = np.array([p.baseline_phq9 for p in patients if p.baseline_phq9 is not None], float)
             if baselines.size < 2:
                 raise ValidationError("the what-if needs at least 2 patients with a baseline PHQ-9 in the cohort; "
@@ -263,8 +240,8 @@ class CohortService(BaseService):
         f = self._filters(filters)
         with self._tx() as uow:
             actor = self._authorize(uow, user, Permission.EXPORT_DEIDENTIFIED, AuditAction.EXPORT_DEIDENTIFIED)
-            raws, patients, day0s, _, _ = self._cohort(uow, f)
-            key = self._key()
+            cohort = self._cohort(uow, f)
+            raws, patients, day0s, key = cohort.raws, cohort.patients, cohort.day0s, self._key()
             if fmt == "fhir":
                 content, n_rows = fhir_bundle(raws, patients, key, self.ctx.now())
             else:
@@ -281,12 +258,6 @@ class CohortService(BaseService):
             uow.commit()
         media, ext = EXPORT_FORMATS[fmt]
         return CohortExport(f"novamind_cohort_deidentified.{ext}", media, content, len(patients), n_rows)
-
-
-def _with_cluster(p: DeidentifiedPatient, cluster: str | None) -> DeidentifiedPatient:
-    from dataclasses import replace
-
-    return replace(p, cluster=cluster)
 
 
 __all__ = [

@@ -8,7 +8,7 @@ that need the stored record (duplicates, overlapping medication periods, the MRN
 so a failed import, or a crash half-way, stores nothing (the unit of work rolls back). A clean import writes every
 record, refreshes the caseload summary, and appends one audit event, in the same transaction.
 
-Alerts: an imported PHQ-9 with item 9 above 0 raises the self-harm alert whatever its date (SCIENCE.md §2); the
+Alerts: an imported PHQ-9 with item 9 above 0 raises the self-harm alert whatever its date (docs/science.md §2); the
 MCID-worsening alert is evaluated only for the newest imported score of each instrument when it is the patient's
 newest score (historical imports must not flood the caseload with stale worsening alerts).
 """
@@ -20,23 +20,22 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
 from novamind_core.biometrics.problems import ImportProblems, Problem
-from novamind_core.db.models import WearableDailyRow, WearableMinuteDayRow
 from novamind_core.domain.alerts import AlertKind
 from novamind_core.domain.assessments import score_assessment
 from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.medications import ChangeKind
 from novamind_core.domain.patients import Diagnosis
 from novamind_core.domain.users import Permission, Role, User
-from novamind_core.interop.csv_clinical import overlapping_periods, parse_assessments_csv, parse_medications_csv
+from novamind_core.interop.csv_clinical import parse_assessments_csv, parse_medications_csv
 from novamind_core.interop.fhir_export import patient_bundle
 from novamind_core.interop.fhir_import import parse_bundle
 from novamind_core.interop.records import ClinicalBatch
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.assessments import evaluate_alerts
 from novamind_core.services.base import BaseService
+from novamind_core.services.import_plan import ImportPlan, StoredRecord, compare_with_record
+from novamind_core.services.ports import UnitOfWork
 
 IMPORT_KINDS: dict[str, str] = {
     "fhir": "FHIR R4 Bundle (JSON)",
@@ -87,19 +86,6 @@ class ImportResult:
     skipped: dict[str, int]
     alerts_raised: int
     notes: tuple[Problem, ...] = ()
-
-
-@dataclass
-class _Plan:
-    """The write plan for one batch against the stored record (built inside the transaction)."""
-
-    patient_id: int | None
-    new_patient: bool
-    problems: list[Problem]
-    notes: list[Problem]
-    batch: ClinicalBatch
-    skipped: dict[str, int]
-    new_diagnoses: tuple[Diagnosis, ...] = ()
 
 
 class ImportService(BaseService):
@@ -160,7 +146,7 @@ class ImportService(BaseService):
         span = plan.batch.date_range()
         return ImportPreview(kind, batch.source, plan.patient_id, plan.new_patient, label, plan.batch.counts(),
                              span[0] if span else None, span[1] if span else None, tuple(plan.problems),
-                             tuple(plan.notes), {k: v for k, v in plan.skipped.items() if v})
+                             tuple(plan.notes), plan.skipped_counts())
 
     # ------------------------------------------------------------------ import
     def import_file(self, user: User, kind: str, source: Any, *, patient_id: int | None = None,
@@ -178,10 +164,9 @@ class ImportService(BaseService):
                progress: Progress | None) -> ImportResult:
         with self._tx() as uow:
             actor, plan = self._plan(uow, user, batch, patient_id, problems, AuditAction.IMPORT_DATA)
-            if plan.problems:
-                raise ImportProblems(batch.source, plan.problems)
-            if plan.batch.empty and not plan.skipped:
-                raise ImportProblems(batch.source, [Problem(None, None, None, "the file holds nothing to import")])
+            refusal = plan.refusal()
+            if refusal:
+                raise ImportProblems(batch.source, refusal)
             created = False
             if plan.new_patient:
                 plan.patient_id = self._create_patient(uow, actor, plan.batch)
@@ -196,11 +181,11 @@ class ImportService(BaseService):
         if progress:
             progress(1.0, "done")
         return ImportResult(batch.kind, batch.source, pid, created, written,
-                            {k: v for k, v in plan.skipped.items() if v}, alerts, tuple(plan.notes))
+                            plan.skipped_counts(), alerts, tuple(plan.notes))
 
     # ------------------------------------------------------------------ plan
-    def _plan(self, uow: Any, user: User, batch: ClinicalBatch, patient_id: int | None, problems: list[Problem],
-              action: str) -> tuple[User, _Plan]:
+    def _plan(self, uow: UnitOfWork, user: User, batch: ClinicalBatch, patient_id: int | None, problems: list[Problem],
+              action: str) -> tuple[User, ImportPlan]:
         notes = list(batch.notes)
         problems = list(problems)
         new_patient = False
@@ -210,7 +195,7 @@ class ImportService(BaseService):
                 actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, action)
                 problems.append(Problem(batch.patient.row, "Patient.identifier", batch.patient.mrn,
                                         "the Bundle's MRN is not the MRN of the patient you chose"))
-                return actor, _Plan(patient_id, False, problems, notes, batch, {})
+                return actor, ImportPlan(patient_id, False, problems, notes, batch, {})
             if existing is None:
                 actor = self._authorize(uow, user, Permission.WRITE_PHI, action)
                 new_patient = True
@@ -218,7 +203,7 @@ class ImportService(BaseService):
                     problems.append(Problem(batch.patient.row, "Patient", None,
                                             "a new patient can only be imported by a clinician, who joins the "
                                             "care team"))
-                return actor, self._check(uow, _Plan(None, True, problems, notes, batch, {}))
+                return actor, self._check(uow, ImportPlan(None, True, problems, notes, batch, {}))
             patient_id, row = existing, batch.patient.row
             batch = replace(batch, patient=None)  # the chart exists: the Patient resource adds nothing
             notes.append(Problem(row, "Patient.identifier", None,
@@ -228,65 +213,26 @@ class ImportService(BaseService):
             actor = self._authorize(uow, user, Permission.WRITE_PHI, action)
             problems.append(Problem(None, "patient", None, "choose the patient to import into" if batch.kind != "fhir"
                                     else "the Bundle has no Patient: choose the patient to import into"))
-            return actor, _Plan(None, False, problems, notes, batch, {})
+            return actor, ImportPlan(None, False, problems, notes, batch, {})
         actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, action)
-        return actor, self._check(uow, _Plan(patient_id, new_patient, problems, notes, batch, {}))
+        return actor, self._check(uow, ImportPlan(patient_id, new_patient, problems, notes, batch, {}))
 
-    def _check(self, uow: Any, plan: _Plan) -> _Plan:
-        """Compare the batch with the stored record: skip exact duplicates, report conflicts."""
+    def _check(self, uow: UnitOfWork, plan: ImportPlan) -> ImportPlan:
+        """Read what the chart holds (inside the write transaction) and compare the batch with it."""
         batch, pid = plan.batch, plan.patient_id
-        stored_assessments = uow.assessments.history(pid) if pid is not None else []
-        stored_orders = uow.medications.history(pid) if pid is not None else []
-        stored_dx = uow.patients.diagnoses([pid]).get(pid, ()) if pid is not None else ()
-        by_key = {(a.instrument.value, a.administered_on, tuple(a.answers)) for a in stored_assessments}
-        by_day = {(a.instrument.value, a.administered_on) for a in stored_assessments}
-        keep_assessments = []
-        for a in batch.assessments:
-            if a.key in by_key:
-                plan.skipped["assessments"] = plan.skipped.get("assessments", 0) + 1
-            elif (a.instrument.value, a.administered_on) in by_day:
-                plan.problems.append(Problem(a.row, "date", a.administered_on.isoformat(),
-                                             f"a {a.instrument.value} with different answers is already stored for "
-                                             "this day"))
-            else:
-                keep_assessments.append(a)
-        order_keys = {(m.drug, m.start_date, round(m.dose_mg, 6)) for m in stored_orders}
-        keep_meds = []
-        for m in batch.medications:
-            if m.key in order_keys:
-                plan.skipped["medication orders"] = plan.skipped.get("medication orders", 0) + 1
-            else:
-                keep_meds.append(m)
-        stored_periods = tuple((m.drug, m.start_date, m.stop_date) for m in stored_orders)
-        for row, message, value in overlapping_periods(keep_meds, stored_periods):
-            plan.problems.append(Problem(row, "start_date", value, message))
-        known = {d.code for d in stored_dx}
-        new_dx = tuple(d for d in batch.diagnoses if d.code not in known)
-        if len(new_dx) < len(batch.diagnoses):
-            plan.skipped["diagnoses"] = len(batch.diagnoses) - len(new_dx)
-        plan.new_diagnoses = new_dx
-        if pid is not None and batch.minute_days is not None:
-            md = batch.minute_days
-            W = WearableMinuteDayRow
-            n = len(list(uow.session.scalars(select(W.day).where(W.patient_id == pid, W.day >= md.start_day,
-                                                                 W.day <= md.last_day))))
-            if n:
-                plan.notes.append(Problem(None, "timestamp", n, f"{n} day(s) of minute activity already stored "
-                                                                "will be replaced by this file"))
-        if pid is not None and batch.daily:
-            D = WearableDailyRow
-            days = [d.day for d in batch.daily]
-            n = len(list(uow.session.scalars(select(D.day).where(D.patient_id == pid, D.source == batch.device_source,
-                                                                 D.day.in_(days)))))
-            if n:
-                plan.notes.append(Problem(None, "date", n, f"{n} day(s) of summaries from this source already "
-                                                           "stored will be replaced"))
-        plan.batch = replace(batch, assessments=tuple(keep_assessments), medications=tuple(keep_meds),
-                             diagnoses=new_dx)
-        return plan
+        if pid is None:
+            return compare_with_record(plan, StoredRecord())
+        md = batch.minute_days
+        stored = StoredRecord(
+            assessments=tuple(uow.assessments.history(pid)), orders=tuple(uow.medications.history(pid)),
+            diagnoses=tuple(uow.patients.diagnoses([pid]).get(pid, ())),
+            minute_days_replaced=uow.wearables.count_minute_days(pid, md.start_day, md.last_day) if md else 0,
+            daily_days_replaced=(uow.wearables.count_daily(pid, batch.device_source, [d.day for d in batch.daily])
+                                 if batch.daily else 0))
+        return compare_with_record(plan, stored)
 
     # ------------------------------------------------------------------ writes
-    def _create_patient(self, uow: Any, actor: User, batch: ClinicalBatch) -> int:
+    def _create_patient(self, uow: UnitOfWork, actor: User, batch: ClinicalBatch) -> int:
         p = batch.patient
         assert p is not None
         pid = uow.patients.add(mrn=p.mrn, given_name=p.given_name, family_name=p.family_name,
@@ -296,7 +242,7 @@ class ImportService(BaseService):
         self._audit(uow, actor, AuditAction.PATIENT_CREATE, patient_id=pid, detail="FHIR import")
         return pid
 
-    def _store(self, uow: Any, actor: User, pid: int, plan: _Plan, progress: Progress | None
+    def _store(self, uow: UnitOfWork, actor: User, pid: int, plan: ImportPlan, progress: Progress | None
                ) -> tuple[dict[str, int], int]:
         batch = plan.batch
         now, by = self.ctx.now(), (actor.id if actor.id > 0 else None)
@@ -317,7 +263,6 @@ class ImportService(BaseService):
             merged = list(current) + [Diagnosis(d.code, d.label, primary=d.primary and not current)
                                       for d in plan.new_diagnoses]
             uow.patients.replace_diagnoses(pid, merged)
-            uow.session.flush()
             written["diagnoses"] = len(plan.new_diagnoses)
         alerts = 0
         if batch.assessments:
@@ -367,7 +312,7 @@ class ImportService(BaseService):
                 tick(chunk.shape[0], "minute activity")
             written["days of minute activity"] = md.n_days
         if batch.daily:
-            uow.wearables.replace_daily(pid, [d.as_row() for d in batch.daily], batch.device_source)
+            uow.wearables.replace_daily(pid, [d.summary(batch.device_source) for d in batch.daily])
             tick(len(batch.daily), "daily summaries")
             written["days of daily summaries"] = len(batch.daily)
         return written, alerts

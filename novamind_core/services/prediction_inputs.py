@@ -23,13 +23,13 @@ from typing import Any
 import numpy as np
 
 from novamind_core.domain.errors import NovamindError
-from novamind_core.ml.features import CANDIDATE_DRUGS
+from novamind_core.ml.features import CANDIDATE_DRUGS, REMISSION_MAX_PHQ9
 from novamind_core.services.twin_inputs import INTERVAL_H, adherence_from_note, build_inputs, phenotype_code
 
 #: An adequate antidepressant trial lasts at least 4 weeks (Sackeim 2001, J Clin Psychiatry 62 Suppl 16:10).
 ADEQUATE_TRIAL_DAYS = 28
-#: PHQ-9 remission: total <= 4 (Kroenke et al. 2001; SCIENCE.md §2).
-REMISSION_PHQ9_MAX = 4
+#: PHQ-9 remission: total <= 4 (Kroenke et al. 2001; docs/science.md §2), the instrument's own cut-off.
+REMISSION_PHQ9_MAX = REMISSION_MAX_PHQ9
 #: GAD-7 >= 10 marks clinically relevant anxiety (Spitzer et al. 2006, Arch Intern Med 166:1092).
 GAD7_ANXIETY_CUTOFF = 10
 #: ICD-10 anxiety disorders: F40 phobic anxiety disorders, F41 other anxiety disorders (WHO ICD-10, 2019).

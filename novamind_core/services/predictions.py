@@ -21,7 +21,7 @@ Layout: the use cases and their result types live here; turning a chart into mod
 :mod:`novamind_core.services.prediction_inputs`; model cards, checksum verification and the model cache are
 :mod:`novamind_core.services.model_cards`. Their public names are re-exported from this module.
 
-Published context (SCIENCE.md §9): treatment-response prediction from baseline clinical data reaches about 60-65%
+Published context (docs/science.md §9): treatment-response prediction from baseline clinical data reaches about 60-65%
 accuracy out of sample (Chekroud et al. 2016, Lancet Psychiatry 3:243); the shipped models are trained on synthetic
 data and every result says so. Decision support for research and demonstration; not a medical device.
 """
@@ -202,12 +202,9 @@ class PredictionService(BaseService):
 
     # ------------------------------------------------------------------ chart
     def _chart(self, uow: Any, patient_id: int) -> Chart:
-        from novamind_core.db.repositories.wearables import unpack_counts
-
         today = self.ctx.today()
         start = today - timedelta(days=SLEEP_WINDOW_DAYS - 1)
-        minute = tuple((d, unpack_counts(blob)) for d, _src, blob in uow.wearables.minute_days(patient_id, start,
-                                                                                                   today))
+        minute = tuple((d.day, d.counts) for d in uow.wearables.minute_days(patient_id, start, today))
         return Chart(uow.patients.get(patient_id), tuple(uow.assessments.history(patient_id)),
                      tuple(uow.medications.history(patient_id)), tuple(uow.wearables.daily(patient_id, None, None)),
                      minute, today)

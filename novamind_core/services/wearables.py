@@ -12,9 +12,10 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from novamind_core.db.repositories.wearables import MINUTES_PER_DAY, unpack_counts
+from novamind_core.biometrics.minute_counts import MINUTES_PER_DAY, stack_days
 from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.users import Permission, User
+from novamind_core.domain.wearables import DailySummary
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService, parse_date
 
@@ -34,14 +35,21 @@ class MinuteActivity:
     sources: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class DailySummary:
-    day: date
-    source: str
-    steps: int | None = None
-    sleep_minutes: float | None = None
-    resting_hr: float | None = None
-    hrv_rmssd: float | None = None
+@dataclass(frozen=True, eq=False)
+class BiometricsView:
+    """What the chart's wearable panel shows for one window: the minute days (the last ``window_days`` days up to
+    today, or an older recording's own last ``window_days`` days when nothing recent is stored), their counts
+    ``(n_days, 1440)`` (NaN = no data), and the daily summaries of the last ``max(window_days, 90)`` days."""
+
+    patient_id: int
+    window_days: int
+    minute_days: tuple[date, ...]
+    counts: np.ndarray = field(repr=False)
+    summaries: tuple[DailySummary, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.minute_days and not self.summaries
 
 
 def _optional_number(value: object, name: str, low: float, high: float, row: int) -> float | None:
@@ -97,16 +105,36 @@ class WearableService(BaseService):
         e = parse_date(end, "end") if end else None
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, WEARABLES_READ)
-            rows = uow.wearables.minute_days(patient_id, s, e)
-            self._audit(uow, actor, WEARABLES_READ, patient_id=patient_id, detail=f"minute days={len(rows)}")
+            stored = uow.wearables.minute_days(patient_id, s, e)
+            self._audit(uow, actor, WEARABLES_READ, patient_id=patient_id, detail=f"minute days={len(stored)}")
             uow.commit()
-        counts = np.vstack([unpack_counts(blob) for _, _, blob in rows]) if rows else np.empty((0, MINUTES_PER_DAY))
-        return MinuteActivity(patient_id, tuple(d for d, _, _ in rows), counts, tuple(src for _, src, _ in rows))
+        return MinuteActivity(patient_id, tuple(d.day for d in stored), stack_days(stored),
+                              tuple(d.source for d in stored))
+
+    def biometrics(self, user: User, patient_id: int, window_days: int = 28) -> BiometricsView:
+        """Everything the wearable panel shows for the last ``window_days`` days, read in one transaction with one
+        ``wearables.read`` audit event naming the window and what was shown."""
+        if not isinstance(window_days, int) or not 1 <= window_days <= 366:
+            raise ValidationError("window must be 1-366 days", field="window_days", value=window_days)
+        today = self.ctx.today()
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, WEARABLES_READ)
+            stored = uow.wearables.minute_days(patient_id, today - timedelta(days=window_days - 1), today)
+            if not stored:
+                every = uow.wearables.minute_days(patient_id, None, None)
+                stored = [d for d in every if d.day > every[-1].day - timedelta(days=window_days)] if every else []
+            summaries = tuple(uow.wearables.daily(patient_id, today - timedelta(days=max(window_days, 90)), None))
+            self._audit(uow, actor, WEARABLES_READ, patient_id=patient_id,
+                        detail=f"biometrics window={window_days} minute days={len(stored)} "
+                               f"daily rows={len(summaries)}")
+            uow.commit()
+        return BiometricsView(patient_id, window_days, tuple(d.day for d in stored), stack_days(stored), summaries)
 
     def store_daily_summaries(self, user: User, patient_id: int, rows: Sequence[Mapping[str, object]],
                               source: str = "import") -> int:
         """Store daily summaries (keys: date, steps, sleep_minutes, resting_hr, hrv_rmssd); all or nothing."""
-        clean: list[dict] = []
+        src = (source or "import").strip()[:32]
+        clean: list[DailySummary] = []
         seen: set[date] = set()
         for i, r in enumerate(rows, start=1):
             day = parse_date(r.get("date") or r.get("day"), "date")  # type: ignore[arg-type]
@@ -115,17 +143,15 @@ class WearableService(BaseService):
                                       value=day.isoformat())
             seen.add(day)
             steps = _optional_number(r.get("steps"), "steps", 0, 200_000, i)
-            clean.append({
-                "day": day,
-                "steps": int(steps) if steps is not None else None,
-                "sleep_minutes": _optional_number(r.get("sleep_minutes"), "sleep_minutes", 0, 1440, i),
-                "resting_hr": _optional_number(r.get("resting_hr"), "resting_hr", 20, 250, i),
-                "hrv_rmssd": _optional_number(r.get("hrv_rmssd"), "hrv_rmssd", 0, 500, i),
-            })
-        src = (source or "import").strip()[:32]
+            clean.append(DailySummary(
+                day=day, source=src, steps=int(steps) if steps is not None else None,
+                sleep_minutes=_optional_number(r.get("sleep_minutes"), "sleep_minutes", 0, 1440, i),
+                resting_hr=_optional_number(r.get("resting_hr"), "resting_hr", 20, 250, i),
+                hrv_rmssd=_optional_number(r.get("hrv_rmssd"), "hrv_rmssd", 0, 500, i),
+            ))
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, AuditAction.IMPORT_DATA)
-            uow.wearables.replace_daily(patient_id, clean, src)
+            uow.wearables.replace_daily(patient_id, clean)
             self._audit(uow, actor, AuditAction.IMPORT_DATA, patient_id=patient_id,
                         detail=f"daily summaries rows={len(clean)} source={src}")
             uow.commit()
@@ -137,8 +163,7 @@ class WearableService(BaseService):
         e = parse_date(end, "end") if end else None
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, WEARABLES_READ)
-            out = tuple(DailySummary(r.day, r.source, r.steps, r.sleep_minutes, r.resting_hr, r.hrv_rmssd)
-                        for r in uow.wearables.daily(patient_id, s, e))
+            out = tuple(uow.wearables.daily(patient_id, s, e))
             self._audit(uow, actor, WEARABLES_READ, patient_id=patient_id, detail=f"daily rows={len(out)}")
             uow.commit()
             return out
