@@ -12,7 +12,10 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from sqlalchemy.engine import Engine
+
 from novamind_core.db.engine import create_engine_for
+from novamind_core.db.maintenance import DatabaseMaintenance
 from novamind_core.db.uow import UnitOfWork, session_factory
 from novamind_core.security.crypto import BlindIndexer, FieldCipher
 from novamind_core.services.admin import AdminService
@@ -20,6 +23,7 @@ from novamind_core.services.alerts import AlertService
 from novamind_core.services.assessments import AssessmentService
 from novamind_core.services.audit import AuditService
 from novamind_core.services.base import ServiceContext, _utc_now
+from novamind_core.services.charts import ChartService
 from novamind_core.services.cohort import CohortService
 from novamind_core.services.imports import ImportService
 from novamind_core.services.keys import KeyService
@@ -39,6 +43,8 @@ class Services:
 
     settings: Any
     context: ServiceContext
+    engine: Engine
+    cipher: FieldCipher
     patients: PatientService
     assessments: AssessmentService
     medications: MedicationService
@@ -54,13 +60,10 @@ class Services:
     admin: AdminService
     imports: ImportService
     predictions: PredictionService
-
-    @property
-    def engine(self) -> Any:
-        return self.context.engine
+    charts: ChartService
 
     def close(self) -> None:
-        self.context.engine.dispose()
+        self.engine.dispose()
 
 
 def build_services(settings: Any, *, clock: Callable[[], datetime] | None = None,
@@ -74,12 +77,14 @@ def build_services(settings: Any, *, clock: Callable[[], datetime] | None = None
     engine = create_engine_for(settings.database_url, cipher)
     rounds = bcrypt_rounds if bcrypt_rounds is not None else (4 if settings.environment == "testing" else 12)
     ctx = ServiceContext(settings=settings, uow_factory=partial(UnitOfWork, session_factory(engine), indexer),
-                         clock=clock or _utc_now, bcrypt_rounds=rounds, engine=engine, cipher=cipher)
+                         clock=clock or _utc_now, bcrypt_rounds=rounds)
+    maintenance = DatabaseMaintenance(engine, cipher, settings.database_url)
     return Services(
-        settings=settings, context=ctx,
+        settings=settings, context=ctx, engine=engine, cipher=cipher,
         patients=PatientService(ctx), assessments=AssessmentService(ctx), medications=MedicationService(ctx),
         notes=NoteService(ctx), visits=VisitService(ctx), alerts=AlertService(ctx), users=UserService(ctx),
-        audit=AuditService(ctx), wearables=WearableService(ctx), twin=TwinService(ctx), keys=KeyService(ctx),
-        cohort=CohortService(ctx), admin=AdminService(ctx), imports=ImportService(ctx),
-        predictions=PredictionService(ctx),
+        audit=AuditService(ctx), wearables=WearableService(ctx), twin=TwinService(ctx),
+        keys=KeyService(ctx, maintenance), cohort=CohortService(ctx), admin=AdminService(ctx, maintenance),
+        imports=ImportService(ctx),
+        predictions=PredictionService(ctx), charts=ChartService(ctx),
     )

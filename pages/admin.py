@@ -1,8 +1,10 @@
 """Admin: users (create, role, deactivate, reset password), care teams by MRN, the audit log (filter, verify the
 chain, export), encryption-key rotation status and rotation, the model registry, and system health.
 
-Recipe per section: controls -> one service call -> render. Only the chosen section runs, so opening the page does
-not scan every key or checksum. Admins see staff accounts, ids and status objects, never a patient's PHI.
+Recipe: choose a section -> one ``services.admin.view`` call (one audit event naming what was shown) -> render. Only
+the chosen section is read, so opening the page does not scan every key or checksum. Each user action (create,
+change a role, save a care team, verify, export, rotate) is its own audited call. Admins see staff accounts, ids
+and status objects, never a patient's PHI.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.admin.widgets import (
+    audit_filter_chosen,
     audit_filters,
     audit_table,
     care_team_editor,
@@ -21,34 +24,37 @@ from components.admin.widgets import (
     users_table,
 )
 from components.shared.errors import error_boundary
-from components.shared.session import flash, page_guard
-from novamind_core.services.admin import audit_actions
+from components.shared.session import StateKeys, flash, page_guard
+from novamind_core.domain.administration import AdminSection, KeyRotationStatus
 
 ctx = page_guard("admin")
 svc, me = ctx.services, ctx.user
-SECTIONS = ("Users", "Care teams", "Audit log", "Encryption keys", "Models", "System health")
+SECTIONS = {"Users": AdminSection.USERS, "Care teams": AdminSection.CARE_TEAMS, "Audit log": AdminSection.AUDIT_LOG,
+            "Encryption keys": AdminSection.KEYS, "Models": AdminSection.MODELS,
+            "System health": AdminSection.HEALTH}
 ACTION_DONE = {"set_role": "Role changed for", "reset_password": "Password reset for", "deactivate": "Deactivated",
                "reactivate": "Reactivated", "unlock": "Unlocked"}
+KEY_STATUS = StateKeys.ADMIN_KEY_STATUS
+AUDIT_CSV = StateKeys.ADMIN_AUDIT_CSV
 
 st.title("Administration")
-section = st.radio("Section", SECTIONS, horizontal=True, key="nm_ad_section", label_visibility="collapsed")
+section = st.radio("Section", tuple(SECTIONS), horizontal=True, key="nm_ad_section", label_visibility="collapsed")
 
 
 def users_section() -> None:
-    accounts = svc.users.list(me)
-    st.dataframe(users_table(accounts), hide_index=True, width="stretch", key="nm_ad_users")
+    view = svc.admin.view(me, AdminSection.USERS)
+    st.dataframe(users_table(view.accounts), hide_index=True, width="stretch", key="nm_ad_users")
     st.subheader("Change a user", anchor=False)
-    chosen = user_actions(accounts)
+    chosen = user_actions(view.accounts)
     if chosen is not None:
-        action, uid, value = chosen
-        method = getattr(svc.users, action)
-        account = method(me, uid, value) if value is not None else method(me, uid)
-        flash(f"{ACTION_DONE[action]} {account.username}.")
+        method = getattr(svc.users, chosen.action)
+        account = method(me, chosen.user_id, chosen.value) if chosen.value is not None else method(me, chosen.user_id)
+        flash(f"{ACTION_DONE[chosen.action]} {account.username}.")
         st.rerun()
     st.subheader("Create a user", anchor=False)
-    values = create_user_form()
-    if values is not None:
-        account = svc.users.create(me, **values)
+    new = create_user_form()
+    if new is not None:
+        account = svc.users.create(me, new.username, new.display_name, new.role, new.password)
         flash(f"Created {account.username} ({account.role}). Give them the temporary password in person.")
         st.rerun()
 
@@ -59,37 +65,42 @@ def care_teams_section() -> None:
     mrn = st.text_input("MRN", key="nm_ad_mrn", placeholder="e.g. NM-100001")
     if not mrn.strip():
         return
-    team = svc.admin.care_team_by_mrn(me, mrn)
-    st.markdown(f"Patient id **{team.patient_id}**: {len(team.members)} care-team member(s).")
-    chosen = care_team_editor(team, svc.users.list(me, include_inactive=False))
+    team = svc.admin.view(me, AdminSection.CARE_TEAMS, mrn=mrn)
+    if team.care_team is None:
+        return
+    st.markdown(f"Patient id **{team.care_team.patient_id}**: {len(team.care_team.members)} care-team member(s).")
+    chosen = care_team_editor(team.care_team, team.accounts)
     if chosen is not None:
-        svc.users.set_care_team(me, team.patient_id, chosen)
-        flash(f"Care team of patient {team.patient_id} saved ({len(chosen)} members).")
+        svc.users.set_care_team(me, team.care_team.patient_id, chosen)
+        flash(f"Care team of patient {team.care_team.patient_id} saved ({len(chosen)} members).")
         st.rerun()
 
 
 def audit_section() -> None:
-    filters = audit_filters(audit_actions(), svc.users.list(me), ctx.today)
-    entries = svc.audit.query(me, limit=200, **filters)
-    st.caption(f"{len(entries)} most recent matching events (newest first; at most 200 shown, export for more).")
-    st.dataframe(audit_table(entries), hide_index=True, width="stretch", key="nm_ad_audit")
+    filters_box = st.container()
+    view = svc.admin.view(me, AdminSection.AUDIT_LOG, audit_filter=audit_filter_chosen(ctx.today))
+    with filters_box:
+        filters = audit_filters(view.audit_actions, view.accounts, ctx.today)
+    st.caption(f"{len(view.audit_entries)} most recent matching events (newest first; at most 200 shown, export "
+               "for more).")
+    st.dataframe(audit_table(view.audit_entries), hide_index=True, width="stretch", key="nm_ad_audit")
     c1, c2 = st.columns(2)
     if c1.button("Verify the hash chain", icon=":material/link:", key="nm_ad_verify"):
         result = svc.audit.verify(me)
         (st.success if result.ok else st.error)(result.describe().capitalize() + ".")
     if c2.button("Prepare CSV export", icon=":material/download:", key="nm_ad_audit_export"):
-        st.session_state["nm_ad_audit_csv"] = svc.admin.audit_csv(me, **filters)
-    if st.session_state.get("nm_ad_audit_csv"):
-        st.download_button("Download audit log (CSV)", st.session_state["nm_ad_audit_csv"], "novamind_audit.csv",
+        st.session_state[AUDIT_CSV] = svc.admin.audit_csv(me, where=filters)
+    if st.session_state.get(AUDIT_CSV):
+        st.download_button("Download audit log (CSV)", st.session_state[AUDIT_CSV], "novamind_audit.csv",
                            "text/csv", key="nm_ad_audit_download", icon=":material/download:")
 
 
 def keys_section() -> None:
     if st.button("Check key status", icon=":material/key:", key="nm_ad_key_check") or \
-            st.session_state.get("nm_ad_key_status") is None:
+            st.session_state.get(KEY_STATUS) is None:
         with st.spinner("Checking every encrypted value…"):
-            st.session_state["nm_ad_key_status"] = svc.admin.key_status(me)
-    status = st.session_state["nm_ad_key_status"]
+            st.session_state[KEY_STATUS] = svc.admin.view(me, AdminSection.KEYS).key_status
+    status: KeyRotationStatus = st.session_state[KEY_STATUS]
     key_status_view(status)
     if st.button("Rotate to the newest key now", type="primary", disabled=status.complete, key="nm_ad_rotate",
                  icon=":material/autorenew:", help="Re-encrypts in batches; resumable; the app stays usable."):
@@ -103,14 +114,14 @@ def keys_section() -> None:
 
         report = svc.keys.rotate(me, on_batch=on_batch)
         bar.progress(1.0, text="Done.")
-        st.session_state["nm_ad_key_status"] = None
+        st.session_state[KEY_STATUS] = None
         flash(f"Rotation complete: {report.values_rotated:,} values re-encrypted, "
               f"{report.values_already_current:,} already current.")
         st.rerun()
 
 
 def models_section() -> None:
-    models = svc.admin.model_status(me)
+    models = svc.admin.view(me, AdminSection.MODELS).models
     if not models:
         st.info("No models in the registry. Train them with `python -m novamind_core train`.", icon=":material/info:")
         return
@@ -122,9 +133,12 @@ def models_section() -> None:
 
 
 def health_section() -> None:
-    health_view(svc.admin.health(me))
+    health = svc.admin.view(me, AdminSection.HEALTH).health
+    if health is not None:
+        health_view(health)
 
 
 with error_boundary("admin " + section):
-    {"Users": users_section, "Care teams": care_teams_section, "Audit log": audit_section,
-     "Encryption keys": keys_section, "Models": models_section, "System health": health_section}[section]()
+    {AdminSection.USERS: users_section, AdminSection.CARE_TEAMS: care_teams_section,
+     AdminSection.AUDIT_LOG: audit_section, AdminSection.KEYS: keys_section, AdminSection.MODELS: models_section,
+     AdminSection.HEALTH: health_section}[SECTIONS[section]]()

@@ -4,20 +4,45 @@ return the administrator's choices."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from components.shared.theme import format_date, format_datetime
+from novamind_core.domain.administration import AuditFilter, CareTeam, KeyRotationStatus, ModelStatus, SystemHealth
+from novamind_core.domain.records import AuditEntry, UserAccount
 from novamind_core.domain.users import Role
 
 KEY = "nm_ad_"
 ROLES = [r.value for r in Role]
+ANY = "(any)"
+OUTCOMES = (ANY, "success", "denied", "failure")
+AUDIT_WINDOW_DAYS = 30
+"""The audit viewer's default date range: the last 30 days."""
 
 
-def users_table(accounts: Sequence[Any]) -> pd.DataFrame:
+@dataclass(frozen=True)
+class NewUser:
+    """The create-user form's entries."""
+
+    username: str
+    display_name: str
+    role: str
+    password: str
+
+
+@dataclass(frozen=True)
+class UserAction:
+    """A button pressed on one account: ``action`` is a users-service method name, ``value`` its argument."""
+
+    action: str
+    user_id: int
+    value: str | None = None
+
+
+def users_table(accounts: Sequence[UserAccount]) -> pd.DataFrame:
     return pd.DataFrame([{
         "Id": a.id, "Username": a.username, "Name": a.display_name, "Role": a.role,
         "Status": "active" if a.active else "deactivated",
@@ -27,7 +52,7 @@ def users_table(accounts: Sequence[Any]) -> pd.DataFrame:
     } for a in accounts])
 
 
-def create_user_form() -> dict[str, str] | None:
+def create_user_form() -> NewUser | None:
     """New account: username, name, role and a temporary password (the user changes it after signing in)."""
     with st.form(KEY + "create", clear_on_submit=True):
         c1, c2, c3, c4 = st.columns(4)
@@ -37,12 +62,12 @@ def create_user_form() -> dict[str, str] | None:
         password = c4.text_input("Temporary password", type="password", key=KEY + "new_password",
                                  help="At least 12 characters; not a demo password.")
         if st.form_submit_button("Create user", type="primary", icon=":material/person_add:"):
-            return {"username": username, "display_name": name, "role": role, "password": password}
+            return NewUser(username, name, role, password)
     return None
 
 
-def user_actions(accounts: Sequence[Any]) -> tuple[str, int, str | None] | None:
-    """Pick a user and an action: (action, user id, value) when a button is pressed."""
+def user_actions(accounts: Sequence[UserAccount]) -> UserAction | None:
+    """Pick a user and an action; the action when a button is pressed."""
     labels = {a.id: f"{a.display_name} ({a.username}, {a.role}{'' if a.active else ', deactivated'})"
               for a in accounts}
     if not labels:
@@ -53,23 +78,23 @@ def user_actions(accounts: Sequence[Any]) -> tuple[str, int, str | None] | None:
     with c1:
         role = st.selectbox("Role", ROLES, index=ROLES.index(account.role), key=KEY + "role")
         if st.button("Change role", disabled=role == account.role, key=KEY + "set_role"):
-            return "set_role", uid, role
+            return UserAction("set_role", uid, role)
     with c2:
         password = st.text_input("New temporary password", type="password", key=KEY + "reset_pw")
         if st.button("Reset password", disabled=not password, key=KEY + "reset", icon=":material/key:"):
-            return "reset_password", uid, password
+            return UserAction("reset_password", uid, password)
     with c3:
         st.write("")
         if account.active and st.button("Deactivate", key=KEY + "deactivate", icon=":material/person_off:"):
-            return "deactivate", uid, None
+            return UserAction("deactivate", uid)
         if not account.active and st.button("Reactivate", key=KEY + "reactivate", icon=":material/person:"):
-            return "reactivate", uid, None
+            return UserAction("reactivate", uid)
         if account.locked_until and st.button("Unlock", key=KEY + "unlock", icon=":material/lock_open:"):
-            return "unlock", uid, None
+            return UserAction("unlock", uid)
     return None
 
 
-def care_team_editor(team: Any, accounts: Sequence[Any]) -> list[int] | None:
+def care_team_editor(team: CareTeam, accounts: Sequence[UserAccount]) -> list[int] | None:
     """Members of a care team as a multiselect of active clinicians and admins; returns the ids when saved."""
     eligible = {a.id: f"{a.display_name} ({a.username}, {a.role})" for a in accounts
                 if a.active and a.role in (Role.CLINICIAN.value, Role.ADMIN.value)}
@@ -83,35 +108,53 @@ def care_team_editor(team: Any, accounts: Sequence[Any]) -> list[int] | None:
     return None
 
 
-def audit_filters(actions: Sequence[str], accounts: Sequence[Any], today: date) -> dict[str, Any]:
+def _date_bounds(span: object) -> tuple[datetime | None, datetime | None]:
+    """UTC bounds of a (start, end) clinic-date range; (None, None) while only one date is picked."""
+    if isinstance(span, tuple | list) and len(span) == 2:
+        return (datetime.combine(span[0], time.min, tzinfo=UTC),
+                datetime.combine(span[1] + timedelta(days=1), time.min, tzinfo=UTC))
+    return None, None
+
+
+def audit_filter_chosen(today: date) -> AuditFilter:
+    """The audit filter the viewer's widgets hold now (their defaults before the first run).
+
+    Read before the page's one service call, which returns the choices (actions, users) the widgets are then drawn
+    with by :func:`audit_filters`."""
+    state = st.session_state
+    action = state.get(KEY + "au_action", ANY)
+    outcome = state.get(KEY + "au_outcome", ANY)
+    since, until = _date_bounds(state.get(KEY + "au_dates", (today - timedelta(days=AUDIT_WINDOW_DAYS), today)))
+    return AuditFilter(action=None if action == ANY else action, user_id=state.get(KEY + "au_user"),
+                       patient_id=int(state.get(KEY + "au_patient", 0) or 0) or None,
+                       outcome=None if outcome == ANY else outcome, since=since, until=until)
+
+
+def audit_filters(actions: Sequence[str], accounts: Sequence[UserAccount], today: date) -> AuditFilter:
     """Filters of the audit viewer: action, user, patient id, outcome and a date range (clinic dates, UTC bounds)."""
     c1, c2, c3, c4, c5 = st.columns([1.6, 1.6, 1, 1, 1.8])
-    action = c1.selectbox("Action", ["(any)", *actions], key=KEY + "au_action")
+    action = c1.selectbox("Action", [ANY, *actions], key=KEY + "au_action")
     users = {a.id: a.username for a in accounts}
-    user_id = c2.selectbox("User", [None, *users], format_func=lambda u: "(any)" if u is None else users[u],
+    user_id = c2.selectbox("User", [None, *users], format_func=lambda u: ANY if u is None else users[u],
                            key=KEY + "au_user")
     patient = c3.number_input("Patient id", min_value=0, value=0, step=1, key=KEY + "au_patient",
                               help="Database id (0 = any). The audit log never stores names or MRNs.")
-    outcome = c4.selectbox("Outcome", ["(any)", "success", "denied", "failure"], key=KEY + "au_outcome")
-    span = c5.date_input("Dates", value=(today - timedelta(days=30), today), max_value=today, key=KEY + "au_dates",
-                         format="DD/MM/YYYY")
-    since = until = None
-    if isinstance(span, tuple | list) and len(span) == 2:
-        since = datetime.combine(span[0], time.min, tzinfo=UTC)
-        until = datetime.combine(span[1] + timedelta(days=1), time.min, tzinfo=UTC)
-    return {"action": None if action == "(any)" else action, "user_id": user_id,
-            "patient_id": int(patient) or None, "outcome": None if outcome == "(any)" else outcome,
-            "since": since, "until": until}
+    outcome = c4.selectbox("Outcome", OUTCOMES, key=KEY + "au_outcome")
+    span = c5.date_input("Dates", value=(today - timedelta(days=AUDIT_WINDOW_DAYS), today), max_value=today,
+                         key=KEY + "au_dates", format="DD/MM/YYYY")
+    since, until = _date_bounds(span)
+    return AuditFilter(action=None if action == ANY else action, user_id=user_id, patient_id=int(patient) or None,
+                       outcome=None if outcome == ANY else outcome, since=since, until=until)
 
 
-def audit_table(entries: Sequence[Any]) -> pd.DataFrame:
+def audit_table(entries: Sequence[AuditEntry]) -> pd.DataFrame:
     return pd.DataFrame([{
         "Id": e.id, "When (UTC)": format_datetime(e.at), "User": e.username or "(unknown)", "Role": e.role,
         "Action": e.action, "Patient id": e.patient_id, "Outcome": e.outcome, "Detail": e.detail,
     } for e in entries])
 
 
-def key_status_view(status: Any) -> None:
+def key_status_view(status: KeyRotationStatus) -> None:
     c1, c2, c3 = st.columns(3)
     c1.metric("Encryption keys configured", status.key_count)
     c2.metric("Encrypted values", f"{status.values:,}")
@@ -127,7 +170,7 @@ def key_status_view(status: Any) -> None:
                  hide_index=True, width="stretch", key=KEY + "keys_table")
 
 
-def models_table(models: Sequence[Any]) -> pd.DataFrame:
+def models_table(models: Sequence[ModelStatus]) -> pd.DataFrame:
     return pd.DataFrame([{
         "Model": m.name, "Version": m.version, "Latest": "yes" if m.latest else "", "Kind": m.kind,
         "Trained": m.created[:10], "Synthetic data": "yes" if m.synthetic else "no",
@@ -136,7 +179,7 @@ def models_table(models: Sequence[Any]) -> pd.DataFrame:
     } for m in models])
 
 
-def health_view(health: Any) -> None:
+def health_view(health: SystemHealth) -> None:
     """One line per check with an icon and its word (never colour alone)."""
     for check in health.checks:
         if check.ok:

@@ -1,6 +1,6 @@
 """Sign-in, cookie re-login, sign-out and idle timeout, on streamlit-authenticator 0.4.2 over the users service.
 
-Design (issue 3, "App shell"):
+Design:
 
 * The authenticator gets a credentials dict of *active* users without password hashes (username -> name, roles);
   its credentials check is replaced by :meth:`UserService.authenticate`, so lockout after
@@ -22,31 +22,40 @@ import hashlib
 import logging
 import time
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from components.shared.navigation import page_for_url_path
+from components.shared.navigation import PageSpec, page_for_url_path
 from components.shared.session import StateKeys, signed_in_username, touch_activity
+from novamind_core.bootstrap import Services
 from novamind_core.domain.errors import AuthenticationError
+from novamind_core.domain.users import User
 
-COOKIE_ACTION = "nm_cookie_action"  # (action, token, expiry timestamp, runs left); see render_cookie_action
+if TYPE_CHECKING:  # imported lazily at run time: the library sets up Streamlit caches when imported
+    from streamlit.navigation.page import StreamlitPage
+    from streamlit_authenticator import Authenticate
+
+Credentials = dict[str, dict[str, dict[str, object]]]
+"""streamlit-authenticator's credentials shape (its API): ``{"usernames": {username: {"name", "roles", ...}}}``."""
+Claims = dict[str, object]
+"""The claims of a sign-in cookie (a JWT payload)."""
+
 COOKIE_ACTION_RUNS = 3
 """Runs during which a cookie set/delete component stays rendered (the sign-in run, a deep-link switch, one spare)."""
-REJECTED_COOKIE = "nm_rejected_cookie"  # SHA-256 hex of the sign-in cookie this session found unverifiable
 
 logger = logging.getLogger("novamind.ui")
 
 
 @st.cache_data(ttl=30, show_spinner=False)
-def _active_user_credentials(fingerprint: str, _services: Any) -> dict[str, Any]:
+def _active_user_credentials(fingerprint: str, _services: Services) -> Credentials:
     """Usernames, display names and roles of active users (no password hashes); refreshed every 30 s."""
-    creds = _services.users.login_credentials()
-    return {"usernames": {u: {"name": d["name"], "roles": list(d.get("roles") or []), "email": d.get("email")}
-                          for u, d in creds["usernames"].items()}}
+    return {"usernames": {c.username: {"name": c.display_name, "roles": [c.role],
+                                       "email": f"{c.username}@novamind.invalid"}
+                          for c in _services.users.login_credentials()}}
 
 
-def build_authenticator(services: Any, fingerprint: str) -> Any:
+def build_authenticator(services: Services, fingerprint: str) -> Authenticate:
     """An ``Authenticate`` whose password check is the users service's (lockout + audit there)."""
     import streamlit_authenticator as stauth
     from streamlit_authenticator.utilities import LoginError
@@ -76,20 +85,20 @@ def build_authenticator(services: Any, fingerprint: str) -> Any:
 
     def set_cookie() -> None:
         cookie_model.exp_date = cookie_model._set_exp_date()
-        st.session_state[COOKIE_ACTION] = ("set", cookie_model._token_encode(), cookie_model.exp_date,
-                                           COOKIE_ACTION_RUNS)
+        st.session_state[StateKeys.COOKIE_ACTION] = ("set", cookie_model._token_encode(), cookie_model.exp_date,
+                                                     COOKIE_ACTION_RUNS)
 
     def delete_cookie() -> None:
-        st.session_state[COOKIE_ACTION] = ("delete", None, None, COOKIE_ACTION_RUNS)
+        st.session_state[StateKeys.COOKIE_ACTION] = ("delete", None, None, COOKIE_ACTION_RUNS)
 
-    def token_decode() -> dict[str, Any] | bool:
+    def token_decode() -> Claims | bool:
         token = cookie_model.token
         return decode_cookie_token(token, cookie_model.cookie_key) if isinstance(token, str) else False
 
     controller = auth.authentication_controller
     library_login = controller.login
 
-    def login(*args: Any, token: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    def login(*args: object, token: Claims | None = None, **kwargs: object) -> object:
         if token is None:
             return library_login(*args, **kwargs)
         try:
@@ -112,11 +121,11 @@ def reject_cookie(token: str, reason: str) -> None:
     Logs ``reason`` (an exception class name) only: never the token, nor the unverified username inside it.
     """
     logger.warning("sign-in cookie rejected (%s); it will be deleted", reason)
-    st.session_state[REJECTED_COOKIE] = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-    st.session_state[COOKIE_ACTION] = ("delete", None, None, COOKIE_ACTION_RUNS)
+    st.session_state[StateKeys.REJECTED_COOKIE] = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+    st.session_state[StateKeys.COOKIE_ACTION] = ("delete", None, None, COOKIE_ACTION_RUNS)
 
 
-def decode_cookie_token(token: str, cookie_key: str) -> dict[str, Any] | bool:
+def decode_cookie_token(token: str, cookie_key: str) -> Claims | bool:
     """The claims of a sign-in cookie signed with ``cookie_key`` (HS256), or False when it cannot be trusted.
 
     streamlit-authenticator 0.4.2 (``CookieModel._token_decode``) catches only ``DecodeError`` and
@@ -127,7 +136,7 @@ def decode_cookie_token(token: str, cookie_key: str) -> dict[str, Any] | bool:
     """
     import jwt
 
-    if st.session_state.get(REJECTED_COOKIE) == hashlib.sha256(token.encode("utf-8", "replace")).hexdigest():
+    if st.session_state.get(StateKeys.REJECTED_COOKIE) == hashlib.sha256(token.encode("utf-8", "replace")).hexdigest():
         return False  # already rejected in this session (st.context.cookies keeps the request's value)
     try:
         claims = jwt.decode(token, cookie_key, algorithms=["HS256"])
@@ -140,9 +149,9 @@ def decode_cookie_token(token: str, cookie_key: str) -> dict[str, Any] | bool:
     return claims
 
 
-def render_cookie_action(auth: Any) -> None:
+def render_cookie_action(auth: Authenticate) -> None:
     """Render the pending cookie set/delete component (hidden, zero height) and count the run."""
-    pending = st.session_state.get(COOKIE_ACTION)
+    pending = st.session_state.get(StateKeys.COOKIE_ACTION)
     if not pending:
         return
     action, token, expiry, runs_left = pending
@@ -152,14 +161,14 @@ def render_cookie_action(auth: Any) -> None:
         manager.set(name, token, key="nm_cookie_set", expires_at=datetime.fromtimestamp(expiry))
     else:
         manager.cookie_manager(method="delete", cookie=name, key="nm_cookie_delete", default=False)
-    st.session_state[COOKIE_ACTION] = (action, token, expiry, runs_left - 1) if runs_left > 1 else None
+    st.session_state[StateKeys.COOKIE_ACTION] = (action, token, expiry, runs_left - 1) if runs_left > 1 else None
 
 
 def remember_deep_link() -> None:
     """On a session's first run, remember the page and query the browser asked for (to restore after sign-in)."""
-    if st.session_state.get(StateKeys.DEEP_LINK) is not None or st.session_state.get("nm_first_run_seen"):
+    if st.session_state.get(StateKeys.DEEP_LINK) is not None or st.session_state.get(StateKeys.FIRST_RUN_SEEN):
         return
-    st.session_state["nm_first_run_seen"] = True
+    st.session_state[StateKeys.FIRST_RUN_SEEN] = True
     url = st.context.url or ""
     path = url.split("://", 1)[-1].split("/", 1)[1] if "/" in url.split("://", 1)[-1] else ""
     params = {k: v for k, v in st.query_params.to_dict().items()}
@@ -167,7 +176,7 @@ def remember_deep_link() -> None:
         st.session_state[StateKeys.DEEP_LINK] = (path.strip("/"), params)
 
 
-def follow_deep_link(pages: list[Any], st_pages: dict[str, Any], current_page: Any) -> None:
+def follow_deep_link(pages: list[PageSpec], st_pages: dict[str, StreamlitPage], current_page: StreamlitPage) -> None:
     """After sign-in, switch once to the remembered page (if this role may open it), with its query."""
     link = st.session_state.get(StateKeys.DEEP_LINK)
     if not link:
@@ -183,7 +192,7 @@ def follow_deep_link(pages: list[Any], st_pages: dict[str, Any], current_page: A
     st.switch_page(target, query_params=params or None)
 
 
-def sign_out(services: Any, auth: Any, reason: str = "user") -> None:
+def sign_out(services: Services, auth: Authenticate, reason: str = "user") -> None:
     """Audit the sign-out (reason "user" or "idle timeout"), end the session's sign-in and delete the cookie."""
     username = signed_in_username()
     if username:
@@ -198,7 +207,7 @@ def sign_out(services: Any, auth: Any, reason: str = "user") -> None:
     st.session_state[StateKeys.RECENT_PATIENTS] = []
 
 
-def enforce_idle_timeout(services: Any, auth: Any) -> None:
+def enforce_idle_timeout(services: Services, auth: Authenticate) -> None:
     """Sign out a session idle for longer than ``session_timeout_minutes`` (checked at the start of each run)."""
     last = st.session_state.get(StateKeys.LAST_ACTIVITY)
     if signed_in_username() is None or last is None:
@@ -210,7 +219,7 @@ def enforce_idle_timeout(services: Any, auth: Any) -> None:
             f"You were signed out after {minutes} minutes without activity. Please sign in again.")
 
 
-def accept_sign_in(services: Any, auth: Any) -> Any:
+def accept_sign_in(services: Services, auth: Authenticate) -> User | None:
     """Once per sign-in: audit a cookie re-login (password sign-ins were audited by the service); return the user.
 
     Returns None (after signing out) when the account is missing or deactivated.
@@ -233,7 +242,7 @@ def accept_sign_in(services: Any, auth: Any) -> Any:
     return user
 
 
-def sign_in_form(auth: Any) -> None:
+def sign_in_form(auth: Authenticate) -> None:
     """The sign-in card: product name, the form, and the reason for the last refusal or sign-out."""
     _, middle, _ = st.columns([1, 1.3, 1])
     with middle:

@@ -2,7 +2,8 @@
 
 * CSV: one row per assessment (with item answers) and per medication order, in date order (pure).
 * HTML: a self-contained, print-styled page with the trajectory figure embedded as a PNG (pure given the PNG).
-* PNG: Plotly static export through kaleido, which drives Debian's chromium (STACK_NOTES, "Plotly static export").
+* PNG: Plotly static export through kaleido, which drives Debian's chromium (docs/development.md §9, "Plotly static
+  export").
 * PDF: chromium's own ``--print-to-pdf`` of that HTML. Without chromium, :func:`pdf_unavailable_reason` says what is
   missing instead of failing.
 """
@@ -16,13 +17,21 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from components.shared.theme import DISCLAIMER, format_date, format_datetime
+from novamind_core.bootstrap import Services
+from novamind_core.domain.medications import MedicationOrder
+from novamind_core.domain.records import AssessmentRecord, ChartSummary
+from novamind_core.domain.users import User
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 PDF_TIMEOUT_S = 60
 """Longest wait for chromium to print the PDF (a cold start takes a few seconds)."""
@@ -49,11 +58,11 @@ def pdf_unavailable_reason() -> str | None:
     return None
 
 
-def chart_csv(assessments: Any, medication_orders: Any) -> str:
+def chart_csv(assessments: Sequence[AssessmentRecord], medication_orders: Sequence[MedicationOrder]) -> str:
     """The chart's data as CSV text: assessments (total, band, item answers) and medication orders by date."""
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, object]] = []
     for a in assessments:
-        row: dict[str, Any] = {"date": a.administered_on.isoformat(), "record": "assessment",
+        row: dict[str, object] = {"date": a.administered_on.isoformat(), "record": "assessment",
                                "instrument": a.instrument.value, "total": a.total, "severity": a.severity}
         row.update({f"item_{i}": v for i, v in enumerate(a.answers, start=1)})
         rows.append(row)
@@ -72,7 +81,7 @@ def chart_csv(assessments: Any, medication_orders: Any) -> str:
     return buffer.getvalue()
 
 
-def figure_png(fig: Any, width: int = 1000, height: int | None = None) -> bytes:
+def figure_png(fig: go.Figure, width: int = 1000, height: int | None = None) -> bytes:
     """The figure as PNG bytes (kaleido + chromium); raises RuntimeError with the reason when that fails."""
     try:
         return fig.to_image(format="png", width=width, height=height or fig.layout.height or 600, scale=1)
@@ -80,7 +89,8 @@ def figure_png(fig: Any, width: int = 1000, height: int | None = None) -> bytes:
         raise RuntimeError(f"static figure export failed ({type(exc).__name__}); is chromium installed?") from exc
 
 
-def summary_html(chart: Any, assessments: Any, medication_orders: Any, *, figure: bytes | None,
+def summary_html(chart: ChartSummary, assessments: Sequence[AssessmentRecord],
+                 medication_orders: Sequence[MedicationOrder], *, figure: bytes | None,
                  generated_by: str, generated_at: datetime) -> str:
     """A printable one-to-two-page summary: header, outcome sentences, figure, alerts, medications, scores."""
     p = chart.patient
@@ -146,6 +156,6 @@ def html_to_pdf(document: str, browser: str | None = None) -> bytes:
         return target.read_bytes()
 
 
-def record_export(services: Any, user: Any, patient_id: int, kind: str) -> None:
+def record_export(services: Services, user: User, patient_id: int, kind: str) -> None:
     """Check and audit an export through the service layer (raises PermissionDenied when it is not allowed)."""
     services.patients.record_export(user, patient_id, kind)

@@ -47,5 +47,5 @@ def render_header(user: User) -> None:
 
 
 def render_footer() -> None:
-    """The disclaimer, fixed at the bottom of every screen (issue 3, UX.md)."""
+    """The disclaimer, fixed at the bottom of every screen (docs/ux.md §3)."""
     st.markdown(f'<div class="nm-footer">{html.escape(DISCLAIMER)}</div>', unsafe_allow_html=True)

@@ -1,6 +1,6 @@
 """Which pages each role may open: one table, used by ``app.py`` (to register pages) and by every page (to refuse).
 
-Pure Python (no Streamlit), so ``pages_for_role`` is tested as a plain function (STACK_NOTES, "AppTest": AppTest
+Pure Python (no Streamlit), so ``pages_for_role`` is tested as a plain function (docs/development.md, "AppTest": AppTest
 does not drive ``st.navigation`` apps as a whole). A page is registered only when its file exists, so pages other
 engineers have not written yet simply do not appear, and a page a role may not see has no URL for that role.
 """

@@ -1,4 +1,4 @@
-"""One visual language (../shared/UX.md): severity palette, Plotly template, and plain clinical formatting.
+"""One visual language (docs/ux.md): severity palette, Plotly template, and plain clinical formatting.
 
 Pure Python + Plotly; no Streamlit, so it is importable from tests and from `components/patient/charts.py`.
 """
@@ -10,7 +10,7 @@ import datetime as dt
 import plotly.graph_objects as go
 import plotly.io as pio
 
-# Severity palette, colour-blind safe when paired with the band's word (never colour alone). UX.md "Visual language".
+# Severity palette, colour-blind safe when paired with the band's word (never colour alone): docs/ux.md §1.
 SEVERITY_COLOURS: dict[str, str] = {
     "minimal": "#2e7d32",
     "none": "#2e7d32",

@@ -1,6 +1,6 @@
 """Small presentational helpers (pure: they return strings), so the look is consistent and testable.
 
-Severity is never colour alone (UX.md): every chip carries the band's word; text stays dark on a light tint of the
+Severity is never colour alone (docs/ux.md): every chip carries the band's word; text stays dark on a light tint of the
 band colour, which keeps contrast above WCAG AA (4.5:1) for every band.
 """
 
@@ -34,7 +34,7 @@ def severity_chip(band: str | None, text: str | None = None) -> str:
 
 
 def alert_chip(text: str, acknowledged: bool = False) -> str:
-    """Red badge with a warning sign for an open alert; grey once acknowledged (UX.md)."""
+    """Red badge with a warning sign for an open alert; grey once acknowledged (docs/ux.md)."""
     colour = ACKNOWLEDGED_GREY if acknowledged else ALERT_RED
     icon = "&#10003;" if acknowledged else "&#9888;"
     return (f'<span class="nm-chip" style="background:{tint(colour, 0.12)};border:1px solid {colour};'

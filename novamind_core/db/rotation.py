@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from novamind_core.db.models import Base
 from novamind_core.db.types import ENCRYPTED_TYPES, EncryptedBytes
+from novamind_core.security.crypto import FieldCipher
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def _storage(col: Any) -> Any:
     return LargeBinary() if isinstance(col.type, EncryptedBytes) else Text()
 
 
-def rotate_table(engine: Engine, cipher: Any, spec: EncryptedColumns, batch_size: int,
+def rotate_table(engine: Engine, cipher: FieldCipher, spec: EncryptedColumns, batch_size: int,
                  on_batch: Callable[[str, int], None] | None = None) -> RotationCounts:
     counts = RotationCounts()
     table = spec.table
@@ -91,7 +92,7 @@ def rotate_table(engine: Engine, cipher: Any, spec: EncryptedColumns, batch_size
     return counts
 
 
-def rotate_all(engine: Engine, cipher: Any, batch_size: int = 500,
+def rotate_all(engine: Engine, cipher: FieldCipher, batch_size: int = 500,
                on_batch: Callable[[str, int], None] | None = None) -> Iterator[tuple[str, RotationCounts]]:
     for spec in encrypted_columns():
         yield spec.table.name, rotate_table(engine, cipher, spec, batch_size, on_batch)

@@ -61,6 +61,9 @@ class AuditAction:
     USER_SET_ROLE = "user.set_role"
     USER_DEACTIVATE = "user.deactivate"
     USER_PASSWORD_CHANGE = "user.password_change"
+    USER_REACTIVATE = "user.reactivate"
+    USER_UNLOCK = "user.unlock"
+    USER_LIST = "user.list"
     AUDIT_READ = "audit.read"
     AUDIT_VERIFY = "audit.verify"
     KEYS_ROTATE = "keys.rotate"
@@ -68,6 +71,7 @@ class AuditAction:
     COHORT_VIEW = "cohort.view"
     ADMIN_HEALTH = "admin.health"
     ADMIN_MODELS = "admin.models"
+    ADMIN_VIEW = "admin.view"  # one Admin page view (its detail names the section and what it showed)
     CARE_TEAM_READ = "patient.care_team_read"
     AUDIT_EXPORT = "audit.export"
     DEMO_SEED = "demo.seed"

@@ -1,7 +1,7 @@
 """Password hashing (bcrypt) and the password policy.
 
 bcrypt (Provos & Mazières 1999) is a deliberately slow, salted hash; the work factor doubles the cost per step.
-:data:`DEFAULT_ROUNDS` = 12 costs about 0.3 s per hash on this project's machines (STACK_NOTES.md), above the
+:data:`DEFAULT_ROUNDS` = 12 costs about 0.3 s per hash on this project's machines (docs/development.md), above the
 OWASP Password Storage Cheat Sheet minimum of 10. bcrypt reads at most 72 bytes of a password, so longer
 passwords are refused rather than silently truncated.
 

@@ -1,6 +1,6 @@
 """Role-based access checks that every service calls before it touches data.
 
-Rules (issue 2, "RBAC"): clinicians see only patients on their care team; analysts see only de-identified data;
+Rules: clinicians see only patients on their care team; analysts see only de-identified data;
 admins manage users and read the audit log but do not browse PHI unless they are on the patient's care team.
 The permission table is :data:`novamind_core.domain.users.ROLE_PERMISSIONS`. Messages name the role and the
 action and never contain PHI.

@@ -31,17 +31,14 @@ def _utc_now() -> datetime:
 class ServiceContext:
     """What every service shares. ``clock`` returns an aware UTC datetime (tests pin it).
 
-    ``uow_factory`` opens one unit of work (one transaction). ``engine`` and ``cipher`` are the composition root's
-    handles for the maintenance services (health check, key rotation) that work on the database as a whole; they
-    are None under the in-memory fakes.
+    ``uow_factory`` opens one unit of work (one transaction). Work on the database as a whole (health probe, key
+    rotation) is not here: the composition root hands a ``DatabaseMaintenance`` to the services that need it.
     """
 
     settings: Any
     uow_factory: Callable[[], UnitOfWork]
     clock: Callable[[], datetime] = field(default=_utc_now)
     bcrypt_rounds: int = 12
-    engine: Any = None
-    cipher: Any = None
 
     def now(self) -> datetime:
         return self.clock()

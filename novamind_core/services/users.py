@@ -3,28 +3,32 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import secrets
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
+from novamind_core.domain.administration import LoginCredential
 from novamind_core.domain.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from novamind_core.domain.records import UserAccount
 from novamind_core.domain.users import Permission, Role, User
 from novamind_core.security.audit import AuditAction, AuditOutcome
 from novamind_core.security.passwords import hash_password, validate_new_password, verify_password
 from novamind_core.services.base import BaseService
-from novamind_core.domain.records import UserAccount
+from novamind_core.services.ports import UnitOfWork
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
-USER_REACTIVATE = "user.reactivate"
-USER_UNLOCK = "user.unlock"
-USER_LIST = "user.list"
+USER_REACTIVATE = AuditAction.USER_REACTIVATE
+USER_UNLOCK = AuditAction.USER_UNLOCK
+USER_LIST = AuditAction.USER_LIST
 _dummy_hashes: dict[int, str] = {}
+
+#: ``change(uow, actor, target)``: one account change inside :meth:`UserService._change` (raises to refuse it).
+AccountChange = Callable[[UnitOfWork, User, UserAccount], None]
 
 
 def _dummy_hash(rounds: int) -> str:
     """A real bcrypt hash of a random string: checking an unknown username costs as long as a known one."""
     if rounds not in _dummy_hashes:
-        import secrets
-
         _dummy_hashes[rounds] = hash_password(secrets.token_urlsafe(16) + "-Xy9!", rounds=rounds)
     return _dummy_hashes[rounds]
 
@@ -49,12 +53,11 @@ class UserService(BaseService):
                                       value=display_name)
             parsed = Role.parse(role)
             validate_new_password(password, username=name, allow_demo=allow_demo_password)
-            if uow.users.row_by_username(name) is not None:
+            if uow.users.find(name) is not None:
                 raise ConflictError(f"a user named {name} already exists")
-            row = uow.users.add(name, shown, parsed, hash_password(password, rounds=self.ctx.bcrypt_rounds),
-                                self.ctx.now())
-            self._audit(uow, actor, AuditAction.USER_CREATE, detail=f"user {row.id} role={parsed.value}")
-            account = uow.users.account(row)
+            account = uow.users.add(name, shown, parsed, hash_password(password, rounds=self.ctx.bcrypt_rounds),
+                                    self.ctx.now())
+            self._audit(uow, actor, AuditAction.USER_CREATE, detail=f"user {account.id} role={parsed.value}")
             uow.commit()
             return account
 
@@ -66,71 +69,69 @@ class UserService(BaseService):
             uow.commit()
             return accounts
 
-    def _change(self, user: User, user_id: int, action: str, change, detail: str) -> UserAccount:  # type: ignore[no-untyped-def]
+    def _change(self, user: User, user_id: int, action: str, change: AccountChange, detail: str) -> UserAccount:
+        """Admin-only change of one account: authorise, load it (NotFoundError), ``change``, audit, commit."""
         with self._tx() as uow:
             actor = self._authorize(uow, user, Permission.MANAGE_USERS, action)
-            row = uow.users.row(user_id)
-            change(actor, row)
-            uow.session.flush()
+            change(uow, actor, uow.users.get(user_id))
             self._audit(uow, actor, action, detail=f"user {user_id} {detail}".strip())
-            account = uow.users.account(row)
+            account = uow.users.get(user_id)
             uow.commit()
             return account
 
     def set_role(self, user: User, user_id: int, role: str | Role) -> UserAccount:
         parsed = Role.parse(role)
 
-        def change(actor: User, row) -> None:  # type: ignore[no-untyped-def]
-            if row.id == actor.id and parsed is not Role.ADMIN:
+        def change(uow: UnitOfWork, actor: User, target: UserAccount) -> None:
+            if target.id == actor.id and parsed is not Role.ADMIN:
                 raise ValidationError("you cannot remove your own admin role", field="role", value=parsed.value)
-            row.role = parsed.value
+            uow.users.update(target.id, role=parsed)
 
         return self._change(user, user_id, AuditAction.USER_SET_ROLE, change, f"role={parsed.value}")
 
     def deactivate(self, user: User, user_id: int) -> UserAccount:
-        def change(actor: User, row) -> None:  # type: ignore[no-untyped-def]
-            if row.id == actor.id:
+        def change(uow: UnitOfWork, actor: User, target: UserAccount) -> None:
+            if target.id == actor.id:
                 raise ValidationError("you cannot deactivate your own account", field="user_id", value=user_id)
-            if not row.active:
+            if not target.active:
                 raise ConflictError(f"user {user_id} is already deactivated")
-            row.active = False
+            uow.users.update(target.id, active=False)
 
         return self._change(user, user_id, AuditAction.USER_DEACTIVATE, change, "")
 
     def reactivate(self, user: User, user_id: int) -> UserAccount:
-        def change(actor: User, row) -> None:  # type: ignore[no-untyped-def]
-            row.active, row.failed_attempts, row.locked_until = True, 0, None
+        def change(uow: UnitOfWork, actor: User, target: UserAccount) -> None:
+            uow.users.update(target.id, active=True, clear_lockout=True)
 
         return self._change(user, user_id, USER_REACTIVATE, change, "")
 
     def unlock(self, user: User, user_id: int) -> UserAccount:
-        def change(actor: User, row) -> None:  # type: ignore[no-untyped-def]
-            row.failed_attempts, row.locked_until = 0, None
+        def change(uow: UnitOfWork, actor: User, target: UserAccount) -> None:
+            uow.users.update(target.id, clear_lockout=True)
 
         return self._change(user, user_id, USER_UNLOCK, change, "")
 
     def reset_password(self, user: User, user_id: int, new_password: str) -> UserAccount:
         """An admin sets a new password (e.g. a temporary one); it also clears a lockout."""
-        def change(actor: User, row) -> None:  # type: ignore[no-untyped-def]
-            validate_new_password(new_password, username=row.username)
-            row.password_hash = hash_password(new_password, rounds=self.ctx.bcrypt_rounds)
-            row.password_changed_at = self.ctx.now()
-            row.failed_attempts, row.locked_until = 0, None
+        def change(uow: UnitOfWork, actor: User, target: UserAccount) -> None:
+            validate_new_password(new_password, username=target.username)
+            uow.users.update(target.id, password_hash=hash_password(new_password, rounds=self.ctx.bcrypt_rounds),
+                             password_changed_at=self.ctx.now(), clear_lockout=True)
 
         return self._change(user, user_id, AuditAction.USER_PASSWORD_CHANGE, change, "reset by admin")
 
     def change_password(self, user: User, current_password: str, new_password: str) -> None:
         """The signed-in user changes their own password (the current one is checked)."""
         with self._tx() as uow:
-            row = uow.users.row(user.id)
-            if not verify_password(current_password, row.password_hash):
+            stored = uow.users.credentials_of(user.id)
+            if not verify_password(current_password, stored.password_hash):
                 self._audit(uow, user, AuditAction.USER_PASSWORD_CHANGE, outcome=AuditOutcome.FAILURE,
                             detail="wrong current password")
                 uow.commit()
                 raise AuthenticationError("the current password is wrong")
-            validate_new_password(new_password, username=row.username)
-            row.password_hash = hash_password(new_password, rounds=self.ctx.bcrypt_rounds)
-            row.password_changed_at = self.ctx.now()
+            validate_new_password(new_password, username=stored.user.username)
+            uow.users.update(user.id, password_hash=hash_password(new_password, rounds=self.ctx.bcrypt_rounds),
+                             password_changed_at=self.ctx.now())
             self._audit(uow, user, AuditAction.USER_PASSWORD_CHANGE, detail="own password")
             uow.commit()
 
@@ -143,9 +144,7 @@ class UserService(BaseService):
             team = sorted(set(int(u) for u in user_ids))
             if not team:
                 raise ValidationError("a care team needs at least one clinician", field="care_team")
-            from novamind_core.services.patients import PatientService
-
-            PatientService._check_team(uow, team)
+            check_care_team(uow, team)
             uow.patients.set_care_team(patient_id, team)
             self._audit(uow, actor, AuditAction.CARE_TEAM_UPDATE, patient_id=patient_id,
                         detail="members=" + ",".join(map(str, team)))
@@ -162,43 +161,44 @@ class UserService(BaseService):
         shown = typed.encode("unicode_escape").decode("ascii")[:64]
         with self._tx() as uow:
             # the row lock serialises parallel guesses, so the failure count (and the lockout) cannot be raced
-            row = uow.users.row_by_username(name, for_update=True) if name else None
+            stored = uow.users.credentials(name, for_update=True) if name else None
             now = self.ctx.now()
-            if row is None:
+            if stored is None:
                 verify_password(password or "", _dummy_hash(self.ctx.bcrypt_rounds))  # same cost as a real check
                 self._audit(uow, None, AuditAction.AUTH_SIGN_IN_FAILED, outcome=AuditOutcome.FAILURE,
                             detail="unknown username", username=shown)
                 uow.commit()
                 raise AuthenticationError("wrong username or password")
-            user = uow.users.to_user(row)
-            if not row.active:
+            user = stored.user
+            if not user.active:
                 self._audit(uow, user, AuditAction.AUTH_SIGN_IN_FAILED, outcome=AuditOutcome.FAILURE,
                             detail="account deactivated")
                 uow.commit()
                 raise AuthenticationError("this account is deactivated; ask an administrator")
-            if row.locked_until is not None and row.locked_until > now:
+            if stored.locked_until is not None and stored.locked_until > now:
                 self._audit(uow, user, AuditAction.AUTH_SIGN_IN_FAILED, outcome=AuditOutcome.DENIED,
                             detail="account locked")
                 uow.commit()
-                minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
+                minutes = max(1, int((stored.locked_until - now).total_seconds() // 60) + 1)
                 raise AuthenticationError(f"account locked after repeated failed sign-ins; try again in about "
                                           f"{minutes} minutes or ask an administrator")
-            if not verify_password(password or "", row.password_hash):
-                row.failed_attempts = (row.failed_attempts or 0) + 1
-                if row.failed_attempts >= settings.login_max_attempts:
-                    row.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-                    row.failed_attempts = 0
+            if not verify_password(password or "", stored.password_hash):
+                failures = stored.failed_attempts + 1
+                if failures >= settings.login_max_attempts:
+                    uow.users.record_sign_in_attempt(user.id, failed_attempts=0,
+                                                     locked_until=now + timedelta(minutes=settings.lockout_minutes))
                     self._audit(uow, user, AuditAction.AUTH_LOCKED, outcome=AuditOutcome.FAILURE,
                                 detail=f"locked for {settings.lockout_minutes} min after "
                                        f"{settings.login_max_attempts} failures")
                     uow.commit()
                     raise AuthenticationError(f"wrong username or password; the account is now locked for "
                                               f"{settings.lockout_minutes} minutes")
+                uow.users.record_sign_in_attempt(user.id, failed_attempts=failures, locked_until=stored.locked_until)
                 self._audit(uow, user, AuditAction.AUTH_SIGN_IN_FAILED, outcome=AuditOutcome.FAILURE,
-                            detail=f"wrong password ({row.failed_attempts})")
+                            detail=f"wrong password ({failures})")
                 uow.commit()
                 raise AuthenticationError("wrong username or password")
-            row.failed_attempts, row.locked_until, row.last_sign_in_at = 0, None, now
+            uow.users.record_sign_in_attempt(user.id, failed_attempts=0, locked_until=None, signed_in_at=now)
             self._audit(uow, user, AuditAction.AUTH_SIGN_IN)
             uow.commit()
             return user
@@ -222,19 +222,21 @@ class UserService(BaseService):
 
     def get_by_username(self, username: str) -> User | None:
         """The stored user (no audit: used by the sign-in screen after authentication)."""
-        with self.ctx.uow() as uow:
-            row = uow.users.row_by_username(username or "")
-            return uow.users.to_user(row) if row else None
+        with self._tx() as uow:
+            return uow.users.find(username or "")
 
-    def login_credentials(self) -> dict[str, dict[str, dict[str, object]]]:
-        """Credentials in streamlit-authenticator's shape for *active* users: ``{"usernames": {u: {name,
-        password (bcrypt hash), roles}}}``. Hashes only; the app caches it and clears the cache when users change."""
-        with self.ctx.uow() as uow:
-            from sqlalchemy import select
+    def login_credentials(self) -> tuple[LoginCredential, ...]:
+        """Every *active* account with its bcrypt hash, for the sign-in widget (no audit; no PHI). The app caches
+        it and drops the hashes before handing it to the widget."""
+        with self._tx() as uow:
+            return uow.users.login_credentials()
 
-            from novamind_core.db.models import UserRow
 
-            rows = uow.session.execute(select(UserRow.username, UserRow.display_name, UserRow.password_hash,
-                                              UserRow.role).where(UserRow.active.is_(True))).all()
-        return {"usernames": {u: {"name": n, "password": h, "roles": [r], "email": f"{u}@novamind.invalid"}
-                              for u, n, h, r in rows}}
+def check_care_team(uow: UnitOfWork, team: Sequence[int]) -> None:
+    """Every member of ``team`` must be an active clinician or admin (ValidationError naming the first who is not)."""
+    roles = uow.users.roles(list(team))
+    for uid in team:
+        role_active = roles.get(uid)
+        if role_active is None or not role_active[1] or role_active[0] == Role.ANALYST.value:
+            raise ValidationError(f"care team member {uid} is not an active clinician or admin",
+                                  field="care_team", value=uid)

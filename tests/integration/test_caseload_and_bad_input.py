@@ -41,7 +41,7 @@ def test_caseload_sql_statement_count_does_not_grow_with_patients(services, clin
 
 def test_caseload_decrypts_only_the_rows_of_the_page(services, clinician):
     _cohort(services, clinician, 12)
-    counting = CountingCipher(services.context.cipher)
+    counting = CountingCipher(services.cipher)
     from novamind_core.db.types import attach_cipher
 
     attach_cipher(services.engine, counting)

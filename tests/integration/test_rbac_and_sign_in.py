@@ -75,7 +75,7 @@ def test_unknown_username_fails_like_a_wrong_password_and_is_audited(services, a
 
 
 def test_login_credentials_list_only_active_users_with_hashes(services, clinician, admin):
-    creds = services.users.login_credentials()["usernames"]
-    assert creds["dr.one"]["password"].startswith("$2") and creds["dr.one"]["roles"] == ["clinician"]
+    creds = {c.username: c for c in services.users.login_credentials()}
+    assert creds["dr.one"].password_hash.startswith("$2") and creds["dr.one"].role == "clinician"
     services.users.deactivate(admin, clinician.id)
-    assert "dr.one" not in services.users.login_credentials()["usernames"]
+    assert "dr.one" not in {c.username for c in services.users.login_credentials()}

@@ -8,14 +8,14 @@ transactions cannot both extend the chain from the same hash; on SQLite the engi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from novamind_core.db.models import AuditHeadRow, AuditRow
-from novamind_core.security.audit import GENESIS_HASH, AuditRecord, ChainVerification, chain_hash, verify_chain
+from novamind_core.domain.administration import AuditFilter, ChainedAuditEntry
 from novamind_core.domain.records import AuditEntry
+from novamind_core.security.audit import GENESIS_HASH, AuditRecord, ChainVerification, chain_hash, verify_chain
 
 
 class AuditRepository:
@@ -102,25 +102,29 @@ class AuditRepository:
                                      "or the head was altered)", result.last_hash)
         return result
 
-    def query(self, *, action: str | None = None, user_id: int | None = None, patient_id: int | None = None,
-              outcome: str | None = None, since: datetime | None = None, until: datetime | None = None,
-              limit: int = 100, offset: int = 0) -> list[AuditEntry]:
+    def _filtered(self, where: AuditFilter) -> Select[tuple[AuditRow]]:
         stmt = select(AuditRow)
-        if action:
-            stmt = stmt.where(AuditRow.action == action)
-        if user_id is not None:
-            stmt = stmt.where(AuditRow.user_id == user_id)
-        if patient_id is not None:
-            stmt = stmt.where(AuditRow.patient_id == patient_id)
-        if outcome:
-            stmt = stmt.where(AuditRow.outcome == outcome)
-        if since is not None:
-            stmt = stmt.where(AuditRow.at >= since)
-        if until is not None:
-            stmt = stmt.where(AuditRow.at < until)
-        stmt = stmt.order_by(AuditRow.id.desc()).limit(limit).offset(offset)
-        return [AuditEntry(r.id, r.at, r.user_id, r.username, r.role, r.action, r.patient_id, r.outcome, r.detail)
-                for r in self.session.scalars(stmt)]
+        for column, value in ((AuditRow.action, where.action), (AuditRow.user_id, where.user_id),
+                              (AuditRow.patient_id, where.patient_id), (AuditRow.outcome, where.outcome)):
+            if value not in (None, ""):
+                stmt = stmt.where(column == value)
+        if where.since is not None:
+            stmt = stmt.where(AuditRow.at >= where.since)
+        if where.until is not None:
+            stmt = stmt.where(AuditRow.at < where.until)
+        return stmt.order_by(AuditRow.id.desc())
 
+    def query(self, where: AuditFilter, *, limit: int = 100, offset: int = 0) -> list[AuditEntry]:
+        """The events matching ``where``, newest first."""
+        return [_entry(r) for r in self.session.scalars(self._filtered(where).limit(limit).offset(offset))]
+
+    def export(self, where: AuditFilter, *, limit: int) -> list[ChainedAuditEntry]:
+        """The events matching ``where``, newest first, each with its hash links."""
+        return [ChainedAuditEntry(_entry(r), r.prev_hash, r.hash)
+                for r in self.session.scalars(self._filtered(where).limit(limit))]
+
+
+def _entry(r: AuditRow) -> AuditEntry:
+    return AuditEntry(r.id, r.at, r.user_id, r.username, r.role, r.action, r.patient_id, r.outcome, r.detail)
 
 __all__ = ["GENESIS_HASH", "AuditRepository"]
