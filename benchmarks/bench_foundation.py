@@ -1,4 +1,4 @@
-"""Foundation benchmark (issue 2): caseload query + decryption of one page (25 rows) out of N patients.
+"""Foundation benchmark: caseload query + decryption of one page (25 rows) out of N patients.
 
 Baseline, measured in the same run: decrypting all N patients' rows (what a page would cost if the query fetched the
 whole caseload and paged in Python). Also the page time at N/10 patients, to show the page cost does not grow with

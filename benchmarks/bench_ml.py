@@ -1,4 +1,4 @@
-"""ML benchmarks (issue 8): training times, one-patient prediction latency, and import cost of the lazy ML.
+"""ML benchmarks: training times, one-patient prediction latency, and import cost of the lazy ML.
 
 ``run(quick=False) -> list[dict]`` with the house keys; every baseline is measured in the same run:
 

@@ -5,7 +5,7 @@ dose event, then spread over the times up to the next dose; O(patients x times x
 chunks). It returns three (patients x times) arrays (parent, metabolite, active moiety; ~0.5 GB in float32), and the
 occupancy run two more (SERT, NET); a good part of the wall time is the kernel faulting in that fresh memory.
 Baseline: the scipy ``solve_ivp`` reference (the tests' ODE, integrated dose by dose) run per patient on a small
-sample and extrapolated per patient. Target (issue 4): under 2 s for the batch, at least 100x faster per patient.
+sample and extrapolated per patient. Target: under 2 s for the batch, at least 100x faster per patient.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Twin benchmarks (issue 5): scenario Monte Carlo, cohort simulation, per-patient update.
+"""Twin benchmarks: scenario Monte Carlo, cohort simulation, per-patient update.
 
 ``run(quick=False) -> list[dict]`` with the house keys. Baselines are measured in the same run:
 * scenario: 1,000 draws over 26 weeks vs the same scenario with 10 draws (ratio = per-draw cost scaling);

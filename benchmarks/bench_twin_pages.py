@@ -76,7 +76,7 @@ def run(quick: bool = False) -> list[dict]:
     return [
         {"name": "twin_pages.run_one_scenario_1000_draws_s (ratio = service / pure twin)", "value": round(one, 3),
          "unit": "s", "baseline_name": "twin.run_scenario alone", "baseline_value": round(pure, 3),
-         "ratio": round(one / pure, 2), "target": "< 1 s (interactive; issue 5)", "peak_memory_mb": round(peak, 1),
+         "ratio": round(one / pure, 2), "target": "< 1 s (interactive)", "peak_memory_mb": round(peak, 1),
          "notes": note},
         {"name": "twin_pages.compare_four_scenarios_1000_draws_s (ratio = service / pure twin)",
          "value": round(four, 3), "unit": "s", "baseline_name": "4 x twin.run_scenario alone",

@@ -1,4 +1,4 @@
-"""UI benchmark (issue 3, "Performance"): caseload page render time and SQL statements per render, and cold start.
+"""UI benchmark: caseload page render time and SQL statements per render, and cold start.
 
 * Caseload page with 10,000 patients (2,000 with ``quick``) on a care team: server-side render time of
   ``pages/caseload.py`` in AppTest, warm (best of several runs after one warm-up run), against the same page with

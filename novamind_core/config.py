@@ -37,7 +37,7 @@ ENV_PREFIX = "NOVAMIND_"
 
 MIN_SECRET_KEY_BYTES = 32
 """Minimum length (bytes) of the HMAC and cookie keys: 256 bits, the output size of SHA-256 (RFC 2104 §3
-recommends keys no shorter than the hash output); STACK_NOTES: cookie key of at least 32 bytes."""
+recommends keys no shorter than the hash output); docs/development.md: cookie key of at least 32 bytes."""
 
 FERNET_KEY_BYTES = 32
 """A Fernet key is 32 random bytes (16 signing + 16 encryption), url-safe base64 encoded (44 characters)."""

@@ -1,10 +1,13 @@
 """Caseload: the signed-in clinician's patients, open alerts first; search, filter, sort, page; row -> patient.
 
-Recipe: read the controls -> one ``services.patients.caseload`` call (one page of rows, decrypted only for that page)
--> render the table. Registering a patient is one ``services.patients.register`` call.
+Recipe: read the controls -> one ``services.charts.caseload_view`` call (one page of rows, decrypted only for that
+page; one transaction, one audit event) -> render the table. Registering a patient is one
+``services.patients.register`` call.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import streamlit as st
 
@@ -19,7 +22,7 @@ PAGE_SIZE = 25
 ctx = page_guard("caseload")
 
 
-def controls() -> dict:
+def controls() -> dict[str, Any]:
     c1, c2, c3, c4 = st.columns([2.2, 2.2, 2, 1.2])
     search = c1.text_input("Search by full name, family name or MRN", key="nm_cl_search",
                            placeholder="exact match, e.g. NM-100001", help="Exact match (case and spaces ignored); "
@@ -70,18 +73,17 @@ def caseload_section() -> None:
         st.session_state["nm_cl_last_query"] = key
         st.session_state[StateKeys.CASELOAD_PAGE] = 1
     page_no = st.session_state.get(StateKeys.CASELOAD_PAGE) or 1
-    result = ctx.services.patients.caseload(ctx.user, page=page_no, page_size=PAGE_SIZE, **query)
-    if result.total == 0:
-        if query["search"] or query["severities"] or query["only_alerts"] or query["only_overdue"]:
+    view = ctx.services.charts.caseload_view(ctx.user, page=page_no, page_size=PAGE_SIZE, **query)
+    if view.page.total == 0:
+        if view.filtered:
             st.info("No patients match these filters. Clear the search or the filters to see your whole caseload.",
                     icon=":material/filter_alt_off:")
         else:
             st.info("Your caseload is empty. Register a patient below (MRN, name, date of birth and sex at birth "
                     "are required); you are put on their care team.", icon=":material/person_add:")
         return
-    rows = list(result.rows)
-    n_alerts = sum(1 for r in rows if r.open_alerts or r.item9_alert)
-    st.caption(f"{result.total} patients · {n_alerts} with open alerts on this page · sorted by "
+    rows = list(view.rows)
+    st.caption(f"{view.page.total} patients · {view.patients_with_alerts} with open alerts on this page · sorted by "
                f"{SORT_LABELS[query['sort']].lower()}. Select a row to open the chart.")
     frame = caseload_frame(rows)
     event = st.dataframe(style_caseload(frame, rows), hide_index=True, on_select="rerun", selection_mode="single-row",
@@ -109,7 +111,7 @@ def caseload_section() -> None:
             st.warning("Choose a patient in the list first.", icon=":material/person_search:")
         else:
             open_patient(choice, labels[choice])
-    pager(result.pages)
+    pager(view.page.pages)
 
 
 with error_boundary("caseload"):

@@ -1,6 +1,7 @@
 """Browser-test support shared by tests/e2e and tests/security (a pytest plugin loaded by tests/conftest.py, so one
 Playwright instance serves the whole session): a real ``streamlit run app.py`` on a seeded temporary database,
-driven by Playwright through Debian's chromium (``playwright install`` cannot download browsers here; STACK_NOTES).
+driven by Playwright through Debian's chromium (``playwright install`` cannot download browsers here;
+docs/development.md §8).
 
 Without chromium these tests skip and say why, unless ``NOVAMIND_REQUIRE_BROWSER=1`` (CI), where they fail.
 """

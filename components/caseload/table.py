@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from components.shared.theme import ALERT_RED, format_date, severity_colour
 from components.shared.ui import TEXT_DARK, tint, trend_arrow
+from novamind_core.domain.caseload import SEVERITY_NAMES, SORT_KEYS
+from novamind_core.domain.records import CaseloadRow
 
 SORT_LABELS: dict[str, str] = {
     "priority": "Needs attention first (item 9, open alerts, PHQ-9)",
@@ -19,9 +21,11 @@ SORT_LABELS: dict[str, str] = {
     "registered": "Registered",
     "name": "Name",
 }
-"""Caseload sort keys of ``PatientService.caseload`` with the words shown in the menu."""
+"""Caseload sort keys (:data:`novamind_core.domain.caseload.SORT_KEYS`) with the words shown in the menu."""
+assert tuple(SORT_LABELS) == SORT_KEYS, "every caseload sort key needs its menu words, in the same order"
 
-SEVERITY_FILTERS: tuple[str, ...] = ("minimal", "mild", "moderate", "moderately severe", "severe")
+SEVERITY_FILTERS: tuple[str, ...] = SEVERITY_NAMES
+"""The severity filter's choices: the PHQ-9 and GAD-7 band names, defined once in the domain."""
 
 COLUMNS: tuple[str, ...] = ("Alerts", "Name", "MRN", "Age", "Primary diagnosis", "PHQ-9", "PHQ-9 trend", "GAD-7",
                             "GAD-7 trend", "Days since assessed", "Next due", "Medications")
@@ -31,7 +35,7 @@ def score_text(total: int | None, band: str | None) -> str:
     return "—" if total is None else f"{total} · {band}"
 
 
-def alert_text(row: Any) -> str:
+def alert_text(row: CaseloadRow) -> str:
     """``"⚠ item 9 · 2 open"``, ``"⚠ 1 open · overdue"``, ``"overdue"`` or ``""``: icon and words, not colour alone."""
     parts = []
     if row.item9_alert:
@@ -44,7 +48,7 @@ def alert_text(row: Any) -> str:
     return text
 
 
-def due_text(row: Any) -> str:
+def due_text(row: CaseloadRow) -> str:
     if row.next_visit_at is not None:
         visit = f"visit {format_date(row.next_visit_at)}"
     else:
@@ -53,7 +57,7 @@ def due_text(row: Any) -> str:
     return " · ".join(p for p in (due, visit) if p) or ("overdue" if row.overdue else "")
 
 
-def caseload_frame(rows: Sequence[Any]) -> pd.DataFrame:
+def caseload_frame(rows: Sequence[CaseloadRow]) -> pd.DataFrame:
     """One line per patient in the order given (the service already put open alerts first)."""
     data = [{
         "Alerts": alert_text(r),
@@ -73,7 +77,7 @@ def caseload_frame(rows: Sequence[Any]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=list(COLUMNS))
 
 
-def style_caseload(frame: pd.DataFrame, rows: Sequence[Any]) -> Any:
+def style_caseload(frame: pd.DataFrame, rows: Sequence[CaseloadRow]) -> Styler:
     """Severity colours on the score cells (light tint + dark text, AA contrast), red on open alerts."""
     bands = {"PHQ-9": [r.phq9_severity for r in rows], "GAD-7": [r.gad7_severity for r in rows]}
 

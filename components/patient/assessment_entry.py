@@ -8,15 +8,19 @@ Saving is one ``services.assessments.record`` call; alerts are raised by the ser
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from components.shared.session import StateKeys, flash
 from components.shared.theme import format_date
 from components.shared.ui import severity_chip
-from novamind_core.domain.assessments import Instrument, band_for
+from novamind_core.domain.assessments import Instrument, band_for, item9_answer
 from novamind_core.domain.errors import ValidationError
+from novamind_core.domain.users import User
+
+if TYPE_CHECKING:
+    from novamind_core.bootstrap import Services
 
 
 def answer_key(instrument: Instrument, item: int) -> str:
@@ -55,7 +59,7 @@ def _questions(instrument: Instrument) -> None:
                  key=answer_key(instrument, number))
 
 
-def _confirm_and_save(services: Any, user: Any, patient_id: int, instrument: Instrument) -> None:
+def _confirm_and_save(services: Services, user: User, patient_id: int, instrument: Instrument) -> None:
     pending = st.session_state.get(StateKeys.PENDING_ASSESSMENT)
     if not pending or pending[0] != instrument.value:
         return
@@ -86,7 +90,7 @@ def _confirm_and_save(services: Any, user: Any, patient_id: int, instrument: Ins
 
 
 @st.fragment
-def assessment_entry(services: Any, user: Any, patient_id: int, today: date) -> None:
+def assessment_entry(services: Services, user: User, patient_id: int, today: date) -> None:
     """Choose an instrument, answer every item, review the live total, confirm, save."""
     choice = st.segmented_control("Questionnaire", [i.value for i in Instrument], default=Instrument.PHQ9.value,
                                   key="nm_q_instrument")
@@ -101,8 +105,9 @@ def assessment_entry(services: Any, user: Any, patient_id: int, today: date) -> 
         total = sum(a for a in answers if a is not None)
         band = band_for(instrument, total).name if complete else None
         st.markdown(severity_chip(band, live_summary(instrument, answers)), unsafe_allow_html=True)
-        if instrument is Instrument.PHQ9 and (answers[8] or 0) > 0:
-            st.error(f"Item 9 (thoughts of self-harm) answered {answers[8]}: an alert will be raised. Assess risk "
+        item9 = item9_answer(instrument, answers)
+        if item9:
+            st.error(f"Item 9 (thoughts of self-harm) answered {item9}: an alert will be raised. Assess risk "
                      "today.", icon=":material/emergency:")
         on = st.date_input("Date administered", value=today, max_value=today, format="DD/MM/YYYY",
                            key=date_key(instrument), help="Defaults to today; cannot be in the future.")

@@ -1,6 +1,6 @@
 """Pure Plotly builders (data -> ``go.Figure``) on the shared "novamind" template; no Streamlit, tested directly.
 
-One builder per function. Conventions (UX.md): observed data solid; severity bands as light shaded rectangles;
+One builder per function. Conventions (docs/ux.md): observed data solid; severity bands as light shaded rectangles;
 medication events as vertical markers with the drug and dose; every figure titled with what it shows and axes
 labelled with units. Later pages add their builders here.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -17,6 +16,8 @@ from plotly.subplots import make_subplots
 from components.shared.theme import COLOURWAY, OBSERVED, SECONDARY, TEMPLATE_NAME, format_date, severity_colour
 from components.shared.ui import tint
 from novamind_core.domain.assessments import RESPONSE_MIN_REDUCTION_FRACTION, Instrument
+from novamind_core.domain.medications import MedicationOrder
+from novamind_core.domain.records import AssessmentRecord, OutcomeSummary, TimelineEvent
 
 INSTRUMENT_COLOURS: dict[str, str] = {"PHQ-9": OBSERVED, "GAD-7": SECONDARY, "ISI": COLOURWAY[1]}
 MEDICATION_COLOUR = "#5d4037"
@@ -39,7 +40,7 @@ def item_hover_text(instrument: Instrument, answers: Sequence[int]) -> str:
     return "<br>".join(f"{i}. {short_item(labels[i - 1])}: {a}" for i, a in enumerate(answers, start=1))
 
 
-def _medication_event_rows(orders: Iterable[Any]) -> list[tuple[date, str, str]]:
+def _medication_event_rows(orders: Iterable[MedicationOrder]) -> list[tuple[date, str, str]]:
     """(date, short label, hover text) for starts, dose changes, switches and stops of medication orders."""
     orders = list(orders)
     continued = {o.previous_id for o in orders if getattr(o.change_kind, "value", o.change_kind) == "titrate"}
@@ -55,14 +56,14 @@ def _medication_event_rows(orders: Iterable[Any]) -> list[tuple[date, str, str]]
     return sorted(events, key=lambda e: e[0])
 
 
-def trajectory_figure(assessments: Sequence[Any], medication_orders: Sequence[Any] = (),
+def trajectory_figure(assessments: Sequence[AssessmentRecord], medication_orders: Sequence[MedicationOrder] = (),
                       instruments: Sequence[str] = ("PHQ-9", "GAD-7"), note_dates: Sequence[date] = ()
                       ) -> go.Figure:
     """PHQ-9 and GAD-7 totals over time, one panel per instrument, on a shared date axis.
 
     Each panel: the instrument's severity bands (light rectangles in the severity palette, labelled), the totals
     (solid line; hover lists every item's answer), the response threshold ``0.5 x baseline`` (at least a 50%
-    reduction, SCIENCE.md §2) and the remission threshold (PHQ-9/GAD-7 total <= 4, ISI <= 7) as dashed lines.
+    reduction, docs/science.md §2) and the remission threshold (PHQ-9/GAD-7 total <= 4, ISI <= 7) as dashed lines.
     Medication starts, dose changes, switches and stops are vertical dotted lines labelled with drug and dose;
     progress-note dates are small ticks on the date axis.
 
@@ -137,7 +138,7 @@ def trajectory_figure(assessments: Sequence[Any], medication_orders: Sequence[An
     return fig
 
 
-def timeline_figure(events: Sequence[Any]) -> go.Figure:
+def timeline_figure(events: Sequence[TimelineEvent]) -> go.Figure:
     """Assessments, medication changes, notes, visits and alerts on one dated strip (one row per kind).
 
     ``events`` are ``TimelineEvent``-like: ``on`` (date), ``kind``, ``title``, ``detail``.
@@ -160,7 +161,7 @@ def timeline_figure(events: Sequence[Any]) -> go.Figure:
     return fig
 
 
-def trajectory_caption(outcomes: dict[str, Any], latest: dict[str, Any]) -> str:
+def trajectory_caption(outcomes: dict[str, OutcomeSummary], latest: dict[str, AssessmentRecord]) -> str:
     """The one sentence under the chart: the outcome sentence per instrument, or what is missing."""
     parts = [o.sentence for o in outcomes.values()]
     if not parts and latest:

@@ -6,7 +6,8 @@ service are shown next to the form, confirmations after the rerun (``flash``).
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -16,7 +17,16 @@ from components.shared.forms import medication_change_form, medication_start_for
 from components.shared.session import flash
 from components.shared.theme import format_date, format_datetime, format_duration_days
 from components.shared.ui import alert_chip, severity_chip
+from novamind_core.domain.alerts import Alert
 from novamind_core.domain.errors import ConflictError, NotFoundError, StaleWriteError, ValidationError
+from novamind_core.domain.medications import MedicationOrder
+from novamind_core.domain.notes import ProgressNote
+from novamind_core.domain.records import ChartSummary
+from novamind_core.domain.users import User
+from novamind_core.domain.visits import Visit
+
+if TYPE_CHECKING:
+    from novamind_core.bootstrap import Services
 
 SAVE_ERRORS = (ValidationError, ConflictError, StaleWriteError, NotFoundError)
 
@@ -25,8 +35,8 @@ def _yes_no(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def outcome_cards(chart: Any) -> None:
-    """Summary first (UX.md): latest score and change per instrument, then the plain-language sentence."""
+def outcome_cards(chart: ChartSummary) -> None:
+    """Summary first (docs/ux.md): latest score and change per instrument, then the plain-language sentence."""
     names = [n for n in ("PHQ-9", "GAD-7", "ISI") if n in chart.latest]
     if not names:
         st.info("No assessments yet. Enter a PHQ-9 or GAD-7 in the Assessments tab.", icon=":material/assignment:")
@@ -58,7 +68,8 @@ def outcome_cards(chart: Any) -> None:
                    f"(RCI {c.rci:+.2f})")
 
 
-def medications_section(services: Any, user: Any, patient_id: int, orders: tuple[Any, ...], today: Any) -> None:
+def medications_section(services: Services, user: User, patient_id: int, orders: tuple[MedicationOrder, ...],
+                        today: date) -> None:
     active = [m for m in orders if m.active]
     if active:
         st.markdown("**Active:** " + "; ".join(f"{m.describe()} since {format_date(m.start_date)}" for m in active))
@@ -102,7 +113,8 @@ def medications_section(services: Any, user: Any, patient_id: int, orders: tuple
         } for m in reversed(orders)]), hide_index=True, width="stretch")
 
 
-def notes_section(services: Any, user: Any, patient_id: int, notes: tuple[Any, ...], today: Any) -> None:
+def notes_section(services: Services, user: User, patient_id: int, notes: tuple[ProgressNote, ...],
+                  today: date) -> None:
     values = note_form(today)
     if values is not None:
         try:
@@ -136,8 +148,8 @@ def notes_section(services: Any, user: Any, patient_id: int, notes: tuple[Any, .
                     st.text(rev.text)
 
 
-def visits_section(services: Any, user: Any, patient_id: int, visits: tuple[Any, ...], chart: Any,
-                   today: Any) -> None:
+def visits_section(services: Services, user: User, patient_id: int, visits: tuple[Visit, ...], chart: ChartSummary,
+                   today: date) -> None:
     tz = ZoneInfo(services.settings.clinic_timezone)
     c1, c2 = st.columns(2)
     c1.metric("Next visit", format_datetime(chart.next_visit.scheduled_for.astimezone(tz)) if chart.next_visit
@@ -161,7 +173,7 @@ def visits_section(services: Any, user: Any, patient_id: int, visits: tuple[Any,
                      hide_index=True, width="stretch")
 
 
-def alerts_section(services: Any, user: Any, alerts: tuple[Any, ...]) -> None:
+def alerts_section(services: Services, user: User, alerts: tuple[Alert, ...]) -> None:
     """Open alerts first (item 9 first, the service's order), each with Acknowledge; acknowledged ones greyed."""
     if not alerts:
         st.success("No alerts.", icon=":material/check_circle:")

@@ -1,14 +1,18 @@
-"""The patient banner shown on every patient-scoped page (UX.md, "Layout").
+"""The patient banner shown on every patient-scoped page (docs/ux.md, "Layout").
 
 Name, age, sex, MRN, primary diagnosis, current medications, open alerts (item 9 first), last assessment date, and
-switching patient one click away. It reads through ``services.patients.chart`` (care-team check + audit there); a
-patient the user may not open is dropped from the selection and the page stops with a plain message.
+switching patient one click away. Pages that show only the banner read it through ``services.patients.chart``
+(:func:`render_patient_banner`); the patient page reads its whole view model once (:func:`load_patient_chart`) and
+draws the banner from it (:func:`draw_banner`). Either way the care team is checked and the read audited in the
+service; a patient the user may not open is dropped from the selection and the page stops with a plain message.
 """
 
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Callable
+from datetime import date
+from typing import NoReturn, TypeVar
 
 import streamlit as st
 
@@ -24,34 +28,60 @@ from components.shared.session import (
 )
 from components.shared.theme import format_date
 from components.shared.ui import alert_chip, severity_chip
+from novamind_core.domain.alerts import sort_alerts
 from novamind_core.domain.errors import NotFoundError, PermissionDenied
+from novamind_core.domain.patients import Patient
+from novamind_core.domain.records import ChartSummary, PatientChart
+
+Loaded = TypeVar("Loaded")
 
 
-def patient_label(patient: Any) -> str:
+def patient_label(patient: Patient) -> str:
     return f"{patient.full_name} ({patient.mrn})"
 
 
-def last_assessed_on(chart: Any) -> Any:
+def last_assessed_on(chart: ChartSummary) -> date | None:
     dates = [a.administered_on for a in chart.latest.values()]
     return max(dates) if dates else None
 
 
-def sorted_alerts(alerts: Any) -> list[Any]:
-    """Open alerts with item 9 first, then worsening, then overdue; newest first within a kind."""
-    return sorted(alerts, key=lambda a: (a.kind.priority, -(a.raised_at.timestamp() if a.raised_at else 0)))
+def _refused(patient_id: int) -> NoReturn:
+    forget_patient(patient_id)
+    st.error("This patient is not on your care team, or does not exist. Choose a patient from your caseload.",
+             icon=":material/lock:")
+    if st.button("Go to caseload", icon=":material/groups:"):
+        go_to("caseload")
+    st.stop()
+    raise AssertionError("st.stop() returned")  # pragma: no cover
 
 
-def load_chart(ctx: PageContext, patient_id: int) -> Any:
-    """The chart summary, or stop the page with a plain message when the user may not open this patient."""
+def _no_patient() -> NoReturn:
+    st.info("No patient selected. Choose one from your caseload.", icon=":material/person_search:")
+    if st.button("Open caseload", icon=":material/groups:", key="nm_banner_open_caseload"):
+        go_to("caseload")
+    st.stop()
+    raise AssertionError("st.stop() returned")  # pragma: no cover
+
+
+def _load(patient_id: int | None, read: Callable[[int], Loaded]) -> Loaded:
+    """``read(patient_id)``, or stop the page with a plain message (no patient chosen, or one the user may not
+    open: dropped from the selection)."""
+    if patient_id is None:
+        _no_patient()
     try:
-        return ctx.services.patients.chart(ctx.user, patient_id)
+        return read(patient_id)
     except (PermissionDenied, NotFoundError):
-        forget_patient(patient_id)
-        st.error("This patient is not on your care team, or does not exist. Choose a patient from your caseload.",
-                 icon=":material/lock:")
-        if st.button("Go to caseload", icon=":material/groups:"):
-            go_to("caseload")
-        st.stop()
+        _refused(patient_id)
+
+
+def load_chart(ctx: PageContext, patient_id: int | None) -> ChartSummary:
+    """The chart summary (banner only), or stop the page with a plain message."""
+    return _load(patient_id, lambda pid: ctx.services.patients.chart(ctx.user, pid))
+
+
+def load_patient_chart(ctx: PageContext, patient_id: int | None) -> PatientChart:
+    """The patient page's whole view model in one service call, or stop the page with a plain message."""
+    return _load(patient_id, lambda pid: ctx.services.charts.patient_chart(ctx.user, pid))
 
 
 def _switcher(current_id: int) -> None:
@@ -78,23 +108,23 @@ def _switcher(current_id: int) -> None:
         open_patient(target, dict(recent)[target])
 
 
-def render_patient_banner(ctx: PageContext, patient_id: int | None = None) -> Any:
+def render_patient_banner(ctx: PageContext, patient_id: int | None = None) -> ChartSummary:
     """Draw the banner for ``patient_id`` (default: the selected patient) and return the ``ChartSummary``.
 
     With no patient selected, say so, offer the caseload, and stop the page.
     """
-    pid = patient_id if patient_id is not None else selected_patient_id()
-    if pid is None:
-        st.info("No patient selected. Choose one from your caseload.", icon=":material/person_search:")
-        if st.button("Open caseload", icon=":material/groups:", key="nm_banner_open_caseload"):
-            go_to("caseload")
-        st.stop()
-    chart = load_chart(ctx, pid)
+    chart = load_chart(ctx, patient_id if patient_id is not None else selected_patient_id())
+    draw_banner(chart)
+    return chart
+
+
+def draw_banner(chart: ChartSummary) -> None:
+    """Draw the banner of an already-read chart and make its patient the selected one."""
     p = chart.patient
     select_patient(p.id, patient_label(p))
     primary = p.primary_diagnosis
     meds = ", ".join(f"{m.describe()} (since {format_date(m.start_date)})" for m in chart.active_medications)
-    alerts = sorted_alerts(chart.open_alerts)
+    alerts = sort_alerts(chart.open_alerts)
     last = last_assessed_on(chart)
     with st.container(border=True):
         left, right = st.columns([3, 1.3])
@@ -116,4 +146,3 @@ def render_patient_banner(ctx: PageContext, patient_id: int | None = None) -> An
                 st.markdown(" ".join(alert_chip(a.message) for a in alerts), unsafe_allow_html=True)
         with right:
             _switcher(p.id)
-    return chart

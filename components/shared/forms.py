@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import streamlit as st
+
+from novamind_core.domain.errors import NovamindError
+from novamind_core.domain.medications import MedicationOrder
 
 SEX_OPTIONS = ("female", "male", "other", "unknown")
 FREQUENCIES = ("daily", "nightly", "twice daily", "three times daily", "weekly", "as needed")
@@ -32,7 +36,7 @@ def field_error(errors: dict[str, str], *fields: str) -> None:
             st.error(errors[name], icon=":material/error:")
 
 
-def errors_from(exc: Any, default_field: str) -> dict[str, str]:
+def errors_from(exc: NovamindError, default_field: str) -> dict[str, str]:
     """``{field: message}`` for a ValidationError/ConflictError (message first letter capitalised)."""
     message = str(exc)
     return {getattr(exc, "field", None) or default_field: message[:1].upper() + message[1:]}
@@ -100,7 +104,7 @@ def medication_start_form(today: date) -> dict[str, Any] | None:
     return None
 
 
-def medication_change_form(active: list[Any], today: date) -> dict[str, Any] | None:
+def medication_change_form(active: list[MedicationOrder], today: date) -> dict[str, Any] | None:
     """Titrate or stop an active order; a reason is required for both (the service enforces it too)."""
     if not active:
         return None
@@ -128,7 +132,7 @@ def note_form(today: date) -> dict[str, Any] | None:
     return None
 
 
-def visit_form(today: date, tz: Any) -> dict[str, Any] | None:
+def visit_form(today: date, tz: ZoneInfo) -> dict[str, Any] | None:
     """Book the next visit (date and time in the clinic's time zone) and when the next assessments are due."""
     with st.form("nm_visit_add", clear_on_submit=True):
         st.markdown("**Book the next visit**")

@@ -3,7 +3,7 @@
 Pages start with ``ctx = page_guard("caseload")``: it checks sign-in, reads the user *from the database* (the role in
 ``st.session_state`` is never trusted), refuses a role the page is not for, and returns the services and the user.
 The services are built once per server process (``st.cache_resource``); no PHI is cached in front of them
-(ARCHITECTURE.md, boundary 4): every read goes through a service that checks permission and audits.
+(docs/architecture.md, boundary 4): every read goes through a service that checks permission and audits.
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
 
 import streamlit as st
 
 from components.shared.navigation import PAGES_BY_ID, page_allowed
+from novamind_core.bootstrap import Services
 from novamind_core.domain.errors import ConfigurationError
+from novamind_core.domain.records import ChartSummary
 from novamind_core.domain.users import User
 
 
@@ -44,11 +46,16 @@ class StateKeys:
     FLASH = "nm_flash"  # confirmations to show after the rerun that follows a save
     CASELOAD_PAGE = "nm_caseload_page"
     PENDING_ASSESSMENT = "nm_pending_assessment"  # (instrument, answers, date) awaiting confirmation
+    FIRST_RUN_SEEN = "nm_first_run_seen"  # the session's first run has remembered its deep link
+    COOKIE_ACTION = "nm_cookie_action"  # (action, token, expiry timestamp, runs left): auth.render_cookie_action
+    REJECTED_COOKIE = "nm_rejected_cookie"  # SHA-256 hex of the sign-in cookie this session found unverifiable
+    ADMIN_KEY_STATUS = "nm_ad_key_status"  # the Admin page's last key scan (counts only), until re-checked
+    ADMIN_AUDIT_CSV = "nm_ad_audit_csv"  # the Admin page's prepared audit export
 
 
 def init_session_state() -> None:
     """Set this session's defaults (built here, per session, never at import time)."""
-    defaults: dict[str, Any] = {
+    defaults: dict[str, object] = {
         StateKeys.AUTH_STATUS: None,
         StateKeys.USERNAME: None,
         StateKeys.NAME: None,
@@ -81,7 +88,7 @@ def _environment_fingerprint() -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _services_for(fingerprint: str) -> Any:
+def _services_for(fingerprint: str) -> Services:
     from novamind_core.bootstrap import build_services
     from novamind_core.config import get_settings
     from novamind_core.security.redaction import configure_logging
@@ -92,7 +99,7 @@ def _services_for(fingerprint: str) -> Any:
     return build_services(settings)
 
 
-def get_services() -> Any:
+def get_services() -> Services:
     """The process-wide :class:`novamind_core.bootstrap.Services` (built once per environment).
 
     Raises ConfigurationError (naming the variable) when the settings are unusable.
@@ -113,7 +120,7 @@ def signed_in_username() -> str | None:
     return None
 
 
-def current_user(services: Any | None = None) -> User | None:
+def current_user(services: Services | None = None) -> User | None:
     """The signed-in user as stored now (role and active flag from the database), or None when signed out."""
     username = signed_in_username()
     if username is None:
@@ -193,11 +200,12 @@ def show_flash() -> None:
 class PageContext:
     """What a page needs: the services and the signed-in user (as stored in the database)."""
 
-    services: Any
+    services: Services
     user: User
 
     @property
-    def today(self) -> Any:
+    def today(self) -> date:
+        """Today in the clinic's time zone."""
         return self.services.context.today()
 
 
@@ -226,7 +234,7 @@ def page_guard(page_id: str) -> PageContext:
         # go through the router (sign-in gate, role navigation), then come back here: a deep link survives
         spec = PAGES_BY_ID[page_id]
         st.session_state[StateKeys.DEEP_LINK] = (spec.url_path, st.query_params.to_dict())
-        st.session_state["nm_first_run_seen"] = True
+        st.session_state[StateKeys.FIRST_RUN_SEEN] = True
         st.switch_page("app.py")
     if signed_in_username() is None:
         st.info("Please sign in to continue.", icon=":material/login:")
@@ -247,7 +255,7 @@ def page_guard(page_id: str) -> PageContext:
     return PageContext(services=services, user=user)
 
 
-def patient_banner(ctx: PageContext, patient_id: int | None = None) -> Any:
+def patient_banner(ctx: PageContext, patient_id: int | None = None) -> ChartSummary:
     """Draw the patient banner (see :mod:`components.shared.banner`) and return the patient's ``ChartSummary``."""
     from components.shared.banner import render_patient_banner
 

@@ -18,6 +18,7 @@ from novamind_core.db.repositories import (
     AlertRepository,
     AssessmentRepository,
     AuditRepository,
+    CohortRepository,
     MedicationRepository,
     NoteRepository,
     PatientRepository,
@@ -50,6 +51,7 @@ class UnitOfWork:
         self.audit = AuditRepository(s)
         self.wearables = WearableRepository(s)
         self.twin = TwinRepository(s)
+        self.cohort = CohortRepository(s)
         return self
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 
 
 class AlertKind(str, Enum):
-    """Alert kinds in display priority order (item 9 first: SCIENCE.md §2, shown regardless of the total)."""
+    """Alert kinds in display priority order (item 9 first: docs/science.md §2, shown regardless of the total)."""
 
     ITEM9 = "item9"
     WORSENING = "worsening"
@@ -39,3 +40,13 @@ class Alert:
     @property
     def open(self) -> bool:
         return self.acknowledged_at is None
+
+
+def sort_alerts(alerts: Iterable[Alert]) -> list[Alert]:
+    """The order a clinician reads alerts in: open before acknowledged; within each, item 9 (thoughts of self-harm)
+    first, then worsening, then overdue; newest first within a kind.
+
+    The one ordering of the app: the alerts tab, the banner and the services all use it.
+    """
+    return sorted(alerts, key=lambda a: (not a.open, a.kind.priority,
+                                         -(a.raised_at.timestamp() if a.raised_at else 0.0)))

@@ -1,6 +1,6 @@
 """Self-report instruments (PHQ-9, GAD-7, ISI): scoring, severity bands and change against baseline.
 
-Standard library only. Every threshold carries its source; ``../shared/SCIENCE.md`` §2 is the project summary.
+Standard library only. Every threshold carries its source; ``docs/science.md`` §2 is the project summary.
 The instrument definitions (items, answer choices, bands, thresholds) are in
 :mod:`novamind_core.domain.instruments`; every public name there is re-exported here.
 
@@ -14,7 +14,7 @@ Change against baseline (lower scores are better on all three instruments)
 * change ``= current - baseline`` (negative is improvement);
 * percent change ``= 100 * (current - baseline) / baseline`` (undefined when baseline is 0);
 * **response**: a reduction of at least 50% from baseline, ``current <= 0.5 * baseline`` with baseline > 0
-  (conventional definition in antidepressant trials; SCIENCE.md §2);
+  (conventional definition in antidepressant trials; docs/science.md §2);
 * **remission**: ``current <= 4`` for PHQ-9 (Kroenke 2001 "none-minimal" band) and GAD-7 (Spitzer 2006
   "minimal" band), ``current <= 7`` for ISI ("no clinically significant insomnia", Bastien 2001);
 * **MCID**: a change of at least the minimal clinically important difference: PHQ-9 5 points (Löwe 2004),
@@ -57,7 +57,21 @@ from novamind_core.domain.instruments import (  # noqa: F401  (definitions re-ex
 )
 
 RESPONSE_MIN_REDUCTION_FRACTION = 0.5
-"""Response = at least a 50% reduction from baseline (conventional trial definition; SCIENCE.md §2)."""
+"""Response = at least a 50% reduction from baseline (conventional trial definition; docs/science.md §2)."""
+
+ITEM9_INDEX = PHQ9_SELF_HARM_ITEM - 1
+"""Position of PHQ-9 item 9 (thoughts of self-harm) in a list of answers (0-based)."""
+
+
+def item9_answer(instrument: Instrument | str, answers: Sequence[int | None]) -> int | None:
+    """The PHQ-9 item-9 answer (thoughts of self-harm) in ``answers``; None for other instruments or unanswered.
+
+    The one place that knows where item 9 sits: scoring, storage, the alert rules, the seed and the entry form all
+    ask here.
+    """
+    if Instrument.parse(instrument) is not Instrument.PHQ9 or len(answers) <= ITEM9_INDEX:
+        return None
+    return answers[ITEM9_INDEX]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +157,7 @@ def score_assessment(instrument: Instrument | str, answers: Sequence[int]) -> As
         )
     checked = tuple(_check_answer(spec, number, answer) for number, answer in enumerate(answers, start=1))
     total = sum(checked)
-    item9_positive = instrument is Instrument.PHQ9 and checked[PHQ9_SELF_HARM_ITEM - 1] > 0
+    item9_positive = (item9_answer(instrument, checked) or 0) > 0
     return AssessmentScore(
         instrument=instrument,
         answers=checked,

@@ -1,4 +1,4 @@
-"""The one brain vocabulary: 23 regions and 12 neurotransmitters (SCIENCE.md §1).
+"""The one brain vocabulary: 23 regions and 12 neurotransmitters (docs/science.md §1).
 
 Identifiers are stable (they are stored in twin snapshots and scenario files); never rename a value.
 """

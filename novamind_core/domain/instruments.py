@@ -2,7 +2,7 @@
 change thresholds with their sources. Scoring and change against baseline are in
 :mod:`novamind_core.domain.assessments`, which re-exports every public name here.
 
-Standard library only. Every threshold carries its source; ``../shared/SCIENCE.md`` §2 is the project summary.
+Standard library only. Every threshold carries its source; ``docs/science.md`` §2 is the project summary.
 PHQ-9 and GAD-7 items are scored 0-3 ("Not at all" .. "Nearly every day"), ISI items 0-4. The standard error of
 measurement ``SEM = SD * sqrt(1 - r)`` and ``S_diff = sqrt(2) * SEM`` follow Jacobson & Truax (1991).
 
@@ -268,7 +268,7 @@ INSTRUMENTS: dict[Instrument, InstrumentSpec] = {
         ),
         bands_source="Spitzer 2006: cut points of 5, 10 and 15 represent mild, moderate and severe anxiety",
         remission_max_total=4,
-        remission_source="GAD-7 < 5, Spitzer 2006 minimal band (SCIENCE.md §2)",
+        remission_source="GAD-7 < 5, Spitzer 2006 minimal band (docs/science.md §2)",
         mcid_points=4,
         mcid_source="Toussaint 2020, J Affect Disord 265:395: MCID of 4 points",
         sd_total=5.0,

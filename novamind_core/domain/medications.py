@@ -14,8 +14,9 @@ from enum import Enum
 
 from novamind_core.domain.errors import ValidationError
 
-#: Largest single daily dose accepted, mg. Above every psychotropic label maximum in SCIENCE.md §3 (fluoxetine 80 mg,
-#: bupropion 450 mg, quetiapine 800 mg, lithium ~2,400 mg/day is the usual upper bound); a guard against unit errors.
+#: Largest single daily dose accepted, mg. Above every psychotropic label maximum in docs/science.md §3 (fluoxetine
+#: 80 mg, bupropion 450 mg, quetiapine 800 mg, lithium ~2,400 mg/day is the usual upper bound); a guard against unit
+#: errors.
 MAX_DOSE_MG = 3000.0
 
 DRUG_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9 /+-]{1,63}$")
@@ -65,7 +66,7 @@ def validate_dose_mg(dose_mg: float) -> float:
 
 
 def format_dose(drug: str, dose_mg: float, frequency: Frequency | str) -> str:
-    """``"sertraline 100 mg daily"`` (UX.md: doses with units)."""
+    """``"sertraline 100 mg daily"`` (docs/ux.md: doses with units)."""
     freq = frequency.value if isinstance(frequency, Frequency) else frequency
     return f"{drug} {dose_mg:g} mg {freq}"
 

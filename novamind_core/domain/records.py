@@ -8,6 +8,7 @@ from datetime import date, datetime
 from novamind_core.domain.alerts import Alert
 from novamind_core.domain.assessments import ChangeSummary, Instrument
 from novamind_core.domain.medications import MedicationOrder
+from novamind_core.domain.notes import ProgressNote
 from novamind_core.domain.patients import Diagnosis, Patient
 from novamind_core.domain.visits import Visit
 
@@ -101,7 +102,7 @@ class CaseloadPage:
 
 @dataclass(frozen=True)
 class OutcomeSummary:
-    """Baseline vs current for one instrument, with the plain-language sentence (UX.md)."""
+    """Baseline vs current for one instrument, with the plain-language sentence (docs/ux.md)."""
 
     instrument: Instrument
     baseline_total: int
@@ -139,6 +140,48 @@ class TimelineEvent:
     title: str = field(repr=False)
     detail: str = field(repr=False, default="")
     ref_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PatientChart:
+    """The patient page's view model: everything the chart shows when it opens, read in one transaction.
+
+    ``alerts`` holds every alert (acknowledged ones too, plus the computed overdue alert), open first and item 9
+    first (:func:`novamind_core.domain.alerts.sort_alerts`); ``summary`` drives the banner and the outcome cards.
+    """
+
+    summary: ChartSummary
+    assessments: tuple[AssessmentRecord, ...]  # oldest first
+    medication_orders: tuple[MedicationOrder, ...]  # oldest first
+    notes: tuple[ProgressNote, ...]  # newest first
+    visits: tuple[Visit, ...]  # by time booked for
+    alerts: tuple[Alert, ...]
+    timeline: tuple[TimelineEvent, ...]  # oldest first
+
+    @property
+    def patient(self) -> Patient:
+        return self.summary.patient
+
+    @property
+    def open_alert_count(self) -> int:
+        return sum(1 for a in self.alerts if a.open)
+
+
+@dataclass(frozen=True)
+class CaseloadView:
+    """The caseload page's view model: one page of rows, and whether any search or filter was applied."""
+
+    page: CaseloadPage
+    filtered: bool
+
+    @property
+    def rows(self) -> tuple[CaseloadRow, ...]:
+        return self.page.rows
+
+    @property
+    def patients_with_alerts(self) -> int:
+        """Patients on this page with an open alert (item 9 included)."""
+        return sum(1 for r in self.page.rows if r.open_alerts or r.item9_alert)
 
 
 @dataclass(frozen=True)

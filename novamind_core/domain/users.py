@@ -1,6 +1,6 @@
 """Users, roles and the permission table (standard library only).
 
-Three roles (issue 2, "RBAC"):
+Three roles:
 
 * **clinician** reads and writes PHI for patients on their care team and runs simulations for them;
 * **analyst** sees de-identified data only and may export it;
@@ -84,7 +84,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
 }
-"""Which permissions each role holds (issue 2, "RBAC"). Care-team membership is checked separately."""
+"""Which permissions each role holds. Care-team membership is checked separately."""
 
 
 def has_permission(role: Role, permission: Permission) -> bool:
@@ -130,3 +130,7 @@ class User:
     def can(self, permission: Permission) -> bool:
         """Return whether this (active) user's role holds ``permission``."""
         return permission in self.permissions
+
+
+#: The actor of command-line maintenance (migrate, seed, users, rotate-keys, backup): trusted by OS access to the keys.
+SYSTEM_USER = User(id=0, username="system", display_name="Command line", role=Role.ADMIN)

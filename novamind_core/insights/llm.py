@@ -7,7 +7,7 @@ before it leaves the process. It POSTs ``{"model", "messages", "temperature": 0}
 (OpenAI chat-completions format) with ``urllib`` and a timeout. Any timeout, connection error, HTTP error or
 malformed answer raises :class:`ProviderError`; :func:`novamind_core.insights.generate_insight` then falls back to
 the offline text with a notice. MentaLLaMA (Yang et al. 2024) is a research model trained on social-media text
-(SCIENCE.md §9): its text is shown as a draft to check against the numbers.
+(docs/science.md §9): its text is shown as a draft to check against the numbers.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Four short sections in clinicians' words, each sentence carrying its numbers:
 3. *What the models predict*: the twin's probability of response/remission by week 8 for the scenario, the
    response model's top candidate drugs with 80% intervals and their main reasons, and the PHQ-9 forecast band.
 4. *How sure*: interval widths in words, and the honesty notes (synthetic training data; published accuracy of
-   response prediction about 60-65%, Chekroud et al. 2016; SCIENCE.md §9).
+   response prediction about 60-65%, Chekroud et al. 2016; docs/science.md §9).
 
 Same input -> same text (no randomness, no clock unless ``as_of`` is missing).
 """

@@ -1,6 +1,6 @@
 """Interaction and switching rules, each warning with a severity, a clinician-readable message and its source.
 
-Rules (SCIENCE.md 6):
+Rules (docs/science.md §6):
 
 * MAOI with a serotonergic antidepressant: contraindicated; switching needs the label washout (14 days for most
   SSRIs/SNRIs, 5 weeks after fluoxetine, 7 days after venlafaxine/desvenlafaxine, 5 after duloxetine, 21 after
@@ -109,7 +109,7 @@ def check_interactions(drugs_with_doses: Mapping[str, float] | Iterable[tuple[st
 
 
 def _maoi_source(a: object) -> str:
-    return "US FDA prescribing information, Contraindications (MAOIs); SCIENCE.md 6"
+    return "US FDA prescribing information, Contraindications (MAOIs); docs/science.md §6"
 
 
 def check_switch(from_drug: str, to_drug: str, gap_days: float, catalogue: Catalogue | None = None,

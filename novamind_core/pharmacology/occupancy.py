@@ -5,7 +5,7 @@ For ligands ``i`` (a parent, its active metabolites, co-administered drugs) at o
     x_i = C_i / EC50_i                       (C in ng/mL, EC50 the plasma concentration giving half occupancy)
     occupancy = sum_i Omax_i x_i / (1 + sum_i x_i)      (%)
 
-which is ``Omax C / (EC50 + C)`` for a single ligand (SCIENCE.md 4). SERT EC50s are calibrated so that the mean
+which is ``Omax C / (EC50 + C)`` for a single ligand (docs/science.md §4). SERT EC50s are calibrated so that the mean
 steady-state occupancy at the minimum therapeutic dose is about 80% (Meyer et al. 2004, Am J Psychiatry 161:826);
 see the catalogue's per-target sources and ``tests/unit/pharmacology/test_occupancy.py``.
 """

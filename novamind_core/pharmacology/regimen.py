@@ -21,7 +21,7 @@ Switching between two different drugs on consecutive steps (no ``none`` gap betw
 * ``cross-taper``: the old drug continues at half its last dose during the first ``taper_days`` of the new drug
   (capped at the new step's length), overlapping it.
 
-Clinical basis: NICE NG222 (2022) and Horowitz & Taylor 2019 (Lancet Psychiatry 6:538) on tapering; SCIENCE.md 6.
+Clinical basis: NICE NG222 (2022) and Horowitz & Taylor 2019 (Lancet Psychiatry 6:538) on tapering; docs/science.md §6.
 """
 
 from __future__ import annotations

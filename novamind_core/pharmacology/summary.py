@@ -5,7 +5,7 @@ With the unit-dose response ``h(u) = sum_i c_i exp(lambda_i u)`` (lambda_i < 0) 
 * steady state within an interval: ``Css(u) = D sum_i c_i exp(lambda_i u) / (1 - exp(lambda_i tau))``;
 * ``AUCtau,ss = D sum_i c_i / (-lambda_i)`` (equals AUC0-inf of one dose), first interval
   ``AUC0-tau = D sum_i c_i (1 - exp(lambda_i tau)) / (-lambda_i)``; accumulation ratio = their quotient, which is
-  ``1 / (1 - exp(-k tau))`` for one-compartment elimination (SCIENCE.md 3);
+  ``1 / (1 - exp(-k tau))`` for one-compartment elimination (docs/science.md §3);
 * fraction of steady state reached at time T (interval-average sense): ``f(T) = int_0^T h / int_0^inf h``, so the
   time to 90% is ``ln 10 / k = 3.32 t1/2`` for a single elimination rate (Gibaldi & Perrier 1982, ch. 3);
 * washout: hours after the last dose at steady state until the active moiety falls below 3% of its value at that

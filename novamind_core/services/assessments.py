@@ -6,27 +6,34 @@ from collections.abc import Sequence
 from datetime import date
 
 from novamind_core.domain.alerts import AlertKind
-from novamind_core.domain.assessments import AssessmentScore, Instrument, compare_to_baseline, score_assessment
+from novamind_core.domain.assessments import (
+    AssessmentScore,
+    Instrument,
+    compare_to_baseline,
+    item9_answer,
+    score_assessment,
+)
+from novamind_core.domain.records import AssessmentRecord, AssessmentResult
 from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService, not_in_future, parse_date
-from novamind_core.domain.records import AssessmentRecord, AssessmentResult
 
 
 def evaluate_alerts(score: AssessmentScore, on: date, earlier_totals: Sequence[int]
                     ) -> list[tuple[AlertKind, str, int]]:
     """The alerts a new score raises: ``[(kind, PHI-free message, value)]``.
 
-    * PHQ-9 item 9 (thoughts of self-harm) above 0, regardless of the total (SCIENCE.md §2);
+    * PHQ-9 item 9 (thoughts of self-harm) above 0, regardless of the total (docs/science.md);
     * worsening by at least the instrument's MCID (PHQ-9 5, GAD-7 4, ISI 6 points; sources in
-      ``domain.assessments``) against the previous score or the baseline (first score), previous first.
+      ``domain.instruments``) against the previous score or the baseline (first score), previous first.
     ``earlier_totals`` are the patient's earlier totals on the same instrument, oldest first.
     """
     inst = score.instrument
     out: list[tuple[AlertKind, str, int]] = []
-    if score.item9_positive:
-        out.append((AlertKind.ITEM9, f"PHQ-9 item 9 (thoughts of self-harm) answered {score.answers[8]} on "
-                    f"{on.strftime('%d %b %Y')}", score.answers[8]))
+    item9 = item9_answer(inst, score.answers)
+    if score.item9_positive and item9 is not None:
+        out.append((AlertKind.ITEM9, f"PHQ-9 item 9 (thoughts of self-harm) answered {item9} on "
+                    f"{on.strftime('%d %b %Y')}", item9))
     for label, earlier in (("previous score", earlier_totals[-1:]), ("baseline", earlier_totals[:1])):
         if earlier and compare_to_baseline(inst, earlier[0], score.total).mcid_worsened:
             out.append((AlertKind.WORSENING, f"{inst.value} rose from {earlier[0]} to {score.total} since the {label} "
@@ -40,7 +47,7 @@ class AssessmentService(BaseService):
                administered_on: date | str | None = None) -> AssessmentResult:
         """Score and store a completed questionnaire; raise alerts when the data call for them.
 
-        Alerts (SCIENCE.md §2): PHQ-9 item 9 above 0 (always, regardless of the total); worsening by at least the
+        Alerts (docs/science.md): PHQ-9 item 9 above 0 (always, regardless of the total); worsening by at least the
         instrument's MCID against the previous score or the baseline (first score). Invalid answers raise
         ValidationError naming the item and the allowed range, and nothing is stored.
         """

@@ -9,7 +9,7 @@
 * :func:`card_view` -- the Models page's view of one card (:class:`ModelCardView`), every number read from the
   card's ``metadata.json`` (computed at training time), never recomputed.
 
-Published context (SCIENCE.md §9): treatment-response prediction from baseline clinical data reaches about 60-65%
+Published context (docs/science.md §9): treatment-response prediction from baseline clinical data reaches about 60-65%
 accuracy out of sample (Chekroud et al. 2016, Lancet Psychiatry 3:243); actigraphy transformers reach an AUC of about
 0.6 for depression on NHANES (Ruan et al. 2024, arXiv:2411.15240).
 """

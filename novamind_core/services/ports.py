@@ -9,13 +9,19 @@ objects (``novamind_core.domain``); a service never sees a session or a row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+from novamind_core.domain.administration import DatabaseProbe, KeyRotationStatus
+from novamind_core.domain.records import RotationReport
 
 if TYPE_CHECKING:  # the concrete repositories document the methods; the fakes mirror them
     from novamind_core.db.repositories import (
         AlertRepository,
         AssessmentRepository,
         AuditRepository,
+        CohortRepository,
         MedicationRepository,
         NoteRepository,
         PatientRepository,
@@ -39,6 +45,7 @@ class UnitOfWork(Protocol):
     audit: AuditRepository
     wearables: WearableRepository
     twin: TwinRepository
+    cohort: CohortRepository
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -47,3 +54,24 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...
+
+
+class DatabaseMaintenance(Protocol):
+    """Work on the database as a whole (``novamind_core.db.maintenance.DatabaseMaintenance``), on its own
+    connections: never call it inside an open unit of work (SQLite would wait for the unit of work's write lock)."""
+
+    @property
+    def backend(self) -> str: ...
+
+    @property
+    def key_count(self) -> int: ...
+
+    def data_dir(self, default: Path) -> Path: ...
+
+    def head_revision(self) -> str: ...
+
+    def probe(self) -> DatabaseProbe: ...
+
+    def key_status(self) -> KeyRotationStatus: ...
+
+    def rotate(self, batch_size: int, on_batch: Callable[[str, int], None] | None = None) -> RotationReport: ...

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
-
-from novamind_core.db.models import VisitRow
 from novamind_core.domain.errors import ConflictError, NotFoundError, ValidationError
 from novamind_core.domain.users import Permission, User
 from novamind_core.domain.visits import Visit, VisitStatus
@@ -34,10 +31,9 @@ class VisitService(BaseService):
                                    clinician_id=actor.id if actor.id > 0 else None,
                                    status=VisitStatus.SCHEDULED.value, note=optional_text(note, "note", 2000),
                                    created_at=now, created_by=actor.id if actor.id > 0 else None)
-            summary = uow.patients.summary(patient_id)
             if next_assessment_due is not None:
-                summary.next_assessment_due = self._due(next_assessment_due)
-            summary.next_visit_at = uow.visits.next_scheduled(patient_id, now)
+                uow.patients.set_next_assessment_due(patient_id, self._due(next_assessment_due))
+            uow.patients.set_next_visit(patient_id, uow.visits.next_scheduled(patient_id, now))
             self._audit(uow, actor, VISIT_CREATE, patient_id=patient_id)
             uow.commit()
             return visit
@@ -53,27 +49,24 @@ class VisitService(BaseService):
         """Set (or clear, with None) the date the next assessments are due; overdue is computed from it."""
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, VISIT_UPDATE)
-            summary = uow.patients.summary(patient_id)
-            summary.next_assessment_due = self._due(due) if due not in (None, "") else None
+            summary = uow.patients.set_next_assessment_due(
+                patient_id, self._due(due) if due not in (None, "") else None)
             self._audit(uow, actor, VISIT_UPDATE, patient_id=patient_id, detail="next assessment due")
             uow.commit()
             return summary.next_assessment_due
 
     def _set_status(self, user: User, visit_id: int, status: VisitStatus) -> Visit:
-        with self.ctx.uow() as probe:
-            patient_id = probe.session.scalar(select(VisitRow.patient_id).where(VisitRow.id == visit_id))
-        if patient_id is None:
-            raise NotFoundError(f"visit {visit_id} does not exist")
         with self._tx() as uow:
+            patient_id = uow.patients.id_for("visit", visit_id)
+            if patient_id is None:
+                raise NotFoundError(f"visit {visit_id} does not exist")
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, VISIT_UPDATE)
-            row = uow.visits.row(visit_id)
-            if row.status != VisitStatus.SCHEDULED.value:
-                raise ConflictError(f"visit {visit_id} is already {row.status}")
-            row.status = status.value
-            uow.session.flush()
-            uow.patients.summary(patient_id).next_visit_at = uow.visits.next_scheduled(patient_id, self.ctx.now())
+            current = uow.visits.get(visit_id)
+            if current.status is not VisitStatus.SCHEDULED:
+                raise ConflictError(f"visit {visit_id} is already {current.status.value}")
+            visit = uow.visits.set_status(visit_id, status)
+            uow.patients.set_next_visit(patient_id, uow.visits.next_scheduled(patient_id, self.ctx.now()))
             self._audit(uow, actor, VISIT_UPDATE, patient_id=patient_id, detail=f"visit {status.value}")
-            visit = uow.visits.to_domain(row)
             uow.commit()
             return visit
 

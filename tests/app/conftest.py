@@ -1,7 +1,7 @@
 """Fixtures for page tests: a migrated temporary SQLite database with a small story cohort, and signed-in AppTests.
 
 The NOVAMIND_* environment points the pages at that database (``components.shared.session.get_services`` builds services
-per environment). Page tests skip the login form by seeding the authenticator's session keys (STACK_NOTES).
+per environment). Page tests skip the login form by seeding the authenticator's session keys (docs/development.md).
 """
 
 from __future__ import annotations

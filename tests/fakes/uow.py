@@ -18,6 +18,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from novamind_core.services.base import ServiceContext
+from tests.fakes import clinical
+from tests.fakes.data import FakeCohortRepository, FakeWearableRepository
 from tests.fakes.repositories import FakeAuditRepository, FakeUserRepository
 
 #: Every repository attribute of the unit of work, with the factory of its fake. Add a line when a service
@@ -25,6 +27,14 @@ from tests.fakes.repositories import FakeAuditRepository, FakeUserRepository
 FAKE_REPOSITORIES: dict[str, Callable[[], Any]] = {
     "users": FakeUserRepository,
     "audit": FakeAuditRepository,
+    "patients": clinical.FakePatientRepository,
+    "assessments": clinical.FakeAssessmentRepository,
+    "alerts": clinical.FakeAlertRepository,
+    "medications": clinical.FakeMedicationRepository,
+    "notes": clinical.FakeNoteRepository,
+    "visits": clinical.FakeVisitRepository,
+    "cohort": FakeCohortRepository,
+    "wearables": FakeWearableRepository,
 }
 
 
@@ -33,6 +43,8 @@ class FakeStore:
 
     def __init__(self) -> None:
         self.repositories = {name: make() for name, make in FAKE_REPOSITORIES.items()}
+        for repo in self.repositories.values():  # fakes that answer with a sibling's data (tests/fakes/clinical.py)
+            getattr(repo, "bind", lambda _: None)(self.repositories)
         self.commits = 0
 
     def snapshot(self) -> dict[str, dict[str, Any]]:

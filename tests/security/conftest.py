@@ -217,6 +217,11 @@ ENTRIES: dict[str, Entry] = {
                                call=lambda w, u, pid, a: w.services.patients.timeline(u, pid)),
     "patients.record_export": Entry(CLINICIAN_OWN,
                                     call=lambda w, u, pid, a: w.services.patients.record_export(u, pid, "csv")),
+    # ---------------------------------------------------------------- page view models (one audit event per view)
+    "charts.patient_chart": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                  call=lambda w, u, pid, a: w.services.charts.patient_chart(u, pid)),
+    "charts.caseload_view": Entry(CLINICIAN_OR_ADMIN, scoped=False, returns_phi=True,
+                                  call=lambda w, u, pid, a: w.services.charts.caseload_view(u)),
     # ---------------------------------------------------------------- predictions (learned models)
     "predictions.rank_treatments": Entry(OWN_CARE_TEAM, returns_phi=True,
                                          call=lambda w, u, pid, a: w.services.predictions.rank_treatments(u, pid)),
@@ -318,6 +323,8 @@ ENTRIES: dict[str, Entry] = {
             u, pid, [{"date": (date(2026, 1, 1) + timedelta(days=w.n())).isoformat(), "steps": 4000}])),
     "wearables.daily_summaries": Entry(OWN_CARE_TEAM, returns_phi=True,
                                        call=lambda w, u, pid, a: w.services.wearables.daily_summaries(u, pid)),
+    "wearables.biometrics": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                  call=lambda w, u, pid, a: w.services.wearables.biometrics(u, pid)),
     # ---------------------------------------------------------------- twin
     "twin.save_snapshot": Entry(OWN_CARE_TEAM, returns_phi=True,
                                 call=lambda w, u, pid, a: w.services.twin.save_snapshot(
@@ -344,6 +351,13 @@ ENTRIES: dict[str, Entry] = {
     "twin.timelines": Entry(OWN_CARE_TEAM, returns_phi=True,
                             call=lambda w, u, pid, a: w.services.twin.timelines(u, pid)),
     "twin.record_export": Entry(CLINICIAN_OWN, call=lambda w, u, pid, a: w.services.twin.record_export(u, pid, "csv")),
+    "twin.state_view": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.snapshots(pid),
+                             call=lambda w, u, pid, a: w.services.twin.state_view(u, pid)),
+    "twin.timelines_view": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                 call=lambda w, u, pid, a: w.services.twin.timelines_view(u, pid, ["amygdala"],
+                                                                                          ["serotonin"])),
+    "twin.simulation_view": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                  call=lambda w, u, pid, a: w.services.twin.simulation_view(u, pid)),
     "twin.patient_history": Entry(OWN_CARE_TEAM, returns_phi=True,
                                   call=lambda w, u, pid, a: w.services.twin.patient_history(u, w.mrn[pid])),
     # ---------------------------------------------------------------- cohort (de-identified) and admin pages
@@ -361,6 +375,7 @@ ENTRIES: dict[str, Entry] = {
     "admin.care_team_by_mrn": Entry(ADMIN_ONLY, call=lambda w, u, pid, a: w.services.admin.care_team_by_mrn(
         u, w.mrn[pid])),
     "admin.audit_csv": Entry(ADMIN_ONLY, scoped=False, call=lambda w, u, pid, a: w.services.admin.audit_csv(u)),
+    "admin.view": Entry(ADMIN_ONLY, call=lambda w, u, pid, a: w.services.admin.view(u, "care_teams", mrn=w.mrn[pid])),
     # ---------------------------------------------------------------- imports (not in Services; import_service())
     "imports.parse": Entry(
         EVERYONE, scoped=False, audit_events=0, call=lambda w, u, pid, a: w.imports.parse("assessments",

@@ -1,4 +1,4 @@
-"""Import boundaries (ARCHITECTURE.md, "Boundaries that carry the design"), checked by walking the source with ast.
+"""Import boundaries (docs/architecture.md, "Boundaries that carry the design"), checked by walking the source with ast.
 
 1. ``novamind_core`` never imports streamlit.
 2. ``novamind_core/domain`` imports only the standard library (and other domain modules).
@@ -135,3 +135,57 @@ def test_the_checker_flags_third_party_imports_in_the_domain():
     found = imported_modules("import numpy as np\nfrom . import errors", "novamind_core.domain.x")
     assert "novamind_core.domain.errors" in found
     assert [m for m in found if not is_standard_library(m) and not violates(m, "novamind_core.domain")] == ["numpy"]
+
+
+def test_the_database_layer_never_imports_the_command_line():
+    offenders = {
+        str(path.relative_to(REPO_ROOT)): sorted(m for m in imports_of(path) if violates(m, "novamind_core.cli"))
+        for path in python_files(CORE / "db")
+    }
+    assert CORE / "db" / "backup.py" in python_files(CORE / "db")
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+# --- dependencies point inward: storage and science never import the services; services never see SQL ----------
+INWARD_PACKAGES = ("db", "analytics", "interop", "twin", "pharmacology", "ml", "biometrics", "insights", "security",
+                   "domain")
+SERVICE_FORBIDDEN = ("sqlalchemy", "novamind_core.db.models", "novamind_core.db.repositories")
+#: The unit-of-work protocol names the repository classes for type checkers only (under TYPE_CHECKING).
+SERVICE_EXEMPT = (CORE / "services" / "ports.py",)
+
+
+def offenders_importing(files: list[Path], forbidden: tuple[str, ...]) -> dict[str, list[str]]:
+    found = {str(p.relative_to(REPO_ROOT)): sorted(m for m in imports_of(p) if any(violates(m, f) for f in forbidden))
+             for p in files}
+    return {k: v for k, v in found.items() if v}
+
+
+@pytest.mark.parametrize("package", INWARD_PACKAGES)
+def test_storage_science_and_interop_never_import_the_services(package):
+    files = python_files(CORE / package)
+    assert files, f"novamind_core/{package} has no modules"
+    assert offenders_importing(files, ("novamind_core.services",)) == {}
+
+
+def test_services_never_import_sqlalchemy_rows_or_repository_modules():
+    files = [p for p in python_files(CORE / "services") if p not in SERVICE_EXEMPT]
+    assert offenders_importing(files, SERVICE_FORBIDDEN) == {}
+
+
+@pytest.mark.parametrize(
+    ("source", "module"),
+    [
+        ("from sqlalchemy import select", "novamind_core.services.cohort"),
+        ("from novamind_core.db.models import PatientRow", "novamind_core.services.imports"),
+        ("from ..db.repositories.wearables import unpack_counts", "novamind_core.services.wearables"),
+        ("def f():\n    from novamind_core.db.repositories import wearables\n", "novamind_core.services.x"),
+    ],
+)
+def test_the_checker_sees_a_service_reaching_into_storage(source, module):
+    assert any(violates(m, f) for m in imported_modules(source, module) for f in SERVICE_FORBIDDEN)
+
+
+def test_the_checker_sees_an_inner_layer_importing_a_service():
+    found = imported_modules("def f():\n    from ..services.imports import import_service\n",
+                             "novamind_core.interop.demo")
+    assert any(violates(m, "novamind_core.services") for m in found)

@@ -8,6 +8,7 @@ from novamind_core.db.repositories.clinical import (
     NoteRepository,
     VisitRepository,
 )
+from novamind_core.db.repositories.cohort import CohortRepository
 from novamind_core.db.repositories.patients import PatientRepository
 from novamind_core.db.repositories.twin import TwinRepository
 from novamind_core.db.repositories.users import UserRepository
@@ -17,6 +18,7 @@ __all__ = [
     "AlertRepository",
     "AssessmentRepository",
     "AuditRepository",
+    "CohortRepository",
     "MedicationRepository",
     "NoteRepository",
     "PatientRepository",

@@ -1,4 +1,7 @@
-"""Repositories for the clinical record: assessments, medication orders, notes, visits and alerts."""
+"""Repositories for the clinical record: assessments, medication orders, notes, visits and alerts.
+
+Each takes and returns domain objects (``novamind_core.domain``); rows never leave this module.
+"""
 
 from __future__ import annotations
 
@@ -19,13 +22,13 @@ from novamind_core.db.models import (
     UserRow,
     VisitRow,
 )
-from novamind_core.domain.alerts import Alert, AlertKind
-from novamind_core.domain.assessments import AssessmentScore, Instrument
-from novamind_core.domain.errors import NotFoundError
+from novamind_core.domain.alerts import Alert, AlertKind, sort_alerts
+from novamind_core.domain.assessments import AssessmentScore, Instrument, item9_answer, severity_band
+from novamind_core.domain.errors import ConflictError, NotFoundError
 from novamind_core.domain.medications import ChangeKind, Frequency, MedicationOrder
 from novamind_core.domain.notes import NoteRevision, ProgressNote
-from novamind_core.domain.visits import Visit, VisitStatus
 from novamind_core.domain.records import AssessmentRecord
+from novamind_core.domain.visits import Visit, VisitStatus
 
 
 def _names(session: Session, user_ids: set[int] | list[int]) -> dict[int, str]:
@@ -50,7 +53,7 @@ class AssessmentRepository:
             answers=json.dumps(list(score.answers), separators=(",", ":")),
             total=score.total,
             severity=score.severity,
-            item9=score.answers[8] if score.instrument is Instrument.PHQ9 else None,
+            item9=item9_answer(score.instrument, score.answers),
         )
         self.session.add(row)
         self.session.flush()
@@ -86,7 +89,7 @@ class AssessmentRepository:
                 .order_by(A.administered_on, A.id))
         return [tuple(r) for r in self.session.execute(stmt)]  # type: ignore[misc]
 
-    def refresh_summary(self, patient_id: int) -> PatientSummaryRow:
+    def refresh_summary(self, patient_id: int) -> None:
         """Recompute the caseload figures of one patient from its assessments and alerts."""
         summary = self.session.get(PatientSummaryRow, patient_id)
         if summary is None:
@@ -102,15 +105,10 @@ class AssessmentRepository:
             if prefix != "isi":
                 setattr(summary, f"{prefix}_baseline", series[0][2] if series else None)
                 setattr(summary, f"{prefix}_previous", series[-2][2] if len(series) > 1 else None)
-                band = None
-                if latest:
-                    from novamind_core.domain.assessments import severity_band
-
-                    band = severity_band(instrument, latest[2])
-                setattr(summary, f"{prefix}_severity", band)
+                setattr(summary, f"{prefix}_severity", severity_band(instrument, latest[2]) if latest else None)
         summary.last_assessed_on = max(last) if last else None
-        AlertRepository(self.session).refresh_counts(summary)
-        return summary
+        AlertRepository(self.session).refresh_counts(patient_id)
+        self.session.flush()
 
 
 class MedicationRepository:
@@ -141,11 +139,27 @@ class MedicationRepository:
         self.session.flush()
         return self.to_domain(row)
 
-    def row(self, order_id: int) -> MedicationOrderRow:
+    def _row(self, order_id: int) -> MedicationOrderRow:
         row = self.session.get(MedicationOrderRow, order_id)
         if row is None:
             raise NotFoundError(f"medication order {order_id} does not exist")
         return row
+
+    def get(self, order_id: int) -> MedicationOrder:
+        return self.to_domain(self._row(order_id))
+
+    def close(self, order_id: int, stop_date: date, stop_reason: str) -> MedicationOrder:
+        """Stop an order on ``stop_date`` with ``stop_reason`` (titrations and switches close the old order too)."""
+        row = self._row(order_id)
+        row.stop_date, row.stop_reason = stop_date, stop_reason
+        self.session.flush()
+        return self.to_domain(row)
+
+    def set_adherence_note(self, order_id: int, note: str | None) -> MedicationOrder:
+        row = self._row(order_id)
+        row.adherence_note = note
+        self.session.flush()
+        return self.to_domain(row)
 
     def history(self, patient_id: int) -> list[MedicationOrder]:
         stmt = (select(MedicationOrderRow).where(MedicationOrderRow.patient_id == patient_id)
@@ -169,20 +183,26 @@ class NoteRepository:
         self.session.flush()
         return row.id
 
-    def row(self, note_id: int) -> NoteRow:
+    def _row(self, note_id: int) -> NoteRow:
         row = self.session.get(NoteRow, note_id)
         if row is None:
             raise NotFoundError(f"note {note_id} does not exist")
         return row
 
-    def edit(self, note_id: int, text: str, editor_id: int, now: datetime) -> None:
-        row = self.row(note_id)
+    def get(self, note_id: int) -> ProgressNote:
+        """One note with its revisions (NotFoundError when it does not exist)."""
+        return self.list(self._row(note_id).patient_id, [note_id])[0]
+
+    def edit(self, note_id: int, text: str, editor_id: int, now: datetime) -> ProgressNote:
+        """Replace the text, keeping the earlier text as a revision; returns the note as now stored."""
+        row = self._row(note_id)
         row.current_revision += 1
         row.text = text
         row.updated_at = now
         self.session.add(NoteRevisionRow(note_id=note_id, revision=row.current_revision, text=text,
                                          edited_by=editor_id, edited_at=now))
         self.session.flush()
+        return self.list(row.patient_id, [note_id])[0]
 
     def list(self, patient_id: int, note_ids: Sequence[int] | None = None) -> list[ProgressNote]:
         stmt = select(NoteRow).where(NoteRow.patient_id == patient_id)
@@ -227,11 +247,20 @@ class VisitRepository:
         self.session.flush()
         return self.to_domain(row)
 
-    def row(self, visit_id: int) -> VisitRow:
+    def _row(self, visit_id: int) -> VisitRow:
         row = self.session.get(VisitRow, visit_id)
         if row is None:
             raise NotFoundError(f"visit {visit_id} does not exist")
         return row
+
+    def get(self, visit_id: int) -> Visit:
+        return self.to_domain(self._row(visit_id))
+
+    def set_status(self, visit_id: int, status: VisitStatus) -> Visit:
+        row = self._row(visit_id)
+        row.status = status.value
+        self.session.flush()
+        return self.to_domain(row)
 
     def list(self, patient_id: int) -> list[Visit]:
         stmt = select(VisitRow).where(VisitRow.patient_id == patient_id).order_by(VisitRow.scheduled_for)
@@ -257,12 +286,6 @@ class AlertRepository:
         self.session.flush()
         return row.id
 
-    def row(self, alert_id: int) -> AlertRow:
-        row = self.session.get(AlertRow, alert_id)
-        if row is None:
-            raise NotFoundError(f"alert {alert_id} does not exist")
-        return row
-
     def list(self, patient_id: int, include_acknowledged: bool = True) -> list[Alert]:
         stmt = select(AlertRow).where(AlertRow.patient_id == patient_id)
         if not include_acknowledged:
@@ -279,20 +302,34 @@ class AlertRepository:
         ]
         return sort_alerts(alerts)
 
-    def refresh_counts(self, summary: PatientSummaryRow) -> None:
+    def refresh_counts(self, patient_id: int) -> None:
+        """Recount the patient's open alerts (all, and item 9) on the caseload summary."""
+        summary = self.session.get(PatientSummaryRow, patient_id)
+        if summary is None:
+            raise NotFoundError(f"patient {patient_id} does not exist")
         open_rows = self.session.execute(
-            select(AlertRow.kind, func.count()).where(AlertRow.patient_id == summary.patient_id,
+            select(AlertRow.kind, func.count()).where(AlertRow.patient_id == patient_id,
                                                       AlertRow.acknowledged_at.is_(None)).group_by(AlertRow.kind)
         ).all()
         counts = dict(open_rows)
         summary.open_alerts = int(sum(counts.values()))
         summary.open_item9_alerts = int(counts.get(AlertKind.ITEM9.value, 0))
 
-    def acknowledge(self, alert_id: int, user_id: int, now: datetime) -> None:
-        self.session.execute(update(AlertRow).where(AlertRow.id == alert_id).values(acknowledged_at=now,
-                                                                                   acknowledged_by=user_id))
+    def acknowledge(self, alert_id: int, user_id: int | None, now: datetime) -> Alert:
+        """Record who acknowledged the alert and when, and recount the patient's open alerts.
 
-
-def sort_alerts(alerts: list[Alert]) -> list[Alert]:
-    """Open first, then by kind priority (item 9 first), then newest first."""
-    return sorted(alerts, key=lambda a: (not a.open, a.kind.priority, -a.raised_at.timestamp()))
+        Raises NotFoundError for an unknown alert and ConflictError when it was already acknowledged.
+        """
+        found = self.session.execute(
+            select(AlertRow.patient_id, AlertRow.acknowledged_at).where(AlertRow.id == alert_id)).first()
+        if found is None:
+            raise NotFoundError(f"alert {alert_id} does not exist")
+        patient_id, acknowledged_at = found
+        changed = self.session.execute(
+            update(AlertRow).where(AlertRow.id == alert_id, AlertRow.acknowledged_at.is_(None))
+            .values(acknowledged_at=now, acknowledged_by=user_id)).rowcount
+        if acknowledged_at is not None or not changed:
+            raise ConflictError(f"alert {alert_id} was already acknowledged")
+        self.session.expire_all()  # rows loaded earlier in this transaction now show the acknowledgement
+        self.refresh_counts(patient_id)
+        return next(a for a in self.list(patient_id) if a.id == alert_id)

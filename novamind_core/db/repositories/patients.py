@@ -1,22 +1,27 @@
-"""Patient repository: encrypted demographics, blind-index search, care teams and the caseload query."""
+"""Patient repository: encrypted demographics, blind-index search, care teams, the caseload query and each patient's
+stored summary figures. It takes and returns domain objects (``novamind_core.domain``), never rows."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from novamind_core.db.models import (
+    AlertRow,
     CareTeamRow,
     DiagnosisRow,
     MedicationOrderRow,
+    NoteRow,
     PatientRow,
     PatientSummaryRow,
+    VisitRow,
 )
+from novamind_core.domain.caseload import CaseloadMatch, CaseloadQuery, PatientSummary
 from novamind_core.domain.errors import NotFoundError, StaleWriteError
 from novamind_core.domain.patients import (
     Contact,
@@ -33,25 +38,8 @@ KIND_GIVEN = "given_name"
 KIND_FAMILY = "family_name"
 KIND_FULL = "full_name"
 
-SORT_KEYS = ("priority", "phq9", "gad7", "last_assessed", "next_due", "registered", "name")
-
-
-@dataclass(frozen=True)
-class CaseloadQuery:
-    """Filters and ordering for :meth:`PatientRepository.caseload` (all optional)."""
-
-    user_id: int | None  # restrict to this user's care team (None: all patients, for admin tools and benchmarks)
-    search_indexes: tuple[str, ...] = ()
-    status: str | None = "active"
-    severities: tuple[str, ...] = ()
-    only_alerts: bool = False
-    only_overdue: bool = False
-    today: date | None = None
-    overdue_days: int = 28
-    sort: str = "priority"
-    descending: bool = True
-    limit: int = 25
-    offset: int = 0
+#: Record kinds :meth:`PatientRepository.id_for` can resolve to their patient.
+RECORD_KINDS = {"alert": AlertRow, "note": NoteRow, "visit": VisitRow, "medication_order": MedicationOrderRow}
 
 
 class PatientRepository:
@@ -78,7 +66,7 @@ class PatientRepository:
         return self.indexer.index(mrn, KIND_MRN)
 
     # ------------------------------------------------------------------ reads
-    def row(self, patient_id: int) -> PatientRow:
+    def _row(self, patient_id: int) -> PatientRow:
         row = self.session.get(PatientRow, patient_id)
         if row is None:
             raise NotFoundError(f"patient {patient_id} does not exist")
@@ -87,8 +75,23 @@ class PatientRepository:
     def exists(self, patient_id: int) -> bool:
         return self.session.scalar(select(PatientRow.id).where(PatientRow.id == patient_id)) is not None
 
+    def status(self, patient_id: int) -> PatientStatus:
+        """Active or discharged, without decrypting anything."""
+        value = self.session.scalar(select(PatientRow.status).where(PatientRow.id == patient_id))
+        if value is None:
+            raise NotFoundError(f"patient {patient_id} does not exist")
+        return PatientStatus(value)
+
     def id_for_mrn(self, mrn: str) -> int | None:
         return self.session.scalar(select(PatientRow.id).where(PatientRow.mrn_bidx == self.mrn_index(mrn)))
+
+    def id_for(self, kind: str, record_id: int) -> int | None:
+        """The patient a record belongs to (``kind``: alert, note, visit, medication_order), or None when the record
+        does not exist; lets a service check the care team before it touches the record."""
+        model = RECORD_KINDS[kind]
+        if not isinstance(record_id, int) or isinstance(record_id, bool):
+            return None
+        return self.session.scalar(select(model.patient_id).where(model.id == record_id))
 
     def care_team(self, patient_id: int) -> tuple[int, ...]:
         rows = self.session.scalars(
@@ -110,7 +113,7 @@ class PatientRepository:
         return {pid: tuple(v) for pid, v in out.items()}
 
     def get(self, patient_id: int) -> Patient:
-        row = self.row(patient_id)
+        row = self._row(patient_id)
         return self.to_domain(row, self.diagnoses([patient_id])[patient_id], self.care_team(patient_id))
 
     @staticmethod
@@ -193,9 +196,9 @@ class PatientRepository:
             self.session.add(CareTeamRow(patient_id=patient_id, user_id=uid))
         self.session.flush()
 
-    def locked_row(self, patient_id: int, expected_version: int | None) -> PatientRow:
+    def _locked(self, patient_id: int, expected_version: int | None) -> PatientRow:
         """The row to change; raises StaleWriteError when ``expected_version`` is not the stored version."""
-        row = self.row(patient_id)
+        row = self._row(patient_id)
         if expected_version is not None and row.version != expected_version:
             raise StaleWriteError(
                 f"patient {patient_id} was changed by someone else (version {row.version}, you edited version "
@@ -203,11 +206,49 @@ class PatientRepository:
             )
         return row
 
-    # ------------------------------------------------------------------ caseload
-    def caseload(self, q: CaseloadQuery) -> tuple[int, list[tuple[PatientRow, PatientSummaryRow]]]:
-        """Total matching patients and the rows of one page, in two statements (three when sorting by name).
+    def update(self, patient_id: int, expected_version: int | None, changed: Patient, now: datetime) -> Patient:
+        """Store ``changed`` (the patient with the edits applied) over version ``expected_version``.
 
-        Only the page's rows are fetched, so only they are decrypted (issue 2 benchmark: 25 of 10,000).
+        Only the fields that differ are written (names re-indexed when they change); the version always moves on.
+        Raises StaleWriteError when someone saved in between.
+        """
+        row = self._locked(patient_id, expected_version)
+        if (changed.given_name, changed.family_name) != (row.given_name, row.family_name):
+            row.given_name, row.family_name = changed.given_name, changed.family_name
+            for key, value in self.name_indexes(changed.given_name, changed.family_name).items():
+                setattr(row, key, value)
+        if changed.date_of_birth.isoformat() != row.date_of_birth:
+            row.date_of_birth, row.birth_year = changed.date_of_birth.isoformat(), changed.date_of_birth.year
+        values = {
+            "sex_at_birth": changed.sex_at_birth.value, "gender_identity": changed.gender_identity,
+            "phone": changed.contact.phone, "email": changed.contact.email, "address": changed.contact.address,
+            "cyp2d6": changed.cyp2d6.value if changed.cyp2d6 else None,
+            "cyp2c19": changed.cyp2c19.value if changed.cyp2c19 else None,
+        }
+        for key, value in values.items():
+            if getattr(row, key) != value:
+                setattr(row, key, value)
+        if changed.diagnoses != self.diagnoses([patient_id])[patient_id]:
+            self.replace_diagnoses(patient_id, changed.diagnoses)
+        row.updated_at = now
+        flag_modified(row, "updated_at")  # always an UPDATE, so the version always moves on
+        self.session.flush()
+        return self.get(patient_id)
+
+    def discharge(self, patient_id: int, expected_version: int | None, discharged_on: date, now: datetime) -> Patient:
+        """Mark the patient discharged on ``discharged_on`` (StaleWriteError when someone saved in between)."""
+        row = self._locked(patient_id, expected_version)
+        row.status = PatientStatus.DISCHARGED.value
+        row.discharged_on = discharged_on
+        row.updated_at = now
+        self.session.flush()
+        return self.get(patient_id)
+
+    # ------------------------------------------------------------------ caseload
+    def caseload(self, q: CaseloadQuery) -> tuple[int, list[CaseloadMatch]]:
+        """Total matching patients and the patients of one page, in two statements (three when sorting by name).
+
+        Only the page's rows are fetched, so only they are decrypted (benchmark: 25 of 10,000).
         """
         P, S = PatientRow, PatientSummaryRow
         conditions: list[Any] = []
@@ -233,10 +274,16 @@ class PatientRepository:
                 return int(total or 0), []
             rows = self.session.execute(select(P, S).join(S, S.patient_id == P.id).where(P.id.in_(ids))).all()
             order = {pid: i for i, pid in enumerate(ids)}
-            return int(total or 0), sorted(((p, s) for p, s in rows), key=lambda r: order[r[0].id])
+            return int(total or 0), [self._match(p, s) for p, s in sorted(rows, key=lambda r: order[r[0].id])]
         stmt = (select(P, S).join(S, S.patient_id == P.id).where(where).order_by(*self._order(q))
                 .limit(q.limit).offset(q.offset))
-        return int(total or 0), [(p, s) for p, s in self.session.execute(stmt).all()]
+        return int(total or 0), [self._match(p, s) for p, s in self.session.execute(stmt).all()]
+
+    @staticmethod
+    def _match(p: PatientRow, s: PatientSummaryRow) -> CaseloadMatch:
+        return CaseloadMatch(patient_id=p.id, mrn=p.mrn, given_name=p.given_name, family_name=p.family_name,
+                             date_of_birth=date.fromisoformat(p.date_of_birth), sex_at_birth=p.sex_at_birth,
+                             status=p.status, summary=_summary(s))
 
     def _page_ids_by_name(self, where: Any, q: CaseloadQuery) -> list[int]:
         # Names are encrypted: ordering by name must decrypt the family and given names of every match (documented
@@ -290,8 +337,36 @@ class PatientRepository:
             out[pid].append((drug, dose, freq, start))
         return out
 
-    def summary(self, patient_id: int) -> PatientSummaryRow:
+    # ------------------------------------------------------------------ summary figures
+    def _summary_row(self, patient_id: int) -> PatientSummaryRow:
         row = self.session.get(PatientSummaryRow, patient_id)
         if row is None:
             raise NotFoundError(f"patient {patient_id} does not exist")
         return row
+
+    def summary(self, patient_id: int) -> PatientSummary:
+        """The patient's stored caseload figures (latest scores, due dates, open alert counts)."""
+        return _summary(self._summary_row(patient_id))
+
+    def set_next_assessment_due(self, patient_id: int, due: date | None) -> PatientSummary:
+        row = self._summary_row(patient_id)
+        row.next_assessment_due = due
+        self.session.flush()
+        return _summary(row)
+
+    def set_next_visit(self, patient_id: int, when: datetime | None) -> PatientSummary:
+        row = self._summary_row(patient_id)
+        row.next_visit_at = when
+        self.session.flush()
+        return _summary(row)
+
+
+def _summary(s: PatientSummaryRow) -> PatientSummary:
+    return PatientSummary(
+        patient_id=s.patient_id, registered_on=s.registered_on,
+        phq9_latest=s.phq9_latest, phq9_previous=s.phq9_previous, phq9_severity=s.phq9_severity,
+        phq9_latest_on=s.phq9_latest_on, gad7_latest=s.gad7_latest, gad7_previous=s.gad7_previous,
+        gad7_severity=s.gad7_severity, gad7_latest_on=s.gad7_latest_on, last_assessed_on=s.last_assessed_on,
+        next_assessment_due=s.next_assessment_due, next_visit_at=s.next_visit_at,
+        open_alerts=s.open_alerts or 0, open_item9_alerts=s.open_item9_alerts or 0,
+    )

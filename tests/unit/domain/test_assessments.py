@@ -1,4 +1,4 @@
-"""Scoring, severity bands, the PHQ-9 item-9 rule and change against baseline (SCIENCE.md §2)."""
+"""Scoring, severity bands, the PHQ-9 item-9 rule and change against baseline (docs/science.md §2)."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ def test_steady_state_accumulation_ratio_is_one_over_one_minus_exp_minus_k_tau(c
     ka = drug.pk.ka_per_h
     auc_first = (1 - (ka * math.exp(-k * 24) - k * math.exp(-ka * 24)) / (ka - k))
     assert ss.accumulation_ratio == pytest.approx(1 / auc_first, rel=1e-9)
-    # SCIENCE.md 3's R = 1 / (1 - exp(-k tau)) ignores absorption; within 5% for a 4 h Tmax
+    # docs/science.md §3's R = 1 / (1 - exp(-k tau)) ignores absorption; within 5% for a 4 h Tmax
     assert ss.accumulation_ratio == pytest.approx(1 / (1 - math.exp(-k * 24)), rel=0.05)
 
 

@@ -1,0 +1,191 @@
+"""One view model per page: the patient chart and the caseload, each read in one transaction with one audit event.
+
+``ChartService.patient_chart(user, patient_id)`` returns a :class:`~novamind_core.domain.records.PatientChart`:
+banner, outcome summary, assessment history, medication orders, notes, visits, alerts and timeline, every one read
+once, audited once as ``chart.view`` (the detail names what was shown, never PHI). ``caseload_view(user, ...)`` does
+the same for the caseload page (``caseload.view``). User actions (save an assessment, acknowledge an alert, export)
+stay their own audited calls on the other services.
+
+The builders below (:func:`chart_summary`, :func:`timeline_events`, :func:`overdue_alert`) are pure: the patient
+service's ``chart`` and ``timeline`` use them too, so every page states the same facts the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from novamind_core.domain.alerts import Alert, AlertKind, sort_alerts
+from novamind_core.domain.assessments import ChangeSummary, Instrument, compare_to_baseline
+from novamind_core.domain.caseload import PatientSummary
+from novamind_core.domain.errors import NotFoundError, PermissionDenied
+from novamind_core.domain.medications import ChangeKind, MedicationOrder
+from novamind_core.domain.notes import ProgressNote
+from novamind_core.domain.patients import Patient, PatientStatus, normalise_mrn
+from novamind_core.domain.records import (
+    AssessmentRecord,
+    CaseloadView,
+    ChartSummary,
+    OutcomeSummary,
+    PatientChart,
+    TimelineEvent,
+)
+from novamind_core.domain.users import Permission, Role, User
+from novamind_core.domain.visits import Visit, VisitStatus, is_overdue
+from novamind_core.services.base import BaseService
+from novamind_core.services.caseload import caseload_request, read_caseload
+
+CHART_VIEW = "chart.view"
+CASELOAD_VIEW = "caseload.view"
+
+#: Same-day timeline events in the order a clinician reads them (a dose change explains the score after it).
+TIMELINE_ORDER = {"medication": 0, "assessment": 1, "alert": 2, "note": 3, "visit": 4}
+
+
+class ChartService(BaseService):
+    def patient_chart(self, user: User, patient_id: int | None = None, *, mrn: str | None = None) -> PatientChart:
+        """Everything the patient page shows on open, for ``patient_id`` (or the patient with ``mrn``: deep links).
+
+        One transaction, one ``chart.view`` audit event. Raises PermissionDenied (audited) off the care team,
+        NotFoundError for an unknown patient or MRN.
+        """
+        with self._tx() as uow:
+            if mrn is not None:
+                self._authorize(uow, user, Permission.READ_PHI, CHART_VIEW)
+                patient_id = uow.patients.id_for_mrn(normalise_mrn(mrn))
+                if patient_id is None:
+                    raise NotFoundError("no patient has this MRN")
+            if patient_id is None:
+                raise NotFoundError("no patient chosen")
+            actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, CHART_VIEW)
+            patient = uow.patients.get(patient_id)
+            summary = uow.patients.summary(patient_id)
+            names = uow.users.names(list(patient.care_team))
+            history = tuple(uow.assessments.history(patient_id))
+            orders = tuple(uow.medications.history(patient_id))
+            notes = tuple(uow.notes.list(patient_id))
+            visits = tuple(uow.visits.list(patient_id))
+            stored = tuple(uow.alerts.list(patient_id))
+            now, today = self.ctx.now(), self.ctx.today()
+            overdue_days = self.ctx.settings.overdue_assessment_days
+            chart = chart_summary(patient, summary, names, history, orders, visits,
+                                  tuple(a for a in stored if a.open), now, today, overdue_days)
+            computed = tuple(a for a in chart.open_alerts if a.id is None)
+            alerts = tuple(sort_alerts((*stored, *computed)))
+            timeline = timeline_events(history, orders, notes, visits, stored)
+            self._audit(uow, actor, CHART_VIEW, patient_id=patient_id,
+                        detail=(f"chart: banner, outcomes, assessments={len(history)}, orders={len(orders)}, "
+                                f"notes={len(notes)}, visits={len(visits)}, alerts={len(alerts)}, "
+                                f"timeline={len(timeline)}" + (" (opened by MRN)" if mrn is not None else "")))
+            uow.commit()
+        return PatientChart(summary=chart, assessments=history, medication_orders=orders, notes=notes,
+                            visits=visits, alerts=alerts, timeline=timeline)
+
+    def caseload_view(self, user: User, *, search: str | None = None, page: int = 1, page_size: int = 25,
+                      sort: str = "priority", descending: bool = True, severities: Sequence[str] = (),
+                      only_alerts: bool = False, only_overdue: bool = False,
+                      status: str | None = "active") -> CaseloadView:
+        """The caseload page: one page of the user's patients (see ``PatientService.caseload`` for the controls).
+
+        One transaction, one ``caseload.view`` audit event naming the page, its size and the filters used.
+        """
+        request = caseload_request(search=search, page=page, page_size=page_size, sort=sort, descending=descending,
+                                   severities=severities, only_alerts=only_alerts, only_overdue=only_overdue,
+                                   status=status)
+        with self._tx() as uow:
+            actor = self._authorize(uow, user, Permission.READ_PHI, CASELOAD_VIEW)
+            if actor.role is Role.ANALYST:  # defence in depth; the permission table already refuses analysts
+                self._deny(uow, actor, CASELOAD_VIEW, None, PermissionDenied("analysts see no PHI"))
+            result = read_caseload(uow, actor, request, self.ctx.today(), self.ctx.settings.overdue_assessment_days)
+            self._audit(uow, actor, CASELOAD_VIEW,
+                        detail=f"caseload: {request.describe()} rows={len(result.rows)} total={result.total}")
+            uow.commit()
+        return CaseloadView(page=result, filtered=request.filtered)
+
+
+# ---------------------------------------------------------------------------------------------- pure builders
+def chart_summary(patient: Patient, summary: PatientSummary, names: dict[int, str],
+                  history: Sequence[AssessmentRecord], orders: Sequence[MedicationOrder], visits: Sequence[Visit],
+                  open_alerts: Sequence[Alert], now: datetime, today: date, overdue_days: int) -> ChartSummary:
+    """Banner and summary cards: latest score and outcome per instrument, active treatment, open alerts (the
+    computed overdue alert added when due), next visit and due date."""
+    meds = tuple(m for m in orders if m.active)
+    latest: dict[str, AssessmentRecord] = {}
+    outcomes: dict[str, OutcomeSummary] = {}
+    for instrument in Instrument:
+        series = [a for a in history if a.instrument is instrument]
+        if not series:
+            continue
+        latest[instrument.value] = series[-1]
+        if len(series) > 1:
+            base, cur = series[0], series[-1]
+            change = compare_to_baseline(instrument, base.total, cur.total)
+            weeks = (cur.administered_on - base.administered_on).days / 7
+            outcomes[instrument.value] = OutcomeSummary(
+                instrument, base.total, base.administered_on, cur.total, cur.administered_on, weeks, change,
+                outcome_sentence(instrument, base.total, cur.total, weeks, meds, change))
+    alerts = tuple(open_alerts)
+    overdue = is_overdue(today, summary.last_assessed_on, summary.next_assessment_due, overdue_days,
+                         summary.registered_on)
+    if overdue and patient.status is PatientStatus.ACTIVE:
+        alerts = (*alerts, overdue_alert(patient.id, summary, now, today))
+    upcoming = sorted((v for v in visits if v.status is VisitStatus.SCHEDULED and v.scheduled_for >= now),
+                      key=lambda v: v.scheduled_for)
+    weeks_on = (today - max(m.start_date for m in meds)).days / 7 if meds else None
+    return ChartSummary(
+        patient=patient, care_team_names=tuple(names.get(u, f"user {u}") for u in patient.care_team),
+        age_years=patient.age_years(today), active_medications=meds, latest=latest, outcomes=outcomes,
+        open_alerts=tuple(sort_alerts(alerts)), next_visit=upcoming[0] if upcoming else None,
+        next_assessment_due=summary.next_assessment_due, overdue=overdue, weeks_on_current_treatment=weeks_on,
+    )
+
+
+def timeline_events(history: Sequence[AssessmentRecord], orders: Sequence[MedicationOrder],
+                    notes: Sequence[ProgressNote], visits: Sequence[Visit],
+                    alerts: Sequence[Alert]) -> tuple[TimelineEvent, ...]:
+    """Assessments, medication changes, notes, visits and stored alerts on one dated list (oldest first)."""
+    events: list[TimelineEvent] = [
+        TimelineEvent(a.administered_on, "assessment", f"{a.instrument.value} {a.total} ({a.severity})", "", a.id)
+        for a in history]
+    continued = {m.previous_id for m in orders if m.change_kind is ChangeKind.TITRATE}
+    verbs = {ChangeKind.START: "Started", ChangeKind.TITRATE: "Changed to", ChangeKind.SWITCH: "Switched to"}
+    for m in orders:
+        events.append(TimelineEvent(m.start_date, "medication", f"{verbs[m.change_kind]} {m.describe()}",
+                                    m.start_reason or "", m.id))
+        if m.stop_date is not None and m.id not in continued:
+            events.append(TimelineEvent(m.stop_date, "medication", f"Stopped {m.drug}", m.stop_reason or "", m.id))
+    events += [TimelineEvent(n.note_date, "note", f"Note by {n.author_name}", n.text, n.id) for n in notes]
+    events += [TimelineEvent(v.scheduled_for.date(), "visit", f"Visit ({v.status.value})", v.note or "", v.id)
+               for v in visits]
+    events += [TimelineEvent(al.raised_at.date(), "alert", al.message, "", al.id) for al in alerts if al.id]
+    return tuple(sorted(events, key=lambda e: (e.on, TIMELINE_ORDER[e.kind])))
+
+
+def overdue_alert(patient_id: int, summary: PatientSummary, now: datetime, today: date) -> Alert:
+    """The computed overdue alert (``id`` None): it clears itself when new scores arrive."""
+    since = summary.last_assessed_on
+    message = (f"Assessments overdue: last on {since.strftime('%d %b %Y')}" if since
+               else "Assessments overdue: no assessment recorded yet")
+    if summary.next_assessment_due is not None:
+        message = f"Assessments overdue: due {summary.next_assessment_due.strftime('%d %b %Y')}"
+    return Alert(id=None, patient_id=patient_id, kind=AlertKind.OVERDUE, raised_at=now, message=message,
+                 observed_on=today)
+
+
+def outcome_sentence(instrument: Instrument, baseline: int, current: int, weeks: float,
+                     meds: Sequence[MedicationOrder], change: ChangeSummary) -> str:
+    """"PHQ-9 fell from 18 to 8 over 9 weeks on sertraline 100 mg: response, not yet remission." (docs/ux.md)."""
+    verb = "fell" if current < baseline else "rose" if current > baseline else "stayed"
+    span = f"from {baseline} to {current}" if verb != "stayed" else f"at {current}"
+    on = " on " + " and ".join(f"{m.drug} {m.dose_mg:g} mg" for m in meds) if meds else ""
+    if change.remission:
+        verdict = "remission"
+    elif change.response:
+        verdict = "response, not yet remission"
+    elif change.mcid_improved:
+        verdict = "clinically important improvement, not yet response"
+    elif change.mcid_worsened:
+        verdict = "clinically important worsening"
+    else:
+        verdict = "no clinically important change"
+    return f"{instrument.value} {verb} {span} over {weeks:.0f} weeks{on}: {verdict}."
