@@ -2,8 +2,9 @@
 alerts and export. ``/patient?mrn=...`` opens that patient (care-team check in the service).
 
 Recipe: resolve the patient -> one ``services.charts.patient_chart`` call (one transaction, one audit event) ->
-render. Every write is one service call followed by a rerun with a confirmation. The Wearables and Insight tabs read
-their own data (the wearables and predictions services) when drawn.
+render. Every write is one service call followed by a rerun with a confirmation. The Wearables tab draws from the
+chart view (its window control is read before the call); the Insight tab reads the predictions service only when its
+button is pressed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import streamlit as st
 
 from components.models.panels import insight_panel
 from components.patient.assessment_entry import assessment_entry
-from components.patient.biometrics_panel import biometrics_panel
+from components.patient.biometrics_panel import chosen_window_days, draw_biometrics
 from components.patient.charts import timeline_figure, trajectory_caption, trajectory_figure
 from components.patient.export_panel import export_tab
 from components.patient.sections import (
@@ -26,7 +27,7 @@ from components.shared.banner import draw_banner, load_patient_chart
 from components.shared.errors import error_boundary
 from components.shared.session import page_guard, selected_patient_id
 from novamind_core.domain.errors import NotFoundError, PermissionDenied
-from novamind_core.domain.records import PatientChart
+from novamind_core.services.charts import PatientChart
 
 ctx = page_guard("patient")
 
@@ -34,13 +35,14 @@ ctx = page_guard("patient")
 def read_chart() -> PatientChart:
     """``?mrn=`` first (deep link), else the selected patient. An MRN the user may not open says so once."""
     mrn = st.query_params.get("mrn")
+    window = chosen_window_days()
     if mrn:
         try:
-            return ctx.services.charts.patient_chart(ctx.user, mrn=mrn)
+            return ctx.services.charts.patient_chart(ctx.user, mrn=mrn, wearables_window_days=window)
         except (NotFoundError, PermissionDenied):
             del st.query_params["mrn"]
             st.error("No patient with this MRN is on your care team.", icon=":material/lock:")
-    return load_patient_chart(ctx, selected_patient_id())
+    return load_patient_chart(ctx, selected_patient_id(), wearables_window_days=window)
 
 
 def chart_page() -> None:
@@ -69,7 +71,7 @@ def chart_page() -> None:
     with tabs[4]:
         alerts_section(services, user, view.alerts)
     with tabs[5]:
-        biometrics_panel(services, user, pid, ctx.today)
+        draw_biometrics(view.biometrics)
     with tabs[6]:
         st.plotly_chart(timeline_figure(view.timeline), key="nm_timeline")
         st.caption("Every dated event on this chart; hover for details.")

@@ -1,9 +1,10 @@
 """Treatment simulation: build up to four treatment plans, run them on the patient's twin, compare the predicted
 PHQ-9 courses and outcomes, save a plan to the chart with a note, reload saved plans, and export the comparison.
 
-Recipe: banner -> ``services.twin.simulation_view`` (form defaults, saved plans; one audit event) -> scenario builder
-(checked by ``services.twin.check_scenario``) -> ``services.twin.run_scenarios`` -> warnings first, fan chart,
-outcomes, per-plan PK and neurotransmitters -> save / export. Results live in this session only.
+Recipe: ``services.twin.simulation_view`` (banner, form defaults, saved plans, the learned ranking; one audit event)
+-> banner -> scenario builder (checked by ``services.twin.check_scenario``) -> ``services.twin.run_scenarios`` (a user
+action) -> warnings first, fan chart, outcomes, per-plan PK and neurotransmitters -> save / export. Results live in
+this session only.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import streamlit as st
 
 from components.models.panels import treatment_ranking_panel
 from components.shared.errors import error_boundary
-from components.shared.session import flash, page_guard, patient_banner
+from components.shared.session import flash, page_guard, patient_banner_from, patient_view
 from components.simulation.charts import fan_chart, nt_panel, outcomes_frame, pk_panels, remission_caption
 from components.simulation.form import scenario_form
 from components.twin.widgets import comparison_list, export_block, model_note, saved_picker, warnings_block
@@ -54,11 +55,12 @@ def results_section(run: ScenarioRun, pid: int, mrn: str) -> None:
 
 
 def simulation_page() -> None:
-    chart = patient_banner(ctx)
+    view = patient_view(lambda pid: ctx.services.twin.simulation_view(ctx.user, pid))
+    chart = view.chart
+    patient_banner_from(chart)
     pid = chart.patient.id
     if st.session_state.get("nm_sim_for") != pid:  # never show one patient's plans on another's chart
         st.session_state.update(nm_sim_for=pid, nm_sim_queue=[], nm_sim_run=None, nm_sim_ran=[], nm_sim_pdf=None)
-    view = ctx.services.twin.simulation_view(ctx.user, pid)
     queue: list[Scenario] = st.session_state["nm_sim_queue"]
     st.subheader("Treatment simulation", anchor=False)
     with st.container(border=True):
@@ -97,7 +99,7 @@ def simulation_page() -> None:
     elif not queue:
         st.info("Add one or more plans above, then run the simulation to compare them.", icon=":material/science:")
     with st.expander("Candidate drugs ranked by the learned response model (trained on synthetic data)"):
-        treatment_ranking_panel(ctx.services, ctx.user, pid, key="nm_sim_ml_rank")
+        treatment_ranking_panel(view.models, key="nm_sim_ml_rank")
 
 
 with error_boundary("simulation"):

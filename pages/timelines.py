@@ -1,8 +1,8 @@
 """Neurotransmitter timelines: plasma levels, occupancy and regional neurotransmitter levels over the patient's real
 medication history, optionally continued by a saved scenario (dashed, with its 90% interval).
 
-Recipe: banner -> choices -> ``services.twin.timelines_view`` (one call, one audit event) -> summary cards, linked
-panels, caption.
+Recipe: choices -> ``services.twin.timelines_view`` (one call, one audit event; carries the banner) -> banner ->
+summary cards, linked panels, caption.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.shared.errors import error_boundary
-from components.shared.session import page_guard, patient_banner
+from components.shared.session import page_guard, patient_banner_from, patient_view
 from components.simulation.charts import timelines_figure
 from components.twin.state_charts import MODELLED
 from components.twin.widgets import model_note, timeline_cards
@@ -22,14 +22,14 @@ DEFAULT_NEUROTRANSMITTERS = ["serotonin", "dopamine"]
 
 
 def timelines_page() -> None:
-    chart = patient_banner(ctx)
-    pid = chart.patient.id
-    st.subheader("Neurotransmitter timelines", anchor=False)
     regions = st.session_state.get("nm_tl_regions", DEFAULT_REGIONS)
     nts = st.session_state.get("nm_tl_nts", DEFAULT_NEUROTRANSMITTERS)
     scenario_id = st.session_state.get("nm_tl_scenario")
     with st.spinner("Simulating plasma levels and neurotransmitter dynamics…"):
-        page = ctx.services.twin.timelines_view(ctx.user, pid, regions, nts, saved_scenario_id=scenario_id)
+        page = patient_view(lambda pid: ctx.services.twin.timelines_view(ctx.user, pid, regions, nts,
+                                                                         saved_scenario_id=scenario_id))
+    patient_banner_from(page.chart)
+    st.subheader("Neurotransmitter timelines", anchor=False)
     names = {s.id: s.name for s in page.saved}
     c1, c2, c3 = st.columns([2, 2, 2])
     c1.multiselect("Regions", [r.value for r in REGIONS], default=DEFAULT_REGIONS,

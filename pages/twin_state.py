@@ -1,8 +1,9 @@
 """Twin state: the patient's current digital twin (regions x neurotransmitters, brain map, symptom domains,
 occupancy), its version history with a diff, and what it is based on.
 
-Recipe: banner -> the versions chosen for the diff (widget state; the latest two by default) ->
-``services.twin.state_view`` (one call, one audit event; stores a new version only when an input changed) -> render.
+Recipe: the versions chosen for the diff (widget state; the latest two by default) -> ``services.twin.state_view``
+(one call, one audit event; stores a new version only when an input changed; carries the banner and the learned
+models' ranking and forecast) -> banner -> render.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import streamlit as st
 
 from components.models.panels import forecast_panel, treatment_ranking_panel
 from components.shared.errors import error_boundary
-from components.shared.session import page_guard, patient_banner
+from components.shared.session import page_guard, patient_banner_from, patient_view
 from components.twin.state_charts import (
     brain_map,
     diff_rows,
@@ -28,11 +29,11 @@ MODELLED = [Neurotransmitter.SEROTONIN, Neurotransmitter.NOREPINEPHRINE, Neurotr
 
 
 def twin_state_page() -> None:
-    chart = patient_banner(ctx)
-    pid = chart.patient.id
     chosen = (st.session_state.get("nm_twin_diff_from"), st.session_state.get("nm_twin_diff_to"))
     with st.spinner("Updating the twin from the chart…"):
-        page = ctx.services.twin.state_view(ctx.user, pid, compare=chosen if None not in chosen else None)
+        page = patient_view(lambda pid: ctx.services.twin.state_view(ctx.user, pid,
+                                                                     compare=chosen if None not in chosen else None))
+    patient_banner_from(page.chart)
     view = page.state
     st.subheader("Digital twin", anchor=False)
     state_cards(view)
@@ -75,8 +76,8 @@ def twin_state_page() -> None:
     with data_tab:
         completeness_table(view.completeness)
     with models_tab:
-        treatment_ranking_panel(ctx.services, ctx.user, pid, key="nm_twin_ml_rank")
-        forecast_panel(ctx.services, ctx.user, pid, key="nm_twin_ml_forecast")
+        treatment_ranking_panel(page.models, key="nm_twin_ml_rank")
+        forecast_panel(page.models, key="nm_twin_ml_forecast")
 
 
 with error_boundary("twin_state"):

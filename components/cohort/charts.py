@@ -21,6 +21,7 @@ from novamind_core.analytics.cohort_types import (
     PopulationWhatIf,
     TrajectoryClusters,
 )
+from novamind_core.domain.instruments import Instrument
 
 CLUSTER_COLOURS: dict[str, str] = {"early responders": "#2e7d32", "responders": "#558b2f",
                                    "partial responders": "#f9a825", "relapse": "#ad1457", "non-responders": "#c62828"}
@@ -116,10 +117,12 @@ def clusters_figure(clusters: TrajectoryClusters,
                     title: str = "PHQ-9 trajectories by cluster (k-means on the relative course)") -> go.Figure:
     """Mean PHQ-9 (points) of each trajectory cluster over weeks since baseline, with severity bands shaded."""
     fig = go.Figure()
-    for low, high, band in ((0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"), (15, 19, "moderately severe"),
-                            (20, 27, "severe")):
-        fig.add_hrect(y0=low - 0.5 if low else 0, y1=high + 0.5 if high < 27 else 27,
-                      fillcolor=severity_colour(band), opacity=0.07, line_width=0, layer="below")
+    bands = Instrument.PHQ9.spec.bands
+    top = bands[-1].max_total
+    for band in bands:
+        fig.add_hrect(y0=band.min_total - 0.5 if band.min_total else 0,
+                      y1=band.max_total + 0.5 if band.max_total < top else top,
+                      fillcolor=severity_colour(band.name), opacity=0.07, line_width=0, layer="below")
     weeks = list(clusters.grid_weeks)
     for i, c in enumerate(clusters.clusters):
         colour = CLUSTER_COLOURS.get(c.label.split(" (")[0], COLOURWAY[i % len(COLOURWAY)])

@@ -21,10 +21,11 @@ from plotly.subplots import make_subplots
 
 from components.shared.theme import ACKNOWLEDGED_GREY, COLOURWAY, OBSERVED, PREDICTED, TEMPLATE_NAME, severity_colour
 from components.shared.ui import tint
+from novamind_core.domain.instruments import Instrument
 
-#: PHQ-9 severity bands (Kroenke et al. 2001, J Gen Intern Med 16:606): (low, high, word).
-PHQ9_BANDS: tuple[tuple[int, int, str], ...] = ((0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"),
-                                               (15, 19, "moderately severe"), (20, 27, "severe"))
+#: PHQ-9 severity bands (Kroenke et al. 2001, J Gen Intern Med 16:606) as (low, high, word), from the instrument.
+PHQ9_BANDS: tuple[tuple[int, int, str], ...] = tuple((b.min_total, b.max_total, b.name)
+                                                     for b in Instrument.PHQ9.spec.bands)
 RESPONSE_COLOUR = PREDICTED
 REMISSION_COLOUR = COLOURWAY[2]
 

@@ -1,11 +1,12 @@
 """Self-contained panels that show the learned models' outputs for one patient, each with its honesty notes.
 
-One call each from a page (the page has already drawn the patient banner and checked the role):
+The ranking and forecast panels draw from the page's view model (:class:`ModelOutputs`, computed inside the page's
+one view call, so they make no call and write no audit event of their own); the insight is a user action:
 
-* ``treatment_ranking_panel(services, user, patient_id)`` -- candidate drugs by predicted P(response) at week 8
-  with 80% intervals, P(remission), the top reasons, what the prediction used and lacked, and the model card;
-* ``forecast_panel(services, user, patient_id)`` -- fan chart of the PHQ-9 forecast against the observed scores;
-* ``insight_panel(services, user, patient_id)`` -- the narrative summary, on request (it loads every model).
+* ``treatment_ranking_panel(models)`` -- candidate drugs by predicted P(response) at week 8 with 80% intervals,
+  P(remission), the top reasons, what the prediction used and lacked, and the model card;
+* ``forecast_panel(models)`` -- fan chart of the PHQ-9 forecast against the observed scores;
+* ``insight_panel(services, user, patient_id)`` -- the narrative summary, on a button press (its own audited call).
 
 Every panel shows the synthetic-data notice, the published performance context (Chekroud et al. 2016: about
 60-65% accuracy out of sample) and the disclaimer (docs/ux.md "Model output"). A missing or corrupt model becomes a
@@ -26,7 +27,7 @@ from novamind_core.domain.users import User
 from novamind_core.services.predictions import (
     ForecastResult,
     ModelInfo,
-    ModelUnavailableError,
+    ModelOutputs,
     PatientInsight,
     TreatmentOption,
     TreatmentRanking,
@@ -71,15 +72,14 @@ def _notices(synthetic: bool) -> None:
         st.warning(SYNTHETIC_NOTICE, icon=":material/science:")
 
 
-def treatment_ranking_panel(services: Services, user: User, patient_id: int, drugs: list[str] | None = None,
-                            key: str = "nm_ml_rank") -> TreatmentRanking | None:
-    """Draw the response model's ranking for the patient; returns the ``TreatmentRanking`` (None if unavailable)."""
+def treatment_ranking_panel(models: ModelOutputs, key: str = "nm_ml_rank") -> TreatmentRanking | None:
+    """Draw the response model's ranking carried by a page's view model; returns the ``TreatmentRanking`` (None if
+    unavailable)."""
     st.subheader("Predicted response by drug (learned model)", anchor=False)
-    try:
-        with st.spinner("Ranking candidate drugs with the response model…"):
-            ranking = services.predictions.rank_treatments(user, patient_id, drugs)
-    except ModelUnavailableError as exc:
-        st.warning(f"The treatment ranking is unavailable: {exc}", icon=":material/report:")
+    ranking = models.ranking
+    if ranking is None:
+        st.warning(f"The treatment ranking is unavailable: {models.ranking_unavailable or 'not computed'}",
+                   icon=":material/report:")
         return None
     _notices(ranking.trained_on_synthetic_data)
     if not ranking.available:
@@ -106,15 +106,14 @@ def treatment_ranking_panel(services: Services, user: User, patient_id: int, dru
     return ranking
 
 
-def forecast_panel(services: Services, user: User, patient_id: int, weeks: int = 8,
-                   key: str = "nm_ml_forecast") -> ForecastResult | None:
-    """Draw the PHQ-9 forecast fan chart; returns the ``ForecastResult`` (None if the model is unavailable)."""
+def forecast_panel(models: ModelOutputs, key: str = "nm_ml_forecast") -> ForecastResult | None:
+    """Draw the PHQ-9 forecast fan chart carried by a page's view model; returns the ``ForecastResult`` (None if
+    the model is unavailable)."""
     st.subheader("PHQ-9 forecast (learned model)", anchor=False)
-    try:
-        with st.spinner("Forecasting PHQ-9…"):
-            fc = services.predictions.forecast(user, patient_id, weeks=weeks)
-    except ModelUnavailableError as exc:
-        st.warning(f"The forecast is unavailable: {exc}", icon=":material/report:")
+    fc = models.forecast
+    if fc is None:
+        st.warning(f"The forecast is unavailable: {models.forecast_unavailable or 'not computed'}",
+                   icon=":material/report:")
         return None
     _notices(fc.trained_on_synthetic_data)
     if not fc.available:

@@ -1,9 +1,11 @@
 """The patient's wearable panel: headline metrics, actogram (day x hour), sleep timeline and daily trends.
 
-``biometrics_panel(services, user, patient_id)`` makes one call, ``services.wearables.biometrics`` (care team checked,
-one audit event for what is shown), computes the actigraphy report with
-:func:`novamind_core.biometrics.actigraphy_report` (pure), and draws the pure figures of
-:mod:`components.patient.biometrics_charts`. Nothing is cached (PHI).
+The window is a control: a page reads it with :func:`chosen_window_days` *before* its view call, and
+:func:`draw_biometrics` draws the control and the panel from the :class:`BiometricsView` the view carries (the patient
+page's ``charts.patient_chart``: no call of its own). :func:`biometrics_panel` is the door for pages without such a
+view (the import page): one call, ``services.wearables.biometrics`` (care team checked, one audit event), then
+:func:`draw_biometrics`. The actigraphy report is :func:`novamind_core.biometrics.actigraphy_report` (pure), the
+figures are in :mod:`components.patient.biometrics_charts`. Nothing is cached (PHI).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from components.patient.biometrics_charts import (
 )
 from components.shared.theme import format_date
 from novamind_core.domain.users import User
+from novamind_core.services.wearables import DEFAULT_WINDOW_DAYS, BiometricsView
 
 if TYPE_CHECKING:
     from novamind_core.bootstrap import Services
@@ -36,15 +39,27 @@ def _fmt(value: float | None, spec: str, unit: str = "") -> str:
     return f"{format(value, spec)}{unit}"
 
 
+def chosen_window_days(key: str = "nm_bio") -> int:
+    """The window (days) the user chose on the panel drawn with ``key``; 28 until they choose."""
+    value = st.session_state.get(f"{key}_window")
+    return value if value in WINDOWS_DAYS else DEFAULT_WINDOW_DAYS
+
+
 def biometrics_panel(services: Services, user: User, patient_id: int, today: date | None = None, *,
                      key: str = "nm_bio") -> None:
-    """Draw the wearable panel for one patient (an empty state says how to add data). ``today`` is unused (the
+    """Read the wearable view for one patient (one audited service call) and draw it. ``today`` is unused (the
     service reads the clinic's clock) and kept for the callers that pass it."""
+    draw_biometrics(services.wearables.biometrics(user, patient_id, chosen_window_days(key)), key=key)
+
+
+def draw_biometrics(view: BiometricsView, *, key: str = "nm_bio") -> None:
+    """Draw the window control and the wearable panel of an already-read view (an empty state says how to add
+    data)."""
     from novamind_core.biometrics import actigraphy_report
 
-    days = st.segmented_control("Window", WINDOWS_DAYS, default=28, format_func=lambda d: f"{d} days",
-                                key=f"{key}_window") or 28
-    view = services.wearables.biometrics(user, patient_id, days)
+    st.segmented_control("Window", WINDOWS_DAYS, default=DEFAULT_WINDOW_DAYS, format_func=lambda d: f"{d} days",
+                         key=f"{key}_window")
+    days = view.window_days
     minute_days, counts, summaries = view.minute_days, view.counts, view.summaries
     if view.empty:
         st.info("No wearable data yet. Import minute activity, daily summaries, a Fitbit or an Apple Health export "

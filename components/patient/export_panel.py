@@ -20,8 +20,8 @@ from components.shared.export import (
     record_export,
     summary_html,
 )
-from novamind_core.domain.records import PatientChart
 from novamind_core.domain.users import User
+from novamind_core.services.charts import PatientChart
 
 if TYPE_CHECKING:
     from novamind_core.bootstrap import Services

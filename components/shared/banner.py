@@ -1,10 +1,11 @@
 """The patient banner shown on every patient-scoped page (docs/ux.md, "Layout").
 
 Name, age, sex, MRN, primary diagnosis, current medications, open alerts (item 9 first), last assessment date, and
-switching patient one click away. Pages that show only the banner read it through ``services.patients.chart``
-(:func:`render_patient_banner`); the patient page reads its whole view model once (:func:`load_patient_chart`) and
-draws the banner from it (:func:`draw_banner`). Either way the care team is checked and the read audited in the
-service; a patient the user may not open is dropped from the selection and the page stops with a plain message.
+switching patient one click away. Every patient page reads its whole view model in one call
+(:func:`load_patient_view`; the patient page's :func:`load_patient_chart`), which carries the banner's
+``ChartSummary``, and draws the banner from it (:func:`draw_banner`): the care team is checked and the view audited
+once in the service; a patient the user may not open is dropped from the selection and the page stops with a plain
+message.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from components.shared.ui import alert_chip, severity_chip
 from novamind_core.domain.alerts import sort_alerts
 from novamind_core.domain.errors import NotFoundError, PermissionDenied
 from novamind_core.domain.patients import Patient
-from novamind_core.domain.records import ChartSummary, PatientChart
+from novamind_core.domain.records import ChartSummary
+from novamind_core.services.charts import PatientChart
+from novamind_core.services.wearables import DEFAULT_WINDOW_DAYS
 
 Loaded = TypeVar("Loaded")
 
@@ -74,14 +77,17 @@ def _load(patient_id: int | None, read: Callable[[int], Loaded]) -> Loaded:
         _refused(patient_id)
 
 
-def load_chart(ctx: PageContext, patient_id: int | None) -> ChartSummary:
-    """The chart summary (banner only), or stop the page with a plain message."""
-    return _load(patient_id, lambda pid: ctx.services.patients.chart(ctx.user, pid))
+def load_patient_view(read: Callable[[int], Loaded], patient_id: int | None = None) -> Loaded:
+    """``read(patient_id)`` (default: the selected patient): a page's one view call, or stop the page with a plain
+    message (no patient chosen, or one the user may not open)."""
+    return _load(patient_id if patient_id is not None else selected_patient_id(), read)
 
 
-def load_patient_chart(ctx: PageContext, patient_id: int | None) -> PatientChart:
+def load_patient_chart(ctx: PageContext, patient_id: int | None, *,
+                       wearables_window_days: int = DEFAULT_WINDOW_DAYS) -> PatientChart:
     """The patient page's whole view model in one service call, or stop the page with a plain message."""
-    return _load(patient_id, lambda pid: ctx.services.charts.patient_chart(ctx.user, pid))
+    return _load(patient_id, lambda pid: ctx.services.charts.patient_chart(
+        ctx.user, pid, wearables_window_days=wearables_window_days))
 
 
 def _switcher(current_id: int) -> None:
@@ -106,16 +112,6 @@ def _switcher(current_id: int) -> None:
     target = st.session_state.pop("nm_banner_switch_to", None)
     if target is not None and target in dict(recent):
         open_patient(target, dict(recent)[target])
-
-
-def render_patient_banner(ctx: PageContext, patient_id: int | None = None) -> ChartSummary:
-    """Draw the banner for ``patient_id`` (default: the selected patient) and return the ``ChartSummary``.
-
-    With no patient selected, say so, offer the caseload, and stop the page.
-    """
-    chart = load_chart(ctx, patient_id if patient_id is not None else selected_patient_id())
-    draw_banner(chart)
-    return chart
 
 
 def draw_banner(chart: ChartSummary) -> None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 import streamlit as st
 
@@ -21,6 +23,8 @@ from novamind_core.bootstrap import Services
 from novamind_core.domain.errors import ConfigurationError
 from novamind_core.domain.records import ChartSummary
 from novamind_core.domain.users import User
+
+Loaded = TypeVar("Loaded")
 
 
 class StateKeys:
@@ -255,8 +259,17 @@ def page_guard(page_id: str) -> PageContext:
     return PageContext(services=services, user=user)
 
 
-def patient_banner(ctx: PageContext, patient_id: int | None = None) -> ChartSummary:
-    """Draw the patient banner (see :mod:`components.shared.banner`) and return the patient's ``ChartSummary``."""
-    from components.shared.banner import render_patient_banner
+def patient_view(read: Callable[[int], Loaded], patient_id: int | None = None) -> Loaded:
+    """A patient page's one view call, ``read(patient_id)`` (default: the selected patient); with no patient
+    selected, or one the user may not open, say so, offer the caseload, and stop the page (see
+    :mod:`components.shared.banner`)."""
+    from components.shared.banner import load_patient_view
 
-    return render_patient_banner(ctx, patient_id)
+    return load_patient_view(read, patient_id)
+
+
+def patient_banner_from(chart: ChartSummary) -> None:
+    """Draw the patient banner from the ``ChartSummary`` a page's view model carries (no service call)."""
+    from components.shared.banner import draw_banner
+
+    draw_banner(chart)

@@ -10,25 +10,26 @@ import datetime as dt
 import plotly.graph_objects as go
 import plotly.io as pio
 
-# Severity palette, colour-blind safe when paired with the band's word (never colour alone): docs/ux.md §1.
-SEVERITY_COLOURS: dict[str, str] = {
-    "minimal": "#2e7d32",
-    "none": "#2e7d32",
-    "mild": "#9e9d24",
-    "subthreshold": "#9e9d24",
-    "moderate": "#f9a825",
-    "moderately severe": "#ef6c00",
-    "severe": "#c62828",
-}
-SEVERITY_ICONS: dict[str, str] = {
-    "minimal": ":material/check_circle:",
-    "none": ":material/check_circle:",
-    "mild": ":material/radio_button_checked:",
-    "subthreshold": ":material/radio_button_checked:",
-    "moderate": ":material/warning:",
-    "moderately severe": ":material/error:",
-    "severe": ":material/emergency:",
-}
+from novamind_core.domain.instruments import Instrument
+
+# Severity palette, colour-blind safe when paired with the band's word (never colour alone): docs/ux.md §1. One colour
+# and icon per PHQ-9 band rank, mildest first; the keys are the instruments' own band names (novamind_core/domain), so
+# GAD-7 shares the PHQ-9 colours by name and the ISI's two mildest bands ("none", "subthreshold") take ranks 0 and 1.
+_RANK_COLOURS = ("#2e7d32", "#9e9d24", "#f9a825", "#ef6c00", "#c62828")
+_RANK_ICONS = (":material/check_circle:", ":material/radio_button_checked:", ":material/warning:", ":material/error:",
+               ":material/emergency:")
+
+
+def _by_band_name(per_rank: tuple[str, ...]) -> dict[str, str]:
+    """``{band name: value}`` for every instrument's bands: PHQ-9 ranks first, then the ISI's mildest two."""
+    out = dict(zip((b.name for b in Instrument.PHQ9.spec.bands), per_rank, strict=True))
+    for rank, band in enumerate(Instrument.ISI.spec.bands[:2]):
+        out.setdefault(band.name, per_rank[rank])
+    return out
+
+
+SEVERITY_COLOURS: dict[str, str] = _by_band_name(_RANK_COLOURS)
+SEVERITY_ICONS: dict[str, str] = _by_band_name(_RANK_ICONS)
 ALERT_RED = "#c62828"
 ACKNOWLEDGED_GREY = "#9e9e9e"
 OBSERVED = "#1565c0"

@@ -8,8 +8,8 @@ from datetime import date, datetime
 from novamind_core.domain.alerts import Alert
 from novamind_core.domain.assessments import ChangeSummary, Instrument
 from novamind_core.domain.medications import MedicationOrder
-from novamind_core.domain.notes import ProgressNote
 from novamind_core.domain.patients import Diagnosis, Patient
+from novamind_core.domain.reporting import AssessmentSource
 from novamind_core.domain.visits import Visit
 
 
@@ -27,6 +27,14 @@ class AssessmentRecord:
     item9_positive: bool
     recorded_at: datetime
     recorded_by: int | None
+    source: AssessmentSource = AssessmentSource.CLINICIAN
+    completed_at: datetime | None = None  # when the patient finished (remote link or kiosk)
+
+    @property
+    def answers_available(self) -> bool:
+        """False for a total-only assessment (imported with its total and no item answers: ``answers == ()``;
+        no item-9 alert can be derived from it)."""
+        return bool(self.answers)
 
 
 @dataclass(frozen=True)
@@ -140,31 +148,6 @@ class TimelineEvent:
     title: str = field(repr=False)
     detail: str = field(repr=False, default="")
     ref_id: int | None = None
-
-
-@dataclass(frozen=True)
-class PatientChart:
-    """The patient page's view model: everything the chart shows when it opens, read in one transaction.
-
-    ``alerts`` holds every alert (acknowledged ones too, plus the computed overdue alert), open first and item 9
-    first (:func:`novamind_core.domain.alerts.sort_alerts`); ``summary`` drives the banner and the outcome cards.
-    """
-
-    summary: ChartSummary
-    assessments: tuple[AssessmentRecord, ...]  # oldest first
-    medication_orders: tuple[MedicationOrder, ...]  # oldest first
-    notes: tuple[ProgressNote, ...]  # newest first
-    visits: tuple[Visit, ...]  # by time booked for
-    alerts: tuple[Alert, ...]
-    timeline: tuple[TimelineEvent, ...]  # oldest first
-
-    @property
-    def patient(self) -> Patient:
-        return self.summary.patient
-
-    @property
-    def open_alert_count(self) -> int:
-        return sum(1 for a in self.alerts if a.open)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """One view model per page: the patient chart and the caseload, each read in one transaction with one audit event.
 
-``ChartService.patient_chart(user, patient_id)`` returns a :class:`~novamind_core.domain.records.PatientChart`:
-banner, outcome summary, assessment history, medication orders, notes, visits, alerts and timeline, every one read
-once, audited once as ``chart.view`` (the detail names what was shown, never PHI). ``caseload_view(user, ...)`` does
+``ChartService.patient_chart(user, patient_id)`` returns a :class:`PatientChart`: banner, outcome summary, assessment
+history, medication orders, notes, visits, alerts, timeline and the Wearables tab's window
+(:func:`~novamind_core.services.wearables.read_biometrics`), every one read once, audited once as ``chart.view`` (the
+detail names what was shown, never PHI). ``caseload_view(user, ...)`` does
 the same for the caseload page (``caseload.view``). User actions (save an assessment, acknowledge an alert, export)
 stay their own audited calls on the other services.
 
@@ -13,6 +14,7 @@ service's ``chart`` and ``timeline`` use them too, so every page states the same
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from novamind_core.domain.alerts import Alert, AlertKind, sort_alerts
@@ -27,13 +29,13 @@ from novamind_core.domain.records import (
     CaseloadView,
     ChartSummary,
     OutcomeSummary,
-    PatientChart,
     TimelineEvent,
 )
 from novamind_core.domain.users import Permission, Role, User
 from novamind_core.domain.visits import Visit, VisitStatus, is_overdue
 from novamind_core.services.base import BaseService
 from novamind_core.services.caseload import caseload_request, read_caseload
+from novamind_core.services.wearables import DEFAULT_WINDOW_DAYS, BiometricsView, check_window, read_biometrics
 
 CHART_VIEW = "chart.view"
 CASELOAD_VIEW = "caseload.view"
@@ -42,13 +44,43 @@ CASELOAD_VIEW = "caseload.view"
 TIMELINE_ORDER = {"medication": 0, "assessment": 1, "alert": 2, "note": 3, "visit": 4}
 
 
+@dataclass(frozen=True)
+class PatientChart:
+    """The patient page's view model: everything the chart shows when it opens, read in one transaction.
+
+    ``alerts`` holds every alert (acknowledged ones too, plus the computed overdue alert), open first and item 9
+    first (:func:`novamind_core.domain.alerts.sort_alerts`); ``summary`` drives the banner and the outcome cards;
+    ``biometrics`` is the Wearables tab for the window the user chose.
+    """
+
+    summary: ChartSummary
+    assessments: tuple[AssessmentRecord, ...]  # oldest first
+    medication_orders: tuple[MedicationOrder, ...]  # oldest first
+    notes: tuple[ProgressNote, ...]  # newest first
+    visits: tuple[Visit, ...]  # by time booked for
+    alerts: tuple[Alert, ...]
+    timeline: tuple[TimelineEvent, ...]  # oldest first
+    biometrics: BiometricsView
+
+    @property
+    def patient(self) -> Patient:
+        return self.summary.patient
+
+    @property
+    def open_alert_count(self) -> int:
+        return sum(1 for a in self.alerts if a.open)
+
+
 class ChartService(BaseService):
-    def patient_chart(self, user: User, patient_id: int | None = None, *, mrn: str | None = None) -> PatientChart:
-        """Everything the patient page shows on open, for ``patient_id`` (or the patient with ``mrn``: deep links).
+    def patient_chart(self, user: User, patient_id: int | None = None, *, mrn: str | None = None,
+                      wearables_window_days: int = DEFAULT_WINDOW_DAYS) -> PatientChart:
+        """Everything the patient page shows on open, for ``patient_id`` (or the patient with ``mrn``: deep links),
+        the Wearables tab included (its last ``wearables_window_days`` days).
 
         One transaction, one ``chart.view`` audit event. Raises PermissionDenied (audited) off the care team,
-        NotFoundError for an unknown patient or MRN.
+        NotFoundError for an unknown patient or MRN, ValidationError for a window outside 1-366 days.
         """
+        check_window(wearables_window_days)
         with self._tx() as uow:
             if mrn is not None:
                 self._authorize(uow, user, Permission.READ_PHI, CHART_VIEW)
@@ -73,13 +105,15 @@ class ChartService(BaseService):
             computed = tuple(a for a in chart.open_alerts if a.id is None)
             alerts = tuple(sort_alerts((*stored, *computed)))
             timeline = timeline_events(history, orders, notes, visits, stored)
+            biometrics = read_biometrics(uow, patient_id, wearables_window_days, today)
             self._audit(uow, actor, CHART_VIEW, patient_id=patient_id,
                         detail=(f"chart: banner, outcomes, assessments={len(history)}, orders={len(orders)}, "
                                 f"notes={len(notes)}, visits={len(visits)}, alerts={len(alerts)}, "
-                                f"timeline={len(timeline)}" + (" (opened by MRN)" if mrn is not None else "")))
+                                f"timeline={len(timeline)}, wearables {biometrics.describe()}"
+                                + (" (opened by MRN)" if mrn is not None else "")))
             uow.commit()
         return PatientChart(summary=chart, assessments=history, medication_orders=orders, notes=notes,
-                            visits=visits, alerts=alerts, timeline=timeline)
+                            visits=visits, alerts=alerts, timeline=timeline, biometrics=biometrics)
 
     def caseload_view(self, user: User, *, search: str | None = None, page: int = 1, page_size: int = 25,
                       sort: str = "priority", descending: bool = True, severities: Sequence[str] = (),

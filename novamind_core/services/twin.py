@@ -26,6 +26,7 @@ import numpy as np
 from novamind_core.db.uow import UnitOfWork
 from novamind_core.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from novamind_core.domain.patients import parse_enum
+from novamind_core.domain.records import ChartSummary
 from novamind_core.domain.scenario_limits import MAX_COMPARED_SCENARIOS
 from novamind_core.domain.twin import (
     SavedScenario,
@@ -39,6 +40,8 @@ from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction
 from novamind_core.security.rbac import require
 from novamind_core.services.base import BaseService, optional_text
+from novamind_core.services.prediction_types import ModelOutputs
+from novamind_core.services.predictions import model_directory
 from novamind_core.services.twin_checks import check_scenario  # noqa: F401  (the form's one check, re-exported)
 from novamind_core.services.twin_inputs import (
     CompletenessItem,
@@ -48,6 +51,7 @@ from novamind_core.services.twin_inputs import (
     describe_changes,
     trigger_for,
 )
+from novamind_core.services.twin_reads import FORECAST_WEEKS, ChartReads, banner_summary, page_models, read_chart
 from novamind_core.services.twin_timelines import N_PK_TIMELINES, timeline_data  # noqa: F401
 from novamind_core.services.twin_types import (  # noqa: F401  (result types re-exported for callers)
     Band,
@@ -177,17 +181,27 @@ class TwinService(BaseService):
             return saved
 
     # ------------------------------------------------------------------ the pages' use cases
-    def _inputs(self, uow: UnitOfWork, patient_id: int) -> TwinInputs:
-        """The patient's chart mapped to twin inputs (reads inside the caller's transaction; no audit here)."""
+    def _inputs(self, uow: UnitOfWork, patient_id: int, reads: ChartReads | None = None) -> TwinInputs:
+        """The patient's chart mapped to twin inputs (from ``reads`` when the caller has read the chart already;
+        else read inside the caller's transaction; no audit here)."""
         from novamind_core.pharmacology import load_catalogue
         from novamind_core.twin import load_population_params
         from novamind_core.twin.state import MODEL_NAME, MODEL_VERSION
 
         params = load_population_params()
         model = f"{MODEL_NAME} {MODEL_VERSION} calibrated={params.calibrated} {json.dumps(params.provenance)}"
-        return build_inputs(uow.patients.get(patient_id), uow.assessments.history(patient_id),
-                            uow.medications.history(patient_id), uow.wearables.daily(patient_id, None, None),
-                            load_catalogue().drugs, model, self.ctx.today())
+        reads = reads or read_chart(uow, patient_id)
+        return build_inputs(reads.patient, reads.assessments, reads.orders, reads.daily, load_catalogue().drugs,
+                            model, self.ctx.today())
+
+    def _banner(self, uow: UnitOfWork, reads: ChartReads) -> ChartSummary:
+        """The patient banner of a twin page, from the chart its view has read (no audit of its own)."""
+        return banner_summary(uow, reads, self.ctx.now(), self.ctx.today(), self.ctx.settings.overdue_assessment_days)
+
+    def _models(self, uow: UnitOfWork, reads: ChartReads, *, forecast: bool) -> ModelOutputs:
+        """The treatment ranking (and the PHQ-9 forecast when ``forecast``) a twin page shows (no audit of its own)."""
+        return page_models(uow, reads, self.ctx.today(), model_directory(self.ctx.settings), ranking=True,
+                           forecast_weeks=FORECAST_WEEKS if forecast else None)
 
     def current_state(self, user: User, patient_id: int) -> TwinStateView:
         """The patient's twin now: the latest version, or a new one when an input changed since it.
@@ -205,9 +219,10 @@ class TwinService(BaseService):
             uow.commit()
             return view
 
-    def _current(self, uow: UnitOfWork, actor: User, patient_id: int) -> tuple[TwinStateView, str]:
+    def _current(self, uow: UnitOfWork, actor: User, patient_id: int,
+                 reads: ChartReads | None = None) -> tuple[TwinStateView, str]:
         """The current twin (storing a new version when an input changed) and the audit detail saying which."""
-        inputs = self._inputs(uow, patient_id)
+        inputs = self._inputs(uow, patient_id, reads)
         latest = uow.twin.latest_version(patient_id)
         previous = uow.twin.snapshot(patient_id) if latest else None
         prev_inputs = (previous.payload.get("inputs") or {}) if previous is not None else {}
@@ -236,12 +251,13 @@ class TwinService(BaseService):
 
     def state_view(self, user: User, patient_id: int, compare: tuple[int, int] | None = None) -> TwinStatePage:
         """Everything the twin-state page shows, in one transaction with one audit event naming what was shown:
-        the current twin (stored as a new version when an input changed: then the event is ``twin.update``), every
-        version, and the difference between the two versions in ``compare`` (when they differ and exist; by default
-        the latest two)."""
+        the patient banner, the current twin (stored as a new version when an input changed: then the event is
+        ``twin.update``), every version, the difference between the two versions in ``compare`` (when they differ
+        and exist; by default the latest two), and the learned models' ranking and PHQ-9 forecast."""
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, AuditAction.TWIN_READ)
-            view, detail = self._current(uow, actor, patient_id)
+            reads = read_chart(uow, patient_id)
+            view, detail = self._current(uow, actor, patient_id, reads)
             versions = self._history(uow, patient_id)
             numbers = {v.version for v in versions}
             if compare is None and len(versions) >= 2:
@@ -251,12 +267,15 @@ class TwinService(BaseService):
                 difference = diff_snapshots(uow.twin.snapshot(patient_id, compare[0]),
                                             uow.twin.snapshot(patient_id, compare[1]))
                 detail += f" compare {compare[0]} {compare[1]}"
+            chart = self._banner(uow, reads)
+            models = self._models(uow, reads, forecast=True)
             self._audit(uow, actor, AuditAction.TWIN_UPDATE if view.is_new_version else AuditAction.TWIN_READ,
-                        patient_id=patient_id, detail=f"state page: {detail} history rows={len(versions)}")
+                        patient_id=patient_id, detail=f"state page: banner, {detail} history rows={len(versions)}, "
+                                                      f"{models.describe()}")
             uow.commit()
         state = view.state
         basis = ModelBasis.from_summary(state.parameters, bool(state.model.get("population_calibrated")))
-        return TwinStatePage(view, versions, difference, basis)
+        return TwinStatePage(view, versions, difference, basis, chart, models)
 
     def version_history(self, user: User, patient_id: int) -> tuple[VersionInfo, ...]:
         """Every stored version, oldest first, with what changed (reads each version's input summary)."""
@@ -329,32 +348,37 @@ class TwinService(BaseService):
     def timelines_view(self, user: User, patient_id: int, regions: Sequence[str] = (),
                        neurotransmitters: Sequence[str] = (), saved_scenario_id: int | None = None) -> TimelinesPage:
         """Everything the timelines page shows, in one transaction with one audit event naming what was shown: the
-        saved scenarios to continue with and, when at least one region and neurotransmitter is chosen, the
-        timelines (continued by the saved scenario ``saved_scenario_id``, if any)."""
+        patient banner, the saved scenarios to continue with and, when at least one region and neurotransmitter is
+        chosen, the timelines (continued by the saved scenario ``saved_scenario_id``, if any)."""
         choice = _timeline_choice(regions, neurotransmitters) if regions and neurotransmitters else None
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, TIMELINE_READ)
+            chart = self._banner(uow, read_chart(uow, patient_id))
             saved = tuple(uow.twin.scenarios(patient_id))
             data = (self._timelines(uow, patient_id, *choice, saved_scenario_id) if choice is not None else None)
             shown = ("no region chosen" if data is None
                      else f"scenario={saved_scenario_id}" if saved_scenario_id else "history")
             self._audit(uow, actor, TIMELINE_READ, patient_id=patient_id,
-                        detail=f"timelines page: {shown} saved scenarios={len(saved)}")
+                        detail=f"timelines page: banner, {shown} saved scenarios={len(saved)}")
             uow.commit()
-        return TimelinesPage(patient_id, saved, data)
+        return TimelinesPage(patient_id, saved, data, chart)
 
     def simulation_view(self, user: User, patient_id: int) -> SimulationPage:
-        """Everything the simulation page shows before a run, in one transaction with one audit event: the scenario
-        form's defaults (the medication and PGx at week 0, the latest PHQ-9) and the saved scenarios. Reads the
-        chart only: no twin version is stored."""
+        """Everything the simulation page shows before a run, in one transaction with one audit event: the patient
+        banner, the scenario form's defaults (the medication and PGx at week 0, the latest PHQ-9), the saved
+        scenarios and the learned response model's ranking. Reads the chart only: no twin version is stored."""
         from novamind_core.pharmacology import load_catalogue
 
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, SIMULATION_VIEW)
-            inputs = self._inputs(uow, patient_id)
+            reads = read_chart(uow, patient_id)
+            inputs = self._inputs(uow, patient_id, reads)
+            chart = self._banner(uow, reads)
             saved = tuple(uow.twin.scenarios(patient_id))
+            models = self._models(uow, reads, forecast=False)
             self._audit(uow, actor, SIMULATION_VIEW, patient_id=patient_id,
-                        detail=f"simulation page: form defaults, saved scenarios={len(saved)}")
+                        detail=f"simulation page: banner, form defaults, saved scenarios={len(saved)}, "
+                               f"{models.describe()}")
             uow.commit()
         meds = list(inputs.history["medications"])
         last = meds[-1] if meds else {}
@@ -366,7 +390,7 @@ class TwinService(BaseService):
             cyp2d6=inputs.chart_cyp2d6, cyp2c19=inputs.chart_cyp2c19,
             week0=inputs.as_of,
             drugs=tuple(sorted({*load_catalogue().drugs, *(m["drug"] for m in meds if m["drug"] != "none")})))
-        return SimulationPage(patient_id, defaults, saved)
+        return SimulationPage(patient_id, defaults, saved, chart, models)
 
     def record_export(self, user: User, patient_id: int, kind: str, detail: str = "") -> None:
         """Audit an export of scenario results (``csv``, ``pdf`` or ``png``) made by the page."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from novamind_core.domain.records import ChartSummary
 from novamind_core.domain.twin import SavedScenario, SnapshotDifference
+from novamind_core.services.prediction_types import ModelOutputs
 from novamind_core.services.twin_inputs import CompletenessItem, MedicationEvent
 from novamind_core.twin.state import TwinState
 from novamind_core.twin.types import ComparisonRow, ModelBasis, ScenarioResult, ScenarioWarning
@@ -166,32 +168,38 @@ class ScenarioDefaults:
 
 @dataclass(frozen=True)
 class TwinStatePage:
-    """Everything the twin-state page shows: the current twin, its versions, the chosen version diff (if any) and
-    what the model statement under each panel says."""
+    """Everything the twin-state page shows: the patient banner, the current twin, its versions, the chosen version
+    diff (if any), what the model statement under each panel says, and the learned models' ranking and forecast."""
 
     state: TwinStateView
     versions: tuple[VersionInfo, ...]
     difference: SnapshotDifference | None
     basis: ModelBasis
+    chart: ChartSummary
+    models: ModelOutputs
 
 
 @dataclass(frozen=True)
 class TimelinesPage:
-    """Everything the timelines page shows: the saved scenarios to continue with, and the timelines (``None`` when
-    no region or neurotransmitter is chosen)."""
+    """Everything the timelines page shows: the patient banner, the saved scenarios to continue with, and the
+    timelines (``None`` when no region or neurotransmitter is chosen)."""
 
     patient_id: int
     saved: tuple[SavedScenario, ...]
     data: TimelineData | None
+    chart: ChartSummary
 
 
 @dataclass(frozen=True)
 class SimulationPage:
-    """Everything the simulation page shows before a run: the form's defaults and the saved scenarios."""
+    """Everything the simulation page shows before a run: the patient banner, the form's defaults, the saved
+    scenarios and the learned response model's ranking."""
 
     patient_id: int
     defaults: ScenarioDefaults
     saved: tuple[SavedScenario, ...]
+    chart: ChartSummary
+    models: ModelOutputs
 
 
 __all__ = ["Band", "ScenarioCheck", "ScenarioDefaults", "ScenarioIssue", "ScenarioRun", "SimulationPage",

@@ -18,11 +18,14 @@ from novamind_core.domain.users import Permission, User
 from novamind_core.domain.wearables import DailySummary
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService, parse_date
+from novamind_core.services.ports import UnitOfWork
 
 WEARABLES_READ = "wearables.read"
 #: Largest plausible activity count per minute epoch (ActiGraph counts rarely exceed ~20,000 cpm in vigorous
 #: running; 100,000 guards against unit errors such as counts per hour).
 MAX_COUNTS_PER_MINUTE = 100_000
+#: The wearable panel's window when the user has not chosen one.
+DEFAULT_WINDOW_DAYS = 28
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +53,29 @@ class BiometricsView:
     @property
     def empty(self) -> bool:
         return not self.minute_days and not self.summaries
+
+    def describe(self) -> str:
+        """What was shown, for an audit detail (counts only, never PHI)."""
+        return (f"window={self.window_days} minute days={len(self.minute_days)} "
+                f"daily rows={len(self.summaries)}")
+
+
+def check_window(window_days: int) -> None:
+    """Raise ValidationError unless ``window_days`` is a whole number of days, 1-366."""
+    if not isinstance(window_days, int) or not 1 <= window_days <= 366:
+        raise ValidationError("window must be 1-366 days", field="window_days", value=window_days)
+
+
+def read_biometrics(uow: UnitOfWork, patient_id: int, window_days: int, today: date) -> BiometricsView:
+    """The wearable panel's view for ``window_days`` up to ``today``, read in the caller's transaction (no
+    permission check, no audit: the caller's use case does both). The one builder behind
+    ``WearableService.biometrics`` and ``ChartService.patient_chart`` (each checks the window first)."""
+    stored = uow.wearables.minute_days(patient_id, today - timedelta(days=window_days - 1), today)
+    if not stored:
+        every = uow.wearables.minute_days(patient_id, None, None)
+        stored = [d for d in every if d.day > every[-1].day - timedelta(days=window_days)] if every else []
+    summaries = tuple(uow.wearables.daily(patient_id, today - timedelta(days=max(window_days, 90)), None))
+    return BiometricsView(patient_id, window_days, tuple(d.day for d in stored), stack_days(stored), summaries)
 
 
 def _optional_number(value: object, name: str, low: float, high: float, row: int) -> float | None:
@@ -111,24 +137,17 @@ class WearableService(BaseService):
         return MinuteActivity(patient_id, tuple(d.day for d in stored), stack_days(stored),
                               tuple(d.source for d in stored))
 
-    def biometrics(self, user: User, patient_id: int, window_days: int = 28) -> BiometricsView:
+    def biometrics(self, user: User, patient_id: int, window_days: int = DEFAULT_WINDOW_DAYS) -> BiometricsView:
         """Everything the wearable panel shows for the last ``window_days`` days, read in one transaction with one
-        ``wearables.read`` audit event naming the window and what was shown."""
-        if not isinstance(window_days, int) or not 1 <= window_days <= 366:
-            raise ValidationError("window must be 1-366 days", field="window_days", value=window_days)
-        today = self.ctx.today()
+        ``wearables.read`` audit event naming the window and what was shown (the import page's door; the patient
+        page reads the same view inside ``charts.patient_chart``)."""
+        check_window(window_days)
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, WEARABLES_READ)
-            stored = uow.wearables.minute_days(patient_id, today - timedelta(days=window_days - 1), today)
-            if not stored:
-                every = uow.wearables.minute_days(patient_id, None, None)
-                stored = [d for d in every if d.day > every[-1].day - timedelta(days=window_days)] if every else []
-            summaries = tuple(uow.wearables.daily(patient_id, today - timedelta(days=max(window_days, 90)), None))
-            self._audit(uow, actor, WEARABLES_READ, patient_id=patient_id,
-                        detail=f"biometrics window={window_days} minute days={len(stored)} "
-                               f"daily rows={len(summaries)}")
+            view = read_biometrics(uow, patient_id, window_days, self.ctx.today())
+            self._audit(uow, actor, WEARABLES_READ, patient_id=patient_id, detail=f"biometrics {view.describe()}")
             uow.commit()
-        return BiometricsView(patient_id, window_days, tuple(d.day for d in stored), stack_days(stored), summaries)
+        return view
 
     def store_daily_summaries(self, user: User, patient_id: int, rows: Sequence[Mapping[str, object]],
                               source: str = "import") -> int:

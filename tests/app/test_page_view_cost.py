@@ -1,19 +1,52 @@
 """What one look at a page costs: SQL statements and audit rows per rerun (the figures in docs/benchmarks.md).
 
-Before the view models a patient-page rerun made 11 service calls, 109 statements and 11 audit rows; now the chart is
-one ``charts.patient_chart`` call (one transaction, one ``chart.view`` row). The Wearables tab still reads through its
-own service (one more audited call), so the page writes exactly one chart row plus that tab's row.
+Before the view models a patient-page rerun made 11 service calls, 109 statements and 11 audit rows. Now every page
+in the benchmark (``benchmarks/page_view_probe.py``) is one view call: one transaction and exactly **one** audit row
+per page view, whose detail names what was shown. The patient page's Wearables tab comes inside
+``charts.patient_chart``; the twin pages' banner and learned-model panels come inside ``services.twin.*_view``. The
+statement caps sit a little above what was measured, so a page that starts reading the same rows twice fails here.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from tests.fakes import count_statements
 
-PATIENT_PAGE_MAX_STATEMENTS = 40
-CASELOAD_PAGE_MAX_STATEMENTS = 15
+
+@dataclass(frozen=True)
+class PageView:
+    """One page of the benchmark: who looks, whether a patient is selected, the audit row it must write (its
+    action, words its detail must name) and the statement cap (measured + a small margin)."""
+
+    page: str
+    user: str
+    with_patient: bool
+    actions: tuple[str, ...]
+    detail_names: tuple[str, ...]
+    max_statements: int
+
+
+#: Measured per rerun (statements): caseload 11, patient 24, twin_state 24, timelines 24, simulation 21, cohort 12,
+#: models 7, admin 9.
+PAGE_VIEWS = (
+    PageView("caseload", "demo.clinician", False, ("caseload.view",), ("rows=", "total="), 15),
+    PageView("patient", "demo.clinician", True, ("chart.view",),
+             ("assessments=", "timeline=", "wearables window=28"), 30),
+    PageView("twin_state", "demo.clinician", True, ("twin.read", "twin.update"),
+             ("state page: banner", "history rows=", "ranking", "forecast"), 30),
+    PageView("timelines", "demo.clinician", True, ("twin.timelines",), ("timelines page: banner", "saved scenarios="),
+             30),
+    PageView("simulation", "demo.clinician", True, ("scenario.view",),
+             ("simulation page: banner", "form defaults", "ranking"), 27),
+    PageView("cohort", "demo.analyst", False, ("cohort.view",), ("patients=",), 16),
+    PageView("models", "demo.analyst", False, ("model.card_read",), ("models=",), 10),
+    PageView("admin", "demo.admin", False, ("admin.view",), ("section=",), 12),
+)
 
 
 def audit_rows_after(services, last_id: int) -> list:  # type: ignore[no-untyped-def]
@@ -35,26 +68,28 @@ def one_rerun(services, at):  # type: ignore[no-untyped-def]
     return seen, audit_rows_after(services, last)
 
 
-def test_a_patient_page_view_writes_one_chart_audit_row_and_a_bounded_number_of_statements(seeded, app_as):
+def test_the_benchmark_and_this_test_measure_the_same_pages():
+    from benchmarks.page_view_probe import PAGES
+
+    assert [(p, u, w) for p, u, w in PAGES] == [(v.page, v.user, v.with_patient) for v in PAGE_VIEWS]
+
+
+@pytest.mark.parametrize("view", PAGE_VIEWS, ids=[v.page for v in PAGE_VIEWS])
+def test_every_page_view_writes_exactly_one_audit_row_naming_what_was_shown_within_a_statement_cap(
+        seeded, app_as, page_text, view):  # type: ignore[no-untyped-def]
     services, cohort = seeded
-    at = app_as("patient", "demo.clinician")
-    at.session_state["nm_selected_patient_id"] = cohort.responder_id
-    at.run()
-    seen, rows = one_rerun(services, at)  # the rerun opens the chart by the ?mrn= deep link it set
-    chart_rows = [r for r in rows if r.action == "chart.view"]
-    assert len(chart_rows) == 1 and chart_rows[0].patient_id == cohort.responder_id
-    assert "assessments=" in chart_rows[0].detail and "timeline=" in chart_rows[0].detail
-    others = [r.action for r in rows if r.action != "chart.view"]
-    assert all(a.startswith("wearable") for a in others), f"only the Wearables tab audits on its own: {others}"
-    assert len(others) <= 1
-    assert len(seen) <= PATIENT_PAGE_MAX_STATEMENTS, f"{len(seen)} statements per patient page view"
-
-
-def test_a_caseload_page_view_writes_one_audit_row_and_a_bounded_number_of_statements(seeded, app_as):
-    services, _ = seeded
-    at = app_as("caseload", "demo.clinician")
-    at.run()
+    at = app_as(view.page, view.user)
+    if view.with_patient:
+        at.session_state["nm_selected_patient_id"] = cohort.responder_id
+    at.run()  # warm-up: imports, services, a first twin version; the patient page sets its ?mrn= deep link
+    assert not at.exception
+    assert "went wrong" not in page_text(at).lower() and not at.error, [e.value for e in at.error]
     seen, rows = one_rerun(services, at)
-    assert [r.action for r in rows] == ["caseload.view"]
-    assert "rows=" in rows[0].detail and "total=" in rows[0].detail
-    assert len(seen) <= CASELOAD_PAGE_MAX_STATEMENTS, f"{len(seen)} statements per caseload page view"
+    assert len(rows) == 1, f"{view.page}: {len(rows)} audit rows per page view: {[(r.action, r.detail) for r in rows]}"
+    row = rows[0]
+    assert row.action in view.actions, f"{view.page} audited {row.action}"
+    missing = [w for w in view.detail_names if w not in (row.detail or "")]
+    assert not missing, f"{view.page}: the audit detail {row.detail!r} does not name {missing}"
+    if view.with_patient:
+        assert row.patient_id == cohort.responder_id
+    assert len(seen) <= view.max_statements, f"{len(seen)} statements per {view.page} page view"

@@ -183,3 +183,25 @@ def test_a_chart_with_several_notes_shows_each_with_its_own_edit_form(seeded, ap
     shown = page_text(at)
     assert not at.exception and "incident id" not in shown
     assert len([b for b in at.button if b.label == "Save edit"]) >= 2
+
+
+def test_the_wearables_tab_comes_with_the_chart_and_its_window_is_read_before_the_one_audited_view(
+        seeded, app_as, page_text):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    import numpy as np
+    from sqlalchemy import text
+
+    services, cohort = seeded
+    clinician = services.users.get_by_username("demo.clinician")
+    services.wearables.store_minute_activity(clinician, cohort.new_patient_id,
+                                             services.context.today() - timedelta(days=39), np.full((40, 1440), 50.0))
+    at = open_chart(app_as, "demo.clinician", cohort.new_patient_id)
+    assert not at.exception and "Wear time" in page_text(at) and "(28 days recorded)" in page_text(at)
+    with services.engine.connect() as conn:
+        last = int(conn.execute(text("SELECT max(id) FROM audit_log")).scalar_one())
+    next(w for w in at.segmented_control if w.label == "Window").set_value(14).run()
+    assert not at.exception and "(14 days recorded)" in page_text(at)
+    with services.engine.connect() as conn:
+        rows = list(conn.execute(text("SELECT action, detail FROM audit_log WHERE id > :i"), {"i": last}))
+    assert [r.action for r in rows] == ["chart.view"] and "wearables window=14 minute days=14" in rows[0].detail

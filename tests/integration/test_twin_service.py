@@ -206,3 +206,39 @@ def test_a_typed_scenario_runs_and_saves_as_the_same_plan_it_reloads_to(services
     assert run.results[0].name == "Sertraline 100" and run.table[0].name == "Sertraline 100"
     saved = services.twin.save_scenario(clinician, treated.id, "Typed", plan)
     assert Scenario.from_mapping(saved.scenario) == plan
+
+
+def test_the_twin_page_views_carry_the_banner_and_the_learned_models_with_no_audit_of_their_own(  # type: ignore[no-untyped-def]
+        services, clinician, treated):
+    state = services.twin.state_view(clinician, treated.id)
+    banner = services.patients.chart(clinician, treated.id)
+    assert state.chart.patient == banner.patient and state.chart.latest == banner.latest
+    assert state.chart.active_medications == banner.active_medications
+    ranking = services.predictions.rank_treatments(clinician, treated.id)
+    assert state.models.ranking is not None and state.models.ranking.options == ranking.options
+    forecast = services.predictions.forecast(clinician, treated.id)
+    assert state.models.forecast is not None and state.models.forecast.quantiles == forecast.quantiles
+    simulation = services.twin.simulation_view(clinician, treated.id)
+    assert simulation.chart.patient == banner.patient
+    assert simulation.models.ranking is not None and simulation.models.ranking.options == ranking.options
+    assert simulation.models.forecast is None  # the simulation page shows no forecast
+    timelines = services.twin.timelines_view(clinician, treated.id, ["amygdala"], ["serotonin"])
+    assert timelines.chart.latest == banner.latest
+    before = _audit_rows(services, treated.id)
+    services.twin.state_view(clinician, treated.id)
+    assert _audit_rows(services, treated.id) == before + 1
+
+
+def test_a_missing_model_leaves_the_twin_page_view_whole_and_says_why_in_place_of_the_panel(  # type: ignore[no-untyped-def]
+        services, clinician, treated, tmp_path):
+    from dataclasses import replace
+
+    from novamind_core.services.twin import TwinService
+
+    twin = TwinService(replace(services.context, settings=services.settings.model_copy(update={"model_dir": tmp_path})))
+    before = _audit_rows(services, treated.id)
+    page = twin.state_view(clinician, treated.id)
+    assert page.models.ranking is None and page.models.forecast is None
+    assert "python -m novamind_core train response" in (page.models.ranking_unavailable or "")
+    assert page.models.forecast_unavailable and page.state.version == 1 and page.chart.patient.id == treated.id
+    assert _audit_rows(services, treated.id) == before + 1

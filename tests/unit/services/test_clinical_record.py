@@ -141,6 +141,31 @@ def test_the_patient_chart_is_one_transaction_with_one_audit_event_naming_what_w
     assert view.alerts[0].kind is AlertKind.ITEM9 and view.open_alert_count == 1
 
 
+def test_the_patient_chart_carries_the_wearables_window_chosen_and_names_it_in_its_one_audit_event(store):
+    import numpy as np
+
+    from novamind_core.domain.errors import ValidationError
+    from novamind_core.domain.wearables import DailySummary
+    from novamind_core.services.wearables import WearableService
+
+    today = NOW.date()
+    days = [today - timedelta(days=k) for k in range(39, -1, -1)]
+    store.repositories["wearables"].replace_minute_days(PID, days, np.ones((len(days), 1440)), "watch", None)
+    store.repositories["wearables"].replace_daily(PID, [DailySummary(today - timedelta(days=k), "watch", 5000)
+                                                        for k in range(120)])
+    c = ctx(store)
+    rows = len(store.repositories["audit"].records)
+    view = ChartService(c).patient_chart(CLINICIAN, PID, wearables_window_days=14)
+    [record] = store.repositories["audit"].records[rows:]
+    assert record.action == CHART_VIEW and "wearables window=14 minute days=14 daily rows=91" in record.detail
+    alone = WearableService(c).biometrics(CLINICIAN, PID, 14)  # the other door: same builder, same view
+    assert view.biometrics.minute_days == alone.minute_days and view.biometrics.summaries == alone.summaries
+    assert view.biometrics.counts.shape == (14, 1440)
+    assert ChartService(c).patient_chart(CLINICIAN, PID).biometrics.window_days == 28
+    with pytest.raises(ValidationError):
+        ChartService(c).patient_chart(CLINICIAN, PID, wearables_window_days=0)
+
+
 def test_the_patient_chart_opens_by_mrn_and_an_unknown_mrn_is_not_found(store):
     assert ChartService(ctx(store)).patient_chart(CLINICIAN, mrn="nm-000101").patient.id == PID
     with pytest.raises(NotFoundError):
