@@ -21,13 +21,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from novamind_core.db.uow import UnitOfWork
 from novamind_core.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from novamind_core.domain.patients import parse_enum
 from novamind_core.domain.records import ChartSummary
-from novamind_core.domain.scenario_limits import MAX_COMPARED_SCENARIOS
 from novamind_core.domain.twin import (
     SavedScenario,
     SnapshotDifference,
@@ -40,16 +36,21 @@ from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction
 from novamind_core.security.rbac import require
 from novamind_core.services.base import BaseService, optional_text
+from novamind_core.services.ports import UnitOfWork
 from novamind_core.services.prediction_types import ModelOutputs
 from novamind_core.services.predictions import model_directory
 from novamind_core.services.twin_checks import check_scenario  # noqa: F401  (the form's one check, re-exported)
 from novamind_core.services.twin_inputs import (
-    CompletenessItem,
     TwinInputs,
     build_inputs,
     changed_categories,
-    describe_changes,
     trigger_for,
+)
+from novamind_core.services.twin_payloads import (
+    state_payload,
+    state_view_of,
+    timeline_choice,
+    typed_scenarios,
 )
 from novamind_core.services.twin_reads import FORECAST_WEEKS, ChartReads, banner_summary, page_models, read_chart
 from novamind_core.services.twin_timelines import N_PK_TIMELINES, timeline_data  # noqa: F401
@@ -71,7 +72,7 @@ from novamind_core.services.twin_types import (  # noqa: F401  (result types re-
 from novamind_core.twin.types import ModelBasis, Scenario
 
 if TYPE_CHECKING:
-    from novamind_core.twin import PatientHistory, PopulationParams
+    from novamind_core.twin import PatientHistory
 
 SCENARIO_SAVE = "scenario.save"
 SCENARIO_READ = "scenario.read"
@@ -79,29 +80,7 @@ SCENARIO_RUN = "scenario.run"
 SCENARIO_EXPORT = "scenario.export"
 SIMULATION_VIEW = "scenario.view"
 TIMELINE_READ = "twin.timelines"
-#: PK patients behind the level intervals of the twin state (between-subject variability only).
-N_PK_STATE = 20
 EXPORT_KINDS = ("csv", "pdf", "png")
-DEFAULT_TIMELINE_REGIONS = ("prefrontal_cortex", "amygdala")
-DEFAULT_TIMELINE_NEUROTRANSMITTERS = ("serotonin",)
-
-
-def _typed(scenarios: Sequence[Scenario | Mapping[str, Any]]) -> tuple[Scenario, ...]:
-    """Scenarios as typed values; a mapping is parsed here (the JSON edge). Errors name the scenario and its row."""
-    if not 1 <= len(scenarios) <= MAX_COMPARED_SCENARIOS:
-        raise ValidationError(f"compare 1 to {MAX_COMPARED_SCENARIOS} scenarios, got {len(scenarios)}",
-                              field="scenarios")
-    out = []
-    for i, raw in enumerate(scenarios):
-        if isinstance(raw, Scenario):
-            out.append(raw)
-            continue
-        name = str(raw.get("name") or f"Scenario {i + 1}") if isinstance(raw, Mapping) else f"#{i + 1}"
-        try:
-            out.append(Scenario.from_mapping(raw))
-        except ValidationError as exc:
-            raise ValidationError(f"{name}: {exc}", field=exc.field, row=i, value=exc.value) from None
-    return tuple(out)
 
 
 class TwinService(BaseService):
@@ -228,13 +207,13 @@ class TwinService(BaseService):
         prev_inputs = (previous.payload.get("inputs") or {}) if previous is not None else {}
         changed = changed_categories(prev_inputs.get("digests"), inputs.digests)
         if previous is not None and not changed and "state" in previous.payload:
-            return _view(previous, False), f"version={previous.version} current"
+            return state_view_of(previous, False), f"version={previous.version} current"
         first = previous is None or not prev_inputs.get("digests")
-        payload = _state_payload(inputs, changed, latest + 1, first)
+        payload = state_payload(inputs, changed, latest + 1, first)
         trigger = trigger_for(changed)
         snap = uow.twin.add_snapshot(patient_id, trigger, payload, self.ctx.now(), actor.id if actor.id > 0 else None,
                                      latest)
-        return _view(snap, True), f"version={snap.version} trigger={trigger.value} changed={','.join(changed)}"
+        return state_view_of(snap, True), f"version={snap.version} trigger={trigger.value} changed={','.join(changed)}"
 
     def _history(self, uow: UnitOfWork, patient_id: int) -> tuple[VersionInfo, ...]:
         out = []
@@ -296,7 +275,7 @@ class TwinService(BaseService):
         """
         from novamind_core.twin import PatientHistory, compare_scenarios, load_population_params
 
-        typed = _typed(list(scenarios))
+        typed = typed_scenarios(list(scenarios))
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, SCENARIO_RUN)
             try:
@@ -323,7 +302,7 @@ class TwinService(BaseService):
         Medians and 90% intervals across :data:`N_PK_TIMELINES` virtual PK patients (log-normal CL and V, PGx
         multipliers; pharmacology engine); levels through the twin's dynamics and projection table.
         """
-        choice = _timeline_choice(regions, neurotransmitters)
+        choice = timeline_choice(regions, neurotransmitters)
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, TIMELINE_READ)
             data = self._timelines(uow, patient_id, *choice, saved_scenario_id)
@@ -350,7 +329,7 @@ class TwinService(BaseService):
         """Everything the timelines page shows, in one transaction with one audit event naming what was shown: the
         patient banner, the saved scenarios to continue with and, when at least one region and neurotransmitter is
         chosen, the timelines (continued by the saved scenario ``saved_scenario_id``, if any)."""
-        choice = _timeline_choice(regions, neurotransmitters) if regions and neurotransmitters else None
+        choice = timeline_choice(regions, neurotransmitters) if regions and neurotransmitters else None
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, TIMELINE_READ)
             chart = self._banner(uow, read_chart(uow, patient_id))
@@ -419,69 +398,3 @@ class TwinService(BaseService):
         if not inputs.history["phq9"]:
             return PatientHistory(cyp2d6=inputs.history["cyp2d6"], cyp2c19=inputs.history["cyp2c19"])
         return PatientHistory.from_dict(inputs.history)
-
-
-# ---------------------------------------------------------------------------------------------- helpers (pure)
-def _timeline_choice(regions: Sequence[str] | None, neurotransmitters: Sequence[str] | None
-                     ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    from novamind_core.domain.brain import Neurotransmitter, Region
-
-    try:
-        return (tuple(Region(r) for r in (regions or DEFAULT_TIMELINE_REGIONS)),
-                tuple(Neurotransmitter(n) for n in (neurotransmitters or DEFAULT_TIMELINE_NEUROTRANSMITTERS)))
-    except ValueError as exc:
-        raise ValidationError(f"unknown region or neurotransmitter: {exc}", field="regions") from None
-
-
-def _level_interval(history: PatientHistory, as_of_day: int, params: PopulationParams
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """5th/95th percentiles of regional levels (23, 12) at ``as_of_day`` across :data:`N_PK_STATE` PK patients."""
-    from novamind_core.twin.dynamics import simulate_dynamics
-    from novamind_core.twin.exposure import exposure_from_scenario, no_drug_exposure, scenario_drugs
-
-    n_days = as_of_day + 1
-    scen = history.medication_scenario(total_days=n_days) if history.medications else {"steps": []}
-    exp = (exposure_from_scenario(scen, n_days, params, n_pk=N_PK_STATE, seed=0) if scenario_drugs(scen)
-           else no_drug_exposure(n_days))
-    dyn = simulate_dynamics(exp.occupancy_fraction, 1.0, params, efficacy_scale=exp.efficacy_scale)
-    levels = dyn.regional_levels(time_index=np.array([as_of_day]))[:, :, :, 0]
-    return np.percentile(levels, 5, axis=0), np.percentile(levels, 95, axis=0)
-
-
-def _state_payload(inputs: TwinInputs, changed: Sequence[str], version: int, first: bool) -> dict[str, Any]:
-    from novamind_core.twin import PatientHistory, build_twin_state, load_population_params
-
-    params = load_population_params()
-    history = PatientHistory.from_dict(inputs.history)
-    state = build_twin_state(history, as_of_day=inputs.as_of_day, biometrics=inputs.biometrics, params=params,
-                             version=version)
-    p05, p95 = _level_interval(history, inputs.as_of_day, params)
-    drugs = sorted({s["drug"] for s in inputs.history["medications"][-1:] if s["drug"] != "none"})
-    return {
-        "state": state.to_dict(),
-        "level_interval": {"p05": np.round(p05, 4).tolist(), "p95": np.round(p95, 4).tolist()},
-        "inputs": {"digests": dict(inputs.digests), "changed": list(changed),
-                   "change_text": describe_changes(changed, first), "origin": inputs.origin.isoformat(),
-                   "as_of": inputs.as_of.isoformat(), "drugs_on_board": drugs},
-        "completeness": [c.to_dict() for c in inputs.completeness],
-    }
-
-
-def _view(snap: TwinSnapshot, is_new: bool) -> TwinStateView:
-    from novamind_core.twin import TwinState
-
-    payload = snap.payload
-    meta = payload.get("inputs") or {}
-    interval = payload.get("level_interval") or {}
-    state = TwinState.from_dict(dict(payload["state"]))
-    return TwinStateView(
-        patient_id=snap.patient_id, version=snap.version, created_at=snap.created_at, trigger=snap.trigger.value,
-        changed=tuple(meta.get("changed", ())), change_text=meta.get("change_text", snap.trigger.value),
-        is_new_version=is_new, state=state,
-        level_p05=tuple(tuple(r) for r in interval.get("p05", state.nt_levels)),
-        level_p95=tuple(tuple(r) for r in interval.get("p95", state.nt_levels)),
-        completeness=tuple(CompletenessItem(**c) for c in payload.get("completeness", [])),
-        origin=date.fromisoformat(meta["origin"]) if meta.get("origin") else snap.created_at.date(),
-        as_of=date.fromisoformat(meta["as_of"]) if meta.get("as_of") else snap.created_at.date(),
-        drugs_on_board=tuple(meta.get("drugs_on_board", ())),
-    )
