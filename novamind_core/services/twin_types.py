@@ -32,8 +32,9 @@ class TwinStateView:
     """The patient's current twin (a stored version): its state, what changed, and what it is based on.
 
     ``level_p05``/``level_p95`` are the 5th and 95th percentiles of each regional level across
-    :data:`~novamind_core.services.twin_payloads.N_PK_STATE` virtual PK patients (between-subject variability of exposure), in
-    REGIONS x NEUROTRANSMITTERS order like ``state.nt_levels``: the "confidence" shown with each heatmap cell.
+    :data:`~novamind_core.services.twin_payloads.N_PK_STATE` virtual PK patients (between-subject variability of
+    exposure), in REGIONS x NEUROTRANSMITTERS order like ``state.nt_levels``: the "confidence" shown with each
+    heatmap cell.
     """
 
     patient_id: int
