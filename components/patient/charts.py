@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 
 from components.shared.theme import COLOURWAY, OBSERVED, SECONDARY, TEMPLATE_NAME, format_date, severity_colour
 from components.shared.ui import tint
-from novamind_core.domain.assessments import RESPONSE_MIN_REDUCTION_FRACTION, Instrument
+from novamind_core.domain.assessments import RESPONSE_MIN_REDUCTION_FRACTION, Instrument, total_only_note
 from novamind_core.domain.medications import MedicationOrder
 from novamind_core.domain.records import AssessmentRecord, OutcomeSummary, TimelineEvent
 
@@ -35,7 +35,10 @@ def short_item(text: str, width: int = 38) -> str:
 
 
 def item_hover_text(instrument: Instrument, answers: Sequence[int]) -> str:
-    """Item-level detail for a hover: ``"1. Little interest or pleasure…: 2"`` per line."""
+    """Item-level detail for a hover: ``"1. Little interest or pleasure…: 2"`` per line; for a total-only
+    assessment (no item answers) ``"item answers not available; item 9 unknown"`` (PHQ-9)."""
+    if not answers:
+        return total_only_note(instrument)
     labels = instrument.spec.items
     return "<br>".join(f"{i}. {short_item(labels[i - 1])}: {a}" for i, a in enumerate(answers, start=1))
 

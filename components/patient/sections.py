@@ -18,6 +18,7 @@ from components.shared.session import flash
 from components.shared.theme import format_date, format_datetime, format_duration_days
 from components.shared.ui import alert_chip, severity_chip
 from novamind_core.domain.alerts import Alert
+from novamind_core.domain.assessments import total_only_note
 from novamind_core.domain.errors import ConflictError, NotFoundError, StaleWriteError, ValidationError
 from novamind_core.domain.medications import MedicationOrder
 from novamind_core.domain.notes import ProgressNote
@@ -50,6 +51,8 @@ def outcome_cards(chart: ChartSummary) -> None:
             st.metric(f"{name} latest ({format_date(latest.administered_on)})", latest.total, delta=delta,
                       delta_color="inverse")
             st.markdown(severity_chip(latest.severity), unsafe_allow_html=True)
+            if not latest.answers_available:  # imported as a total only
+                st.caption(total_only_note(name).capitalize() + ".")
     with cols[-1], st.container(border=True):
         weeks = chart.weeks_on_current_treatment
         st.metric("On current treatment", format_duration_days(weeks * 7) if weeks is not None else "no medication")
@@ -77,10 +80,11 @@ def medications_section(services: Services, user: User, patient_id: int, orders:
         st.info("No active medication. Start one below.", icon=":material/medication:")
     left, right = st.columns(2)
     with left:
-        values = medication_start_form(today)
-        if values is not None:
+        start = medication_start_form(today)
+        if start is not None:
             try:
-                order = services.medications.add(user, patient_id, **values)
+                order = services.medications.add(user, patient_id, start.drug, start.dose_mg, start.frequency,
+                                                 start_date=start.start_date, reason=start.reason)
             except SAVE_ERRORS as exc:
                 st.error(f"Not saved: {exc}.", icon=":material/error:")
             else:
@@ -90,14 +94,14 @@ def medications_section(services: Services, user: User, patient_id: int, orders:
         change = medication_change_form(active, today)
         if change is not None:
             try:
-                if change["action"] == "Stop":
-                    order = services.medications.stop(user, change["order_id"], change["reason"], on=change["on"])
+                if change.stop:
+                    order = services.medications.stop(user, change.order_id, change.reason, on=change.on)
                     done = f"Stopped {order.drug} on {format_date(order.stop_date)}."
                 else:
-                    if change["new_dose_mg"] is None:
+                    if change.new_dose_mg is None:
                         raise ValidationError("enter the new dose in mg", field="dose_mg")
-                    order = services.medications.titrate(user, change["order_id"], change["new_dose_mg"],
-                                                         change["reason"], on=change["on"])
+                    order = services.medications.titrate(user, change.order_id, change.new_dose_mg, change.reason,
+                                                         on=change.on)
                     done = f"Changed to {order.describe()} from {format_date(order.start_date)}."
             except SAVE_ERRORS as exc:
                 st.error(f"Not saved: {exc}.", icon=":material/error:")
@@ -115,14 +119,14 @@ def medications_section(services: Services, user: User, patient_id: int, orders:
 
 def notes_section(services: Services, user: User, patient_id: int, notes: tuple[ProgressNote, ...],
                   today: date) -> None:
-    values = note_form(today)
-    if values is not None:
+    draft = note_form(today)
+    if draft is not None:
         try:
-            services.notes.add(user, patient_id, values["text"], values["note_date"])
+            services.notes.add(user, patient_id, draft.text, draft.note_date)
         except SAVE_ERRORS as exc:
             st.error(f"Not saved: {exc}.", icon=":material/error:")
         else:
-            flash(f"Note saved for {format_date(values['note_date'])}.")
+            flash(f"Note saved for {format_date(draft.note_date)}.")
             st.rerun()
     if not notes:
         st.info("No progress notes yet.", icon=":material/description:")
@@ -156,15 +160,16 @@ def visits_section(services: Services, user: User, patient_id: int, visits: tupl
               else "none booked")
     c2.metric("Next assessments due", format_date(chart.next_assessment_due) if chart.next_assessment_due
               else "not set", delta="overdue" if chart.overdue else None, delta_color="inverse")
-    values = visit_form(today, tz)
-    if values is not None:
+    booking = visit_form(today, tz)
+    if booking is not None:
         try:
-            services.visits.schedule(user, patient_id, **values)
+            services.visits.schedule(user, patient_id, booking.scheduled_for,
+                                     next_assessment_due=booking.next_assessment_due, note=booking.note)
         except SAVE_ERRORS as exc:
             st.error(f"Not saved: {exc}.", icon=":material/error:")
         else:
-            flash(f"Visit booked for {format_datetime(values['scheduled_for'])}; next assessments due "
-                  f"{format_date(values['next_assessment_due'])}.")
+            flash(f"Visit booked for {format_datetime(booking.scheduled_for)}; next assessments due "
+                  f"{format_date(booking.next_assessment_due)}.")
             st.rerun()
     if visits:
         st.dataframe(pd.DataFrame([{"When": format_datetime(v.scheduled_for.astimezone(tz)), "Status": v.status.value,

@@ -168,6 +168,34 @@ def score_assessment(instrument: Instrument | str, answers: Sequence[int]) -> As
     )
 
 
+TOTAL_ONLY_NOTE = "item answers not available"
+"""What the chart says for a total-only assessment (imported from a system that kept only the total)."""
+
+
+def total_only_note(instrument: Instrument | str) -> str:
+    """The hover/table wording for a total-only assessment: ``"item answers not available; item 9 unknown"`` for
+    PHQ-9 (no self-harm alert can be derived), ``"item answers not available"`` for the others."""
+    if Instrument.parse(instrument) is Instrument.PHQ9:
+        return f"{TOTAL_ONLY_NOTE}; item {PHQ9_SELF_HARM_ITEM} unknown"
+    return TOTAL_ONLY_NOTE
+
+
+def score_total_only(instrument: Instrument | str, total: int) -> AssessmentScore:
+    """Score an assessment known only by its total (most EHR exports of past questionnaires): ``answers`` is
+    empty, the band comes from the total, and ``item9_positive`` is False because item 9 is unknown, not negative.
+
+    Raises
+    ------
+    ValidationError
+        The total is not a whole number in the instrument's range (``field="total"``).
+    """
+    instrument = Instrument.parse(instrument)
+    total = _check_total(instrument, total, "total")
+    return AssessmentScore(instrument=instrument, answers=(), total=total,
+                           severity=band_for(instrument, total).name, item9_positive=False,
+                           max_total=instrument.spec.max_total)
+
+
 def _check_total(instrument: Instrument, total: object, field: str) -> int:
     high = instrument.spec.max_total
     if isinstance(total, bool) or not isinstance(total, int):

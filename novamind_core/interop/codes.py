@@ -11,6 +11,15 @@ LOINC 69737-5 "Generalized anxiety disorder 7 item (GAD-7)", total 70274-6; item
 LOINC answer list LL358-3 (PHQ): LA6568-5 "Not at all" (0), LA6569-3 "Several days" (1), LA6570-1 "More than half
 the days" (2), LA6571-9 "Nearly every day" (3). Source: loinc.org (Regenstrief Institute), as used by the HL7 SDC
 and Personal Health Record Format implementation guides.
+Questionnaires: the LOINC form's canonical ``http://loinc.org/q/<panel code>`` (the form LOINC's own FHIR server and
+LHC-Forms publish; the HL7 SDC and US Core PHQ-9 QuestionnaireResponse examples answer LOINC 44249-1 item by item with
+``valueCoding`` from answer list LL358-3). ISI has no LOINC panel here, so its Questionnaire is Novamind's own
+canonical (``urn:novamind:questionnaire:ISI``) and its answers travel as ``valueInteger``.
+Patient: sex assigned at birth in the US Core ``us-core-birthsex`` extension (valueCode F, M or UNK; US Core STU4-8,
+http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex); gender identity in the cross-version
+``individual-genderIdentity`` extension (FHIR R5 core extension, which US Core STU7+ recommends in place of the
+deprecated ``us-core-genderIdentity``; sub-extension ``value`` with a CodeableConcept). ``Patient.gender`` is
+administrative gender, which Novamind does not record, so it is not written (and read only as the old shape).
 RxNorm ingredient (TTY=IN) concept ids: NLM RxNav (https://mor.nlm.nih.gov/RxNav); verify against the current
 release before clinical use. Drugs whose id we could not confirm are exported by name only (text and display).
 """
@@ -30,6 +39,15 @@ OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-catego
 CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 #: Local code system for instruments (and their items) that have no LOINC code in :data:`INSTRUMENT_CODES`.
 NOVAMIND_INSTRUMENT_SYSTEM = "urn:novamind:instrument"
+#: Novamind's canonical base for Questionnaires without a LOINC form (ISI): ``<base>:ISI``.
+NOVAMIND_QUESTIONNAIRE_BASE = "urn:novamind:questionnaire"
+LOINC_QUESTIONNAIRE_BASE = "http://loinc.org/q"
+#: Who entered an assessment (QuestionnaireResponse.author when it is not a patient reference).
+NOVAMIND_USER_SYSTEM = "urn:novamind:user"
+BIRTH_SEX_EXTENSION = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
+GENDER_IDENTITY_EXTENSION = "http://hl7.org/fhir/StructureDefinition/individual-genderIdentity"
+#: The US Core STU5/6 gender identity extension (valueCodeableConcept), read on import.
+US_CORE_GENDER_IDENTITY_EXTENSION = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-genderIdentity"
 
 
 @dataclass(frozen=True)
@@ -59,6 +77,13 @@ INSTRUMENT_CODES: dict[Instrument, InstrumentCodes] = {
 
 #: LOINC answer codes of the PHQ/GAD frequency scale (answer list LL358-3) -> item score.
 LOINC_FREQUENCY_ANSWERS: dict[str, int] = {"LA6568-5": 0, "LA6569-3": 1, "LA6570-1": 2, "LA6571-9": 3}
+#: item score -> (LOINC answer code, display), the reverse of :data:`LOINC_FREQUENCY_ANSWERS`.
+LOINC_FREQUENCY_CODINGS: dict[int, tuple[str, str]] = {
+    0: ("LA6568-5", "Not at all"), 1: ("LA6569-3", "Several days"), 2: ("LA6570-1", "More than half the days"),
+    3: ("LA6571-9", "Nearly every day"),
+}
+#: us-core-birthsex codes (F, M, UNK) <-> sex at birth values.
+BIRTH_SEX_CODES: dict[str, str] = {"female": "F", "male": "M", "other": "UNK", "unknown": "UNK"}
 
 #: (system, code) -> (instrument, role, item index or None); role is "panel", "total" or "item".
 CODE_INDEX: dict[tuple[str, str], tuple[Instrument, str, int | None]] = {}
@@ -86,3 +111,16 @@ RXNORM_TO_DRUG: dict[str, str] = {v: k for k, v in RXNORM_INGREDIENTS.items()}
 
 def codes_for(instrument: Instrument) -> InstrumentCodes:
     return INSTRUMENT_CODES[instrument]
+
+
+def questionnaire_canonical(instrument: Instrument) -> str:
+    """The canonical URL of the instrument's Questionnaire: ``http://loinc.org/q/44249-1`` (PHQ-9),
+    ``http://loinc.org/q/69737-5`` (GAD-7), ``urn:novamind:questionnaire:ISI``."""
+    codes = INSTRUMENT_CODES[instrument]
+    if codes.system == LOINC:
+        return f"{LOINC_QUESTIONNAIRE_BASE}/{codes.panel}"
+    return f"{NOVAMIND_QUESTIONNAIRE_BASE}:{codes.panel}"
+
+
+#: Questionnaire canonical (without a ``|version``) -> instrument.
+QUESTIONNAIRE_INDEX: dict[str, Instrument] = {questionnaire_canonical(i): i for i in INSTRUMENT_CODES}

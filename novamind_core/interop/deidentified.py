@@ -113,7 +113,7 @@ def fhir_bundle(raws: Sequence[IdentifiedPatient], patients: Sequence[PatientSum
                             "resource": condition_resource(p.diagnosis_code, p.diagnosis_label or p.diagnosis_code,
                                                            subject)})
         for i, a in enumerate(raw.assessments):
-            shifted = ShiftedAssessment(Instrument.parse(a.instrument), shift_date(a.on, shift), a.answers)
+            shifted = ShiftedAssessment(Instrument.parse(a.instrument), shift_date(a.on, shift), a.answers, a.total)
             entries.append({"fullUrl": resource_urn("assessment", f"{p.pseudonym}:{i}"),
                             "resource": assessment_resource(shifted, subject)})
         for i, o in enumerate(raw.orders):
@@ -153,6 +153,7 @@ class ShiftedAssessment:
     instrument: Instrument
     administered_on: date
     answers: tuple[int, ...]
+    total: int | None = None  # the stored total (a total-only assessment has no answers to sum)
 
 
 

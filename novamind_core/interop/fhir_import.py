@@ -6,16 +6,17 @@ we read has the same shape there). Then:
 * **Patient** (at most one): the MRN is the identifier whose ``system`` is the configured MRN system
   (``settings.mrn_system``), else the first identifier with a value; name (``use=official`` first), birth date,
   administrative gender, phone, email, address.
-* **Observation**: PHQ-9 and GAD-7 panels and totals by LOINC (codes in :mod:`novamind_core.interop.codes`). Item
-  answers come from the panel's ``component`` or from item Observations the panel lists in ``hasMember``; values
-  may be ``valueInteger``, ``valueQuantity`` or a LOINC answer code (LA6568-5 = 0 .. LA6571-9 = 3). A stated total
-  must equal the sum of the items. A total without item answers is reported and not imported: Novamind stores
-  item-level scores (item 9 drives the self-harm alert).
-* **MedicationStatement / MedicationRequest**: the drug from an RxNorm ingredient code or, failing that, a catalogue
+  Sex at birth from the US Core ``us-core-birthsex`` extension, else ``gender`` (older exports, other systems);
+  gender identity from the ``individual-genderIdentity`` or ``us-core-genderIdentity`` extension.
+* **Observation** and **QuestionnaireResponse**: PHQ-9, GAD-7 and ISI panels, responses and totals
+  (:mod:`.fhir_assessments_import`; codes in :mod:`novamind_core.interop.codes`). A total with no item answers is
+  imported as a *total-only* assessment (item answers not available; item 9 unknown, so no self-harm alert).
+* **MedicationRequest / MedicationStatement**: the drug from an RxNorm ingredient code or, failing that, a catalogue
   drug name in the text or display (``pharmacology.load_catalogue()``); dose in mg from
   ``dosage.doseAndRate.doseQuantity`` (g and mcg converted); frequency from ``dosage.timing``; dates from
-  ``effectivePeriod`` (statement) or ``dispenseRequest.validityPeriod`` / ``authoredOn`` (request). Drugs outside
-  the catalogue are reported and not imported.
+  ``effectivePeriod`` (statement) or ``dosageInstruction.timing.repeat.boundsPeriod`` /
+  ``dispenseRequest.validityPeriod`` / ``authoredOn`` (request). A statement ``basedOn`` a request in the same
+  Bundle is the same order and is not imported twice. Drugs outside the catalogue are reported and not imported.
 * **Condition**: ICD-10 codes (WHO, -CM and -UK systems) become diagnoses; the first is primary.
 * Anything else is reported as "not imported" (never silently dropped).
 
@@ -35,7 +36,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from novamind_core.biometrics.problems import ImportProblems, Problem, ProblemCollector
-from novamind_core.domain.assessments import Instrument, score_assessment
 from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.patients import (
     Contact,
@@ -46,16 +46,19 @@ from novamind_core.domain.patients import (
     validate_name,
 )
 from novamind_core.interop.codes import (
-    CODE_INDEX,
+    BIRTH_SEX_CODES,
+    BIRTH_SEX_EXTENSION,
+    GENDER_IDENTITY_EXTENSION,
     ICD10_SYSTEMS,
-    INSTRUMENT_CODES,
-    LOINC_FREQUENCY_ANSWERS,
+    US_CORE_GENDER_IDENTITY_EXTENSION,
 )
-from novamind_core.interop.fhir_common import codings, fhir_day, load_json, short, validate_resource
+from novamind_core.interop.fhir_assessments_import import AssessmentReader
+from novamind_core.interop.fhir_common import codings, load_json, short, validate_resource
 from novamind_core.interop.fhir_medications import MedicationReader
-from novamind_core.interop.records import AssessmentEntry, ClinicalBatch, PatientEntry
+from novamind_core.interop.records import ClinicalBatch, PatientEntry
 
-IMPORTED_TYPES = ("Patient", "Observation", "MedicationStatement", "MedicationRequest", "Condition")
+IMPORTED_TYPES = ("Patient", "Observation", "QuestionnaireResponse", "MedicationStatement", "MedicationRequest",
+                  "Condition")
 #: Resources read only as the target of a reference (a MedicationStatement's ``medicationReference``).
 AUXILIARY_TYPES = ("Medication",)
 
@@ -71,7 +74,7 @@ class BundleReadResult:
         return not self.problems
 
 
-class _Reader(MedicationReader):
+class _Reader(AssessmentReader, MedicationReader):
     """One pass over a Bundle, collecting records, problems and notes."""
 
     def __init__(self, data: Mapping[str, Any], source: str, mrn_system: str, today: date, tz: ZoneInfo,
@@ -168,7 +171,7 @@ class _Reader(MedicationReader):
                 dob = validate_date_of_birth(date.fromisoformat(r["birthDate"]), self.today)
             except ValidationError as exc:
                 self.problems.add(str(exc), row=n, column=f"{where}.birthDate", value=r["birthDate"])
-        sex = SexAtBirth(r["gender"]) if r.get("gender") in {s.value for s in SexAtBirth} else SexAtBirth.UNKNOWN
+        sex, gender_identity = _sex_and_identity(r)
         telecom = r.get("telecom", []) or []
         phone = next((t.get("value") for t in telecom if t.get("system") == "phone"), None)
         email = next((t.get("value") for t in telecom if t.get("system") == "email"), None)
@@ -185,7 +188,7 @@ class _Reader(MedicationReader):
         except ValidationError as exc:
             self.problems.add(str(exc), row=n, column=f"{where}.telecom", value=exc.value)
             return None
-        return PatientEntry(mrn, given, family, dob, sex, contact, row=n)
+        return PatientEntry(mrn, given, family, dob, sex, contact, row=n, gender_identity=gender_identity)
 
     def check_subject(self, n: int, resource: Mapping[str, Any], key: str = "subject") -> bool:
         ref = (resource.get(key) or {}).get("reference")
@@ -194,144 +197,6 @@ class _Reader(MedicationReader):
                               column=f"entry[{n}].resource.{key}.reference", value=ref)
             return False
         return True
-
-    # ------------------------------------------------------------------ observations
-    @staticmethod
-    def _instrument_code(concept: Mapping[str, Any] | None) -> tuple[Instrument, str, int | None] | None:
-        for system, code, _ in codings(concept):
-            hit = CODE_INDEX.get((system, code))
-            if hit:
-                return hit
-        return None
-
-    def _score_value(self, holder: Mapping[str, Any], n: int, column: str) -> int | None:
-        if holder.get("valueInteger") is not None:
-            return int(holder["valueInteger"])
-        if "valueQuantity" in holder:
-            v = holder["valueQuantity"].get("value")
-            if v is not None and float(v) == int(float(v)):
-                return int(float(v))
-            self.problems.add("score must be a whole number", row=n, column=column, value=v)
-            return None
-        if "valueCodeableConcept" in holder:
-            for _system, code, _ in codings(holder["valueCodeableConcept"]):
-                if code in LOINC_FREQUENCY_ANSWERS:
-                    return LOINC_FREQUENCY_ANSWERS[code]
-            self.problems.add("answer code is not a known LOINC answer (LA6568-5 .. LA6571-9)", row=n, column=column,
-                              value=short(holder["valueCodeableConcept"]))
-            return None
-        return None
-
-    def observations(self, entries: list[tuple[int, Mapping[str, Any]]]) -> list[AssessmentEntry]:
-        out: list[AssessmentEntry] = []
-        obs = [(n, r) for n, r in entries if r["resourceType"] == "Observation"]
-        panels = [(n, r, hit) for n, r in obs if (hit := self._instrument_code(r.get("code"))) and hit[1] == "panel"]
-        for n, r, hit in panels:
-            self.consumed.add(n)
-            entry = self._panel(n, r, hit[0])
-            if entry is not None:
-                out.append(entry)
-        for n, r in obs:
-            if n in self.consumed:
-                continue
-            hit = self._instrument_code(r.get("code"))
-            display = next((d or c for _, c, d in codings(r.get("code"))), (r.get("code") or {}).get("text", ""))
-            where = f"entry[{n}].resource.code"
-            if hit is None:
-                self.note(f"Observation '{display}' is not imported (Novamind imports PHQ-9 and GAD-7 by LOINC)",
-                          row=n, column=where, value=display)
-            elif hit[1] == "total":
-                self.note(f"{hit[0].value} total without item answers is not imported: Novamind stores item-level "
-                          "answers (item 9 drives the self-harm alert); send the panel with its items", row=n,
-                          column=where, value=r.get("valueInteger", (r.get("valueQuantity") or {}).get("value")))
-            else:
-                self.note(f"{hit[0].value} item answer outside a panel is not imported", row=n, column=where)
-        return out
-
-    def _panel(self, n: int, r: Mapping[str, Any], instrument: Instrument) -> AssessmentEntry | None:
-        where = f"entry[{n}].resource"
-        status = r.get("status")
-        if status in ("entered-in-error", "cancelled"):
-            self.note(f"{instrument.value} panel with status '{status}' is not imported", row=n,
-                      column=f"{where}.status", value=status)
-            return None
-        if not self.check_subject(n, r):
-            return None
-        codes = INSTRUMENT_CODES[instrument]
-        answers: dict[int, int] = {}
-        stated_total: int | None = None
-        parts: list[tuple[Mapping[str, Any], str]] = [
-            (c, f"{where}.component[{i}]") for i, c in enumerate(r.get("component", []) or [])]
-        for j, member in enumerate(r.get("hasMember", []) or []):
-            ref = member.get("reference")
-            target = self.by_ref.get(ref or "")
-            if target is None:
-                self.problems.add("hasMember refers to an Observation that is not in the Bundle", row=n,
-                                  column=f"{where}.hasMember[{j}]", value=ref)
-                continue
-            self.consumed.add(target[0])
-            parts.append((target[1], f"entry[{target[0]}].resource"))
-        for holder, column in parts:
-            hit = self._instrument_code(holder.get("code"))
-            if hit is None or hit[0] is not instrument:
-                self.note(f"{instrument.value} panel part is not a {instrument.value} item or total", row=n,
-                          column=f"{column}.code", value=short(holder.get("code")))
-                continue
-            value = self._score_value(holder, n, f"{column}.value")
-            if value is None:
-                if not any(k.startswith("value") for k in holder):
-                    self.problems.add("item has no value", row=n, column=f"{column}.value")
-                continue
-            if hit[1] == "total":
-                stated_total = value
-            elif hit[1] == "item":
-                assert hit[2] is not None
-                if hit[2] in answers:
-                    self.problems.add(f"item {hit[2] + 1} is answered twice", row=n, column=f"{column}.code",
-                                      value=codes.items[hit[2]])
-                answers[hit[2]] = value
-        if stated_total is None and r.get("valueInteger") is not None:
-            stated_total = int(r["valueInteger"])
-        if not answers:
-            self.note(f"{instrument.value} total without item answers is not imported: Novamind stores item-level "
-                      "answers (item 9 drives the self-harm alert)", row=n, column=f"{where}.component",
-                      value=stated_total)
-            return None
-        missing = [i for i in range(instrument.item_count) if i not in answers]
-        if missing:
-            self.problems.add(f"{instrument.value} panel has {len(answers)} of {instrument.item_count} item answers; "
-                              f"missing item(s) {', '.join(str(i + 1) for i in missing)} "
-                              f"(codes {', '.join(codes.items[i] for i in missing)})", row=n,
-                              column=f"{where}.component")
-            return None
-        ordered = [answers[i] for i in range(instrument.item_count)]
-        try:
-            score = score_assessment(instrument, ordered)
-        except ValidationError as exc:
-            self.problems.add(str(exc), row=n, column=f"{where}.component", value=exc.value)
-            return None
-        on = self._effective(n, r, instrument.value)
-        if stated_total is not None and stated_total != score.total:
-            self.problems.add(f"{instrument.value} total {stated_total} does not equal the sum of the item answers "
-                              f"({score.total})", row=n, column=f"{where}.component", value=stated_total)
-            return None
-        if on is None:
-            return None
-        return AssessmentEntry(instrument, on, score.answers, row=n)
-
-    def _effective(self, n: int, r: Mapping[str, Any], what: str) -> date | None:
-        where = f"entry[{n}].resource"
-        raw = r.get("effectiveDateTime") or (r.get("effectivePeriod") or {}).get("start") or r.get("issued")
-        day = fhir_day(raw, self.tz)
-        if day is None:
-            self.problems.add(f"{what} needs a full date (effectiveDateTime YYYY-MM-DD)", row=n,
-                              column=f"{where}.effectiveDateTime", value=raw)
-            return None
-        if day > self.today:
-            self.problems.add(f"date {day.isoformat()} is in the future", row=n, column=f"{where}.effectiveDateTime",
-                              value=raw)
-            return None
-        return day
 
     # ------------------------------------------------------------------ conditions
     def conditions(self, entries: list[tuple[int, Mapping[str, Any]]]) -> list[Diagnosis]:
@@ -367,6 +232,32 @@ class _Reader(MedicationReader):
         return out
 
 
+def _sex_and_identity(r: Mapping[str, Any]) -> tuple[SexAtBirth, str | None]:
+    """Sex at birth from the ``us-core-birthsex`` extension (F, M, UNK), else from ``Patient.gender`` (the old
+    shape, and systems without the extension); gender identity from ``individual-genderIdentity`` (sub-extension
+    ``value``) or ``us-core-genderIdentity`` (valueCodeableConcept): its text, else the first coding's display."""
+    extensions = [x for x in r.get("extension", []) or [] if isinstance(x, Mapping)]
+    by_code = {code: value for value, code in BIRTH_SEX_CODES.items() if value != "other"}
+    birth = next((x.get("valueCode") for x in extensions if x.get("url") == BIRTH_SEX_EXTENSION), None)
+    if birth in by_code:
+        sex = SexAtBirth(by_code[birth])
+    else:
+        sex = SexAtBirth(r["gender"]) if r.get("gender") in {s.value for s in SexAtBirth} else SexAtBirth.UNKNOWN
+    concept: Mapping[str, Any] | None = None
+    for x in extensions:
+        if x.get("url") == US_CORE_GENDER_IDENTITY_EXTENSION:
+            concept = x.get("valueCodeableConcept")
+        elif x.get("url") == GENDER_IDENTITY_EXTENSION:
+            concept = next((sub.get("valueCodeableConcept") for sub in x.get("extension", []) or []
+                            if sub.get("url") == "value"), None)
+        if concept:
+            break
+    identity = None
+    if concept:
+        identity = concept.get("text") or next((d or c for _, c, d in codings(concept)), None)
+    return sex, (str(identity).strip() or None) if identity else None
+
+
 def parse_bundle(source: Any, *, mrn_system: str = "urn:novamind:mrn", today: date | None = None,
                  timezone: str = "UTC", source_name: str | None = None) -> BundleReadResult:
     """Read a Bundle (dict, JSON text or bytes, a path or a file object) and report everything at once.
@@ -396,6 +287,8 @@ def parse_bundle(source: Any, *, mrn_system: str = "urn:novamind:mrn", today: da
     patient = reader.patient(entries)
     diagnoses = reader.conditions(entries)
     assessments = reader.observations(entries)
+    assessments += reader.questionnaire_responses(entries)
+    assessments += reader.totals(assessments)
     medications = reader.medications(entries)
     for n, r in entries:
         if r["resourceType"] in AUXILIARY_TYPES and n not in reader.consumed:

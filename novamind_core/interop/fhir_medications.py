@@ -66,6 +66,10 @@ class MedicationReader:
             return None
         if not self.check_subject(n, r):
             return None
+        if rtype == "MedicationStatement" and any(
+                self.by_ref.get((b or {}).get("reference", ""), (0, {}))[1].get("resourceType") == "MedicationRequest"
+                for b in r.get("basedOn", []) or []):
+            return None  # the patient taking an order that is in this Bundle: the MedicationRequest is the record
         concept = r.get("medicationCodeableConcept")
         if concept is None and r.get("medicationReference"):
             ref = r["medicationReference"].get("reference", "")
@@ -91,11 +95,16 @@ class MedicationReader:
             start_raw = period.get("start") or r.get("effectiveDateTime")
             end_raw = period.get("end")
             start_col = f"{where}.effectivePeriod.start"
+            end_col = f"{where}.effectivePeriod.end"
         else:
-            period = (r.get("dispenseRequest") or {}).get("validityPeriod") or {}
+            bounds = ((dosage.get("timing") or {}).get("repeat") or {}).get("boundsPeriod")
+            period = bounds or (r.get("dispenseRequest") or {}).get("validityPeriod") or {}
             start_raw = period.get("start") or r.get("authoredOn")
             end_raw = period.get("end")
-            start_col = f"{where}.authoredOn"
+            start_col = f"{where}.dosageInstruction[0].timing.repeat.boundsPeriod.start" if bounds and \
+                bounds.get("start") else f"{where}.authoredOn"
+            end_col = f"{where}.dosageInstruction[0].timing.repeat.boundsPeriod.end" if bounds else \
+                f"{where}.dispenseRequest.validityPeriod.end"
         start = fhir_day(start_raw, self.tz)
         stop = fhir_day(end_raw, self.tz)
         ok = True
@@ -107,18 +116,18 @@ class MedicationReader:
                               value=start_raw)
             ok = False
         if end_raw and stop is None:
-            self.problems.add("end date is not a full date", row=n, column=f"{where}.effectivePeriod.end",
+            self.problems.add("end date is not a full date", row=n, column=end_col,
                               value=end_raw)
             ok = False
         if start and stop and stop < start:
             self.problems.add(f"end date {stop.isoformat()} is before the start date {start.isoformat()}", row=n,
-                              column=f"{where}.effectivePeriod.end", value=end_raw)
+                              column=end_col, value=end_raw)
             ok = False
         if stop and stop > self.today:
             stop = None  # a planned end in the future: the order is active today
         if stop is None and status in ("completed", "stopped"):
-            self.problems.add(f"status '{status}' needs an end date (effectivePeriod.end)", row=n,
-                              column=f"{where}.effectivePeriod.end")
+            self.problems.add(f"status '{status}' needs an end date", row=n,
+                              column=end_col)
             ok = False
         if not ok or dose_mg is None or frequency is None:
             return None

@@ -31,24 +31,40 @@ class PatientEntry:
     sex_at_birth: SexAtBirth = SexAtBirth.UNKNOWN
     contact: Contact = field(default_factory=Contact, repr=False)
     row: int | None = None
+    gender_identity: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
 class AssessmentEntry:
-    """One completed questionnaire: item answers in item order (validated against the instrument)."""
+    """One completed questionnaire: item answers in item order (validated against the instrument).
+
+    A *total-only* entry (``answers == ()`` and ``stated_total`` set) is what most EHR exports hold for past
+    questionnaires: a PHQ-9/GAD-7/ISI total with no item answers. It is stored with its total and band; item 9 is
+    unknown, so no self-harm alert can be derived from it.
+    """
 
     instrument: Instrument
     administered_on: date
     answers: tuple[int, ...] = field(repr=False)
     row: int | None = None
+    stated_total: int | None = None
+
+    @property
+    def answers_available(self) -> bool:
+        return bool(self.answers)
 
     @property
     def total(self) -> int:
+        if not self.answers and self.stated_total is not None:
+            return self.stated_total
         return sum(self.answers)
 
     @property
-    def key(self) -> tuple[str, date, tuple[int, ...]]:
-        """Identity for duplicate detection: the same instrument, date and answers is the same assessment."""
+    def key(self) -> tuple:
+        """Identity for duplicate detection: the same instrument, date and answers is the same assessment (a
+        total-only one: the same instrument, date and total)."""
+        if not self.answers:
+            return (self.instrument.value, self.administered_on, (), self.total)
         return (self.instrument.value, self.administered_on, self.answers)
 
 

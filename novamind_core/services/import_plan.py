@@ -5,8 +5,9 @@
 :meth:`ImportPlan.refusal` (all or nothing: any problem, or nothing to import, writes nothing). No database here, so
 the rules are unit-tested directly (``tests/unit/services/test_import_plan.py``).
 
-Rules: an assessment identical to a stored one (instrument, day, answers) is skipped; a different one on the same
-day for the same instrument is a problem. A medication order identical to a stored one (drug, start, dose) is
+Rules: an assessment identical to a stored one (instrument, day, answers) is skipped, and so is a total-only one
+(imported without item answers) whose total equals a stored one's on that day; a different one on the same day for
+the same instrument is a problem. A medication order identical to a stored one (drug, start, dose) is
 skipped; a new order that overlaps a stored or another new period of the same drug is a problem. Diagnoses already
 on the chart are skipped. Stored wearable days that the file would replace are a note, not a problem.
 """
@@ -62,7 +63,10 @@ class ImportPlan:
 def compare_with_record(plan: ImportPlan, stored: StoredRecord) -> ImportPlan:
     """Skip exact duplicates, report conflicts and replaced wearable days; ``plan`` is updated and returned."""
     batch = plan.batch
-    by_key = {(a.instrument.value, a.administered_on, tuple(a.answers)) for a in stored.assessments}
+    by_key = {(a.instrument.value, a.administered_on, tuple(a.answers)) if a.answers else
+              (a.instrument.value, a.administered_on, (), a.total) for a in stored.assessments}
+    # a total-only import equal to a stored assessment's total on that day is the same assessment
+    by_key |= {(a.instrument.value, a.administered_on, (), a.total) for a in stored.assessments}
     by_day = {(a.instrument.value, a.administered_on) for a in stored.assessments}
     keep_assessments = []
     for a in batch.assessments:

@@ -22,10 +22,11 @@ from typing import Any
 
 from novamind_core.biometrics.problems import ImportProblems, Problem
 from novamind_core.domain.alerts import AlertKind
-from novamind_core.domain.assessments import score_assessment
+from novamind_core.domain.assessments import score_assessment, score_total_only
 from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.medications import ChangeKind
 from novamind_core.domain.patients import Diagnosis
+from novamind_core.domain.reporting import AssessmentSource
 from novamind_core.domain.users import Permission, Role, User
 from novamind_core.interop.csv_clinical import parse_assessments_csv, parse_medications_csv
 from novamind_core.interop.fhir_export import patient_bundle
@@ -236,7 +237,8 @@ class ImportService(BaseService):
         p = batch.patient
         assert p is not None
         pid = uow.patients.add(mrn=p.mrn, given_name=p.given_name, family_name=p.family_name,
-                               date_of_birth=p.date_of_birth, sex_at_birth=p.sex_at_birth, gender_identity=None,
+                               date_of_birth=p.date_of_birth, sex_at_birth=p.sex_at_birth,
+                               gender_identity=p.gender_identity,
                                contact=p.contact, diagnoses=(), care_team=[actor.id], cyp2d6=None, cyp2c19=None,
                                now=self.ctx.now(), registered_on=self.ctx.today())
         self._audit(uow, actor, AuditAction.PATIENT_CREATE, patient_id=pid, detail="FHIR import")
@@ -273,9 +275,10 @@ class ImportService(BaseService):
                 if a.administered_on >= newest.get(a.instrument, a.administered_on):
                     newest[a.instrument] = a.administered_on
             for a in sorted(batch.assessments, key=lambda x: (x.administered_on, x.row or 0)):
-                score = score_assessment(a.instrument, a.answers)
+                score = score_assessment(a.instrument, a.answers) if a.answers_available else \
+                    score_total_only(a.instrument, a.total)  # total-only: item 9 unknown, no item-9 alert
                 earlier = [t[2] for t in uow.assessments.totals(pid, a.instrument) if t[1] <= a.administered_on]
-                record = uow.assessments.add(pid, score, a.administered_on, now, by)
+                record = uow.assessments.add(pid, score, a.administered_on, now, by, source=AssessmentSource.IMPORT)
                 is_newest = a.administered_on == newest[a.instrument] and \
                     a.administered_on >= latest_stored.get(a.instrument, a.administered_on)
                 for kind, message, value in evaluate_alerts(score, a.administered_on, earlier):

@@ -132,15 +132,23 @@ def patient_features(chart: Chart) -> tuple[dict[str, Any], tuple[tuple[str, str
     else:
         missing.append("Sex at birth is not recorded as female or male: the model treats it as unknown.")
     phq, gad = assessments_of(chart, "PHQ-9"), assessments_of(chart, "GAD-7")
-    if phq:
-        feats["phq9_items"] = list(phq[-1].answers)
-        used.append(("Baseline PHQ-9", f"{phq[-1].total} (items from {phq[-1].administered_on.isoformat()})"))
+    phq_items = [a for a in phq if a.answers]  # total-only assessments (imported without items) have none
+    if phq_items:
+        feats["phq9_items"] = list(phq_items[-1].answers)
+        used.append(("Baseline PHQ-9", f"{phq_items[-1].total} (items from "
+                     f"{phq_items[-1].administered_on.isoformat()})"))
+    elif phq:
+        missing.append("The PHQ-9s on record are totals only (item answers not available): the response model "
+                       "needs item answers. Enter a PHQ-9 in Assessments.")
     else:
         missing.append("No PHQ-9 yet: the response model needs a baseline PHQ-9. Enter one in Assessments.")
     anxiety_dx = [d.code for d in p.diagnoses if d.code.startswith(ANXIETY_ICD10_PREFIXES)]
-    if gad:
+    if gad and gad[-1].answers:
         feats["gad7_items"] = list(gad[-1].answers)
         used.append(("Baseline GAD-7", f"{gad[-1].total} (from {gad[-1].administered_on.isoformat()})"))
+    elif gad:
+        missing.append("The latest GAD-7 is a total only (item answers not available): anxiety items are treated "
+                       "as unknown.")
     else:
         missing.append("No GAD-7 yet: anxiety items are treated as unknown. Enter one in Assessments.")
     if anxiety_dx or gad:

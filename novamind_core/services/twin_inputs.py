@@ -198,8 +198,21 @@ def _series_item(name: str, records: Sequence[Any], how: str) -> CompletenessIte
     first, last = records[0].administered_on, records[-1].administered_on
     return CompletenessItem(name, "present" if len(records) >= 2 else "partial",
                             f"{len(records)} on record, {first.isoformat()} to {last.isoformat()}"
+                            + _total_only_detail(records)
                             + ("" if len(records) >= 2 else " (one score: change cannot be estimated)"),
                             None if len(records) >= 2 else how)
+
+
+def _latest_items(records: Sequence[Any]) -> list[int] | None:
+    """Item answers of the newest assessment; None when it is total-only (imported without item answers): the
+    symptom domains (item 9 included) are then unknown rather than taken from an older assessment, and the total
+    still enters the symptom history."""
+    return list(records[-1].answers) if records and records[-1].answers else None
+
+
+def _total_only_detail(records: Sequence[Any]) -> str:
+    n = sum(1 for a in records if not a.answers)
+    return f"; {n} total-only (item answers not available)" if n else ""
 
 
 def build_inputs(patient: Any, assessments: Sequence[Any], orders: Sequence[Any], daily_rows: Sequence[Any],
@@ -233,9 +246,9 @@ def build_inputs(patient: Any, assessments: Sequence[Any], orders: Sequence[Any]
         "gad7": [[(a.administered_on - origin).days, a.total] for a in gad],
         "medications": steps, "adherence": adherence if adherence is not None else 1.0,
         "cyp2d6": cyp2d6 or "NM", "cyp2c19": cyp2c19 or "NM",
-        "phq9_items": list(phq[-1].answers) if phq else None,
-        "gad7_items": list(gad[-1].answers) if gad else None,
-        "isi_items": list(isi[-1].answers) if isi else None,
+        "phq9_items": _latest_items(phq),
+        "gad7_items": _latest_items(gad),
+        "isi_items": _latest_items(isi),
     }
     biometrics = biometric_summary(daily_rows)
     active = tuple((o.drug, float(o.dose_mg)) for o in orders if o.stop_date is None)

@@ -127,14 +127,14 @@ def test_preview_summarises_the_file_and_writes_only_its_audit_event(services, c
 def test_fhir_bundle_registers_a_new_patient_with_the_importing_clinician_on_the_care_team(services, clinician):
     result = import_service(services).import_file(clinician, "fhir", (DATA / "ehr_bundle.json").read_bytes())
     assert result.created_patient
-    assert result.written == {"diagnoses": 1, "assessments": 2, "medication orders": 3}
+    assert result.written == {"diagnoses": 1, "assessments": 3, "medication orders": 3}  # one total-only
     patient = services.patients.find_by_mrn(clinician, "EHR-004211")
     assert patient.care_team == (clinician.id,) and patient.family_name == "Example-Smith"
     orders = services.medications.history(clinician, patient.id)
     assert [(o.drug, o.dose_mg, o.change_kind.value, o.previous_id) for o in orders] == [
         ("sertraline", 50.0, "start", None), ("sertraline", 100.0, "titrate", orders[0].id),
         ("mirtazapine", 15.0, "start", None)]
-    assert len(result.notes) == 5  # the not-imported resources are reported with the result
+    assert len(result.notes) == 4  # the not-imported resources are reported with the result
 
 
 def test_importing_the_same_bundle_twice_skips_what_is_already_stored(services, clinician):
@@ -143,7 +143,7 @@ def test_importing_the_same_bundle_twice_skips_what_is_already_stored(services, 
     before = _snapshot(services)
     preview = service.preview(clinician, "fhir", (DATA / "ehr_bundle.json").read_bytes())
     assert not preview.new_patient and preview.counts == {}
-    assert preview.already_stored == {"assessments": 2, "medication orders": 3, "diagnoses": 1}
+    assert preview.already_stored == {"assessments": 3, "medication orders": 3, "diagnoses": 1}
     assert _snapshot(services)[:-1] == before[:-1]
 
 
@@ -179,6 +179,44 @@ def test_fhir_round_trip_into_another_database_keeps_every_assessment_and_medica
         assert copy.diagnoses == patient.diagnoses and copy.date_of_birth == patient.date_of_birth
     finally:
         other.close()
+
+
+def test_a_totals_only_ehr_history_is_stored_as_total_only_assessments_with_no_item9_alert(services, clinician):
+    result = import_service(services).import_file(clinician, "fhir", (DATA / "ehr_bundle.json").read_bytes())
+    history = services.assessments.history(clinician, result.patient_id)
+    total_only = [a for a in history if not a.answers_available]
+    assert [(a.instrument.value, a.administered_on.isoformat(), a.total, a.severity, a.item9_positive)
+            for a in total_only] == [("PHQ-9", "2025-10-01", 19, "moderately severe", False)]
+    assert {a.source.value for a in history} == {"import"}
+    alerts = services.alerts.list_for_patient(clinician, result.patient_id)
+    assert not [a for a in alerts if a.kind.value == "item9"]  # item 9 is unknown, not negative, and not alerted
+    bundle = import_service(services).export_fhir(clinician, result.patient_id)
+    totals = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"
+              and e["resource"]["code"]["coding"][0]["code"] == "44261-6"]
+    assert [(t["valueInteger"], t.get("note")) for t in totals] == [
+        (19, [{"text": "item answers not available; item 9 unknown"}]), (13, None)]
+
+
+def test_a_seeded_cohort_exports_with_no_errors_against_the_official_fhir_r4_schema(services, clinician):
+    from novamind_core.demo.seed import seed_demo
+    from tests.unit.interop.fhir_schema import schema_errors
+
+    seed_demo(services, n_patients=9, seed=3)
+    imported = import_service(services).import_file(clinician, "fhir", (DATA / "ehr_bundle.json").read_bytes())
+    services.patients.update(clinician, imported.patient_id,
+                             services.patients.get(clinician, imported.patient_id).version, gender_identity="woman")
+    from novamind_core.interop import patient_bundle
+
+    bundles = [import_service(services).export_fhir(clinician, imported.patient_id)]
+    with services.context.uow() as uow:  # the seeded charts belong to the demo care teams: read them directly
+        for pid in range(1, imported.patient_id):
+            bundles.append(patient_bundle(uow.patients.get(pid), uow.assessments.history(pid),
+                                          uow.medications.history(pid), mrn_system="urn:novamind:mrn"))
+    types = [e["resource"]["resourceType"] for b in bundles for e in b["entry"]]
+    assert len(bundles) == 10 and len(types) > 300
+    assert set(types) == {"Patient", "Condition", "Observation", "QuestionnaireResponse", "MedicationRequest",
+                          "MedicationStatement"}
+    assert [err for b in bundles for err in schema_errors(b)] == []
 
 
 def test_bundle_for_a_different_mrn_than_the_chosen_patient_is_refused(services, clinician, patient):
@@ -226,7 +264,8 @@ def test_cli_imports_a_csv_as_a_named_clinician_and_exports_the_bundle(cli_env, 
     out = tmp_path / "bundle.json"
     assert main(["export", "fhir", "--patient", "NM-CLI-01", "--out", str(out), "--as", "dr.cli"]) == 0
     bundle = json.loads(out.read_text())
-    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == ["Patient", "Condition", "Observation"]
+    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == [
+        "Patient", "Condition", "Observation", "QuestionnaireResponse", "Observation"]  # panel, response, total
 
 
 def test_cli_import_without_a_named_user_is_refused_and_a_bad_file_lists_every_problem(cli_env, tmp_path, capsys):

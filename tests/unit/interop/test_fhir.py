@@ -12,9 +12,9 @@ from novamind_core.biometrics.problems import ImportProblems
 from novamind_core.domain.assessments import Instrument
 from novamind_core.domain.medications import ChangeKind, Frequency, MedicationOrder
 from novamind_core.domain.patients import Contact, Diagnosis, Patient, PatientStatus, SexAtBirth
+from novamind_core.domain.records import AssessmentRecord
 from novamind_core.interop import parse_bundle, patient_bundle, read_bundle
 from novamind_core.interop.codes import INSTRUMENT_CODES, LOINC, RXNORM
-from novamind_core.domain.records import AssessmentRecord
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "fhir"
 TODAY = date(2026, 3, 12)
@@ -116,7 +116,9 @@ def test_ehr_bundle_maps_panels_members_answer_codes_rxnorm_text_and_icd10():
     result = _parse(DATA / "ehr_bundle.json")
     assert result.ok, result.problems
     b = result.batch
-    phq, gad = b.assessments
+    total_only, phq, gad = b.assessments
+    assert (total_only.instrument, total_only.administered_on, total_only.answers, total_only.total) == (
+        Instrument.PHQ9, date(2025, 10, 1), (), 19)  # a total with no items: kept as a total-only assessment
     assert (phq.instrument, phq.administered_on, phq.answers) == (Instrument.PHQ9, date(2025, 11, 3),
                                                                   (2, 3, 1, 2, 1, 2, 1, 1, 0))
     assert (gad.instrument, gad.answers) == (Instrument.GAD7, (2, 2, 1, 1, 0, 1, 1))
@@ -133,7 +135,7 @@ def test_unknown_resources_and_unmapped_codes_are_reported_not_dropped():
     text = "\n".join(str(n) for n in notes)
     assert "Encounter is not imported" in text
     assert "'Heart rate' is not imported" in text
-    assert "PHQ-9 total without item answers is not imported" in text
+    assert "total without item answers" not in text  # imported as a total-only assessment since step 10
     assert "Atorvastatin 20 MG Oral Tablet" in text
     assert "Condition without an ICD-10 code" in text
     assert all(n.row is not None for n in notes)
