@@ -29,8 +29,11 @@ from novamind_core.services.imports import ImportService
 from novamind_core.services.keys import KeyService
 from novamind_core.services.medications import MedicationService
 from novamind_core.services.notes import NoteService
+from novamind_core.services.notifications import NotificationService
 from novamind_core.services.patients import PatientService
+from novamind_core.services.portal import PortalService
 from novamind_core.services.predictions import PredictionService
+from novamind_core.services.reporting import ReportingService
 from novamind_core.services.twin import TwinService
 from novamind_core.services.users import UserService
 from novamind_core.services.visits import VisitService
@@ -61,6 +64,9 @@ class Services:
     imports: ImportService
     predictions: PredictionService
     charts: ChartService
+    reporting: ReportingService
+    portal: PortalService
+    notifications: NotificationService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -87,4 +93,6 @@ def build_services(settings: Any, *, clock: Callable[[], datetime] | None = None
         keys=KeyService(ctx, maintenance), cohort=CohortService(ctx), admin=AdminService(ctx, maintenance),
         imports=ImportService(ctx),
         predictions=PredictionService(ctx), charts=ChartService(ctx),
+        reporting=ReportingService(ctx), portal=PortalService(ctx),
+        notifications=NotificationService(ctx),
     )

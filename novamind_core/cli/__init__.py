@@ -28,6 +28,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "novamind_core.cli.interop",
     "novamind_core.cli.ml",
     "novamind_core.cli.ops",
+    "novamind_core.cli.reporting",
+    "novamind_core.cli.worker",
 )
 
 

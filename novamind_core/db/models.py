@@ -360,6 +360,7 @@ class MeasurementPlanRow(Base):
     reminder_after_hours: Mapped[int] = mapped_column(Integer)
     link_lifetime_hours: Mapped[int] = mapped_column(Integer)
     anchor_on: Mapped[date] = mapped_column(Date)  # first delivery date; a medication change can move it
+    restarted_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # last medication change it restarted on
     restart_on_medication_change: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

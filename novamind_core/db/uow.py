@@ -19,9 +19,16 @@ from novamind_core.db.repositories import (
     AssessmentRepository,
     AuditRepository,
     CohortRepository,
+    ContactConsentRepository,
+    DeliveryLogRepository,
+    MeasurementPlanRepository,
     MedicationRepository,
     NoteRepository,
+    NotificationPreferenceRepository,
+    OutboxRepository,
     PatientRepository,
+    QuestionnaireRequestRepository,
+    RateLimitRepository,
     TwinRepository,
     UserRepository,
     VisitRepository,
@@ -52,6 +59,13 @@ class UnitOfWork:
         self.wearables = WearableRepository(s)
         self.twin = TwinRepository(s)
         self.cohort = CohortRepository(s)
+        self.plans = MeasurementPlanRepository(s)
+        self.consents = ContactConsentRepository(s)
+        self.requests = QuestionnaireRequestRepository(s)
+        self.delivery = DeliveryLogRepository(s)
+        self.rate_limits = RateLimitRepository(s)
+        self.preferences = NotificationPreferenceRepository(s)
+        self.outbox = OutboxRepository(s)
         return self
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:

@@ -15,6 +15,7 @@ The docs/ux.md demo stories are the first six patients, all on ``demo.clinician`
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from dataclasses import dataclass
@@ -370,6 +371,48 @@ def _seed_patient(uow, ctx, i, given, family, plan: _Plan, team, rng, now, today
     # wearables
     if plan.wearables or rng.random() < 0.6:
         _seed_wearables(uow, patient_id, first, end, plan.wearables, i, now, totals)
+    _seed_measurement(uow, patient_id, i, tuple(d.code for d in dx), team[0], first, now, today)
+
+
+def _seed_measurement(uow, patient_id: int, i: int, codes: tuple[str, ...], clinician: int, first: date,  # type: ignore[no-untyped-def]  # noqa: E501
+                      now: datetime, today: date) -> None:
+    """Most patients get the default plan for their diagnosis and e-mail consent; a few carry requests in each state
+    (sent, opened, expired, locked), so the chart's measurement panel and delivery log show the loop. Deterministic
+    in ``i`` (no draw from the cohort's random stream, so the clinical data stay as they were)."""
+    from novamind_core.domain.reporting import RequestStatus, default_plan, new_link_token, token_digest
+    from novamind_core.domain.reporting_views import DeliveryEventKind as Ev
+
+    if i % 5 == 4:  # every fifth patient has no plan: "no plan" is a state of its own on the caseload
+        return
+    state = (None, RequestStatus.SENT, RequestStatus.OPENED, RequestStatus.EXPIRED, RequestStatus.LOCKED, None,
+             None)[i % 7]
+    back = i % 5 if state in (RequestStatus.SENT, RequestStatus.OPENED) else i % 14  # open links still valid
+    plan = dataclasses.replace(default_plan(patient_id, codes, today), anchor_on=today - timedelta(days=back))
+    uow.plans.save(plan, None, clinician, now)
+    uow.consents.record(patient_id, email=True, sms=i % 3 == 0, recorded_on=min(first, today), recorded_by=clinician)
+    if state is None:
+        return
+    due = plan.anchor_on if state in (RequestStatus.SENT, RequestStatus.OPENED) else today - timedelta(days=12)
+    sent_at = datetime.combine(due, time(9, 0), tzinfo=UTC)
+    request = uow.requests.add(patient_id, plan.instruments, token_digest(new_link_token()), plan.channel, due,
+                               sent_at, sent_at + timedelta(hours=plan.link_lifetime_hours),
+                               plan_occurrence=f"{patient_id}:{due.isoformat()}")
+    uow.requests.mark_sent(request.id, sent_at)
+    events = [(Ev.QUEUED, "invitation by email"), (Ev.SENT, "email")]
+    if state is RequestStatus.OPENED:
+        uow.requests.mark_opened(request.id, sent_at + timedelta(hours=3))
+        events.append((Ev.OPENED, ""))
+    elif state is RequestStatus.LOCKED:
+        for n in (1, 2, 3):
+            uow.requests.record_dob_failure(request.id)
+            events.append((Ev.DOB_FAILED, f"wrong date of birth ({n} of 3)"))
+        uow.requests.lock(request.id)
+        events.append((Ev.LOCKED, "3 wrong dates of birth"))
+    elif state is RequestStatus.EXPIRED:
+        uow.requests.mark_expired(request.id)
+        events.append((Ev.EXPIRED, ""))
+    for k, (event, detail) in enumerate(events):
+        uow.delivery.add(patient_id, request.id, event, sent_at + timedelta(minutes=k), detail)
 
 
 _warned: set[str] = set()

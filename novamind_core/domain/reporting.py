@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import Enum
 
@@ -181,6 +181,7 @@ class MeasurementPlan:
     restart_on_medication_change: bool = True
     active: bool = True
     version: int = 0
+    restarted_on: date | None = None  # the medication change the rule last restarted on (docs/reporting.md)
 
     def __post_init__(self) -> None:
         if not self.instruments:
@@ -265,6 +266,7 @@ def measurement_state(plan: MeasurementPlan | None, requests: tuple[RequestSumma
         return MeasurementState.NO_PLAN
     if not plan.active:
         return MeasurementState.PAUSED
+    restarted_on = restarted_on or plan.restarted_on
     dates = plan.rule.occurrences(plan.anchor_on, today,
                                   restarted_on=restarted_on if plan.restart_on_medication_change else None)
     if not dates:
@@ -280,12 +282,34 @@ def next_due(plan: MeasurementPlan | None, today: date, *, restarted_on: date | 
     """The next scheduled date after today (None without a plan, when paused, or when the deliveries are used up)."""
     if plan is None or not plan.active:
         return None
+    restarted_on = restarted_on or plan.restarted_on
     horizon = today + timedelta(days=max(plan.rule.interval_days, plan.rule.after_change_interval_days or 1) + 1)
     for day in plan.rule.occurrences(plan.anchor_on, horizon,
                                      restarted_on=restarted_on if plan.restart_on_medication_change else None):
         if day > today:
             return day
     return None
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One e-mail or SMS as the outbox stores it and a transport sends it (plain text and HTML bodies).
+
+    ``to`` is an address or phone number (personal data): it is kept out of ``repr`` so it never reaches a log.
+    The subject and bodies never carry PHI beyond the minimum ("You have a questionnaire from <clinic>" + link).
+    """
+
+    to: str = field(repr=False)
+    subject: str
+    text: str
+    html: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"to": self.to, "subject": self.subject, "text": self.text, "html": self.html}
+
+    @classmethod
+    def from_json(cls, data: dict[str, str]) -> OutgoingMessage:
+        return cls(to=data["to"], subject=data["subject"], text=data["text"], html=data.get("html", ""))
 
 
 # ------------------------------------------------------------------ link tokens

@@ -79,6 +79,22 @@ class AuditAction:
     PREDICTION_READ = "prediction.read"
     INSIGHT_READ = "insight.read"
     MODEL_CARD_READ = "model.card_read"
+    # patient-reported measurement (docs/reporting.md)
+    MEASUREMENT_READ = "measurement.read"
+    PLAN_SET = "plan.set"
+    PLAN_PAUSE = "plan.pause"
+    PLAN_RESTART = "plan.restart"
+    CONSENT_RECORD = "consent.record"
+    CONSENT_OPT_OUT = "consent.opt_out"
+    REQUEST_CREATE = "request.create"
+    KIOSK_START = "kiosk.start"
+    REQUEST_OPEN = "request.open"
+    REQUEST_REFUSED = "request.refused"
+    REQUEST_DOB_FAILED = "request.dob_failed"
+    REQUEST_DOB_VERIFIED = "request.dob_verified"
+    REQUEST_LOCKED = "request.locked"
+    REQUEST_SUBMIT = "request.submit"
+    NOTIFICATION_PREFERENCES = "notification.preferences"
 
     @classmethod
     def all(cls) -> tuple[str, ...]:

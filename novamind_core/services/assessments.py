@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from novamind_core.domain.alerts import AlertKind
 from novamind_core.domain.assessments import (
@@ -14,9 +14,14 @@ from novamind_core.domain.assessments import (
     score_assessment,
 )
 from novamind_core.domain.records import AssessmentRecord, AssessmentResult
+from novamind_core.domain.reporting import AssessmentSource
 from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService, not_in_future, parse_date
+from novamind_core.services.ports import UnitOfWork
+
+#: How an urgent (patient-reported item 9) alert's message begins; the caseload and chart show it first.
+URGENT_PREFIX = "URGENT: "
 
 
 def evaluate_alerts(score: AssessmentScore, on: date, earlier_totals: Sequence[int]
@@ -42,6 +47,32 @@ def evaluate_alerts(score: AssessmentScore, on: date, earlier_totals: Sequence[i
     return out
 
 
+def store_assessment(uow: UnitOfWork, patient_id: int, score: AssessmentScore, on: date, now: datetime,
+                     recorded_by: int | None, *, source: AssessmentSource = AssessmentSource.CLINICIAN,
+                     completed_at: datetime | None = None, request_id: int | None = None) -> AssessmentResult:
+    """Store a scored assessment, raise its alerts and refresh the caseload figures, inside the caller's unit of work.
+
+    The one path every assessment takes, whoever entered it (a clinician, the patient through a link or the clinic
+    kiosk): the same scoring, the same alerts (:func:`evaluate_alerts`), the same summary. The caller authorises,
+    audits and commits. An item-9 alert from a patient-reported answer is marked urgent in its message.
+    """
+    before = [t for t in uow.assessments.totals(patient_id, score.instrument) if t[1] <= on]
+    record = uow.assessments.add(patient_id, score, on, now, recorded_by, source=source, completed_at=completed_at,
+                                 request_id=request_id)
+    inst = score.instrument
+    raised = []
+    for kind, message, value in evaluate_alerts(score, on, [t[2] for t in before]):
+        if kind is AlertKind.ITEM9 and source in (AssessmentSource.PATIENT_REMOTE, AssessmentSource.KIOSK):
+            message = f"{URGENT_PREFIX}{message} ({source.label.lower()})"
+        raised.append(uow.alerts.add(patient_id, kind, now, message, instrument=inst.value, assessment_id=record.id,
+                                     value=value, observed_on=on))
+    vs_previous = compare_to_baseline(inst, before[-1][2], score.total) if before else None
+    vs_baseline = compare_to_baseline(inst, before[0][2], score.total) if before else None
+    uow.assessments.refresh_summary(patient_id)
+    alerts = tuple(a for a in uow.alerts.list(patient_id) if a.id in raised)
+    return AssessmentResult(record, alerts, vs_baseline, vs_previous)
+
+
 class AssessmentService(BaseService):
     def record(self, user: User, patient_id: int, instrument: str | Instrument, answers: Sequence[int],
                administered_on: date | str | None = None) -> AssessmentResult:
@@ -58,23 +89,11 @@ class AssessmentService(BaseService):
             today = self.ctx.today()
             on = not_in_future(parse_date(administered_on, "administered_on", default=today), today,
                                "administered_on")
-            now = self.ctx.now()
-            before = [t for t in uow.assessments.totals(patient_id, score.instrument) if t[1] <= on]
-            record = uow.assessments.add(patient_id, score, on, now, actor.id if actor.id > 0 else None)
-            inst = score.instrument
-            raised = [
-                uow.alerts.add(patient_id, kind, now, message, instrument=inst.value, assessment_id=record.id,
-                               value=value, observed_on=on)
-                for kind, message, value in evaluate_alerts(score, on, [t[2] for t in before])
-            ]
-            vs_previous = compare_to_baseline(inst, before[-1][2], score.total) if before else None
-            vs_baseline = compare_to_baseline(inst, before[0][2], score.total) if before else None
-            uow.assessments.refresh_summary(patient_id)
-            alerts = tuple(a for a in uow.alerts.list(patient_id) if a.id in raised)
+            result = store_assessment(uow, patient_id, score, on, self.ctx.now(), actor.id if actor.id > 0 else None)
             self._audit(uow, actor, AuditAction.ASSESSMENT_CREATE, patient_id=patient_id,
-                        detail=f"{inst.value} alerts={len(raised)}")
+                        detail=f"{score.instrument.value} alerts={len(result.alerts)}")
             uow.commit()
-            return AssessmentResult(record, alerts, vs_baseline, vs_previous)
+            return result
 
     def history(self, user: User, patient_id: int, instrument: str | Instrument | None = None
                 ) -> tuple[AssessmentRecord, ...]:

@@ -17,6 +17,7 @@ from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService, not_in_future, optional_text, parse_date
 from novamind_core.services.ports import UnitOfWork
+from novamind_core.services.reporting import medication_changed
 
 
 def _frequency(value: str | Frequency | None) -> Frequency:
@@ -50,6 +51,7 @@ class MedicationService(BaseService):
                 change_kind=ChangeKind.START.value, start_reason=optional_text(reason, "reason", 500),
                 adherence_note=optional_text(adherence_note, "adherence_note", 1000),
                 prescribed_by=actor.id if actor.id > 0 else None, created_at=self.ctx.now())
+            medication_changed(uow, patient_id, start, self.ctx.now())
             self._audit(uow, actor, AuditAction.MEDICATION_CREATE, patient_id=patient_id, detail=f"start {name}")
             uow.commit()
             return order
@@ -93,6 +95,7 @@ class MedicationService(BaseService):
                 change_kind=ChangeKind.TITRATE.value, previous_id=current.id, start_reason=why,
                 adherence_note=current.adherence_note, prescribed_by=actor.id if actor.id > 0 else None,
                 created_at=self.ctx.now())
+            medication_changed(uow, patient_id, when, self.ctx.now())
             self._audit(uow, actor, AuditAction.MEDICATION_UPDATE, patient_id=patient_id,
                         detail=f"titrate {current.drug}")
             uow.commit()
@@ -138,6 +141,7 @@ class MedicationService(BaseService):
                 patient_id=patient_id, drug=name, dose_mg=dose, frequency=freq.value, start_date=when,
                 change_kind=ChangeKind.SWITCH.value, previous_id=current.id, start_reason=why,
                 prescribed_by=actor.id if actor.id > 0 else None, created_at=self.ctx.now())
+            medication_changed(uow, patient_id, when, self.ctx.now())
             self._audit(uow, actor, AuditAction.MEDICATION_UPDATE, patient_id=patient_id,
                         detail=f"switch {current.drug} to {name}")
             uow.commit()

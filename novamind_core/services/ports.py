@@ -22,9 +22,16 @@ if TYPE_CHECKING:  # the concrete repositories document the methods; the fakes m
         AssessmentRepository,
         AuditRepository,
         CohortRepository,
+        ContactConsentRepository,
+        DeliveryLogRepository,
+        MeasurementPlanRepository,
         MedicationRepository,
         NoteRepository,
+        NotificationPreferenceRepository,
+        OutboxRepository,
         PatientRepository,
+        QuestionnaireRequestRepository,
+        RateLimitRepository,
         TwinRepository,
         UserRepository,
         VisitRepository,
@@ -46,6 +53,13 @@ class UnitOfWork(Protocol):
     wearables: WearableRepository
     twin: TwinRepository
     cohort: CohortRepository
+    plans: MeasurementPlanRepository
+    consents: ContactConsentRepository
+    requests: QuestionnaireRequestRepository
+    delivery: DeliveryLogRepository
+    rate_limits: RateLimitRepository
+    preferences: NotificationPreferenceRepository
+    outbox: OutboxRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

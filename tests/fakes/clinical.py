@@ -22,6 +22,7 @@ from novamind_core.domain.medications import ChangeKind, Frequency, MedicationOr
 from novamind_core.domain.notes import NoteRevision, ProgressNote
 from novamind_core.domain.patients import Diagnosis, Patient, PatientStatus
 from novamind_core.domain.records import AssessmentRecord
+from novamind_core.domain.reporting import AssessmentSource
 from novamind_core.domain.visits import Visit, VisitStatus
 
 
@@ -120,9 +121,11 @@ class FakeAssessmentRepository(_Fake):
         self.records: list[AssessmentRecord] = []
 
     def add(self, patient_id: int, score: AssessmentScore, administered_on: date, recorded_at: datetime,
-            recorded_by: int | None) -> AssessmentRecord:
+            recorded_by: int | None, *, source: AssessmentSource = AssessmentSource.CLINICIAN,
+            completed_at: datetime | None = None, request_id: int | None = None) -> AssessmentRecord:
         record = AssessmentRecord(len(self.records) + 1, patient_id, score.instrument, administered_on, score.answers,
-                                  score.total, score.severity, score.item9_positive, recorded_at, recorded_by)
+                                  score.total, score.severity, score.item9_positive, recorded_at, recorded_by,
+                                  source=source, completed_at=completed_at)
         self.records.append(record)
         return record
 

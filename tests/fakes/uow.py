@@ -18,8 +18,9 @@ from types import SimpleNamespace
 from typing import Any
 
 from novamind_core.services.base import ServiceContext
-from tests.fakes import clinical
+from tests.fakes import clinical, reporting
 from tests.fakes.data import FakeCohortRepository, FakeWearableRepository
+from tests.fakes.outbox import FakeOutboxRepository
 from tests.fakes.repositories import FakeAuditRepository, FakeUserRepository
 
 #: Every repository attribute of the unit of work, with the factory of its fake. Add a line when a service
@@ -35,6 +36,13 @@ FAKE_REPOSITORIES: dict[str, Callable[[], Any]] = {
     "visits": clinical.FakeVisitRepository,
     "cohort": FakeCohortRepository,
     "wearables": FakeWearableRepository,
+    "outbox": FakeOutboxRepository,
+    "plans": reporting.FakeMeasurementPlanRepository,
+    "consents": reporting.FakeContactConsentRepository,
+    "requests": reporting.FakeQuestionnaireRequestRepository,
+    "delivery": reporting.FakeDeliveryLogRepository,
+    "rate_limits": reporting.FakeRateLimitRepository,
+    "preferences": reporting.FakeNotificationPreferenceRepository,
 }
 
 

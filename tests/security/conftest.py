@@ -376,6 +376,38 @@ ENTRIES: dict[str, Entry] = {
         u, w.mrn[pid])),
     "admin.audit_csv": Entry(ADMIN_ONLY, scoped=False, call=lambda w, u, pid, a: w.services.admin.audit_csv(u)),
     "admin.view": Entry(ADMIN_ONLY, call=lambda w, u, pid, a: w.services.admin.view(u, "care_teams", mrn=w.mrn[pid])),
+    # ---------------------------------------------------------------- patient-reported measurement (staff side)
+    "reporting.plan_view": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                 call=lambda w, u, pid, a: w.services.reporting.plan_view(u, pid)),
+    "reporting.set_plan": Entry(OWN_CARE_TEAM, setup=lambda w, pid: _plan_edit(w, pid),
+                                call=lambda w, u, pid, a: w.services.reporting.set_plan(u, pid, a.plan, a.version)),
+    "reporting.pause_plan": Entry(OWN_CARE_TEAM, setup=lambda w, pid: _plan_edit(w, pid, save=True),
+                                  call=lambda w, u, pid, a: w.services.reporting.pause_plan(u, pid, a.version)),
+    "reporting.record_consent": Entry(OWN_CARE_TEAM, call=lambda w, u, pid, a: w.services.reporting.record_consent(
+        u, pid, email=True, sms=False)),
+    "reporting.create_request": Entry(OWN_CARE_TEAM, call=lambda w, u, pid, a: w.services.reporting.create_request(
+        u, pid, "PHQ-9")),
+    "reporting.start_kiosk": Entry(OWN_CARE_TEAM, call=lambda w, u, pid, a: w.services.reporting.start_kiosk(
+        u, pid, "GAD-7")),
+    "reporting.notification_preferences": Entry(
+        EVERYONE, scoped=False, call=lambda w, u, pid, a: w.services.reporting.notification_preferences(u)),
+    "reporting.set_notification_preferences": Entry(
+        EVERYONE, scoped=False, call=lambda w, u, pid, a: w.services.reporting.set_notification_preferences(
+            u, email=f"{u.username}@clinic.invalid", urgent_by_email=True)),
+    # ---------------------------------------------------------------- the patient's link (no staff user: the token)
+    "portal.open": Entry(EVERYONE, setup=lambda w, pid: _link(w, pid),
+                         call=lambda w, u, pid, a: w.services.portal.open(a.token, f"198.51.100.{w.n()}")),
+    "portal.verify_dob": Entry(EVERYONE, setup=lambda w, pid: _link(w, pid),
+                               call=lambda w, u, pid, a: w.services.portal.verify_dob(a.token, a.dob,
+                                                                                      f"198.51.100.{w.n()}")),
+    "portal.submit": Entry(EVERYONE, setup=lambda w, pid: _link(w, pid, verify=True),
+                           call=lambda w, u, pid, a: w.services.portal.submit(a.token, {"PHQ-9": [0] * 9},
+                                                                              f"198.51.100.{w.n()}")),
+    "portal.opt_out": Entry(EVERYONE, setup=lambda w, pid: _link(w, pid),
+                            call=lambda w, u, pid, a: w.services.portal.opt_out(a.token, f"198.51.100.{w.n()}")),
+    "portal.crisis_text": Entry(EVERYONE, scoped=False, audit_events=0,
+                                call=lambda w, u, pid, a: w.services.portal.crisis_text(),
+                                why_unaudited="returns the clinic's configured crisis message; no patient data"),
     # ---------------------------------------------------------------- imports (not in Services; import_service())
     "imports.parse": Entry(
         EVERYONE, scoped=False, audit_events=0, call=lambda w, u, pid, a: w.imports.parse("assessments",
@@ -391,6 +423,25 @@ ENTRIES: dict[str, Entry] = {
     "imports.export_fhir": Entry(CLINICIAN_OWN, returns_phi=True,
                                  call=lambda w, u, pid, a: w.imports.export_fhir(u, pid)),
 }
+
+
+def _plan_edit(w: World, pid: int, save: bool = False) -> SimpleNamespace:
+    """The patient's plan (saved first when ``save``) or the suggested one, with the version to edit."""
+    panel = w.services.reporting.plan_view(w.owner(pid), pid)
+    plan = panel.plan or panel.suggested
+    if save or panel.plan is not None:
+        plan = w.services.reporting.set_plan(w.owner(pid), pid, dataclasses.replace(plan, active=True),
+                                             panel.plan.version if panel.plan else None)
+    return _ns(plan=plan, version=plan.version if (save or panel.plan is not None) else None)
+
+
+def _link(w: World, pid: int, verify: bool = False) -> SimpleNamespace:
+    """A fresh questionnaire link for ``pid`` (made by its own clinician), its date of birth confirmed if asked."""
+    token = w.services.reporting.create_request(w.owner(pid), pid, "PHQ-9").token
+    dob = date.fromisoformat((OWN_PATIENT if pid == w.own_pid else FOREIGN_PATIENT)["date_of_birth"])
+    if verify:
+        assert w.services.portal.verify_dob(token, dob, f"203.0.113.{w.n()}").ok
+    return _ns(token=token, dob=dob)
 
 
 def _change_own_password(w: World, user: Any) -> None:

@@ -9,7 +9,16 @@ from novamind_core.db.repositories.clinical import (
     VisitRepository,
 )
 from novamind_core.db.repositories.cohort import CohortRepository
+from novamind_core.db.repositories.outbox import OutboxRepository
 from novamind_core.db.repositories.patients import PatientRepository
+from novamind_core.db.repositories.reporting import (
+    ContactConsentRepository,
+    DeliveryLogRepository,
+    MeasurementPlanRepository,
+    NotificationPreferenceRepository,
+    QuestionnaireRequestRepository,
+    RateLimitRepository,
+)
 from novamind_core.db.repositories.twin import TwinRepository
 from novamind_core.db.repositories.users import UserRepository
 from novamind_core.db.repositories.wearables import WearableRepository
@@ -19,8 +28,15 @@ __all__ = [
     "AssessmentRepository",
     "AuditRepository",
     "CohortRepository",
+    "ContactConsentRepository",
+    "DeliveryLogRepository",
+    "MeasurementPlanRepository",
+    "NotificationPreferenceRepository",
+    "QuestionnaireRequestRepository",
+    "RateLimitRepository",
     "MedicationRepository",
     "NoteRepository",
+    "OutboxRepository",
     "PatientRepository",
     "TwinRepository",
     "UserRepository",

@@ -28,6 +28,7 @@ from novamind_core.domain.errors import ConflictError, NotFoundError
 from novamind_core.domain.medications import ChangeKind, Frequency, MedicationOrder
 from novamind_core.domain.notes import NoteRevision, ProgressNote
 from novamind_core.domain.records import AssessmentRecord
+from novamind_core.domain.reporting import AssessmentSource
 from novamind_core.domain.visits import Visit, VisitStatus
 
 
@@ -43,7 +44,8 @@ class AssessmentRepository:
         self.session = session
 
     def add(self, patient_id: int, score: AssessmentScore, administered_on: date, recorded_at: datetime,
-            recorded_by: int | None) -> AssessmentRecord:
+            recorded_by: int | None, *, source: AssessmentSource = AssessmentSource.CLINICIAN,
+            completed_at: datetime | None = None, request_id: int | None = None) -> AssessmentRecord:
         row = AssessmentRow(
             patient_id=patient_id,
             instrument=score.instrument.value,
@@ -54,6 +56,9 @@ class AssessmentRepository:
             total=score.total,
             severity=score.severity,
             item9=item9_answer(score.instrument, score.answers),
+            source=source.value,
+            completed_at=completed_at,
+            request_id=request_id,
         )
         self.session.add(row)
         self.session.flush()
@@ -72,6 +77,8 @@ class AssessmentRepository:
             item9_positive=bool(row.item9),
             recorded_at=row.recorded_at,
             recorded_by=row.recorded_by,
+            source=AssessmentSource(row.source or AssessmentSource.CLINICIAN.value),
+            completed_at=row.completed_at,
         )
 
     def history(self, patient_id: int, instrument: Instrument | None = None) -> list[AssessmentRecord]:

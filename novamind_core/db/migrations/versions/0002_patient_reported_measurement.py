@@ -43,6 +43,7 @@ def upgrade() -> None:
     sa.Column('reminder_after_hours', sa.Integer(), nullable=False),
     sa.Column('link_lifetime_hours', sa.Integer(), nullable=False),
     sa.Column('anchor_on', sa.Date(), nullable=False),
+    sa.Column('restarted_on', sa.Date(), nullable=True),
     sa.Column('restart_on_medication_change', sa.Boolean(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
