@@ -7,11 +7,10 @@ page; one transaction, one audit event) -> render the table. Registering a patie
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from components.caseload.table import SEVERITY_FILTERS, SORT_LABELS, caseload_frame, style_caseload
+from components.shared.choices import CaseloadControls
 from components.shared.errors import error_boundary
 from components.shared.forms import errors_from, register_patient_form
 from components.shared.session import StateKeys, flash, open_patient, page_guard
@@ -22,7 +21,7 @@ PAGE_SIZE = 25
 ctx = page_guard("caseload")
 
 
-def controls() -> dict[str, Any]:
+def controls() -> CaseloadControls:
     c1, c2, c3, c4 = st.columns([2.2, 2.2, 2, 1.2])
     search = c1.text_input("Search by full name, family name or MRN", key="nm_cl_search",
                            placeholder="exact match, e.g. NM-100001", help="Exact match (case and spaces ignored); "
@@ -32,8 +31,9 @@ def controls() -> dict[str, Any]:
     with c4:
         only_alerts = st.toggle("Open alerts only", key="nm_cl_alerts")
         only_overdue = st.toggle("Overdue only", key="nm_cl_overdue")
-    return dict(search=search.strip() or None, severities=tuple(severities), sort=sort, only_alerts=only_alerts,
-                only_overdue=only_overdue, descending=sort not in ("name", "next_due"))
+    return CaseloadControls(search=search.strip() or None, severities=tuple(severities), sort=sort,
+                            only_alerts=only_alerts, only_overdue=only_overdue,
+                            descending=sort not in ("name", "next_due"))
 
 
 def pager(total_pages: int) -> None:
@@ -51,11 +51,14 @@ def pager(total_pages: int) -> None:
 def register_section() -> None:
     errors = st.session_state.get("nm_register_errors") or {}
     with st.expander("Register a patient", icon=":material/person_add:", expanded=bool(errors)):
-        values = register_patient_form(errors, ctx.today)
-        if values is None:
+        entered = register_patient_form(errors, ctx.today)
+        if entered is None:
             return
         try:
-            patient = ctx.services.patients.register(ctx.user, **values)
+            patient = ctx.services.patients.register(
+                ctx.user, mrn=entered.mrn, given_name=entered.given_name, family_name=entered.family_name,
+                date_of_birth=entered.date_of_birth, sex_at_birth=entered.sex_at_birth,
+                gender_identity=entered.gender_identity, phone=entered.phone, diagnoses=entered.diagnoses())
         except (ValidationError, ConflictError) as exc:
             st.session_state["nm_register_errors"] = errors_from(exc, "mrn" if isinstance(exc, ConflictError)
                                                                  else "form")
@@ -68,12 +71,15 @@ def register_section() -> None:
 def caseload_section() -> None:
     st.title("Caseload")
     query = controls()
-    key = repr(sorted(query.items()))
+    key = repr(query)
     if st.session_state.get("nm_cl_last_query") != key:  # new filters start at page 1
         st.session_state["nm_cl_last_query"] = key
         st.session_state[StateKeys.CASELOAD_PAGE] = 1
     page_no = st.session_state.get(StateKeys.CASELOAD_PAGE) or 1
-    view = ctx.services.charts.caseload_view(ctx.user, page=page_no, page_size=PAGE_SIZE, **query)
+    view = ctx.services.charts.caseload_view(
+        ctx.user, page=page_no, page_size=PAGE_SIZE, search=query.search, sort=query.sort,
+        descending=query.descending, severities=query.severities, only_alerts=query.only_alerts,
+        only_overdue=query.only_overdue)
     if view.page.total == 0:
         if view.filtered:
             st.info("No patients match these filters. Clear the search or the filters to see your whole caseload.",
@@ -84,7 +90,7 @@ def caseload_section() -> None:
         return
     rows = list(view.rows)
     st.caption(f"{view.page.total} patients · {view.patients_with_alerts} with open alerts on this page · sorted by "
-               f"{SORT_LABELS[query['sort']].lower()}. Select a row to open the chart.")
+               f"{SORT_LABELS[query.sort].lower()}. Select a row to open the chart.")
     frame = caseload_frame(rows)
     event = st.dataframe(style_caseload(frame, rows), hide_index=True, on_select="rerun", selection_mode="single-row",
                          key="nm_cl_table", width="stretch",

@@ -75,7 +75,8 @@ def what_if_section(view: CohortView) -> None:
     if choice is not None:
         bar = st.progress(0.0, text="Starting the simulation…")
         st.session_state[WHAT_IF] = ctx.services.cohort.population_what_if(
-            ctx.user, filters=view.filters, on_progress=progress_reporter(bar), **choice)
+            ctx.user, choice.drug_a, choice.drug_b, filters=view.filters, n_virtual=choice.n_virtual,
+            weeks=choice.weeks, on_progress=progress_reporter(bar))
         bar.progress(1.0, text="Done.")
     result = st.session_state.get(WHAT_IF)
     if result is None:

@@ -76,9 +76,9 @@ def card_tab(card: ModelCardView) -> None:
             st.caption(f"Default method: {card.default_method} ({card.default_reason}).")
     if card.baselines:
         st.markdown("**Comparison with baselines** (same held-out series)")
-        st.dataframe([{"Method": b["method"] + (" (default)" if b["default"] else ""),
-                       "Pinball loss": b["pinball_loss"], "Median error (points)": b["mae_median_points"],
-                       "90% coverage (%)": b["coverage_90_percent"], "50% coverage (%)": b["coverage_50_percent"]}
+        st.dataframe([{"Method": b.method + (" (default)" if b.default else ""),
+                       "Pinball loss": b.pinball_loss, "Median error (points)": b.mae_median_points,
+                       "90% coverage (%)": b.coverage_90_percent, "50% coverage (%)": b.coverage_50_percent}
                       for b in card.baselines], hide_index=True, width="stretch", key=f"nm_models_base_{card.name}")
 
     st.markdown("**Limitations**")

@@ -7,7 +7,7 @@ Nothing here reads data: the page calls ``services.cohort`` and passes results i
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -86,7 +86,17 @@ def patients_table(patients: Sequence[DeidentifiedPatient]) -> pd.DataFrame:
     } for p in patients])
 
 
-def what_if_form(drugs: Sequence[str], observed: Sequence[str]) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class WhatIfChoice:
+    """The population what-if the analyst asked for: drug A against drug B in ``n_virtual`` patients over ``weeks``."""
+
+    drug_a: str
+    drug_b: str
+    n_virtual: int
+    weeks: int
+
+
+def what_if_form(drugs: Sequence[str], observed: Sequence[str]) -> WhatIfChoice | None:
     """Drug A vs drug B, virtual patients and weeks; returns the choices when "Run" is pressed."""
     first = [d for d in observed if d in drugs][:2]
     a_default = drugs.index(first[0]) if first else 0
@@ -98,7 +108,7 @@ def what_if_form(drugs: Sequence[str], observed: Sequence[str]) -> dict[str, Any
         n = c3.selectbox("Virtual patients", [1000, 2000, 5000, 20000], index=1, key=KEY_PREFIX + "wn")
         weeks = c4.number_input("Weeks", min_value=2, max_value=26, value=8, step=1, key=KEY_PREFIX + "ww")
         if st.form_submit_button("Run population what-if", type="primary", icon=":material/science:"):
-            return {"drug_a": drug_a, "drug_b": drug_b, "n_virtual": int(n), "weeks": int(weeks)}
+            return WhatIfChoice(drug_a=drug_a, drug_b=drug_b, n_virtual=int(n), weeks=int(weeks))
     return None
 
 

@@ -7,14 +7,14 @@
 * :func:`forecaster_comparison_figure` -- held-out pinball loss and 90% band coverage of the forecaster and its
   baselines.
 
-Inputs are plain values or the service's frozen dataclasses (read by attribute), so tests build them by hand.
+Inputs are plain values or the service's frozen dataclasses (:class:`TreatmentOption`, :class:`ForecasterBaseline`),
+so tests build them by hand.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -22,6 +22,8 @@ from plotly.subplots import make_subplots
 from components.shared.theme import ACKNOWLEDGED_GREY, COLOURWAY, OBSERVED, PREDICTED, TEMPLATE_NAME, severity_colour
 from components.shared.ui import tint
 from novamind_core.domain.instruments import Instrument
+from novamind_core.services.model_cards import ForecasterBaseline
+from novamind_core.services.prediction_types import TreatmentOption
 
 #: PHQ-9 severity bands (Kroenke et al. 2001, J Gen Intern Med 16:606) as (low, high, word), from the instrument.
 PHQ9_BANDS: tuple[tuple[int, int, str], ...] = tuple((b.min_total, b.max_total, b.name)
@@ -30,30 +32,29 @@ RESPONSE_COLOUR = PREDICTED
 REMISSION_COLOUR = COLOURWAY[2]
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    return obj.get(name, default) if isinstance(obj, Mapping) else getattr(obj, name, default)
-
-
 def _pct(x: float | None) -> float | None:
     return None if x is None else round(100.0 * float(x), 1)
 
 
-def treatment_ranking_figure(options: Sequence[Any], outcome_week: int = 8, interval_percent: int = 80) -> go.Figure:
+def treatment_ranking_figure(options: Sequence[TreatmentOption], outcome_week: int = 8,
+                             interval_percent: int = 80) -> go.Figure:
     """Dots with interval whiskers: P(response) and P(remission) per drug, best predicted response at the top.
 
-    ``options`` are :class:`~novamind_core.services.predictions.TreatmentOption` (or dicts with the same keys),
-    probabilities in 0-1; shown in %.
+    ``options`` are the ranking's :class:`TreatmentOption` rows, probabilities in 0-1; shown in %.
     """
-    drugs = [str(_get(o, "drug")) for o in options][::-1]  # plotly draws the first category at the bottom
-    rows = list(options)[::-1]
+    rows = list(options)[::-1]  # plotly draws the first category at the bottom
+    drugs = [o.drug for o in rows]
     fig = go.Figure()
-    for key, name, colour, symbol in (("p_response", "response", RESPONSE_COLOUR, "circle"),
-                                      ("p_remission", "remission", REMISSION_COLOUR, "diamond")):
-        mid = [_pct(_get(o, key)) for o in rows]
+    series = (("response", RESPONSE_COLOUR, "circle",
+               [(o.p_response, o.p_response_low, o.p_response_high) for o in rows]),
+              ("remission", REMISSION_COLOUR, "diamond",
+               [(o.p_remission, o.p_remission_low, o.p_remission_high) for o in rows]))
+    for name, colour, symbol, estimates in series:
+        mid = [_pct(m) for m, _, _ in estimates]
         if all(m is None for m in mid):
             continue
-        low = [_pct(_get(o, f"{key}_low")) for o in rows]
-        high = [_pct(_get(o, f"{key}_high")) for o in rows]
+        low = [_pct(lo) for _, lo, _ in estimates]
+        high = [_pct(hi) for _, _, hi in estimates]
         fig.add_trace(go.Scatter(
             x=mid, y=drugs, mode="markers", name=f"P({name}) at week {outcome_week}",
             marker=dict(color=colour, size=11, symbol=symbol),
@@ -151,16 +152,16 @@ def reliability_figure(curves: Mapping[str, Sequence[tuple[float, float, int]]],
     return fig
 
 
-def forecaster_comparison_figure(baselines: Sequence[Mapping[str, Any]]) -> go.Figure:
+def forecaster_comparison_figure(baselines: Sequence[ForecasterBaseline]) -> go.Figure:
     """Held-out mean pinball loss (lower is better) and 90%-band coverage (nominal 90%) per forecasting method."""
-    names = [str(b["method"]) + (" (default)" if b.get("default") else "") for b in baselines]
-    colours = [PREDICTED if b.get("default") else ACKNOWLEDGED_GREY for b in baselines]
+    names = [b.method + (" (default)" if b.default else "") for b in baselines]
+    colours = [PREDICTED if b.default else ACKNOWLEDGED_GREY for b in baselines]
     fig = make_subplots(rows=1, cols=2, subplot_titles=("Mean pinball loss (PHQ-9 points; lower is better)",
                                                         "90% band coverage (%; nominal 90)"))
-    fig.add_trace(go.Bar(x=names, y=[b.get("pinball_loss") for b in baselines], marker_color=colours,
+    fig.add_trace(go.Bar(x=names, y=[b.pinball_loss for b in baselines], marker_color=colours,
                          name="pinball loss", showlegend=False,
                          hovertemplate="%{x}: %{y:.3f}<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Bar(x=names, y=[b.get("coverage_90_percent") for b in baselines], marker_color=colours,
+    fig.add_trace(go.Bar(x=names, y=[b.coverage_90_percent for b in baselines], marker_color=colours,
                          name="90% coverage", showlegend=False,
                          hovertemplate="%{x}: %{y:.1f}%<extra></extra>"), row=1, col=2)
     fig.add_hline(y=90, line=dict(color="#263238", dash="dot", width=1), row=1, col=2)

@@ -1,5 +1,7 @@
 """Forms that return the user's choices (or None until submitted); the page sends them to one service call.
 
+Each returns a frozen value from :mod:`components.shared.choices` whose fields the page passes to the service by name.
+
 Validation messages sit next to the field they concern: the page stores ``{field: message}`` from the service's
 ValidationError under ``errors_key`` and the form shows each under its field on the next run.
 """
@@ -7,11 +9,11 @@ ValidationError under ``errors_key`` and the form shows each under its field on 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from components.shared.choices import MedicationChange, MedicationStart, NoteDraft, PatientRegistration, VisitBooking
 from novamind_core.domain.errors import NovamindError
 from novamind_core.domain.medications import MedicationOrder
 
@@ -42,7 +44,7 @@ def errors_from(exc: NovamindError, default_field: str) -> dict[str, str]:
     return {getattr(exc, "field", None) or default_field: message[:1].upper() + message[1:]}
 
 
-def register_patient_form(errors: dict[str, str], today: date) -> dict[str, Any] | None:
+def register_patient_form(errors: dict[str, str], today: date) -> PatientRegistration | None:
     """The register-a-patient form. Returns the entered values when submitted and complete, else None."""
     with st.form("nm_register_patient", clear_on_submit=False, border=True):
         st.markdown("**Register a patient**")
@@ -81,15 +83,13 @@ def register_patient_form(errors: dict[str, str], today: date) -> dict[str, Any]
     if missing:
         st.session_state["nm_register_errors"] = missing
         st.rerun()
-    diagnoses = []
-    if code:
-        diagnoses.append({"code": code.strip().upper(), "label": (label or COMMON_DIAGNOSES.get(code, "")).strip(),
-                          "primary": True})
-    return dict(mrn=mrn, given_name=given, family_name=family, date_of_birth=dob, sex_at_birth=sex,
-                gender_identity=gender or None, phone=phone or None, diagnoses=diagnoses)
+    return PatientRegistration(
+        mrn=mrn, given_name=given, family_name=family, date_of_birth=dob, sex_at_birth=sex,
+        gender_identity=gender or None, phone=phone or None, diagnosis_code=code.strip().upper() if code else None,
+        diagnosis_label=(label or COMMON_DIAGNOSES.get(code, "")).strip() if code else "")
 
 
-def medication_start_form(today: date) -> dict[str, Any] | None:
+def medication_start_form(today: date) -> MedicationStart | None:
     with st.form("nm_med_add", clear_on_submit=True):
         st.markdown("**Start a medication**")
         c1, c2, c3, c4 = st.columns([2, 1, 1.3, 1.3])
@@ -99,12 +99,12 @@ def medication_start_form(today: date) -> dict[str, Any] | None:
         start = c4.date_input("Start date", value=today, max_value=today, format="DD/MM/YYYY")
         reason = st.text_input("Reason (optional)", placeholder="e.g. first episode, moderate severity")
         if st.form_submit_button("Start medication", type="primary", icon=":material/medication:"):
-            return dict(drug=drug, dose_mg=dose if dose is not None else 0, frequency=frequency, start_date=start,
-                        reason=reason or None)
+            return MedicationStart(drug=drug, dose_mg=dose if dose is not None else 0, frequency=frequency,
+                                   start_date=start, reason=reason or None)
     return None
 
 
-def medication_change_form(active: list[MedicationOrder], today: date) -> dict[str, Any] | None:
+def medication_change_form(active: list[MedicationOrder], today: date) -> MedicationChange | None:
     """Titrate or stop an active order; a reason is required for both (the service enforces it too)."""
     if not active:
         return None
@@ -118,21 +118,22 @@ def medication_change_form(active: list[MedicationOrder], today: date) -> dict[s
         on = c4.date_input("From", value=today, max_value=today, format="DD/MM/YYYY")
         reason = st.text_input("Reason *", placeholder="e.g. partial response at 4 weeks; side effects")
         if st.form_submit_button("Save change", type="primary", icon=":material/edit:"):
-            return dict(order_id=order_id, action=action, new_dose_mg=new_dose, on=on, reason=reason)
+            return MedicationChange(order_id=order_id, stop=action == "Stop", new_dose_mg=new_dose, on=on,
+                                    reason=reason)
     return None
 
 
-def note_form(today: date) -> dict[str, Any] | None:
+def note_form(today: date) -> NoteDraft | None:
     with st.form("nm_note_add", clear_on_submit=True):
         st.markdown("**New progress note**")
         on = st.date_input("Date", value=today, max_value=today, format="DD/MM/YYYY")
         text = st.text_area("Note", height=140, placeholder="Presentation, risk, plan…")
         if st.form_submit_button("Save note", type="primary", icon=":material/note_add:"):
-            return dict(note_date=on, text=text)
+            return NoteDraft(note_date=on, text=text)
     return None
 
 
-def visit_form(today: date, tz: ZoneInfo) -> dict[str, Any] | None:
+def visit_form(today: date, tz: ZoneInfo) -> VisitBooking | None:
     """Book the next visit (date and time in the clinic's time zone) and when the next assessments are due."""
     with st.form("nm_visit_add", clear_on_submit=True):
         st.markdown("**Book the next visit**")
@@ -143,6 +144,6 @@ def visit_form(today: date, tz: ZoneInfo) -> dict[str, Any] | None:
                             format="DD/MM/YYYY")
         note = st.text_input("Note (optional)", placeholder="e.g. review response; bloods before visit")
         if st.form_submit_button("Book visit", type="primary", icon=":material/event:"):
-            return dict(scheduled_for=datetime.combine(day, at, tzinfo=tz), next_assessment_due=due,
-                        note=note or None)
+            return VisitBooking(scheduled_for=datetime.combine(day, at, tzinfo=tz), next_assessment_due=due,
+                                note=note or None)
     return None

@@ -65,6 +65,19 @@ class ModelInfo:
 
 
 @dataclass(frozen=True)
+class ForecasterBaseline:
+    """One forecasting method's held-out scores on the forecaster's card (None where the card gives no figure)."""
+
+    key: str  # "gru", "locf" or "twin", as the card names it
+    method: str  # in words, e.g. "last value carried forward"
+    pinball_loss: float | None
+    mae_median_points: float | None
+    coverage_90_percent: float | None
+    coverage_50_percent: float | None
+    default: bool  # the method the forecaster uses by default
+
+
+@dataclass(frozen=True)
 class ModelCardView:
     """A model card for the Models page (every number read from ``metadata.json``, computed at training time)."""
 
@@ -83,7 +96,7 @@ class ModelCardView:
     metrics: tuple[tuple[str, str], ...]
     calibration: dict[str, tuple[tuple[float, float, int], ...]]
     calibration_note: str
-    baselines: tuple[dict[str, Any], ...]
+    baselines: tuple[ForecasterBaseline, ...]
     default_method: str | None
     default_reason: str | None
     checksum: str
@@ -228,13 +241,20 @@ def _calibration(card: dict) -> tuple[dict[str, tuple[tuple[float, float, int], 
     return {}, "Interval coverage on held-out series (a calibrated 90% band covers about 90%)."
 
 
-def _baselines(card: dict) -> tuple[dict[str, Any], ...]:
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _baselines(card: dict) -> tuple[ForecasterBaseline, ...]:
+    """The card's held-out comparison of the forecaster with its baselines, read from JSON into typed rows here."""
     sub = card.get("metrics", {}).get("comparison_on_twin_subset", {})
     default = card.get("default")
-    return tuple({"method": METHOD_LABELS.get(k, k), "key": k, "pinball_loss": sub[k].get("pinball_loss"),
-                  "mae_median_points": sub[k].get("mae_median_points"),
-                  "coverage_90_percent": sub[k].get("coverage_90_percent"),
-                  "coverage_50_percent": sub[k].get("coverage_50_percent"), "default": k == default}
+    return tuple(ForecasterBaseline(key=k, method=METHOD_LABELS.get(k, k),
+                                    pinball_loss=_number(sub[k].get("pinball_loss")),
+                                    mae_median_points=_number(sub[k].get("mae_median_points")),
+                                    coverage_90_percent=_number(sub[k].get("coverage_90_percent")),
+                                    coverage_50_percent=_number(sub[k].get("coverage_50_percent")),
+                                    default=k == default)
                  for k in ("gru", "locf", "twin") if isinstance(sub.get(k), dict))
 
 
@@ -266,6 +286,6 @@ def card_view(entry: registry.ModelEntry, is_latest: bool = True) -> ModelCardVi
 
 
 
-__all__ = ["CHEKROUD_CONTEXT", "METHOD_LABELS", "MODEL_TITLES", "PAT_CONTEXT", "ModelCardView", "ModelInfo",
-           "ModelUnavailableError", "card_view", "clear_model_cache", "loaded_model", "model_info",
+__all__ = ["CHEKROUD_CONTEXT", "METHOD_LABELS", "MODEL_TITLES", "PAT_CONTEXT", "ForecasterBaseline", "ModelCardView",
+           "ModelInfo", "ModelUnavailableError", "card_view", "clear_model_cache", "loaded_model", "model_info",
            "verified_entry"]

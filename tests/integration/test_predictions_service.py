@@ -183,8 +183,8 @@ def test_model_cards_show_computed_metrics_calibration_and_baselines_to_an_analy
     assert "Chekroud" in response.published_context and dict(response.metrics)["Response: AUC"] == str(
         response.raw["metrics"]["response"]["auc"])
     forecaster = cards["forecaster"]
-    assert {b["key"] for b in forecaster.baselines} == {"gru", "locf", "twin"}
-    assert sum(b["default"] for b in forecaster.baselines) == 1
+    assert {b.key for b in forecaster.baselines} == {"gru", "locf", "twin"}
+    assert sum(b.default for b in forecaster.baselines) == 1
     assert "Ruan" in cards["actigraphy"].published_context
     with services.context.uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(AuditRow).where(

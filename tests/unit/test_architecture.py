@@ -189,3 +189,44 @@ def test_the_checker_sees_an_inner_layer_importing_a_service():
     found = imported_modules("def f():\n    from ..services.imports import import_service\n",
                              "novamind_core.interop.demo")
     assert any(violates(m, "novamind_core.services") for m in found)
+
+
+# --- the UI is typed: no ``typing.Any`` in pages, components or app.py (form to chart carries real types) ---------
+UI_FILES = [*python_files(REPO_ROOT / "components"), *python_files(REPO_ROOT / "pages"), REPO_ROOT / "app.py"]
+ANY_MODULES = ("typing", "typing_extensions")
+
+
+def uses_of_any(source: str) -> list[int]:
+    """Line numbers where ``Any`` from typing is imported or named (``Any``, ``typing.Any``, ``t.Any``)."""
+    lines: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module in ANY_MODULES:
+            lines.update(node.lineno for alias in node.names if alias.name == "Any")
+        elif (isinstance(node, ast.Name) and node.id == "Any") or (isinstance(node, ast.Attribute)
+                                                                 and node.attr == "Any"):
+            lines.add(node.lineno)
+    return sorted(lines)
+
+
+def test_pages_components_and_the_app_never_use_typing_any():
+    assert len(UI_FILES) > 20 and (REPO_ROOT / "app.py").exists()
+    offenders = {str(p.relative_to(REPO_ROOT)): uses_of_any(p.read_text(encoding="utf-8")) for p in UI_FILES}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from typing import Any\n",
+        "from typing import Mapping, Any as Anything\n",
+        "import typing\ndef f(x: typing.Any) -> None: ...\n",
+        "from __future__ import annotations\ndef f(values: dict[str, Any]) -> None: ...\n",
+        "import typing as t\nX: t.Any = None\n",
+    ],
+)
+def test_the_checker_sees_every_spelling_of_any(source):
+    assert uses_of_any(source)
+
+
+def test_the_checker_lets_a_word_like_any_in_strings_and_names_pass():
+    assert uses_of_any("def any_open(alerts: list[str]) -> bool:\n    return any(alerts)  # Any alert\n") == []

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from components.models import charts as mc
 from components.models.panels import ranking_rows
+from novamind_core.services.model_cards import ForecasterBaseline
 from novamind_core.services.predictions import Reason, TreatmentOption
 
 OPTIONS = (
@@ -69,8 +70,8 @@ def test_reliability_diagram_plots_stored_points_in_percent_against_the_diagonal
 
 
 def test_forecaster_comparison_highlights_the_default_and_marks_nominal_coverage():
-    baselines = [{"method": "GRU", "pinball_loss": 0.56, "coverage_90_percent": 91.4, "default": True},
-                 {"method": "LOCF", "pinball_loss": 0.72, "coverage_90_percent": 91.9, "default": False}]
+    baselines = [ForecasterBaseline("gru", "GRU", 0.56, 1.8, 91.4, 49.0, default=True),
+                 ForecasterBaseline("locf", "LOCF", 0.72, 2.3, 91.9, 56.0, default=False)]
     fig = mc.forecaster_comparison_figure(baselines)
     loss, coverage = fig.data
     assert list(loss.x) == ["GRU (default)", "LOCF"] and list(loss.y) == [0.56, 0.72]
