@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8501
+# The development mail sink's port: NOVAMIND_SMTP_PORT's default, so the worker mails the sink in development.
+SMTP_SINK_PORT ?= 8025
 
 .PHONY: run test bench install install-dev lint clean-db help
 
@@ -38,6 +40,11 @@ run: install
 	$(PY) -m novamind_core migrate
 	$(PY) -m novamind_core seed-demo --if-empty
 	$(PY) -m novamind_core demo-sign-ins --url http://$(HOST):$(PORT)
+	@# The development mail sink (prints each message's link) and the notification worker run beside the app;
+	@# one Ctrl-C stops all three (the trap ends the background processes however streamlit exits).
+	@trap 'kill $$sink $$worker 2>/dev/null; wait $$sink $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	$(PY) -m novamind_core.notifications.sink --host 127.0.0.1 --port $(SMTP_SINK_PORT) & sink=$$!; \
+	$(PY) -m novamind_core worker & worker=$$!; \
 	$(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true \
 		--client.toolbarMode viewer --browser.gatherUsageStats false
 
