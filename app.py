@@ -4,7 +4,8 @@ Run with ``make run`` (or ``streamlit run app.py``). Pages a role may not open a
 not exist for that role (services still check every call: defence in depth). A page is registered only when its
 file exists. Every real page keeps its own URL path (``/caseload``, ``/cohort``); the root address is a hidden page
 that forwards to the role's landing page. Errors inside a page become a friendly message plus an incident id
-(components/shared/errors.py).
+(components/shared/errors.py). A patient's questionnaire link or a clinic kiosk gets the questionnaire page alone,
+before any staff sign-in (components/questionnaire/routing.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import contextlib
 
 import streamlit as st
 
+from components.questionnaire.routing import patient_route_wanted, run_patient_route
 from components.shared.auth import (
     accept_sign_in,
     build_authenticator,
@@ -50,6 +52,8 @@ except ConfigurationError as exc:
 
 auth = build_authenticator(services, _environment_fingerprint())
 enforce_idle_timeout(services, auth)
+if patient_route_wanted():  # a patient's link or a kiosk: the questionnaire page alone, no staff sign-in or sidebar
+    run_patient_route(services, auth)
 
 sidebar_box = st.sidebar.empty()
 

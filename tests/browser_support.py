@@ -58,9 +58,11 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def running_app(env: dict[str, str], log: Path, extra_args: tuple[str, ...] = ()) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port with ``env``; yields its URL once /_stcore/health answers."""
-    port = _free_port()
+def running_app(env: dict[str, str], log: Path, extra_args: tuple[str, ...] = (),
+                port: int | None = None) -> Iterator[str]:
+    """``streamlit run app.py`` on ``port`` (default: a free one) with ``env``; yields its URL once /_stcore/health
+    answers."""
+    port = port or _free_port()
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
@@ -91,8 +93,9 @@ def running_app(env: dict[str, str], log: Path, extra_args: tuple[str, ...] = ()
 
 @contextmanager
 def seeded_app(tmp_path_factory: pytest.TempPathFactory, name: str, extra_env: dict[str, str] | None = None,
-               extra_args: tuple[str, ...] = ()) -> Iterator[dict]:
-    """A freshly seeded story cohort and the app over it: ``{"url", "cohort", "services", "log"}``."""
+               extra_args: tuple[str, ...] = (), port: int | None = None) -> Iterator[dict]:
+    """A freshly seeded story cohort and the app over it: ``{"url", "cohort", "services", "log"}``. Pass ``port``
+    when the app must know its own address beforehand (``NOVAMIND_PUBLIC_BASE_URL`` in ``extra_env``)."""
     from tests.app import ui_cohort as ui
 
     saved = {k: v for k, v in os.environ.items() if k.startswith("NOVAMIND_")}
@@ -101,7 +104,7 @@ def seeded_app(tmp_path_factory: pytest.TempPathFactory, name: str, extra_env: d
     cohort = ui.seed_cohort(services)
     log = tmp_path_factory.mktemp(f"{name}-log") / "streamlit.log"
     try:
-        with running_app(env, log, extra_args) as url:
+        with running_app(env, log, extra_args, port) as url:
             yield {"url": url, "cohort": cohort, "services": services, "log": log}
     finally:
         services.close()

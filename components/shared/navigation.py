@@ -12,7 +12,7 @@ from pathlib import Path
 
 from novamind_core.domain.users import Role
 
-REPO_ROOT: Path = Path(__file__).resolve().parent.parent
+REPO_ROOT: Path = Path(__file__).resolve().parents[2]  # components/shared/navigation.py -> the repository
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("models", "pages/models.py", "Models", ":material/model_training:", "models", "Research", _ANALYST),
     PageSpec("admin", "pages/admin.py", "Admin", ":material/admin_panel_settings:", "admin", "Administration",
              _ADMIN, default=True),
+    PageSpec("preferences", "pages/preferences.py", "Notifications", ":material/notifications:", "preferences", "Account", frozenset(Role)),  # noqa: E501
 )
 """Every screen of the app, in menu order. Clinicians: patient work; analysts: cohort pages; admins: Admin."""
 
