@@ -22,7 +22,8 @@ class Portal(Protocol):
 
     def verify_dob(self, token: str, dob: date, client: str) -> DobCheck: ...
 
-    def submit(self, token: str, answers: Mapping[Instrument, Sequence[int]], client: str) -> Submission: ...
+    def submit(self, token: str, answers: Mapping[Instrument, Sequence[int]], client: str,
+               session_proof: str | None = None) -> Submission: ...
 
 
 def open_link(portal: Portal, visit: PortalVisit, client: str) -> None:
@@ -54,6 +55,7 @@ def check_dob(portal: Portal, visit: PortalVisit, client: str,
         visit.refuse(check.refusal.message)
     elif check.ok:
         visit.dob_message = ""
+        visit.session_proof = check.session_proof
         visit.stage = Stage.QUESTIONS
     else:
         tries = f"{check.tries_left} {'try' if check.tries_left == 1 else 'tries'}"
@@ -67,7 +69,7 @@ def send_answers(portal: Portal, visit: PortalVisit, client: str) -> None:
         return
     visit.submitting = True
     try:
-        result = portal.submit(visit.token, visit.complete_answers(), client)
+        result = portal.submit(visit.token, visit.complete_answers(), client, visit.session_proof)
     finally:
         visit.submitting = False
     if result.refusal is not None:

@@ -64,6 +64,7 @@ class PortalVisit:
     answers: dict[Instrument, list[int | None]] = field(default_factory=dict)
     position: int = 0  # index into :attr:`screens`
     dob_message: str = ""
+    session_proof: str | None = field(default=None, repr=False)  # from the date-of-birth check; sent with the answers
     submission: Submission | None = None
     submitting: bool = False
 

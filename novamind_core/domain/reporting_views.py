@@ -112,6 +112,7 @@ class QuestionnaireRequest:
     verified_at: datetime | None = None
     completed_at: datetime | None = None
     dob_failures: int = 0
+    verified_proof_digest: str | None = field(default=None, repr=False)  # the confirming session's proof
     version: int = 0
 
     def expired(self, now: datetime) -> bool:
@@ -207,6 +208,9 @@ class DobCheck:
     locked: bool = False
     tries_left: int = 0
     refusal: PortalRefusal | None = None
+    #: Handed to the browser session that confirmed the date of birth; ``submit`` requires it (another device holding
+    #: the same link must confirm the date of birth itself).
+    session_proof: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ from novamind_core.domain.reporting import (
     RequestStatus,
     crisis_message,
     looks_like_token,
+    new_link_token,
+    same_digest,
     token_digest,
 )
 from novamind_core.domain.reporting_views import (
@@ -81,7 +83,7 @@ class PortalService(BaseService):
             uow.commit()
         kiosk = request.channel is Channel.KIOSK
         return PortalRequest(instruments=request.instruments, clinic_name=self.ctx.settings.clinic_name,
-                             needs_dob=not kiosk and request.verified_at is None, kiosk=kiosk,
+                             needs_dob=not kiosk, kiosk=kiosk,
                              expires_at=request.expires_at)
 
     def verify_dob(self, token: str, dob: date, client: str) -> DobCheck:
@@ -95,14 +97,15 @@ class PortalService(BaseService):
             if isinstance(request, PortalRefusal):
                 uow.commit()
                 return DobCheck(ok=False, locked=request.reason_kind is RefusalReason.LOCKED, refusal=request)
-            if request.channel is Channel.KIOSK or request.verified_at is not None:
+            if request.channel is Channel.KIOSK:
                 uow.commit()
                 return DobCheck(ok=True, tries_left=DOB_MAX_FAILURES - request.dob_failures)
             if isinstance(dob, date) and uow.patients.get(request.patient_id).date_of_birth == dob:
-                uow.requests.mark_verified(request.id, now)
+                proof = new_link_token()  # this browser session's proof; only its digest is stored
+                uow.requests.mark_verified(request.id, now, token_digest(proof))
                 self._audit_portal(uow, request, AuditAction.REQUEST_DOB_VERIFIED, detail=f"request {request.id}")
                 uow.commit()
-                return DobCheck(ok=True, tries_left=DOB_MAX_FAILURES - request.dob_failures)
+                return DobCheck(ok=True, tries_left=DOB_MAX_FAILURES - request.dob_failures, session_proof=proof)
             failures = uow.requests.record_dob_failure(request.id)
             uow.delivery.add(request.patient_id, request.id, DeliveryEventKind.DOB_FAILED, now,
                              f"wrong date of birth ({failures} of {DOB_MAX_FAILURES})")
@@ -121,7 +124,8 @@ class PortalService(BaseService):
             uow.commit()
             return DobCheck(ok=False, locked=True, refusal=PortalRefusal(RefusalReason.LOCKED))
 
-    def submit(self, token: str, answers: Mapping[Instrument | str, Sequence[int]], client: str) -> Submission:
+    def submit(self, token: str, answers: Mapping[Instrument | str, Sequence[int]], client: str,
+               session_proof: str | None = None) -> Submission:
         """Store the answers as ordinary assessments (source: remote link or kiosk) through the clinician's path.
 
         Single use: a second submission of the same link returns ``already_received`` and writes nothing. PHQ-9
@@ -141,7 +145,7 @@ class PortalService(BaseService):
                 uow.commit()
                 return Submission(accepted=False, refusal=usable)
             request = usable
-            if request.channel is not Channel.KIOSK and request.verified_at is None:
+            if request.channel is not Channel.KIOSK and not _proves(session_proof, request.verified_proof_digest):
                 self._refuse(uow, request, RefusalReason.NOT_VERIFIED)
                 uow.commit()
                 return Submission(accepted=False, refusal=PortalRefusal(RefusalReason.NOT_VERIFIED))
@@ -273,3 +277,9 @@ class PortalService(BaseService):
         uow.audit.append(AuditRecord(
             at=self.ctx.now(), user_id=None, username="kiosk" if kiosk else "patient-link", role="patient",
             action=action, patient_id=request.patient_id if request else None, outcome=outcome, detail=detail[:500]))
+
+
+def _proves(session_proof: str | None, stored_digest: str | None) -> bool:
+    """Whether ``session_proof`` is the one handed to the session that last confirmed the date of birth."""
+    return bool(session_proof) and bool(stored_digest) and same_digest(token_digest(str(session_proof)),
+                                                                       str(stored_digest))

@@ -216,8 +216,9 @@ def test_used_expired_tampered_and_unknown_links_show_the_same_friendly_page_and
 
     token = new_link(services, cohort.responder_id)
     if kind == "used":
-        assert services.portal.verify_dob(token, _dob(RESPONDER_DOB), "test").ok
-        assert services.portal.submit(token, {Instrument.PHQ9: [0] * 9}, "test").accepted
+        check = services.portal.verify_dob(token, _dob(RESPONDER_DOB), "test")
+        assert check.ok
+        assert services.portal.submit(token, {Instrument.PHQ9: [0] * 9}, "test", check.session_proof).accepted
     elif kind == "expired":
         token = _expired_link(services, cohort.responder_id)
     elif kind == "tampered":

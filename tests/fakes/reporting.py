@@ -139,8 +139,8 @@ class FakeQuestionnaireRequestRepository:
     def mark_reminded(self, request_id: int, now: datetime) -> QuestionnaireRequest:
         return self._set(request_id, reminded_at=now)
 
-    def mark_verified(self, request_id: int, now: datetime) -> QuestionnaireRequest:
-        return self._set(request_id, verified_at=now)
+    def mark_verified(self, request_id: int, now: datetime, proof_digest: str) -> QuestionnaireRequest:
+        return self._set(request_id, verified_at=now, verified_proof_digest=proof_digest)
 
     def record_dob_failure(self, request_id: int) -> int:
         return self._set(request_id, dob_failures=self.get(request_id).dob_failures + 1).dob_failures

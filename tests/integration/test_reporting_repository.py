@@ -199,10 +199,12 @@ def test_the_link_loop_on_a_real_database_stores_the_answers_alerts_and_queues_o
     services.reporting.set_notification_preferences(clinician, email="dr.one@clinic.invalid", urgent_by_email=True)
     created = services.reporting.create_request(clinician, patient_id, "PHQ-9")
     assert services.portal.open(created.token, "10.1.1.1").needs_dob
-    assert services.portal.verify_dob(created.token, date(1980, 2, 3), "10.1.1.1").ok
-    result = services.portal.submit(created.token, {"PHQ-9": [1, 1, 1, 1, 1, 1, 1, 1, 2]}, "10.1.1.1")
+    check = services.portal.verify_dob(created.token, date(1980, 2, 3), "10.1.1.1")
+    assert check.ok
+    result = services.portal.submit(created.token, {"PHQ-9": [1, 1, 1, 1, 1, 1, 1, 1, 2]}, "10.1.1.1",
+                                    check.session_proof)
     assert result.accepted and result.item9_positive and result.crisis_message
-    again = services.portal.submit(created.token, {"PHQ-9": [0] * 9}, "10.1.1.1")
+    again = services.portal.submit(created.token, {"PHQ-9": [0] * 9}, "10.1.1.1", check.session_proof)
     assert again.already_received
     [record] = services.assessments.history(clinician, patient_id)
     assert record.source is AssessmentSource.PATIENT_REMOTE and record.completed_at is not None

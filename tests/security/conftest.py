@@ -402,7 +402,7 @@ ENTRIES: dict[str, Entry] = {
                                                                                       f"198.51.100.{w.n()}")),
     "portal.submit": Entry(EVERYONE, setup=lambda w, pid: _link(w, pid, verify=True),
                            call=lambda w, u, pid, a: w.services.portal.submit(a.token, {"PHQ-9": [0] * 9},
-                                                                              f"198.51.100.{w.n()}")),
+                                                                              f"198.51.100.{w.n()}", a.proof)),
     "portal.opt_out": Entry(EVERYONE, setup=lambda w, pid: _link(w, pid),
                             call=lambda w, u, pid, a: w.services.portal.opt_out(a.token, f"198.51.100.{w.n()}")),
     "portal.crisis_text": Entry(EVERYONE, scoped=False, audit_events=0,
@@ -439,9 +439,12 @@ def _link(w: World, pid: int, verify: bool = False) -> SimpleNamespace:
     """A fresh questionnaire link for ``pid`` (made by its own clinician), its date of birth confirmed if asked."""
     token = w.services.reporting.create_request(w.owner(pid), pid, "PHQ-9").token
     dob = date.fromisoformat((OWN_PATIENT if pid == w.own_pid else FOREIGN_PATIENT)["date_of_birth"])
+    proof = None
     if verify:
-        assert w.services.portal.verify_dob(token, dob, f"203.0.113.{w.n()}").ok
-    return _ns(token=token, dob=dob)
+        check = w.services.portal.verify_dob(token, dob, f"203.0.113.{w.n()}")
+        assert check.ok
+        proof = check.session_proof
+    return _ns(token=token, dob=dob, proof=proof)
 
 
 def _change_own_password(w: World, user: Any) -> None:

@@ -186,7 +186,7 @@ class QuestionnaireRequestRepository:
             due_on=r.due_on, status=RequestStatus(r.status), created_at=r.created_at, expires_at=r.expires_at,
             created_by=r.created_by, plan_occurrence=r.plan_occurrence, sent_at=r.sent_at, reminded_at=r.reminded_at,
             opened_at=r.opened_at, verified_at=r.verified_at, completed_at=r.completed_at,
-            dob_failures=r.dob_failures or 0, version=r.version)
+            dob_failures=r.dob_failures or 0, version=r.version, verified_proof_digest=r.verified_proof)
 
     def add(self, patient_id: int, instruments: Sequence[Instrument], token_digest: str, channel: Channel,
             due_on: date, now: datetime, expires_at: datetime, *, created_by: int | None = None,
@@ -255,8 +255,8 @@ class QuestionnaireRequestRepository:
     def mark_reminded(self, request_id: int, now: datetime) -> QuestionnaireRequest:
         return self._set(request_id, reminded_at=now)
 
-    def mark_verified(self, request_id: int, now: datetime) -> QuestionnaireRequest:
-        return self._set(request_id, verified_at=now)
+    def mark_verified(self, request_id: int, now: datetime, proof_digest: str) -> QuestionnaireRequest:
+        return self._set(request_id, verified_at=now, verified_proof=proof_digest)
 
     def record_dob_failure(self, request_id: int) -> int:
         """Count one wrong date of birth atomically; returns the count after it."""

@@ -72,12 +72,15 @@ def portal(store: FakeStore, clock: MutableClock, **settings: object) -> PortalS
     return PortalService(context(store, clock, **settings))
 
 
-def verified(store: FakeStore, clock: MutableClock, instruments: str = "PHQ-9,GAD-7") -> tuple[PortalService, str]:
+def verified(store: FakeStore, clock: MutableClock, instruments: str = "PHQ-9,GAD-7"
+             ) -> tuple[PortalService, str, str]:
+    """A portal, a link and the session proof of the browser that confirmed the date of birth."""
     token = link(store, clock, instruments)
     p = portal(store, clock)
     assert isinstance(p.open(token, "10.0.0.1"), PortalRequest)
-    assert p.verify_dob(token, DOB, "10.0.0.1").ok
-    return p, token
+    check = p.verify_dob(token, DOB, "10.0.0.1")
+    assert check.ok and check.session_proof
+    return p, token, check.session_proof
 
 
 def test_an_open_link_shows_the_instruments_and_clinic_and_nothing_about_the_patient(store, clock):
@@ -95,8 +98,8 @@ def test_an_open_link_shows_the_instruments_and_clinic_and_nothing_about_the_pat
 def test_expired_used_tampered_and_unknown_links_all_get_the_same_refusal(store, clock):
     p = portal(store, clock)
     expired = link(store, clock)
-    used_portal, used = verified(store, clock, "GAD-7")
-    used_portal.submit(used, {"GAD-7": GAD7}, "10.0.0.1")
+    used_portal, used, used_proof = verified(store, clock, "GAD-7")
+    used_portal.submit(used, {"GAD-7": GAD7}, "10.0.0.1", used_proof)
     clock.advance(days=8)
     refusals = {
         "expired": p.open(expired, "10.0.0.2"),
@@ -137,34 +140,34 @@ def test_answers_are_refused_before_the_date_of_birth_is_confirmed(store, clock)
 
 
 def test_a_submission_is_stored_as_ordinary_assessments_and_a_second_one_writes_nothing(store, clock):
-    p, token = verified(store, clock, "GAD-7")
-    first = p.submit(token, {"GAD-7": GAD7}, "10.0.0.1")
+    p, token, proof = verified(store, clock, "GAD-7")
+    first = p.submit(token, {"GAD-7": GAD7}, "10.0.0.1", proof)
     assert first.accepted and not first.already_received and first.crisis_message is None
     [record] = store.repositories["assessments"].records
     assert record.source is AssessmentSource.PATIENT_REMOTE and record.completed_at == clock.now
     audit_before = len(store.repositories["audit"].records)
-    second = p.submit(token, {"GAD-7": GAD7}, "10.0.0.1")
+    second = p.submit(token, {"GAD-7": GAD7}, "10.0.0.1", proof)
     assert second.accepted and second.already_received
     assert len(store.repositories["assessments"].records) == 1
     assert len(store.repositories["audit"].records) == audit_before
 
 
 def test_invalid_answers_store_nothing_and_leave_the_link_usable(store, clock):
-    p, token = verified(store, clock, "PHQ-9")
+    p, token, proof = verified(store, clock, "PHQ-9")
     with pytest.raises(ValidationError):
-        p.submit(token, {"PHQ-9": [9, 9, 9, 9, 9, 9, 9, 9, 9]}, "10.0.0.1")
+        p.submit(token, {"PHQ-9": [9, 9, 9, 9, 9, 9, 9, 9, 9]}, "10.0.0.1", proof)
     with pytest.raises(ValidationError, match="exactly"):
-        p.submit(token, {"GAD-7": GAD7}, "10.0.0.1")
+        p.submit(token, {"GAD-7": GAD7}, "10.0.0.1", proof)
     assert store.repositories["assessments"].records == []
-    assert p.submit(token, {"PHQ-9": [0] * 9}, "10.0.0.1").accepted
+    assert p.submit(token, {"PHQ-9": [0] * 9}, "10.0.0.1", proof).accepted
 
 
 def test_item9_of_two_raises_an_urgent_alert_the_crisis_message_and_one_email_per_opted_in_member(store, clock):
     svc = ReportingService(context(store, clock))
     svc.set_notification_preferences(CLINICIAN, email="dr.a@clinic.invalid", urgent_by_email=True)
     svc.set_notification_preferences(COLLEAGUE, email="dr.b@clinic.invalid", urgent_by_email=False)
-    p, token = verified(store, clock)
-    result = p.submit(token, {"PHQ-9": PHQ9_ITEM9_TWO, "GAD-7": GAD7}, "10.0.0.1")
+    p, token, proof = verified(store, clock)
+    result = p.submit(token, {"PHQ-9": PHQ9_ITEM9_TWO, "GAD-7": GAD7}, "10.0.0.1", proof)
     assert result.item9_positive and "116 123" in result.crisis_message and "111" in result.crisis_message
     [alert] = [a for a in store.repositories["alerts"].list(PID) if a.kind is AlertKind.ITEM9]
     assert alert.message.startswith("URGENT") and "remote link" in alert.message
@@ -209,3 +212,15 @@ def test_attempts_are_rate_limited_per_token_and_per_client_address(store, clock
     assert isinstance(p.open(fresh[3], "192.0.2.9"), PortalRequest)  # a new window
     keys = list(store.repositories["rate_limits"].windows)
     assert not any(token in k or "192.0.2.9" in k for k in keys)
+
+
+def test_a_second_device_with_the_same_link_must_confirm_the_date_of_birth_itself(store, clock):
+    p, token, proof = verified(store, clock, "GAD-7")
+    second = p.open(token, "10.0.0.9")
+    assert isinstance(second, PortalRequest) and second.needs_dob  # another browser is asked again
+    refused = p.submit(token, {"GAD-7": GAD7}, "10.0.0.9")  # without the first browser's proof
+    assert not refused.accepted and refused.refusal.reason_kind is RefusalReason.NOT_VERIFIED
+    forged = p.submit(token, {"GAD-7": GAD7}, "10.0.0.9", "A" * 32)
+    assert not forged.accepted
+    assert store.repositories["assessments"].records == []
+    assert p.submit(token, {"GAD-7": GAD7}, "10.0.0.1", proof).accepted

@@ -79,6 +79,7 @@ def upgrade() -> None:
     sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('opened_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('verified_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('verified_proof', sa.String(length=64), nullable=True),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('dob_failures', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
