@@ -31,9 +31,12 @@ def controls() -> CaseloadControls:
     with c4:
         only_alerts = st.toggle("Open alerts only", key="nm_cl_alerts")
         only_overdue = st.toggle("Overdue only", key="nm_cl_overdue")
+        questionnaires = st.toggle("Questionnaire overdue", key="nm_cl_q_overdue",
+                                   help="Patients whose scheduled questionnaire has gone unanswered for more than "
+                                        "three days after its date.")
     return CaseloadControls(search=search.strip() or None, severities=tuple(severities), sort=sort,
                             only_alerts=only_alerts, only_overdue=only_overdue,
-                            descending=sort not in ("name", "next_due"))
+                            descending=sort not in ("name", "next_due"), only_questionnaires_overdue=questionnaires)
 
 
 def pager(total_pages: int) -> None:
@@ -79,7 +82,7 @@ def caseload_section() -> None:
     view = ctx.services.charts.caseload_view(
         ctx.user, page=page_no, page_size=PAGE_SIZE, search=query.search, sort=query.sort,
         descending=query.descending, severities=query.severities, only_alerts=query.only_alerts,
-        only_overdue=query.only_overdue)
+        only_overdue=query.only_overdue, only_questionnaires_overdue=query.only_questionnaires_overdue)
     if view.page.total == 0:
         if view.filtered:
             st.info("No patients match these filters. Clear the search or the filters to see your whole caseload.",
@@ -100,6 +103,9 @@ def caseload_section() -> None:
                                         "Primary diagnosis": st.column_config.TextColumn(width="medium"),
                                         "PHQ-9": st.column_config.TextColumn(width="medium"),
                                         "GAD-7": st.column_config.TextColumn(width="medium"),
+                                        "Questionnaires": st.column_config.TextColumn(
+                                            width="small", help="From each patient's questionnaire plan: due, "
+                                            "overdue, completed, not due, paused or no plan"),
                                         "Age": st.column_config.NumberColumn(format="%d y", width="small"),
                                         "Days since assessed": st.column_config.NumberColumn(
                                             "Days since", format="%d d", width="small")})

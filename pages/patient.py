@@ -1,5 +1,6 @@
 """Patient chart: banner, outcome summary, trajectories, and tabs for assessments, medications, notes, visits,
-alerts and export. ``/patient?mrn=...`` opens that patient (care-team check in the service).
+alerts and export. ``/patient?mrn=...`` opens that patient; ``/patient?alert=<id>`` (the urgent e-mail's link) opens
+the chart of that alert's patient (care-team check in the service for both).
 
 Recipe: resolve the patient -> one ``services.charts.patient_chart`` call (one transaction, one audit event) ->
 render. Every write is one service call followed by a rerun with a confirmation. The Wearables tab draws from the
@@ -16,8 +17,10 @@ from components.patient.assessment_entry import assessment_entry
 from components.patient.biometrics_panel import chosen_window_days, draw_biometrics
 from components.patient.charts import timeline_figure, trajectory_caption, trajectory_figure
 from components.patient.export_panel import export_tab
+from components.patient.measurement import measurement_tab
 from components.patient.sections import (
     alerts_section,
+    assessment_list,
     medications_section,
     notes_section,
     outcome_cards,
@@ -26,16 +29,38 @@ from components.patient.sections import (
 from components.shared.banner import draw_banner, load_patient_chart
 from components.shared.errors import error_boundary
 from components.shared.session import page_guard, selected_patient_id
-from novamind_core.domain.errors import NotFoundError, PermissionDenied
+from novamind_core.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from novamind_core.services.charts import PatientChart
 
 ctx = page_guard("patient")
 
+ALERT_REFUSED = ("This alert is for a patient who is not on your care team, or it no longer exists. If you were sent "
+                 "it, ask the patient's clinician or the duty clinician to review it.")
+
+
+def read_alert_chart(alert: str, window: int) -> PatientChart | None:
+    """``?alert=<id>`` (the urgent e-mail's deep link): the chart of the alert's patient, on the user's care team."""
+    del st.query_params["alert"]
+    try:
+        return ctx.services.charts.patient_chart(ctx.user, alert_id=int(alert), wearables_window_days=window)
+    except (NotFoundError, PermissionDenied, ValidationError, ValueError):
+        st.error(ALERT_REFUSED, icon=":material/lock:")
+        return None
+
 
 def read_chart() -> PatientChart:
-    """``?mrn=`` first (deep link), else the selected patient. An MRN the user may not open says so once."""
+    """``?alert=`` or ``?mrn=`` first (deep links), else the selected patient. A link the user may not open says so
+    once."""
     mrn = st.query_params.get("mrn")
     window = chosen_window_days()
+    alert = st.query_params.get("alert")
+    if alert:
+        view = read_alert_chart(alert, window)
+        if view is not None:
+            return view
+        if mrn:
+            del st.query_params["mrn"]
+        mrn = None
     if mrn:
         try:
             return ctx.services.charts.patient_chart(ctx.user, mrn=mrn, wearables_window_days=window)
@@ -58,26 +83,31 @@ def chart_page() -> None:
     st.caption(trajectory_caption(chart.outcomes, chart.latest) if not chart.outcomes else
                "Shaded bands are the severity ranges; dashed line: response (50% below baseline); dotted line: "
                "remission. Hover a point for the item-level answers.")
-    tabs = st.tabs(["Assessments", "Medications", "Notes", "Visits", f"Alerts ({view.open_alert_count} open)",
-                    "Wearables", "Timeline", "Insight", "Export"])
+    questionnaires = "Questionnaires" + (f" ({view.measurement.state.value})"
+                                         if view.measurement is not None else "")
+    tabs = st.tabs(["Assessments", questionnaires, "Medications", "Notes", "Visits",
+                    f"Alerts ({view.open_alert_count} open)", "Wearables", "Timeline", "Insight", "Export"])
     with tabs[0]:
         assessment_entry(services, user, pid, ctx.today)
+        assessment_list(view.assessments)
     with tabs[1]:
-        medications_section(services, user, pid, view.medication_orders, ctx.today)
+        measurement_tab(services, user, view.measurement, ctx.today)
     with tabs[2]:
-        notes_section(services, user, pid, view.notes, ctx.today)
+        medications_section(services, user, pid, view.medication_orders, ctx.today)
     with tabs[3]:
-        visits_section(services, user, pid, view.visits, chart, ctx.today)
+        notes_section(services, user, pid, view.notes, ctx.today)
     with tabs[4]:
-        alerts_section(services, user, view.alerts)
+        visits_section(services, user, pid, view.visits, chart, ctx.today)
     with tabs[5]:
-        draw_biometrics(view.biometrics)
+        alerts_section(services, user, view.alerts)
     with tabs[6]:
+        draw_biometrics(view.biometrics)
+    with tabs[7]:
         st.plotly_chart(timeline_figure(view.timeline), key="nm_timeline")
         st.caption("Every dated event on this chart; hover for details.")
-    with tabs[7]:
-        insight_panel(services, user, pid, key="nm_patient_insight")
     with tabs[8]:
+        insight_panel(services, user, pid, key="nm_patient_insight")
+    with tabs[9]:
         export_tab(services, user, view, figure, ctx.today)
 
 

@@ -11,6 +11,7 @@ from components.shared.theme import ALERT_RED, format_date, severity_colour
 from components.shared.ui import TEXT_DARK, tint, trend_arrow
 from novamind_core.domain.caseload import SEVERITY_NAMES, SORT_KEYS
 from novamind_core.domain.records import CaseloadRow
+from novamind_core.domain.reporting import MeasurementState
 
 SORT_LABELS: dict[str, str] = {
     "priority": "Needs attention first (item 9, open alerts, PHQ-9)",
@@ -28,7 +29,19 @@ SEVERITY_FILTERS: tuple[str, ...] = SEVERITY_NAMES
 """The severity filter's choices: the PHQ-9 and GAD-7 band names, defined once in the domain."""
 
 COLUMNS: tuple[str, ...] = ("Alerts", "Name", "MRN", "Age", "Primary diagnosis", "PHQ-9", "PHQ-9 trend", "GAD-7",
-                            "GAD-7 trend", "Days since assessed", "Next due", "Medications")
+                            "GAD-7 trend", "Questionnaires", "Days since assessed", "Next due", "Medications")
+
+#: An icon beside each questionnaire state's words (never colour alone); the chart's Questionnaires tab uses them too.
+STATE_ICONS: dict[MeasurementState, str] = {
+    MeasurementState.NO_PLAN: "○", MeasurementState.PAUSED: "⏸", MeasurementState.NOT_DUE: "·",
+    MeasurementState.DUE: "●", MeasurementState.OVERDUE: "⚠", MeasurementState.COMPLETED: "✓",
+}
+assert set(STATE_ICONS) == set(MeasurementState), "every questionnaire state needs its icon"
+
+
+def state_text(state: MeasurementState) -> str:
+    """``"⚠ Overdue"``, ``"○ No plan"``: what the caseload column and the chart's Questionnaires tab say."""
+    return f"{STATE_ICONS[state]} {state.label}"
 
 
 def score_text(total: int | None, band: str | None) -> str:
@@ -70,6 +83,7 @@ def caseload_frame(rows: Sequence[CaseloadRow]) -> pd.DataFrame:
         "PHQ-9 trend": trend_arrow(r.phq9_trend),
         "GAD-7": score_text(r.gad7_latest, r.gad7_severity),
         "GAD-7 trend": trend_arrow(r.gad7_trend),
+        "Questionnaires": state_text(r.questionnaires),
         "Days since assessed": r.days_since_assessment,
         "Next due": due_text(r),
         "Medications": ", ".join(r.active_medications) or "none",
@@ -88,6 +102,8 @@ def style_caseload(frame: pd.DataFrame, rows: Sequence[CaseloadRow]) -> Styler:
         if col.name == "Alerts":
             return [f"background-color: {tint(ALERT_RED, 0.15)}; color: {ALERT_RED}; font-weight: 600"
                     if ("⚠" in str(v)) else "" for v in col]
+        if col.name == "Questionnaires":
+            return [f"color: {ALERT_RED}; font-weight: 600" if str(v).startswith("⚠") else "" for v in col]
         if col.name in ("PHQ-9 trend", "GAD-7 trend"):
             return [f"color: {ALERT_RED}" if str(v).startswith("↑") else "" for v in col]
         return [""] * len(col)

@@ -21,6 +21,9 @@ from novamind_core.domain.records import AssessmentRecord, OutcomeSummary, Timel
 
 INSTRUMENT_COLOURS: dict[str, str] = {"PHQ-9": OBSERVED, "GAD-7": SECONDARY, "ISI": COLOURWAY[1]}
 MEDICATION_COLOUR = "#5d4037"
+#: Marker shape by who entered a score (hover names it too): patient-reported points are diamonds / squares.
+SOURCE_SYMBOLS: dict[str, str] = {"clinician": "circle", "patient_remote": "diamond", "kiosk": "square",
+                                  "import": "circle-open"}
 TIMELINE_KINDS: tuple[str, ...] = ("medication", "assessment", "alert", "note", "visit")
 TIMELINE_COLOURS: dict[str, str] = {"medication": MEDICATION_COLOUR, "assessment": OBSERVED, "alert": "#c62828",
                                     "note": COLOURWAY[1], "visit": COLOURWAY[2]}
@@ -96,9 +99,10 @@ def trajectory_figure(assessments: Sequence[AssessmentRecord], medication_orders
             fig.add_trace(go.Scatter(
                 x=[a.administered_on for a in series], y=[a.total for a in series], name=inst.value,
                 mode="lines+markers", line=dict(color=INSTRUMENT_COLOURS.get(inst.value, OBSERVED), width=2.5),
-                marker=dict(size=8), customdata=[[a.severity, item_hover_text(inst, a.answers)] for a in series],
-                hovertemplate=(f"<b>{inst.value} %{{y}}</b> (%{{customdata[0]}})<br>%{{x|%d %b %Y}}<br>"
-                               "%{customdata[1]}<extra></extra>"),
+                marker=dict(size=8, symbol=[SOURCE_SYMBOLS.get(a.source.value, "circle") for a in series]),
+                customdata=[[a.severity, item_hover_text(inst, a.answers), a.source.label] for a in series],
+                hovertemplate=(f"<b>{inst.value} %{{y}}</b> (%{{customdata[0]}})<br>%{{x|%d %b %Y}} · "
+                               "%{customdata[2]}<br>%{customdata[1]}<extra></extra>"),
             ), row=row, col=1)
             baseline = series[0].total
             response_at = RESPONSE_MIN_REDUCTION_FRACTION * baseline

@@ -22,9 +22,10 @@ from novamind_core.domain.assessments import total_only_note
 from novamind_core.domain.errors import ConflictError, NotFoundError, StaleWriteError, ValidationError
 from novamind_core.domain.medications import MedicationOrder
 from novamind_core.domain.notes import ProgressNote
-from novamind_core.domain.records import ChartSummary
+from novamind_core.domain.records import AssessmentRecord, ChartSummary
 from novamind_core.domain.users import User
 from novamind_core.domain.visits import Visit
+from novamind_core.services.assessments import URGENT_PREFIX
 
 if TYPE_CHECKING:
     from novamind_core.bootstrap import Services
@@ -178,15 +179,46 @@ def visits_section(services: Services, user: User, patient_id: int, visits: tupl
                      hide_index=True, width="stretch")
 
 
+ALERT_WORDS = {"item9": "Self-harm item", "worsening": "Worsening", "overdue": "Overdue"}
+
+
+def is_urgent(alert: Alert) -> bool:
+    """A patient-reported item-9 alert (from a link or the kiosk): the care team was e-mailed."""
+    return alert.message.startswith(URGENT_PREFIX)
+
+
+def alert_text(alert: Alert) -> str:
+    """``"Urgent · Self-harm item: PHQ-9 item 9 ..."`` in words (no raw kind codes, no "URGENT:" prefix)."""
+    message = alert.message.removeprefix(URGENT_PREFIX)
+    kind = ALERT_WORDS.get(alert.kind.value, alert.kind.value.capitalize())
+    return f"{'Urgent · ' if is_urgent(alert) else ''}{kind}: {message}"
+
+
+def assessment_list(history: tuple[AssessmentRecord, ...]) -> None:
+    """Every assessment, newest first, with who entered it (clinician, patient by link, clinic kiosk, import)."""
+    if not history:
+        return
+    st.markdown("**All assessments**")
+    st.dataframe(pd.DataFrame([{
+        "Date": format_date(a.administered_on), "Questionnaire": a.instrument.value, "Total": a.total,
+        "Severity": a.severity, "Source": a.source.label,
+        "Completed": format_datetime(a.completed_at) if a.completed_at else "",
+    } for a in reversed(history)]), hide_index=True, width="stretch")
+
+
 def alerts_section(services: Services, user: User, alerts: tuple[Alert, ...]) -> None:
-    """Open alerts first (item 9 first, the service's order), each with Acknowledge; acknowledged ones greyed."""
+    """Open alerts first (item 9 first, the service's order), each with Acknowledge; acknowledged ones greyed.
+    Patient-reported item-9 alerts carry an **Urgent** badge."""
     if not alerts:
         st.success("No alerts.", icon=":material/check_circle:")
     for alert in alerts:
         c1, c2 = st.columns([5, 1])
         when = format_date(alert.observed_on or alert.raised_at)
         if alert.open:
-            c1.markdown(alert_chip(f"{alert.kind.value}: {alert.message}") + f" <span class='nm-muted'>{when}</span>",
+            badge = (" :red-badge[:material/emergency: Urgent]" if is_urgent(alert) else "")
+            if badge:
+                c1.markdown(badge)
+            c1.markdown(alert_chip(alert_text(alert)) + f" <span class='nm-muted'>{when}</span>",
                         unsafe_allow_html=True)
             if alert.id is None:
                 c2.caption("Clears when new scores arrive")
@@ -200,6 +232,6 @@ def alerts_section(services: Services, user: User, alerts: tuple[Alert, ...]) ->
                     st.rerun()
         else:
             by = alert.acknowledged_by_name or "a clinician"
-            c1.markdown(alert_chip(f"{alert.kind.value}: {alert.message}", acknowledged=True)
+            c1.markdown(alert_chip(alert_text(alert), acknowledged=True)
                         + f" <span class='nm-muted'>acknowledged by {by}, {format_datetime(alert.acknowledged_at)}"
                           "</span>", unsafe_allow_html=True)

@@ -83,6 +83,7 @@ class CaseloadControls:
     only_alerts: bool
     only_overdue: bool
     descending: bool
+    only_questionnaires_overdue: bool = False
 
 
 __all__ = ["CaseloadControls", "MedicationChange", "MedicationStart", "NoteDraft", "PatientRegistration",

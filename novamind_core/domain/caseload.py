@@ -32,6 +32,7 @@ class CaseloadQuery:
     severities: tuple[str, ...] = ()
     only_alerts: bool = False
     only_overdue: bool = False
+    patient_ids: tuple[int, ...] | None = None  # restrict to these patients (e.g. questionnaires overdue)
     today: date | None = None
     overdue_days: int = 28
     sort: str = "priority"

@@ -9,7 +9,7 @@ from novamind_core.domain.alerts import Alert
 from novamind_core.domain.assessments import ChangeSummary, Instrument
 from novamind_core.domain.medications import MedicationOrder
 from novamind_core.domain.patients import Diagnosis, Patient
-from novamind_core.domain.reporting import AssessmentSource
+from novamind_core.domain.reporting import AssessmentSource, MeasurementState
 from novamind_core.domain.visits import Visit
 
 
@@ -75,6 +75,7 @@ class CaseloadRow:
     open_alerts: int
     item9_alert: bool
     active_medications: tuple[str, ...]
+    questionnaires: MeasurementState = MeasurementState.NO_PLAN  # domain.reporting.measurement_state, as on the chart
 
     @property
     def full_name(self) -> str:

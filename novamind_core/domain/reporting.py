@@ -82,6 +82,11 @@ class MeasurementState(str, Enum):
     OVERDUE = "overdue"
     COMPLETED = "completed"  # the latest scheduled request was answered
 
+    @property
+    def label(self) -> str:
+        """The words the chart and the caseload show ("No plan", "Overdue")."""
+        return self.value.capitalize()
+
 
 @dataclass(frozen=True)
 class ScheduleRule:

@@ -2,7 +2,9 @@
 
 ``caseload_request(...)`` checks the controls (sort, page, page size, severities, status) before any transaction;
 ``read_caseload(uow, actor, request, ...)`` runs the repository query inside the caller's transaction and turns the
-matches into :class:`~novamind_core.domain.records.CaseloadRow` lines. Neither audits: the calling service does, once.
+matches into :class:`~novamind_core.domain.records.CaseloadRow` lines, each with its questionnaire state from
+:func:`~novamind_core.domain.reporting.measurement_state` (the chart's definition). Neither audits: the calling service
+does, once.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.medications import format_dose
 from novamind_core.domain.patients import age_in_years
 from novamind_core.domain.records import CaseloadPage, CaseloadRow
+from novamind_core.domain.reporting import MeasurementState, measurement_state
 from novamind_core.domain.users import User
 from novamind_core.domain.visits import is_overdue
 from novamind_core.services.ports import UnitOfWork
@@ -34,22 +37,26 @@ class CaseloadRequest:
     only_alerts: bool = False
     only_overdue: bool = False
     status: str | None = "active"
+    only_questionnaires_overdue: bool = False
 
     @property
     def filtered(self) -> bool:
         """Whether a search or a filter narrows the caseload (the empty state says which)."""
-        return bool(self.search or self.severities or self.only_alerts or self.only_overdue)
+        return bool(self.search or self.severities or self.only_alerts or self.only_overdue
+                    or self.only_questionnaires_overdue)
 
     def describe(self) -> str:
         """PHI-free words for the audit detail (whether a search was made, never what was searched for)."""
         return (f"page={self.page} size={self.page_size} sort={self.sort} search={bool(self.search)} "
                 f"filters={','.join(self.severities) or '-'}{' alerts' if self.only_alerts else ''}"
-                f"{' overdue' if self.only_overdue else ''}")
+                f"{' overdue' if self.only_overdue else ''}"
+                f"{' questionnaires-overdue' if self.only_questionnaires_overdue else ''}")
 
 
 def caseload_request(*, search: str | None = None, page: int = 1, page_size: int = 25, sort: str = "priority",
                      descending: bool = True, severities: Sequence[str] = (), only_alerts: bool = False,
-                     only_overdue: bool = False, status: str | None = "active") -> CaseloadRequest:
+                     only_overdue: bool = False, status: str | None = "active",
+                     only_questionnaires_overdue: bool = False) -> CaseloadRequest:
     """Check the caseload controls; raise ValidationError naming the first one that is wrong."""
     if sort not in SORT_KEYS:
         raise ValidationError(f"sort {sort!r} is not one of: {', '.join(SORT_KEYS)}", field="sort", value=sort)
@@ -66,23 +73,28 @@ def caseload_request(*, search: str | None = None, page: int = 1, page_size: int
     text = search.strip() if search else ""
     return CaseloadRequest(search=text or None, page=page, page_size=page_size, sort=sort, descending=descending,
                            severities=tuple(severities), only_alerts=only_alerts, only_overdue=only_overdue,
-                           status=status)
+                           status=status, only_questionnaires_overdue=bool(only_questionnaires_overdue))
 
 
 def read_caseload(uow: UnitOfWork, actor: User, request: CaseloadRequest, today: date,
                   overdue_days: int) -> CaseloadPage:
     """One page of the actor's caseload (their care team), decrypting only that page's patients."""
+    user_id = actor.id if actor.id > 0 else None
+    restrict = (questionnaires_overdue(uow, user_id, request.status, today)
+                if request.only_questionnaires_overdue else None)
     q = CaseloadQuery(
-        user_id=actor.id if actor.id > 0 else None,
+        user_id=user_id,
         search_indexes=uow.patients.search_indexes(request.search) if request.search else (),
         status=request.status, severities=request.severities, only_alerts=request.only_alerts,
-        only_overdue=request.only_overdue, today=today, overdue_days=overdue_days, sort=request.sort,
-        descending=request.descending, limit=request.page_size, offset=(request.page - 1) * request.page_size,
+        only_overdue=request.only_overdue, patient_ids=restrict, today=today, overdue_days=overdue_days,
+        sort=request.sort, descending=request.descending, limit=request.page_size,
+        offset=(request.page - 1) * request.page_size,
     )
     total, matches = uow.patients.caseload(q)
     ids = [m.patient_id for m in matches]
     diagnoses = uow.patients.diagnoses(ids)
     meds = uow.patients.active_medications(ids)
+    states = questionnaire_states(uow, ids, today)
     rows = []
     for m in matches:
         s = m.summary
@@ -101,5 +113,23 @@ def read_caseload(uow: UnitOfWork, actor: User, request: CaseloadRequest, today:
             next_visit_at=s.next_visit_at, next_assessment_due=s.next_assessment_due,
             open_alerts=s.open_alerts, item9_alert=s.open_item9_alerts > 0,
             active_medications=tuple(format_dose(d, dose, f) for d, dose, f, _ in meds.get(m.patient_id, [])),
+            questionnaires=states.get(m.patient_id, MeasurementState.NO_PLAN),
         ))
     return CaseloadPage(rows=tuple(rows), total=total, page=request.page, page_size=request.page_size)
+
+
+def questionnaire_states(uow: UnitOfWork, patient_ids: Sequence[int], today: date) -> dict[int, MeasurementState]:
+    """Each patient's questionnaire state (no plan, paused, not due, due, overdue, completed) by the one rule the
+    chart uses, :func:`~novamind_core.domain.reporting.measurement_state`; two statements for the whole page."""
+    if not patient_ids:
+        return {}
+    plans = uow.plans.for_patients(patient_ids)
+    requests = uow.patients.request_summaries([pid for pid in patient_ids if pid in plans])
+    return {pid: measurement_state(plans.get(pid), requests.get(pid, ()), today) for pid in patient_ids}
+
+
+def questionnaires_overdue(uow: UnitOfWork, user_id: int | None, status: str | None, today: date) -> tuple[int, ...]:
+    """The patients (of ``user_id``'s care team) whose questionnaires are overdue: only patients with an active plan
+    can be, so only those are checked (three statements, whatever the caseload's size)."""
+    states = questionnaire_states(uow, uow.patients.planned_patient_ids(user_id, status), today)
+    return tuple(pid for pid, state in states.items() if state is MeasurementState.OVERDUE)

@@ -1,9 +1,11 @@
 """One view model per page: the patient chart and the caseload, each read in one transaction with one audit event.
 
 ``ChartService.patient_chart(user, patient_id)`` returns a :class:`PatientChart`: banner, outcome summary, assessment
-history, medication orders, notes, visits, alerts, timeline and the Wearables tab's window
-(:func:`~novamind_core.services.wearables.read_biometrics`), every one read once, audited once as ``chart.view`` (the
-detail names what was shown, never PHI). ``caseload_view(user, ...)`` does
+history, medication orders, notes, visits, alerts, timeline, the Wearables tab's window
+(:func:`~novamind_core.services.wearables.read_biometrics`) and the Questionnaires tab's measurement panel
+(:func:`~novamind_core.services.reporting.measurement_panel`), every one read once, audited once as ``chart.view`` (the
+detail names what was shown, never PHI). ``patient_chart(user, alert_id=...)`` opens the chart of an alert's patient
+(the urgent e-mail's deep link), with the same care-team check. ``caseload_view(user, ...)`` does
 the same for the caseload page (``caseload.view``). User actions (save an assessment, acknowledge an alert, export)
 stay their own audited calls on the other services.
 
@@ -31,10 +33,12 @@ from novamind_core.domain.records import (
     OutcomeSummary,
     TimelineEvent,
 )
+from novamind_core.domain.reporting_views import MeasurementPanel
 from novamind_core.domain.users import Permission, Role, User
 from novamind_core.domain.visits import Visit, VisitStatus, is_overdue
 from novamind_core.services.base import BaseService
 from novamind_core.services.caseload import caseload_request, read_caseload
+from novamind_core.services.reporting import measurement_panel
 from novamind_core.services.wearables import DEFAULT_WINDOW_DAYS, BiometricsView, check_window, read_biometrics
 
 CHART_VIEW = "chart.view"
@@ -50,7 +54,8 @@ class PatientChart:
 
     ``alerts`` holds every alert (acknowledged ones too, plus the computed overdue alert), open first and item 9
     first (:func:`novamind_core.domain.alerts.sort_alerts`); ``summary`` drives the banner and the outcome cards;
-    ``biometrics`` is the Wearables tab for the window the user chose.
+    ``biometrics`` is the Wearables tab for the window the user chose; ``measurement`` the Questionnaires tab (plan,
+    consent, state, requests, delivery log).
     """
 
     summary: ChartSummary
@@ -61,6 +66,7 @@ class PatientChart:
     alerts: tuple[Alert, ...]
     timeline: tuple[TimelineEvent, ...]  # oldest first
     biometrics: BiometricsView
+    measurement: MeasurementPanel | None = None
 
     @property
     def patient(self) -> Patient:
@@ -73,12 +79,13 @@ class PatientChart:
 
 class ChartService(BaseService):
     def patient_chart(self, user: User, patient_id: int | None = None, *, mrn: str | None = None,
-                      wearables_window_days: int = DEFAULT_WINDOW_DAYS) -> PatientChart:
-        """Everything the patient page shows on open, for ``patient_id`` (or the patient with ``mrn``: deep links),
-        the Wearables tab included (its last ``wearables_window_days`` days).
+                      alert_id: int | None = None, wearables_window_days: int = DEFAULT_WINDOW_DAYS) -> PatientChart:
+        """Everything the patient page shows on open, for ``patient_id`` (or the patient with ``mrn``, or the patient
+        whose alert is ``alert_id``: deep links), the Wearables tab (its last ``wearables_window_days`` days) and the
+        Questionnaires tab included.
 
         One transaction, one ``chart.view`` audit event. Raises PermissionDenied (audited) off the care team,
-        NotFoundError for an unknown patient or MRN, ValidationError for a window outside 1-366 days.
+        NotFoundError for an unknown patient, MRN or alert, ValidationError for a window outside 1-366 days.
         """
         check_window(wearables_window_days)
         with self._tx() as uow:
@@ -87,6 +94,11 @@ class ChartService(BaseService):
                 patient_id = uow.patients.id_for_mrn(normalise_mrn(mrn))
                 if patient_id is None:
                     raise NotFoundError("no patient has this MRN")
+            elif alert_id is not None:
+                self._authorize(uow, user, Permission.READ_PHI, CHART_VIEW)
+                patient_id = uow.patients.id_for("alert", int(alert_id))
+                if patient_id is None:
+                    raise NotFoundError("this alert does not exist")
             if patient_id is None:
                 raise NotFoundError("no patient chosen")
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, CHART_VIEW)
@@ -106,26 +118,32 @@ class ChartService(BaseService):
             alerts = tuple(sort_alerts((*stored, *computed)))
             timeline = timeline_events(history, orders, notes, visits, stored)
             biometrics = read_biometrics(uow, patient_id, wearables_window_days, today)
+            measurement = measurement_panel(uow, patient_id, today)
             self._audit(uow, actor, CHART_VIEW, patient_id=patient_id,
                         detail=(f"chart: banner, outcomes, assessments={len(history)}, orders={len(orders)}, "
                                 f"notes={len(notes)}, visits={len(visits)}, alerts={len(alerts)}, "
-                                f"timeline={len(timeline)}, wearables {biometrics.describe()}"
-                                + (" (opened by MRN)" if mrn is not None else "")))
+                                f"timeline={len(timeline)}, wearables {biometrics.describe()}, "
+                                f"questionnaires={measurement.state.value}"
+                                + (" (opened by MRN)" if mrn is not None else "")
+                                + (f" (opened from alert {alert_id})" if alert_id is not None else "")))
             uow.commit()
         return PatientChart(summary=chart, assessments=history, medication_orders=orders, notes=notes,
-                            visits=visits, alerts=alerts, timeline=timeline, biometrics=biometrics)
+                            visits=visits, alerts=alerts, timeline=timeline, biometrics=biometrics,
+                            measurement=measurement)
 
     def caseload_view(self, user: User, *, search: str | None = None, page: int = 1, page_size: int = 25,
                       sort: str = "priority", descending: bool = True, severities: Sequence[str] = (),
                       only_alerts: bool = False, only_overdue: bool = False,
-                      status: str | None = "active") -> CaseloadView:
-        """The caseload page: one page of the user's patients (see ``PatientService.caseload`` for the controls).
+                      status: str | None = "active", only_questionnaires_overdue: bool = False) -> CaseloadView:
+        """The caseload page: one page of the user's patients (see ``PatientService.caseload`` for the controls;
+        ``only_questionnaires_overdue`` keeps the patients whose questionnaires are overdue), each row with its
+        questionnaire state.
 
         One transaction, one ``caseload.view`` audit event naming the page, its size and the filters used.
         """
         request = caseload_request(search=search, page=page, page_size=page_size, sort=sort, descending=descending,
                                    severities=severities, only_alerts=only_alerts, only_overdue=only_overdue,
-                                   status=status)
+                                   status=status, only_questionnaires_overdue=only_questionnaires_overdue)
         with self._tx() as uow:
             actor = self._authorize(uow, user, Permission.READ_PHI, CASELOAD_VIEW)
             if actor.role is Role.ANALYST:  # defence in depth; the permission table already refuses analysts

@@ -31,12 +31,14 @@ class PageView:
     max_statements: int
 
 
-#: Measured per rerun (statements): caseload 11, patient 24, twin_state 24, timelines 24, simulation 21, cohort 12,
-#: models 7, admin 9.
+#: Measured per rerun (statements): caseload 12, patient 30, twin_state 24, timelines 24, simulation 21, cohort 12,
+#: models 7, admin 9. The Questionnaires tab added 6 to the patient page (plan, diagnoses for the suggested plan,
+#: request summaries, consent, recent requests, delivery log: cap 30 -> 35) and 1-2 to the caseload (plans of the
+#: page's patients, and their requests when any has a plan: within the cap).
 PAGE_VIEWS = (
     PageView("caseload", "demo.clinician", False, ("caseload.view",), ("rows=", "total="), 15),
     PageView("patient", "demo.clinician", True, ("chart.view",),
-             ("assessments=", "timeline=", "wearables window=28"), 30),
+             ("assessments=", "timeline=", "wearables window=28", "questionnaires="), 35),
     PageView("twin_state", "demo.clinician", True, ("twin.read", "twin.update"),
              ("state page: banner", "history rows=", "ranking", "forecast"), 30),
     PageView("timelines", "demo.clinician", True, ("twin.timelines",), ("timelines page: banner", "saved scenarios="),

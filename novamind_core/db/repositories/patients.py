@@ -15,10 +15,12 @@ from novamind_core.db.models import (
     AlertRow,
     CareTeamRow,
     DiagnosisRow,
+    MeasurementPlanRow,
     MedicationOrderRow,
     NoteRow,
     PatientRow,
     PatientSummaryRow,
+    QuestionnaireRequestRow,
     VisitRow,
 )
 from novamind_core.domain.caseload import CaseloadMatch, CaseloadQuery, PatientSummary
@@ -31,6 +33,7 @@ from novamind_core.domain.patients import (
     PatientStatus,
     SexAtBirth,
 )
+from novamind_core.domain.reporting import RequestStatus, RequestSummary
 
 #: Blind-index kinds (each derives its own HMAC key in BlindIndexer).
 KIND_MRN = "mrn"
@@ -266,6 +269,8 @@ class PatientRepository:
             conditions.append(S.open_alerts > 0)
         if q.only_overdue:
             conditions.append(self.overdue_clause(q.today or date.today(), q.overdue_days))
+        if q.patient_ids is not None:
+            conditions.append(P.id.in_(list(q.patient_ids)))
         where = and_(*conditions) if conditions else and_(True)
         total = self.session.scalar(select(func.count()).select_from(P).join(S, S.patient_id == P.id).where(where))
         if q.sort == "name":
@@ -294,6 +299,29 @@ class PatientRepository:
         ).all()
         names.sort(key=lambda r: (r[1].casefold(), r[2].casefold(), r[0]), reverse=not q.descending)
         return [r[0] for r in names[q.offset: q.offset + q.limit]]
+
+    def planned_patient_ids(self, user_id: int | None, status: str | None) -> list[int]:
+        """Patients (on ``user_id``'s care team; all when None) with an active measurement plan, in one statement:
+        the only ones whose questionnaires can be due or overdue (the caseload's "Questionnaire overdue" filter)."""
+        M = MeasurementPlanRow
+        stmt = select(M.patient_id).join(PatientRow, PatientRow.id == M.patient_id).where(M.active.is_(True))
+        if user_id is not None:
+            stmt = stmt.where(M.patient_id.in_(select(CareTeamRow.patient_id).where(CareTeamRow.user_id == user_id)))
+        if status:
+            stmt = stmt.where(PatientRow.status == status)
+        return list(self.session.scalars(stmt.order_by(M.patient_id)))
+
+    def request_summaries(self, patient_ids: Sequence[int]) -> dict[int, tuple[RequestSummary, ...]]:
+        """``{patient_id: (RequestSummary, ...)}`` of questionnaire requests, in one statement: with the plans, what
+        ``domain.reporting.measurement_state`` needs for each caseload row (no token, no PHI)."""
+        out: dict[int, list[RequestSummary]] = {pid: [] for pid in patient_ids}
+        R = QuestionnaireRequestRow
+        stmt = select(R.patient_id, R.id, R.due_on, R.status, R.expires_at, R.completed_at)
+        for pid, rid, due, status, expires, completed in (self.session.execute(
+                stmt.where(R.patient_id.in_(list(patient_ids)))) if patient_ids else ()):
+            out[pid].append(RequestSummary(id=rid, due_on=due, status=RequestStatus(status), expires_at=expires,
+                                           completed_at=completed))
+        return {pid: tuple(v) for pid, v in out.items()}
 
     @staticmethod
     def overdue_clause(today: date, overdue_days: int) -> Any:

@@ -22,17 +22,17 @@ def ids(specs) -> list[str]:  # type: ignore[no-untyped-def]
     return [s.page_id for s in specs]
 
 
-def test_clinicians_get_caseload_patient_and_the_twin_pages(full_tree):
+def test_clinicians_get_caseload_patient_the_twin_pages_and_their_notification_preferences(full_tree):
     assert ids(pages_for_role(Role.CLINICIAN, full_tree)) == [
-        "caseload", "patient", "twin_state", "timelines", "simulation", "data_import"]
+        "caseload", "patient", "twin_state", "timelines", "simulation", "data_import", "preferences"]
 
 
-def test_analysts_get_only_the_cohort_pages(full_tree):
-    assert ids(pages_for_role("analyst", full_tree)) == ["cohort", "models"]
+def test_analysts_get_only_the_cohort_pages_and_their_notification_preferences(full_tree):
+    assert ids(pages_for_role("analyst", full_tree)) == ["cohort", "models", "preferences"]
 
 
-def test_admins_get_only_the_admin_page(full_tree):
-    assert ids(pages_for_role(Role.ADMIN, full_tree)) == ["admin"]
+def test_admins_get_only_the_admin_page_and_their_notification_preferences(full_tree):
+    assert ids(pages_for_role(Role.ADMIN, full_tree)) == ["admin", "preferences"]
 
 
 def test_no_role_gets_a_phi_page_it_may_not_open(full_tree):
