@@ -25,7 +25,6 @@ from novamind_core.domain.notes import ProgressNote
 from novamind_core.domain.records import AssessmentRecord, ChartSummary
 from novamind_core.domain.users import User
 from novamind_core.domain.visits import Visit
-from novamind_core.services.assessments import URGENT_PREFIX
 
 if TYPE_CHECKING:
     from novamind_core.bootstrap import Services
@@ -179,19 +178,6 @@ def visits_section(services: Services, user: User, patient_id: int, visits: tupl
                      hide_index=True, width="stretch")
 
 
-ALERT_WORDS = {"item9": "Self-harm item", "worsening": "Worsening", "overdue": "Overdue"}
-
-
-def is_urgent(alert: Alert) -> bool:
-    """A patient-reported item-9 alert (from a link or the kiosk): the care team was e-mailed."""
-    return alert.message.startswith(URGENT_PREFIX)
-
-
-def alert_text(alert: Alert) -> str:
-    """``"Urgent · Self-harm item: PHQ-9 item 9 ..."`` in words (no raw kind codes, no "URGENT:" prefix)."""
-    message = alert.message.removeprefix(URGENT_PREFIX)
-    kind = ALERT_WORDS.get(alert.kind.value, alert.kind.value.capitalize())
-    return f"{'Urgent · ' if is_urgent(alert) else ''}{kind}: {message}"
 
 
 def assessment_list(history: tuple[AssessmentRecord, ...]) -> None:
@@ -215,10 +201,10 @@ def alerts_section(services: Services, user: User, alerts: tuple[Alert, ...]) ->
         c1, c2 = st.columns([5, 1])
         when = format_date(alert.observed_on or alert.raised_at)
         if alert.open:
-            badge = (" :red-badge[:material/emergency: Urgent]" if is_urgent(alert) else "")
+            badge = (" :red-badge[:material/emergency: Urgent]" if alert.urgent else "")
             if badge:
                 c1.markdown(badge)
-            c1.markdown(alert_chip(alert_text(alert)) + f" <span class='nm-muted'>{when}</span>",
+            c1.markdown(alert_chip(alert.text) + f" <span class='nm-muted'>{when}</span>",
                         unsafe_allow_html=True)
             if alert.id is None:
                 c2.caption("Clears when new scores arrive")
@@ -232,6 +218,6 @@ def alerts_section(services: Services, user: User, alerts: tuple[Alert, ...]) ->
                     st.rerun()
         else:
             by = alert.acknowledged_by_name or "a clinician"
-            c1.markdown(alert_chip(alert_text(alert), acknowledged=True)
+            c1.markdown(alert_chip(alert.text, acknowledged=True)
                         + f" <span class='nm-muted'>acknowledged by {by}, {format_datetime(alert.acknowledged_at)}"
                           "</span>", unsafe_allow_html=True)

@@ -139,6 +139,6 @@ def draw_banner(chart: ChartSummary) -> None:
                 unsafe_allow_html=True,
             )
             if alerts:
-                st.markdown(" ".join(alert_chip(a.message) for a in alerts), unsafe_allow_html=True)
+                st.markdown(" ".join(alert_chip(a.text) for a in alerts), unsafe_allow_html=True)
         with right:
             _switcher(p.id)

@@ -20,6 +20,12 @@ class AlertKind(str, Enum):
         return {"item9": 0, "worsening": 1, "overdue": 2}[self.value]
 
 
+#: Stored at the start of a patient-reported item-9 alert's message (see :attr:`Alert.urgent`).
+URGENT_PREFIX = "URGENT: "
+#: Alert kinds in clinicians' words.
+ALERT_WORDS = {"item9": "Self-harm item", "worsening": "Worsening", "overdue": "Overdue"}
+
+
 @dataclass(frozen=True)
 class Alert:
     """An alert. ``id`` is ``None`` for the computed overdue alert, which clears itself when an assessment arrives."""
@@ -40,6 +46,19 @@ class Alert:
     @property
     def open(self) -> bool:
         return self.acknowledged_at is None
+
+    @property
+    def urgent(self) -> bool:
+        """A patient-reported item-9 alert (answered by link or at the kiosk): the care team was e-mailed."""
+        return self.message.startswith(URGENT_PREFIX)
+
+    @property
+    def text(self) -> str:
+        """The alert in words for every screen: ``"Urgent · Self-harm item: PHQ-9 item 9 ..."`` (no raw kind codes,
+        no storage prefix)."""
+        message = self.message.removeprefix(URGENT_PREFIX)
+        kind = ALERT_WORDS.get(self.kind.value, self.kind.value.capitalize())
+        return f"{'Urgent · ' if self.urgent else ''}{kind}: {message}"
 
 
 def sort_alerts(alerts: Iterable[Alert]) -> list[Alert]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from novamind_core.domain.alerts import AlertKind
+from novamind_core.domain.alerts import URGENT_PREFIX, AlertKind
 from novamind_core.domain.assessments import (
     AssessmentScore,
     Instrument,
@@ -21,7 +21,6 @@ from novamind_core.services.base import BaseService, not_in_future, parse_date
 from novamind_core.services.ports import UnitOfWork
 
 #: How an urgent (patient-reported item 9) alert's message begins; the caseload and chart show it first.
-URGENT_PREFIX = "URGENT: "
 
 
 def evaluate_alerts(score: AssessmentScore, on: date, earlier_totals: Sequence[int]
