@@ -4,10 +4,10 @@ stored summary figures. It takes and returns domain objects (``novamind_core.dom
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -23,6 +23,7 @@ from novamind_core.db.models import (
     QuestionnaireRequestRow,
     VisitRow,
 )
+from novamind_core.db.repositories.caseload import CaseloadReader, overdue_clause, summary_of
 from novamind_core.domain.caseload import CaseloadMatch, CaseloadQuery, PatientSummary
 from novamind_core.domain.errors import NotFoundError, StaleWriteError
 from novamind_core.domain.patients import (
@@ -249,56 +250,9 @@ class PatientRepository:
 
     # ------------------------------------------------------------------ caseload
     def caseload(self, q: CaseloadQuery) -> tuple[int, list[CaseloadMatch]]:
-        """Total matching patients and the patients of one page, in two statements (three when sorting by name).
-
-        Only the page's rows are fetched, so only they are decrypted (benchmark: 25 of 10,000).
-        """
-        P, S = PatientRow, PatientSummaryRow
-        conditions: list[Any] = []
-        if q.user_id is not None:
-            conditions.append(P.id.in_(select(CareTeamRow.patient_id).where(CareTeamRow.user_id == q.user_id)))
-        if q.status:
-            conditions.append(P.status == q.status)
-        if q.search_indexes:
-            ix = list(q.search_indexes)
-            conditions.append(or_(P.mrn_bidx.in_(ix), P.given_name_bidx.in_(ix), P.family_name_bidx.in_(ix),
-                                  P.full_name_bidx.in_(ix)))
-        if q.severities:
-            conditions.append(S.phq9_severity.in_(list(q.severities)))
-        if q.only_alerts:
-            conditions.append(S.open_alerts > 0)
-        if q.only_overdue:
-            conditions.append(self.overdue_clause(q.today or date.today(), q.overdue_days))
-        if q.patient_ids is not None:
-            conditions.append(P.id.in_(list(q.patient_ids)))
-        where = and_(*conditions) if conditions else and_(True)
-        total = self.session.scalar(select(func.count()).select_from(P).join(S, S.patient_id == P.id).where(where))
-        if q.sort == "name":
-            ids = self._page_ids_by_name(where, q)
-            if not ids:
-                return int(total or 0), []
-            rows = self.session.execute(select(P, S).join(S, S.patient_id == P.id).where(P.id.in_(ids))).all()
-            order = {pid: i for i, pid in enumerate(ids)}
-            return int(total or 0), [self._match(p, s) for p, s in sorted(rows, key=lambda r: order[r[0].id])]
-        stmt = (select(P, S).join(S, S.patient_id == P.id).where(where).order_by(*self._order(q))
-                .limit(q.limit).offset(q.offset))
-        return int(total or 0), [self._match(p, s) for p, s in self.session.execute(stmt).all()]
-
-    @staticmethod
-    def _match(p: PatientRow, s: PatientSummaryRow) -> CaseloadMatch:
-        return CaseloadMatch(patient_id=p.id, mrn=p.mrn, given_name=p.given_name, family_name=p.family_name,
-                             date_of_birth=date.fromisoformat(p.date_of_birth), sex_at_birth=p.sex_at_birth,
-                             status=p.status, summary=_summary(s))
-
-    def _page_ids_by_name(self, where: Any, q: CaseloadQuery) -> list[int]:
-        # Names are encrypted: ordering by name must decrypt the family and given names of every match (documented
-        # cost, O(matches)); the page's full rows are then loaded by id.
-        P, S = PatientRow, PatientSummaryRow
-        names = self.session.execute(
-            select(P.id, P.family_name, P.given_name).join(S, S.patient_id == P.id).where(where)
-        ).all()
-        names.sort(key=lambda r: (r[1].casefold(), r[2].casefold(), r[0]), reverse=not q.descending)
-        return [r[0] for r in names[q.offset: q.offset + q.limit]]
+        """Total matching patients and the patients of one page: ids first in the sort's order, then only the
+        page's rows fetched and decrypted (:mod:`novamind_core.db.repositories.caseload`)."""
+        return CaseloadReader(self.session).caseload(q)
 
     def planned_patient_ids(self, user_id: int | None, status: str | None) -> list[int]:
         """Patients (on ``user_id``'s care team; all when None) with an active measurement plan, in one statement:
@@ -323,32 +277,7 @@ class PatientRepository:
                                            completed_at=completed))
         return {pid: tuple(v) for pid, v in out.items()}
 
-    @staticmethod
-    def overdue_clause(today: date, overdue_days: int) -> Any:
-        S = PatientSummaryRow
-        cutoff = today - timedelta(days=overdue_days)
-        return or_(
-            and_(S.next_assessment_due.is_not(None), S.next_assessment_due < today),
-            and_(S.next_assessment_due.is_(None), func.coalesce(S.last_assessed_on, S.registered_on) < cutoff),
-        )
-
-    @staticmethod
-    def _order(q: CaseloadQuery) -> list[Any]:
-        P, S = PatientRow, PatientSummaryRow
-
-        def d(col: Any) -> Any:
-            return (col.desc() if q.descending else col.asc()).nulls_last()
-
-        if q.sort == "priority":
-            return [S.open_item9_alerts.desc(), S.open_alerts.desc(), S.phq9_latest.desc().nulls_last(), P.id]
-        column = {
-            "phq9": S.phq9_latest,
-            "gad7": S.gad7_latest,
-            "last_assessed": S.last_assessed_on,
-            "next_due": S.next_assessment_due,
-            "registered": P.created_at,
-        }[q.sort]
-        return [d(column), P.id]
+    overdue_clause = staticmethod(overdue_clause)
 
     def active_medications(self, patient_ids: Sequence[int]) -> dict[int, list[tuple[str, float, str, date]]]:
         """``{patient_id: [(drug, dose_mg, frequency, start_date), ...]}`` for active orders, in one statement."""
@@ -374,27 +303,17 @@ class PatientRepository:
 
     def summary(self, patient_id: int) -> PatientSummary:
         """The patient's stored caseload figures (latest scores, due dates, open alert counts)."""
-        return _summary(self._summary_row(patient_id))
+        return summary_of(self._summary_row(patient_id))
 
     def set_next_assessment_due(self, patient_id: int, due: date | None) -> PatientSummary:
         row = self._summary_row(patient_id)
         row.next_assessment_due = due
         self.session.flush()
-        return _summary(row)
+        return summary_of(row)
 
     def set_next_visit(self, patient_id: int, when: datetime | None) -> PatientSummary:
         row = self._summary_row(patient_id)
         row.next_visit_at = when
         self.session.flush()
-        return _summary(row)
+        return summary_of(row)
 
-
-def _summary(s: PatientSummaryRow) -> PatientSummary:
-    return PatientSummary(
-        patient_id=s.patient_id, registered_on=s.registered_on,
-        phq9_latest=s.phq9_latest, phq9_previous=s.phq9_previous, phq9_severity=s.phq9_severity,
-        phq9_latest_on=s.phq9_latest_on, gad7_latest=s.gad7_latest, gad7_previous=s.gad7_previous,
-        gad7_severity=s.gad7_severity, gad7_latest_on=s.gad7_latest_on, last_assessed_on=s.last_assessed_on,
-        next_assessment_due=s.next_assessment_due, next_visit_at=s.next_visit_at,
-        open_alerts=s.open_alerts or 0, open_item9_alerts=s.open_item9_alerts or 0,
-    )
