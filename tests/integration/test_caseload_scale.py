@@ -81,3 +81,31 @@ def test_a_remembered_order_never_shows_another_clinicians_filters_or_a_search(s
     found = services.patients.caseload(clinician, page_size=PAGE, search="NM-000004")
     assert found.total == 1 and [r.patient_id for r in found.rows] == [cohort[4]]
     assert services.patients.caseload(clinician, page_size=PAGE, only_alerts=True).total == 0
+
+
+def test_page_one_of_the_priority_sort_is_read_fresh_even_when_another_process_raised_an_alert(monkeypatch):
+    """A remembered order is never used for the first page of the default sort (urgent alerts first, at once)."""
+    from novamind_core.db.repositories import caseload as module
+    from novamind_core.domain.caseload import CaseloadQuery
+
+    calls: list[str] = []
+
+    class Reader(module.CaseloadReader):
+        def _total(self, where, key):  # type: ignore[no-untyped-def]
+            return module.REMEMBER_ORDER_FROM + 10  # a large caseload, whose order would be remembered
+
+        def _order_of(self, where, q, key, compute):  # type: ignore[no-untyped-def]
+            calls.append("remembered order")
+            return ()
+
+        def _page_ids(self, where, q, total):  # type: ignore[no-untyped-def]
+            calls.append("fresh page")
+            return []
+
+        def _matches(self, ids):  # type: ignore[no-untyped-def]
+            return []
+
+    reader = Reader(session=None)  # type: ignore[arg-type]
+    reader.caseload(CaseloadQuery(user_id=1, sort="priority", offset=0))
+    reader.caseload(CaseloadQuery(user_id=1, sort="priority", offset=25))
+    assert calls == ["fresh page", "remembered order"]

@@ -16,7 +16,9 @@ decrypted, so a page costs the same whether the care team holds 100 patients or 
   more, the whole order of patient ids for the chosen sort (ids only, no PHI) is read once, index-free, and kept with
   the total under the same rules, so every later page, first or last, is a slice of it plus 25 rows by primary key.
   Without new sort indexes neither SQLite nor PostgreSQL can walk a care team in a summary column's order (the planner
-  starts from the care team and sorts), so this is what keeps paging flat at 100,000.
+  starts from the care team and sorts), so this is what keeps paging flat at 100,000. One exception is safety:
+  **page 1 of the default priority sort is always read fresh**, so an item-9 alert raised by another process (another
+  replica, a patient's questionnaire) reaches the top of every clinician's caseload at once, not after the TTL.
 * **Name order.** Names are encrypted (randomised AES-GCM), so SQL cannot order them and no stored sort key could
   without revealing the names' order to whoever reads the database. Sorting by name decrypts the family and given
   names of every match once; only the resulting order of patient ids is kept, as above (for a small caseload, too).
@@ -183,7 +185,8 @@ class CaseloadReader:
             order = self._order_of(where, q, key, self._name_order)
             return len(order), self._matches(list(order[q.offset: q.offset + q.limit]))
         total = self._total(where, key)
-        if key is not None and total >= REMEMBER_ORDER_FROM:
+        fresh_first_page = q.sort == "priority" and q.offset == 0  # a new item-9 alert from any process shows at once
+        if key is not None and total >= REMEMBER_ORDER_FROM and not fresh_first_page:
             order = self._order_of(where, q, key, self._sorted_ids)
             return len(order), self._matches(list(order[q.offset: q.offset + q.limit]))
         return total, self._matches(self._page_ids(where, q, total))
