@@ -30,6 +30,7 @@ from novamind_core.services.keys import KeyService
 from novamind_core.services.medications import MedicationService
 from novamind_core.services.notes import NoteService
 from novamind_core.services.notifications import NotificationService
+from novamind_core.services.outcomes import OutcomeService
 from novamind_core.services.patients import PatientService
 from novamind_core.services.portal import PortalService
 from novamind_core.services.predictions import PredictionService
@@ -67,6 +68,7 @@ class Services:
     reporting: ReportingService
     portal: PortalService
     notifications: NotificationService
+    outcomes: OutcomeService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -95,4 +97,5 @@ def build_services(settings: Any, *, clock: Callable[[], datetime] | None = None
         predictions=PredictionService(ctx), charts=ChartService(ctx),
         reporting=ReportingService(ctx), portal=PortalService(ctx),
         notifications=NotificationService(ctx),
+        outcomes=OutcomeService(ctx),
     )

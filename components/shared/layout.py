@@ -10,7 +10,7 @@ from components.shared.session import StateKeys
 from components.shared.theme import DISCLAIMER
 from novamind_core.domain.users import User
 
-ROLE_LABELS = {"clinician": "Clinician", "analyst": "Analyst (de-identified data)", "admin": "Administrator"}
+ROLE_LABELS = {"clinician": "Clinician", "clinic_lead": "Clinic lead", "analyst": "Analyst (de-identified data)", "admin": "Administrator"}
 
 _CSS = """
 <style>
@@ -36,7 +36,7 @@ def render_header(user: User) -> None:
     """One line above every page: signed-in user, role and the selected patient (or none)."""
     label = st.session_state.get(StateKeys.SELECTED_PATIENT_LABEL)
     patient = f"Patient: <b>{html.escape(label)}</b>" if label else "No patient selected"
-    if user.role.value != "clinician":
+    if user.role.value not in ("clinician", "clinic_lead"):
         patient = "De-identified data only" if user.role.value == "analyst" else "No patient data"
     st.markdown(
         f'<div class="nm-header"><span>Signed in as <b>{html.escape(user.display_name)}</b></span>'

@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "novamind_core.cli.ml",
     "novamind_core.cli.ops",
     "novamind_core.cli.reporting",
+    "novamind_core.cli.outcomes",
     "novamind_core.cli.worker",
 )
 

@@ -37,13 +37,15 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     settings = cli_settings()
     migrate(settings.database_url)
     services = open_services()
-    report = seed_demo(services, n_patients=args.patients, seed=args.seed, if_empty=args.if_empty)
+    report = seed_demo(services, n_patients=args.patients, seed=args.seed, if_empty=args.if_empty,
+                       outcome_history=args.outcome_history)
     if report.skipped:
         print(f"seed-demo skipped: {report.reason}")
     else:
         print(f"seeded {report.patients} synthetic patients, {report.assessments} assessments, "
               f"{report.medication_orders} medication orders, {report.alerts} alerts, "
-              f"{report.wearable_days} days of minute actigraphy; {report.users_created} demo users created")
+              f"{report.wearable_days} days of minute actigraphy; {report.users_created} demo users created; "
+              f"{report.outcome_history_patients} past synthetic courses for the outcomes page")
         # More patients with minute-level actigraphy, added through the audited import path.
         from novamind_core.demo.wearables import seed_demo_wearables
 
@@ -126,13 +128,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--patients", type=int, default=60, help="number of synthetic patients (default 60)")
     p.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same cohort")
     p.add_argument("--if-empty", action="store_true", help="do nothing when the database already has patients")
+    p.add_argument("--outcome-history", type=int, default=90,
+                   help="past discharged synthetic courses for the outcomes page (default 90; 0 for none)")
     p.set_defaults(func=cmd_seed_demo)
 
     users = subparsers.add_parser("users", help="manage user accounts")
     usub = users.add_subparsers(dest="users_command", metavar="<action>", parser_class=type(users))
     p = usub.add_parser("add", help="create a user")
     p.add_argument("username")
-    p.add_argument("--role", required=True, choices=["clinician", "analyst", "admin"])
+    p.add_argument("--role", required=True, choices=["clinician", "clinic_lead", "analyst", "admin"])
     p.add_argument("--name", help="display name (default: the username)")
     p.add_argument("--password", help="initial password (else NOVAMIND_NEW_PASSWORD or a prompt)")
     p.set_defaults(func=cmd_users_add)
@@ -141,7 +145,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_users_list)
     p = usub.add_parser("set-role", help="change a user's role")
     p.add_argument("username")
-    p.add_argument("role", choices=["clinician", "analyst", "admin"])
+    p.add_argument("role", choices=["clinician", "clinic_lead", "analyst", "admin"])
     p.set_defaults(func=cmd_users_set_role)
     p = usub.add_parser("deactivate", help="deactivate a user (they can no longer sign in)")
     p.add_argument("username")

@@ -41,8 +41,9 @@ def _demo_sign_ins(args: argparse.Namespace) -> int:
     print(f"  Novamind is starting on {args.url}  (synthetic demo data; not for real patients)")
     print("  Demo sign-ins (development only; refused in production):")
     for username, password in DEMO_CREDENTIALS.items():
-        role = "admin" if "admin" in username else "analyst" if "analyst" in username else "clinician"
-        print(f"    {role:<10} {username:<18} {password}")
+        role = ("admin" if "admin" in username else "analyst" if "analyst" in username
+                else "clinic lead" if "lead" in username else "clinician")
+        print(f"    {role:<11} {username:<18} {password}")
     print()
     return 0
 

@@ -1,4 +1,6 @@
-"""Questionnaire commands: ``score`` (total, severity, item-9 flag) and ``change`` (change from baseline).
+"""Questionnaire commands: ``score`` (total, severity, item-9 flag) and ``change`` (change from baseline; with
+``--json`` it carries the Jacobson-Truax reliable change, labelled ``rci`` / ``reliable_*``, and, for PHQ-9 and
+GAD-7, the NHS Talking Therapies view in a ``talking_therapies`` block, null for other instruments).
 
 Both are pure calculations over the domain rules: no database, no keys, no audit.
 """
@@ -44,6 +46,17 @@ def _int(text: str, field: str) -> int:
         raise ValidationError(f"{field} total {text!r} is not a whole number", field=field, value=text) from None
 
 
+def _talking_therapies(instrument: object, baseline: int, current: int) -> dict[str, bool] | None:
+    """The NHS Talking Therapies block of ``change --json`` (None for an instrument the programme does not use)."""
+    from novamind_core.domain.instruments import Instrument
+    from novamind_core.domain.outcomes import TALKING_THERAPIES_THRESHOLDS, talking_therapies_change
+
+    if instrument not in TALKING_THERAPIES_THRESHOLDS:
+        return None
+    assert isinstance(instrument, Instrument)
+    return talking_therapies_change(instrument, baseline, current).to_json()
+
+
 def cmd_change(args: argparse.Namespace) -> int:
     from novamind_core.domain.assessments import compare_to_baseline
 
@@ -55,7 +68,9 @@ def cmd_change(args: argparse.Namespace) -> int:
                           "mcid_worsened": c.mcid_worsened, "rci": round(c.rci, 4),
                           "reliable_improvement": c.reliable_improvement,
                           "reliable_deterioration": c.reliable_deterioration,
-                          "baseline_severity": c.baseline_severity, "current_severity": c.current_severity}))
+                          "baseline_severity": c.baseline_severity, "current_severity": c.current_severity,
+                          "talking_therapies": _talking_therapies(c.instrument, c.baseline_total,
+                                                                  c.current_total)}))
     else:
         print(c.describe())
     return 0

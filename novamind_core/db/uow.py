@@ -26,6 +26,7 @@ from novamind_core.db.repositories import (
     NoteRepository,
     NotificationPreferenceRepository,
     OutboxRepository,
+    OutcomeRepository,
     PatientRepository,
     QuestionnaireRequestRepository,
     RateLimitRepository,
@@ -66,6 +67,7 @@ class UnitOfWork:
         self.rate_limits = RateLimitRepository(s)
         self.preferences = NotificationPreferenceRepository(s)
         self.outbox = OutboxRepository(s)
+        self.outcomes = OutcomeRepository(s)
         return self
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:

@@ -57,6 +57,7 @@ DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
     ("demo.clinician3", "Dr Cleo Demo", Role.CLINICIAN),
     ("demo.analyst", "Ana Demo (analyst)", Role.ANALYST),
     ("demo.admin", "Adam Demo (admin)", Role.ADMIN),
+    ("demo.lead", "Dr Lena Lead (clinic lead)", Role.CLINIC_LEAD),
 )
 
 GIVEN = ("Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery", "Quinn", "Rowan", "Robin",
@@ -94,6 +95,7 @@ class SeedReport:
     alerts: int
     wearable_days: int
     skipped: bool = False
+    outcome_history_patients: int = 0
     reason: str = ""
 
 
@@ -206,8 +208,12 @@ def _profile(rng: np.random.Generator, n: int, item9: bool) -> np.ndarray:
     return w
 
 
-def seed_demo(services: object, n_patients: int = 60, seed: int = 0, if_empty: bool = False) -> SeedReport:
+def seed_demo(services: object, n_patients: int = 60, seed: int = 0, if_empty: bool = False,
+              outcome_history: int = 0) -> SeedReport:
     """Seed the demo cohort through the repositories in one transaction (bulk inserts; < 30 s for 60 patients).
+
+    ``outcome_history`` adds that many past, discharged synthetic courses across the three demo clinicians
+    (:mod:`novamind_core.demo.outcome_history`) for the clinic lead's outcome page; the CLI adds 90 by default.
 
     Raises ConfigurationError in production or with demo users disabled; ConflictError when patients exist
     (unless ``if_empty``, which then skips).
@@ -241,10 +247,18 @@ def seed_demo(services: object, n_patients: int = 60, seed: int = 0, if_empty: b
                 given, family = GIVEN[prng.integers(len(GIVEN))], FAMILY[prng.integers(len(FAMILY))]
                 team = [clinicians[i % 3]] + ([clinicians[(i + 1) % 3]] if prng.random() < 0.1 else [])
             _seed_patient(uow, ctx, i, given, family, plan, team, prng, now, today, totals)
-        uow.audit.append(_audit_record(now, f"patients={n_patients} seed={seed}"))
+        history = {"patients": 0, "assessments": 0, "orders": 0}
+        if outcome_history:
+            from novamind_core.demo.outcome_history import seed_outcome_history
+
+            history = seed_outcome_history(uow, clinicians, user_ids.get("demo.lead"), n_courses=outcome_history,
+                                           seed=seed, now=now, today=today)
+        uow.audit.append(_audit_record(now, f"patients={n_patients} seed={seed} outcome_history={outcome_history} "
+                                            "synthetic=yes"))
         uow.commit()
-    return SeedReport(n_patients, created, totals["assessments"], totals["orders"], totals["alerts"],
-                      totals["wearable_days"])
+    return SeedReport(n_patients, created, totals["assessments"] + history["assessments"],
+                      totals["orders"] + history["orders"], totals["alerts"], totals["wearable_days"],
+                      outcome_history_patients=history["patients"])
 
 
 def _audit_record(now: datetime, detail: str):  # type: ignore[no-untyped-def]

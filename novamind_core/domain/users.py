@@ -1,8 +1,11 @@
 """Users, roles and the permission table (standard library only).
 
-Three roles:
+Four roles:
 
 * **clinician** reads and writes PHI for patients on their care team and runs simulations for them;
+* **clinic lead** is a clinician who also runs the clinic: everything a clinician may do (PHI only for patients on
+  their own care team), plus the clinic's aggregated outcome figures for every clinician and the monthly
+  measurement-billing export (docs/outcomes.md);
 * **analyst** sees de-identified data only and may export it;
 * **admin** manages users, keys and the audit log; an admin reads PHI only when on a patient's care team
   (enforced by :func:`novamind_core.security.rbac.require_care_team`).
@@ -25,6 +28,7 @@ class Role(str, Enum):
     CLINICIAN = "clinician"
     ANALYST = "analyst"
     ADMIN = "admin"
+    CLINIC_LEAD = "clinic_lead"
 
     @classmethod
     def parse(cls, value: str | Role) -> Role:
@@ -51,6 +55,8 @@ class Permission(str, Enum):
     READ_AUDIT = "read_audit"
     RUN_SIMULATION = "run_simulation"
     MANAGE_KEYS = "manage_keys"
+    READ_CLINIC_OUTCOMES = "read_clinic_outcomes"
+    EXPORT_BILLING = "export_billing"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -81,6 +87,21 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_USERS,
             Permission.READ_AUDIT,
             Permission.MANAGE_KEYS,
+            Permission.READ_CLINIC_OUTCOMES,
+            Permission.EXPORT_BILLING,
+        }
+    ),
+    # A clinic lead carries a caseload like any clinician (the care-team check still limits PHI to their own
+    # patients) and sees the whole clinic's outcomes as aggregates, never as patient rows.
+    Role.CLINIC_LEAD: frozenset(
+        {
+            Permission.READ_PHI,
+            Permission.WRITE_PHI,
+            Permission.EXPORT_PHI,
+            Permission.READ_DEIDENTIFIED,
+            Permission.RUN_SIMULATION,
+            Permission.READ_CLINIC_OUTCOMES,
+            Permission.EXPORT_BILLING,
         }
     ),
 }

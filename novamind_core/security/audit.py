@@ -95,6 +95,10 @@ class AuditAction:
     REQUEST_LOCKED = "request.locked"
     REQUEST_SUBMIT = "request.submit"
     NOTIFICATION_PREFERENCES = "notification.preferences"
+    # clinic outcomes and measurement billing (docs/outcomes.md)
+    OUTCOMES_VIEW = "outcomes.view"
+    OUTCOMES_EPISODES = "outcomes.episodes"
+    BILLING_EXPORT = "billing.export"
 
     @classmethod
     def all(cls) -> tuple[str, ...]:

@@ -31,6 +31,7 @@ DEMO_CREDENTIALS: dict[str, str] = {
     "demo.clinician3": "demo-clinician3-2024",
     "demo.analyst": "demo-analyst-2024",
     "demo.admin": "demo-admin-2024",
+    "demo.lead": "demo-lead-2024",
 }
 """Demo sign-ins (username -> password) printed by ``make run`` and the README. Development and testing only:
 production refuses to start while demo users are enabled, and no user may choose one of these passwords."""

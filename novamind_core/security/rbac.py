@@ -1,6 +1,7 @@
 """Role-based access checks that every service calls before it touches data.
 
-Rules: clinicians see only patients on their care team; analysts see only de-identified data;
+Rules: clinicians and clinic leads see only patients on their care team (a clinic lead also sees the clinic's
+aggregated outcomes); analysts see only de-identified data;
 admins manage users and read the audit log but do not browse PHI unless they are on the patient's care team.
 The permission table is :data:`novamind_core.domain.users.ROLE_PERMISSIONS`. Messages name the role and the
 action and never contain PHI.
@@ -23,6 +24,8 @@ PERMISSION_ACTIONS: dict[Permission, str] = {
     Permission.READ_AUDIT: "read the audit log",
     Permission.RUN_SIMULATION: "run simulations",
     Permission.MANAGE_KEYS: "manage encryption keys",
+    Permission.READ_CLINIC_OUTCOMES: "read the whole clinic's outcome figures",
+    Permission.EXPORT_BILLING: "export measurement billing",
 }
 """Plain-language action for each permission, used in refusal messages."""
 
@@ -56,8 +59,8 @@ def require_care_team(
 ) -> None:
     """Raise :class:`PermissionDenied` unless ``user`` may use ``permission`` on this patient's PHI.
 
-    Analysts never pass (they hold no PHI permission). Clinicians and admins pass only when their id is on the
-    patient's care team: an admin's role alone does not open a chart.
+    Analysts never pass (they hold no PHI permission). Clinicians, clinic leads and admins pass only when their id
+    is on the patient's care team: an admin's or a clinic lead's role alone does not open a chart.
     """
     require(user, permission)
     assert user is not None  # for type checkers: require() refused None

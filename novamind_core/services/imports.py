@@ -200,7 +200,7 @@ class ImportService(BaseService):
             if existing is None:
                 actor = self._authorize(uow, user, Permission.WRITE_PHI, action)
                 new_patient = True
-                if actor.role is not Role.CLINICIAN:
+                if actor.role not in (Role.CLINICIAN, Role.CLINIC_LEAD):
                     problems.append(Problem(batch.patient.row, "Patient", None,
                                             "a new patient can only be imported by a clinician, who joins the "
                                             "care team"))

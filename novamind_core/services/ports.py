@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the concrete repositories document the methods; the fakes m
         NoteRepository,
         NotificationPreferenceRepository,
         OutboxRepository,
+        OutcomeRepository,
         PatientRepository,
         QuestionnaireRequestRepository,
         RateLimitRepository,
@@ -60,6 +61,7 @@ class UnitOfWork(Protocol):
     rate_limits: RateLimitRepository
     preferences: NotificationPreferenceRepository
     outbox: OutboxRepository
+    outcomes: OutcomeRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

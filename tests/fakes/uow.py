@@ -21,6 +21,7 @@ from novamind_core.services.base import ServiceContext
 from tests.fakes import clinical, reporting
 from tests.fakes.data import FakeCohortRepository, FakeWearableRepository
 from tests.fakes.outbox import FakeOutboxRepository
+from tests.fakes.outcomes import FakeOutcomeRepository
 from tests.fakes.repositories import FakeAuditRepository, FakeUserRepository
 
 #: Every repository attribute of the unit of work, with the factory of its fake. Add a line when a service
@@ -37,6 +38,7 @@ FAKE_REPOSITORIES: dict[str, Callable[[], Any]] = {
     "cohort": FakeCohortRepository,
     "wearables": FakeWearableRepository,
     "outbox": FakeOutboxRepository,
+    "outcomes": FakeOutcomeRepository,
     "plans": reporting.FakeMeasurementPlanRepository,
     "consents": reporting.FakeContactConsentRepository,
     "requests": reporting.FakeQuestionnaireRequestRepository,

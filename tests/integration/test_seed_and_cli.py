@@ -15,7 +15,7 @@ def test_seed_builds_the_demo_stories_and_is_reproducible(services):
     from novamind_core.demo.seed import seed_demo
 
     report = seed_demo(services, n_patients=8, seed=3)
-    assert report.patients == 8 and report.users_created == 5 and report.assessments > 100
+    assert report.patients == 8 and report.users_created == 6 and report.assessments > 100
     clinician = services.users.authenticate("demo.clinician", "demo-clinician-2024")
     page = services.patients.caseload(clinician, sort="registered", descending=False)
     names = [r.full_name for r in page.rows]

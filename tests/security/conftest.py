@@ -5,8 +5,8 @@ audit events one call writes, and whether it returns PHI. The tests enumerate th
 :class:`~novamind_core.bootstrap.Services` container (plus the import service) by introspection, so a new method
 without an entry here fails ``test_every_public_service_method_has_a_matrix_entry``.
 
-"Own" means the patient's care team holds the caller (clinician, or an admin put on the team); "foreign" means it
-does not. Analysts are on no care team, so both columns are the same for them.
+"Own" means the patient's care team holds the caller (clinician, clinic lead, or an admin put on the team);
+"foreign" means it does not. Analysts are on no care team, so both columns are the same for them.
 """
 
 from __future__ import annotations
@@ -25,12 +25,16 @@ from sqlalchemy import func, select, text
 
 from tests.conftest import TEST_PASSWORD, register_patient
 
-ROLES = ("clinician", "analyst", "admin")
+ROLES = ("clinician", "analyst", "admin", "clinic_lead")
 EVERYONE = frozenset(itertools.product(ROLES, (True, False)))
-OWN_CARE_TEAM = frozenset({("clinician", True), ("admin", True)})
-CLINICIAN_OWN = frozenset({("clinician", True)})
-CLINICIAN_OR_ADMIN = frozenset(itertools.product(("clinician", "admin"), (True, False)))
+#: A clinic lead is on the own patient's care team too: they open identifiable records only for that patient.
+OWN_CARE_TEAM = frozenset({("clinician", True), ("admin", True), ("clinic_lead", True)})
+CLINICIAN_OWN = frozenset({("clinician", True), ("clinic_lead", True)})
+CLINICIAN_OR_ADMIN = frozenset(itertools.product(("clinician", "admin", "clinic_lead"), (True, False)))
 ADMIN_ONLY = frozenset({("admin", True), ("admin", False)})
+CLINIC_LEAD_OR_ADMIN = frozenset(itertools.product(("clinic_lead", "admin"), (True, False)))
+#: Outcome figures: clinic leads and admins see the clinic, clinicians their own; analysts none.
+OUTCOME_READERS = frozenset(itertools.product(("clinician", "admin", "clinic_lead"), (True, False)))
 
 #: Free text written into every PHI field the world seeds, so a scan of a returned object or a log can find it.
 MARKER = "Xyzzymarker"
@@ -68,18 +72,18 @@ class World:
         self.users = {role: self._user(f"{role}.one", role) for role in ROLES}
         self.other = self._user("clinician.two", "clinician")
         self.passwords = {u.id: TEST_PASSWORD for u in (*self.users.values(), self.other)}
-        clin, admin = self.users["clinician"], self.users["admin"]
+        clin, admin, lead = self.users["clinician"], self.users["admin"], self.users["clinic_lead"]
         own = register_patient(services, clin, mrn=OWN_PATIENT["mrn"], given=OWN_PATIENT["given"],
                                family=OWN_PATIENT["family"], date_of_birth=OWN_PATIENT["date_of_birth"],
                                phone=OWN_PATIENT["phone"], email=OWN_PATIENT["email"], address=OWN_PATIENT["address"],
-                               care_team=[clin.id, admin.id], gender_identity=f"{MARKER} identity")
+                               care_team=[clin.id, admin.id, lead.id], gender_identity=f"{MARKER} identity")
         foreign = register_patient(services, self.other, mrn=FOREIGN_PATIENT["mrn"], given=FOREIGN_PATIENT["given"],
                                    family=FOREIGN_PATIENT["family"],
                                    date_of_birth=FOREIGN_PATIENT["date_of_birth"], phone=FOREIGN_PATIENT["phone"],
                                    email=FOREIGN_PATIENT["email"], address=FOREIGN_PATIENT["address"])
         self.own_pid, self.foreign_pid = own.id, foreign.id
         self.mrn = {own.id: own.mrn, foreign.id: foreign.mrn}
-        self.team = {own.id: [clin.id, admin.id], foreign.id: [self.other.id]}
+        self.team = {own.id: [clin.id, admin.id, lead.id], foreign.id: [self.other.id]}
         for pid in (own.id, foreign.id):  # some chart data so reads return something
             owner = self.owner(pid)
             services.assessments.record(owner, pid, "PHQ-9", [2, 2, 2, 1, 1, 1, 1, 1, 0], "2025-12-29")
@@ -197,7 +201,8 @@ ENTRIES: dict[str, Entry] = {
         CLINICIAN_OR_ADMIN, scoped=False, returns_phi=True,
         call=lambda w, u, pid, a: w.services.patients.register(
             u, mrn=f"NM-8{w.n():05d}", given_name="Newcome", family_name=MARKER, date_of_birth="1990-01-01",
-            sex_at_birth="male", care_team=None if u.role.value == "clinician" else [w.users["clinician"].id])),
+            sex_at_birth="male",
+            care_team=None if u.role.value in ("clinician", "clinic_lead") else [w.users["clinician"].id])),
     "patients.get": Entry(OWN_CARE_TEAM, returns_phi=True, call=lambda w, u, pid, a: w.services.patients.get(u, pid)),
     "patients.find_by_mrn": Entry(OWN_CARE_TEAM, returns_phi=True,
                                   call=lambda w, u, pid, a: w.services.patients.find_by_mrn(u, w.mrn[pid])),
@@ -363,7 +368,7 @@ ENTRIES: dict[str, Entry] = {
     # ---------------------------------------------------------------- cohort (de-identified) and admin pages
     "cohort.view": Entry(EVERYONE, scoped=False, call=lambda w, u, pid, a: w.services.cohort.view(u)),
     "cohort.population_what_if": Entry(
-        frozenset(itertools.product(("clinician", "analyst"), (True, False))), scoped=False,
+        frozenset(itertools.product(("clinician", "analyst", "clinic_lead"), (True, False))), scoped=False,
         call=lambda w, u, pid, a: w.services.cohort.population_what_if(u, "sertraline", "escitalopram",
                                                                        n_virtual=200)),
     "cohort.export": Entry(frozenset(itertools.product(("analyst", "admin"), (True, False))), scoped=False,
@@ -408,6 +413,15 @@ ENTRIES: dict[str, Entry] = {
     "portal.crisis_text": Entry(EVERYONE, scoped=False, audit_events=0,
                                 call=lambda w, u, pid, a: w.services.portal.crisis_text(),
                                 why_unaudited="returns the clinic's configured crisis message; no patient data"),
+    # ---------------------------------------------------------------- clinic outcomes and measurement billing
+    "outcomes.report": Entry(OUTCOME_READERS, scoped=False, call=lambda w, u, pid, a: w.services.outcomes.report(
+        u, standard="talking_therapies", start="2025-07-01", end="2026-06-30", by="clinician")),
+    "outcomes.episodes": Entry(OWN_CARE_TEAM, returns_phi=True,
+                               call=lambda w, u, pid, a: w.services.outcomes.episodes(u, pid)),
+    "outcomes.billing": Entry(CLINIC_LEAD_OR_ADMIN, scoped=False, returns_phi=True,
+                              call=lambda w, u, pid, a: w.services.outcomes.billing(u, "2025-12")),
+    "outcomes.billing_csv": Entry(CLINIC_LEAD_OR_ADMIN, scoped=False, returns_phi=True,
+                                  call=lambda w, u, pid, a: w.services.outcomes.billing_csv(u, "2025-12", 2)),
     # ---------------------------------------------------------------- imports (not in Services; import_service())
     "imports.parse": Entry(
         EVERYONE, scoped=False, audit_events=0, call=lambda w, u, pid, a: w.imports.parse("assessments",

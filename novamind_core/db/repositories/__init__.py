@@ -10,6 +10,7 @@ from novamind_core.db.repositories.clinical import (
 )
 from novamind_core.db.repositories.cohort import CohortRepository
 from novamind_core.db.repositories.outbox import OutboxRepository
+from novamind_core.db.repositories.outcomes import OutcomeRepository
 from novamind_core.db.repositories.patients import PatientRepository
 from novamind_core.db.repositories.reporting import (
     ContactConsentRepository,
@@ -37,6 +38,7 @@ __all__ = [
     "MedicationRepository",
     "NoteRepository",
     "OutboxRepository",
+    "OutcomeRepository",
     "PatientRepository",
     "TwinRepository",
     "UserRepository",

@@ -35,7 +35,19 @@ def test_clinicians_read_and_write_phi_and_run_simulations():
 
 
 def test_role_values_are_the_stored_names():
-    assert [r.value for r in Role] == ["clinician", "analyst", "admin"]
+    assert [r.value for r in Role] == ["clinician", "analyst", "admin", "clinic_lead"]
+
+
+def test_a_clinic_lead_holds_what_a_clinician_holds_plus_clinic_outcomes_and_billing():
+    lead = ROLE_PERMISSIONS[Role.CLINIC_LEAD]
+    assert ROLE_PERMISSIONS[Role.CLINICIAN] <= lead
+    assert lead - ROLE_PERMISSIONS[Role.CLINICIAN] == {Permission.READ_CLINIC_OUTCOMES, Permission.EXPORT_BILLING}
+    assert Permission.MANAGE_USERS not in lead and Permission.READ_AUDIT not in lead
+
+
+def test_only_clinic_leads_and_admins_see_clinic_outcomes_and_export_billing():
+    for permission in (Permission.READ_CLINIC_OUTCOMES, Permission.EXPORT_BILLING):
+        assert [role for role in Role if has_permission(role, permission)] == [Role.ADMIN, Role.CLINIC_LEAD]
 
 
 @pytest.mark.parametrize("text", ["clinician", "Clinician", " CLINICIAN "])
