@@ -56,6 +56,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("models", "pages/models.py", "Models", ":material/model_training:", "models", "Research", _ANALYST),
     PageSpec("admin", "pages/admin.py", "Admin", ":material/admin_panel_settings:", "admin", "Administration",
              _ADMIN, default=True),
+    PageSpec("outcomes", "pages/outcomes.py", "Clinic outcomes", ":material/monitoring:", "outcomes", "Clinic", frozenset({Role.CLINIC_LEAD, Role.ADMIN})),  # noqa: E501
     PageSpec("preferences", "pages/preferences.py", "Notifications", ":material/notifications:", "preferences", "Account", frozenset(Role)),  # noqa: E501
 )
 """Every screen of the app, in menu order. Clinicians: patient work; analysts: cohort pages; admins: Admin."""

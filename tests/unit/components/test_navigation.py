@@ -31,8 +31,14 @@ def test_analysts_get_only_the_cohort_pages_and_their_notification_preferences(f
     assert ids(pages_for_role("analyst", full_tree)) == ["cohort", "models", "preferences"]
 
 
-def test_admins_get_only_the_admin_page_and_their_notification_preferences(full_tree):
-    assert ids(pages_for_role(Role.ADMIN, full_tree)) == ["admin", "preferences"]
+def test_admins_get_the_admin_page_clinic_outcomes_and_their_notification_preferences(full_tree):
+    assert ids(pages_for_role(Role.ADMIN, full_tree)) == ["admin", "outcomes", "preferences"]
+    assert pages_for_role(Role.ADMIN, full_tree)[0].default  # admins still land on Admin
+
+
+def test_clinic_leads_land_on_clinic_outcomes(full_tree):
+    specs = pages_for_role(Role.CLINIC_LEAD, full_tree)
+    assert ids(specs) == ["outcomes", "preferences"] and specs[0].default
 
 
 def test_no_role_gets_a_phi_page_it_may_not_open(full_tree):

@@ -1,0 +1,1 @@
+"""Clinic outcomes screen (clinic lead): pure Plotly builders, widgets and report exports."""
