@@ -7,6 +7,7 @@ engineers have not written yet simply do not appear, and a page a role may not s
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,7 @@ class PageSpec:
         return (root / self.path).is_file()
 
 
-_CLINICIAN = frozenset({Role.CLINICIAN})
+_CLINICIAN = frozenset({Role.CLINICIAN, Role.CLINIC_LEAD})  # a clinic lead also treats their own patients
 _ANALYST = frozenset({Role.ANALYST})
 _ADMIN = frozenset({Role.ADMIN})
 
@@ -63,6 +64,9 @@ PAGES: tuple[PageSpec, ...] = (
 
 PAGES_BY_ID: dict[str, PageSpec] = {p.page_id: p for p in PAGES}
 
+#: Landing pages that differ from the first default page a role can open (a clinic lead lands on the outcomes).
+LANDING: dict[Role, str] = {Role.CLINIC_LEAD: "outcomes"}
+
 
 def pages_for_role(role: Role | str, root: Path = REPO_ROOT) -> list[PageSpec]:
     """The pages ``role`` may open whose files exist under ``root``, in menu order, exactly one marked default.
@@ -80,6 +84,12 @@ def pages_for_role(role: Role | str, root: Path = REPO_ROOT) -> list[PageSpec]:
     """
     parsed = Role.parse(role)
     allowed = [p for p in PAGES if parsed in p.roles and p.exists(root)]
+    landing = LANDING.get(parsed)
+    if landing and any(p.page_id == landing for p in allowed):
+        allowed = [dataclasses.replace(p, default=p.page_id == landing) for p in allowed]
+    if allowed and sum(p.default for p in allowed) > 1:  # two roles' landing pages: the first in menu order wins
+        first_default = next(p.page_id for p in allowed if p.default)
+        allowed = [dataclasses.replace(p, default=p.page_id == first_default) for p in allowed]
     if allowed and not any(p.default for p in allowed):
         first = allowed[0]
         allowed[0] = PageSpec(first.page_id, first.path, first.title, first.icon, first.url_path, first.section,

@@ -467,6 +467,20 @@ def _change_own_password(w: World, user: Any) -> None:
     w.passwords[user.id] = new
 
 
+#: Methods of the notification worker: they take no user (the worker process is the actor, trusted by its access to
+#: the keys, like the maintenance CLI), write their own audit rows as ``worker``, and no page or component can reach
+#: them (``test_no_page_or_component_reaches_the_worker_operations``).
+WORKER_OPERATIONS: dict[str, str] = {
+    "notifications.schedule_due": "creates the due requests from the plans (worker round)",
+    "notifications.queue_reminders": "queues reminders for unopened requests (worker round)",
+    "notifications.expire_links": "expires links past their lifetime (worker round)",
+    "notifications.dispatch": "hands claimed outbox messages to the mail/SMS transport (worker round)",
+    "notifications.send_moment": "pure: when a plan's delivery is due in the clinic's time zone",
+    "notifications.outbox": "operator listing for `outbox list` (no bodies or addresses)",
+    "notifications.outbox_counts": "operator counts for `outbox list` and metrics (no patient data)",
+}
+
+
 def public_methods() -> dict[str, Callable[..., Any]]:
     """``{"service.method": bound method}`` for every public method of every service (introspection)."""
     from novamind_core.bootstrap import Services

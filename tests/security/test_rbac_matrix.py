@@ -11,15 +11,27 @@ from __future__ import annotations
 import pytest
 
 from novamind_core.domain.errors import PermissionDenied
-from tests.security.conftest import CLINICIAN_OWN, ENTRIES, OWN_CARE_TEAM, ROLES, public_methods
+from tests.security.conftest import CLINICIAN_OWN, ENTRIES, OWN_CARE_TEAM, ROLES, WORKER_OPERATIONS, public_methods
 
 
 def test_every_public_service_method_has_a_matrix_entry():
     methods = set(public_methods())
-    missing = sorted(methods - set(ENTRIES))
-    stale = sorted(set(ENTRIES) - methods)
+    missing = sorted(methods - set(ENTRIES) - set(WORKER_OPERATIONS))
+    stale = sorted((set(ENTRIES) | set(WORKER_OPERATIONS)) - methods)
     assert not missing, f"add these methods to ENTRIES in tests/security/conftest.py: {missing}"
     assert not stale, f"these ENTRIES name methods that no longer exist: {stale}"
+
+
+def test_no_page_or_component_reaches_the_worker_operations():
+    """The worker's methods take no user, so nothing a signed-in browser drives may call them."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    ui_files = [root / "app.py", *(root / "pages").rglob("*.py"), *(root / "components").rglob("*.py")]
+    offenders = [str(f.relative_to(root)) for f in ui_files
+                 if "services.notifications" in f.read_text(encoding="utf-8")
+                 or ".notifications." in f.read_text(encoding="utf-8")]
+    assert offenders == []
 
 
 def test_unaudited_methods_say_why_and_return_no_patient_data():

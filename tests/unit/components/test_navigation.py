@@ -36,9 +36,11 @@ def test_admins_get_the_admin_page_clinic_outcomes_and_their_notification_prefer
     assert pages_for_role(Role.ADMIN, full_tree)[0].default  # admins still land on Admin
 
 
-def test_clinic_leads_land_on_clinic_outcomes(full_tree):
+def test_clinic_leads_land_on_clinic_outcomes_and_can_open_their_own_patients(full_tree):
     specs = pages_for_role(Role.CLINIC_LEAD, full_tree)
-    assert ids(specs) == ["outcomes", "preferences"] and specs[0].default
+    assert ids(specs) == ["caseload", "patient", "twin_state", "timelines", "simulation", "data_import", "outcomes",
+                          "preferences"]
+    assert [p.page_id for p in specs if p.default] == ["outcomes"]
 
 
 def test_no_role_gets_a_phi_page_it_may_not_open(full_tree):
