@@ -8,10 +8,11 @@ PORT ?= 8501
 # The development mail sink's port: NOVAMIND_SMTP_PORT's default, so the worker mails the sink in development.
 SMTP_SINK_PORT ?= 8025
 
-.PHONY: run test bench install install-dev lint clean-db help
+.PHONY: run run-replicas test bench install install-dev lint clean-db help
 
 help:
 	@echo "make run    - install, migrate, seed the demo cohort (first run) and serve on http://$(HOST):$(PORT)"
+	@echo "make run-replicas - REPLICAS=2 app processes + worker behind nginx (TLS, sticky) on PostgreSQL only"
 	@echo "make test   - ruff + the whole pytest suite (PostgreSQL/browser tests skip with a reason when absent)"
 	@echo "make bench  - run benchmarks/, write docs/benchmarks.md and docs/benchmarks.json"
 
@@ -47,6 +48,13 @@ run: install
 	$(PY) -m novamind_core worker & worker=$$!; \
 	$(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true \
 		--client.toolbarMode viewer --browser.gatherUsageStats false
+
+# Scale-out on one machine (docs/deployment.md §1): REPLICAS app processes on ports 8601.., the worker and a mail
+# sink, behind nginx on https://127.0.0.1:8443 (self-signed certificate made at start-up; :8080 redirects).
+# Needs NOVAMIND_DATABASE_URL=postgresql+psycopg://... (SQLite is refused). One Ctrl-C stops everything.
+REPLICAS ?= 2
+run-replicas: install
+	REPLICAS=$(REPLICAS) $(PY) -m deploy.run_replicas --mail-sink-port $(SMTP_SINK_PORT)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

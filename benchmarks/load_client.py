@@ -23,6 +23,7 @@ has not seen), which reproduces the browser's extra reruns (docs/load.md, "sign-
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from dataclasses import dataclass, field
 
@@ -71,9 +72,12 @@ class StepFailed(RuntimeError):
 class StreamlitSession:
     """One browser-like session against ``base_url`` (``http://host:port``)."""
 
-    def __init__(self, base_url: str, *, mount_components: bool = False) -> None:
+    def __init__(self, base_url: str, *, mount_components: bool = False, verify_tls: bool = True,
+                 cookie: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.mount_components = mount_components
+        self.verify_tls = verify_tls  # False: accept a self-signed certificate (the loopback proxy, deploy/)
+        self.cookie = cookie  # a Cookie header for the handshake (the proxy's sticky-session cookie)
         self.pages: dict[str, str] = {}  # url pathname -> page script hash
         self.page_hash = ""
         self.last = _Run()
@@ -83,10 +87,23 @@ class StreamlitSession:
         self._ws: ClientConnection | None = None
 
     async def __aenter__(self) -> StreamlitSession:
-        ws_url = "ws" + self.base_url[len("http"):] + "/_stcore/stream"
+        ws_url = "ws" + self.base_url[len("http"):] + "/_stcore/stream"  # https:// -> wss://
+        tls: dict[str, ssl.SSLContext] = {}
+        if ws_url.startswith("wss://") and not self.verify_tls:
+            tls["ssl"] = ssl.create_default_context()
+            tls["ssl"].check_hostname = False
+            tls["ssl"].verify_mode = ssl.CERT_NONE
         self._ws = await connect(ws_url, subprotocols=[Subprotocol("streamlit")], origin=Origin(self.base_url),
-                                 max_size=None, open_timeout=60, ping_interval=None)
+                                 max_size=None, open_timeout=60, ping_interval=None, **tls,
+                                 additional_headers={"Cookie": self.cookie} if self.cookie else None)
         return self
+
+    @property
+    def response_headers(self) -> dict[str, str]:
+        """The websocket handshake's response headers (a proxy's ``X-Upstream``, ``Set-Cookie``), lower-case names."""
+        if self._ws is None or self._ws.response is None:
+            return {}
+        return {name.lower(): value for name, value in self._ws.response.headers.raw_items()}
 
     async def __aexit__(self, *exc: object) -> None:
         if self._ws is not None:
@@ -212,16 +229,20 @@ async def _timed(session: StreamlitSession, name: str, steps: list[StepResult], 
 
 
 async def clinician_visit(base_url: str, username: str, password: str, *, simulate: bool = True,
-                          mount_components: bool = False) -> list[StepResult]:
+                          mount_components: bool = False, verify_tls: bool = True,
+                          cookie: str | None = None) -> list[StepResult]:
     """Open the app, sign in with the form, see the caseload, open the first patient's chart, run one simulation.
 
     Steps: ``open`` (first run, sign-in form drawn), ``sign_in`` (form submitted to the caseload drawn),
     ``chart`` (patient chosen and "Open chart" clicked, to the patient page drawn), ``simulation`` (simulation page
     opened, the default plan added and "Run simulation" clicked). A step that cannot go on ends the visit.
+    ``verify_tls=False`` accepts a self-signed certificate (``https://`` URLs speak ``wss://``); ``cookie`` is sent
+    with the handshake (a sticky-session cookie pins the visit to one replica behind the proxy).
     """
     steps: list[StepResult] = []
     try:
-        async with StreamlitSession(base_url, mount_components=mount_components) as s:
+        async with StreamlitSession(base_url, mount_components=mount_components, verify_tls=verify_tls,
+                                    cookie=cookie) as s:
             async def open_app() -> _Run:
                 first = await s.rerun()
                 if not mount_components:  # the browser's component mount reruns once with the page navigation named

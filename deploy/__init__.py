@@ -1,0 +1,1 @@
+"""Deployment helpers: the loopback replica launcher behind nginx (``make run-replicas``)."""
