@@ -32,7 +32,8 @@ _PHENOTYPES = (None, MetaboliserPhenotype.NORMAL, MetaboliserPhenotype.INTERMEDI
 
 def _allocate(total: int, n_items: int, rng: np.random.Generator) -> list[int]:
     items = [0] * n_items
-    for _ in range(min(total, 3 * n_items)):
+    capacity = 3 * n_items - (3 if n_items == 9 else 0)  # PHQ-9 item 9 stays 0 in these synthetic courses
+    for _ in range(min(total, capacity)):
         open_items = [k for k in range(n_items) if items[k] < 3 and not (n_items == 9 and k == 8)]
         items[open_items[int(rng.integers(len(open_items)))]] += 1
     return items

@@ -80,11 +80,13 @@ class OutcomeRepository:
         ids = [r[0] for r in rows] if patient_ids is None else list(patient_ids)
         clinician = self.attributed_clinicians(None if patient_ids is None else ids)
         dx: dict[int, str] = {}
-        for pid, code in s.execute(_in(select(DiagnosisRow.patient_id, DiagnosisRow.code)
-                                       .order_by(DiagnosisRow.patient_id, DiagnosisRow.is_primary.desc(),
-                                                 DiagnosisRow.position), DiagnosisRow.patient_id,
-                                       None if patient_ids is None else ids)):
-            dx.setdefault(pid, code)
+        names: dict[str, str] = {}  # one wording per ICD-10 code, so a group is one code however it was typed
+        for pid, code, label in s.execute(_in(select(DiagnosisRow.patient_id, DiagnosisRow.code, DiagnosisRow.label)
+                                              .order_by(DiagnosisRow.patient_id, DiagnosisRow.is_primary.desc(),
+                                                        DiagnosisRow.position), DiagnosisRow.patient_id,
+                                              None if patient_ids is None else ids)):
+            if pid not in dx:
+                dx[pid] = f"{code} {names.setdefault(code, label)}".strip()
         drugs: dict[int, list[DrugPeriod]] = {}
         for pid, drug, start, stop in s.execute(_in(
                 select(MedicationOrderRow.patient_id, MedicationOrderRow.drug, MedicationOrderRow.start_date,
