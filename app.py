@@ -22,7 +22,7 @@ from components.shared.auth import (
     follow_deep_link,
     remember_deep_link,
     render_cookie_action,
-    sign_in_form,
+    sign_in_pages,
     sign_out,
 )
 from components.shared.errors import error_boundary
@@ -74,24 +74,14 @@ if signed_in_username() is None:
     with contextlib.suppress(Exception):  # LoginError: the cookie names a user who is no longer active
         auth.login(location="unrendered")  # cookie re-login (audited in accept_sign_in)
 
-sign_in_box = st.empty()
-if signed_in_username() is None:
-    with sign_in_box.container():
-        sign_in_form(auth)
-    if signed_in_username() is not None:
-        sign_in_box.empty()
-
 render_cookie_action(auth)
 
 user = accept_sign_in(services, auth) if signed_in_username() is not None else None
 if user is None:
-    # Signed out, every known address shows the sign-in form (drawn above) instead of "page not found";
-    # after sign-in the same address resolves to the real page if the role may open it.
-    placeholders = [st.Page(lambda: None, title="Sign in", icon=":material/login:", url_path="sign-in",
-                            default=True)]
-    placeholders += [st.Page(lambda: None, title=spec.title, url_path=spec.url_path, visibility="hidden")
-                     for spec in PAGES]
-    st.navigation(placeholders, position="hidden")
+    # Signed out, every known address is a page that draws the sign-in form (after navigation has fixed the page, so
+    # the form's widget ids are stable between runs) instead of "page not found"; after sign-in the script reruns
+    # and the same address resolves to the real page if the role may open it.
+    st.navigation(sign_in_pages(auth, PAGES), position="hidden").run()
     render_footer()
     st.stop()
 

@@ -82,67 +82,103 @@ def trajectory_figure(assessments: Sequence[AssessmentRecord], medication_orders
     note_dates : dates of progress notes.
     """
     parsed = [Instrument.parse(i) for i in instruments]
+    # Built as lists and handed to Plotly once: each add_hrect/add_hline/add_vline call re-validates every shape
+    # already on the figure (0.11 s for a two-panel chart), one layout update takes milliseconds.
     fig = make_subplots(rows=len(parsed), cols=1, shared_xaxes=True, vertical_spacing=0.07)
     all_dates = [a.administered_on for a in assessments] + [o.start_date for o in medication_orders]
+    shapes: list[dict[str, object]] = []
+    annotations: list[dict[str, object]] = []
+    traces: list[go.Scatter] = []
+    axes: dict[str, object] = {}
     for row, inst in enumerate(parsed, start=1):
+        x_ref, y_ref = _axis_names(row)
         series = sorted((a for a in assessments if Instrument.parse(a.instrument) is inst),
                         key=lambda a: a.administered_on)
         top = inst.max_total
         for band in inst.spec.bands:
-            fig.add_hrect(y0=band.min_total - 0.5 if band.min_total else 0, y1=min(band.max_total + 0.5, top),
-                          fillcolor=tint(severity_colour(band.name), 0.22), line_width=0, layer="below",
-                          row=row, col=1, exclude_empty_subplots=False)
-            fig.add_annotation(xref="x domain", yref=f"y{'' if row == 1 else row}", x=1.0, xanchor="right",
-                               y=(band.min_total + band.max_total) / 2, text=band.name, showarrow=False,
-                               font=dict(size=10, color="#455a64"))
+            shapes.append(dict(fillcolor=tint(severity_colour(band.name), 0.22), layer="below", line=dict(width=0),
+                               type="rect", x0=0, x1=1, xref=f"{x_ref} domain",
+                               y0=band.min_total - 0.5 if band.min_total else 0,
+                               y1=min(band.max_total + 0.5, top), yref=y_ref))
+            annotations.append(dict(xref="x domain", yref=y_ref, x=1.0, xanchor="right",
+                                    y=(band.min_total + band.max_total) / 2, text=band.name, showarrow=False,
+                                    font=dict(size=10, color="#455a64")))
         if series:
-            fig.add_trace(go.Scatter(
+            traces.append(go.Scatter(
                 x=[a.administered_on for a in series], y=[a.total for a in series], name=inst.value,
                 mode="lines+markers", line=dict(color=INSTRUMENT_COLOURS.get(inst.value, OBSERVED), width=2.5),
                 marker=dict(size=8, symbol=[SOURCE_SYMBOLS.get(a.source.value, "circle") for a in series]),
                 customdata=[[a.severity, item_hover_text(inst, a.answers), a.source.label] for a in series],
                 hovertemplate=(f"<b>{inst.value} %{{y}}</b> (%{{customdata[0]}})<br>%{{x|%d %b %Y}} · "
                                "%{customdata[2]}<br>%{customdata[1]}<extra></extra>"),
-            ), row=row, col=1)
+                xaxis=x_ref, yaxis=y_ref,
+            ))
             baseline = series[0].total
             response_at = RESPONSE_MIN_REDUCTION_FRACTION * baseline
             if baseline > inst.spec.remission_max_total and len(series) >= 1:
-                fig.add_hline(y=response_at, line=dict(color="#37474f", dash="dash", width=1.2), row=row, col=1,
-                              annotation_text=f"response ≤ {response_at:g} (50% of baseline {baseline})",
-                              annotation_position="top left", annotation_font_size=10)
-            fig.add_hline(y=inst.spec.remission_max_total + 0.5, line=dict(color="#2e7d32", dash="dot", width=1.2),
-                          row=row, col=1, annotation_text=f"remission ≤ {inst.spec.remission_max_total}",
-                          annotation_position="bottom left", annotation_font_size=10)
+                shapes.append(_horizontal_line(response_at, "#37474f", "dash", row))
+                annotations.append(_line_label(response_at, f"response ≤ {response_at:g} (50% of baseline {baseline})",
+                                               "bottom", row))
+            remission_at = inst.spec.remission_max_total + 0.5
+            shapes.append(_horizontal_line(remission_at, "#2e7d32", "dot", row))
+            annotations.append(_line_label(remission_at, f"remission ≤ {inst.spec.remission_max_total}", "top", row))
         else:
-            fig.add_annotation(xref="x domain", yref=f"y{'' if row == 1 else row} domain", x=0.5, y=0.5,
-                               text=f"No {inst.value} yet. Enter one under Assessments.", showarrow=False,
-                               font=dict(size=13, color="#455a64"))
-        fig.update_yaxes(title_text=f"{inst.value} total (points)", range=[0, top + 0.5], row=row, col=1)
+            annotations.append(dict(xref="x domain", yref=f"{y_ref} domain", x=0.5, y=0.5,
+                                    text=f"No {inst.value} yet. Enter one under Assessments.", showarrow=False,
+                                    font=dict(size=13, color="#455a64")))
+        axes[f"yaxis{'' if row == 1 else row}"] = dict(title=dict(text=f"{inst.value} total (points)"),
+                                                       range=[0, top + 0.5])
     med_events = _medication_event_rows(medication_orders)
     for on, _label, _hover in med_events:
-        fig.add_vline(x=on, line=dict(color=MEDICATION_COLOUR, dash="dot", width=1.2), exclude_empty_subplots=False)
+        for row in range(1, len(parsed) + 1):
+            x_ref, y_ref = _axis_names(row)
+            shapes.append(dict(line=dict(color=MEDICATION_COLOUR, dash="dot", width=1.2), type="line", x0=on, x1=on,
+                               xref=x_ref, y0=0, y1=1, yref=f"{y_ref} domain"))
     if med_events:
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=[e[0] for e in med_events], y=[parsed[0].max_total + 0.2] * len(med_events), mode="markers+text",
             marker=dict(symbol="triangle-down", size=11, color=MEDICATION_COLOUR), text=[e[1] for e in med_events],
             textposition="top center", textfont=dict(size=10, color=MEDICATION_COLOUR), name="Medication change",
             hovertext=[e[2] for e in med_events], hovertemplate="%{x|%d %b %Y}: %{hovertext}<extra></extra>",
-            cliponaxis=False,
-        ), row=1, col=1)
+            cliponaxis=False, xaxis="x", yaxis="y",
+        ))
     if note_dates:
-        fig.add_trace(go.Scatter(
+        x_ref, y_ref = _axis_names(len(parsed))
+        traces.append(go.Scatter(
             x=list(note_dates), y=[0.3] * len(note_dates), mode="markers", name="Progress note",
             marker=dict(symbol="line-ns-open", size=12, color=COLOURWAY[1]),
-            hovertemplate="Progress note %{x|%d %b %Y}<extra></extra>",
-        ), row=len(parsed), col=1)
-    height = 260 * len(parsed) + 120
-    fig.update_layout(template=TEMPLATE_NAME, height=height, hovermode="closest",
-                      title=dict(text="Symptom scores over time, with medication changes"),
-                      margin=dict(t=110))
-    fig.update_xaxes(title_text="date of administration", row=len(parsed), col=1)
-    if all_dates:
-        fig.update_xaxes(range=[min(all_dates), max(all_dates + [max(all_dates)])])
+            hovertemplate="Progress note %{x|%d %b %Y}<extra></extra>", xaxis=x_ref, yaxis=y_ref,
+        ))
+    last_x = f"xaxis{'' if len(parsed) == 1 else len(parsed)}"
+    axes[last_x] = dict(title=dict(text="date of administration"))
+    date_range = [min(all_dates), max(all_dates + [max(all_dates)])] if all_dates else None
+    fig.add_traces(traces)
+    fig.update_layout(template=TEMPLATE_NAME, height=260 * len(parsed) + 120, hovermode="closest",
+                      title=dict(text="Symptom scores over time, with medication changes"), margin=dict(t=110),
+                      shapes=shapes, annotations=annotations, **axes)
+    if date_range:
+        fig.update_xaxes(range=date_range)
     return fig
+
+
+def _axis_names(row: int) -> tuple[str, str]:
+    """The x and y axis names of subplot ``row`` ("x", "y" for the first, "x2", "y2" for the second...)."""
+    suffix = "" if row == 1 else str(row)
+    return f"x{suffix}", f"y{suffix}"
+
+
+def _horizontal_line(y: float, colour: str, dash: str, row: int) -> dict[str, object]:
+    """A threshold line across subplot ``row`` (what ``add_hline(row=row)`` adds)."""
+    x_ref, y_ref = _axis_names(row)
+    return dict(line=dict(color=colour, dash=dash, width=1.2), type="line", x0=0, x1=1, xref=f"{x_ref} domain",
+                y0=y, y1=y, yref=y_ref)
+
+
+def _line_label(y: float, text: str, side: str, row: int) -> dict[str, object]:
+    """A threshold line's label at its left end, above (``side="bottom"``) or below it (what ``add_hline`` adds)."""
+    x_ref, y_ref = _axis_names(row)
+    return dict(font=dict(size=10), showarrow=False, text=text, x=0, xanchor="left", xref=f"{x_ref} domain", y=y,
+                yanchor=side, yref=y_ref)
 
 
 def timeline_figure(events: Sequence[TimelineEvent]) -> go.Figure:

@@ -14,6 +14,11 @@ Design:
   (the username inside such a token is unverified) and only the error's class name is logged, never the token.
 * Setting or deleting the cookie is a browser component: we render it in this run *and* the next few runs, so a rerun
   (a deep-link switch) cannot unmount it before its script has run.
+* Signed out, the sign-in form is drawn by a page that ``st.navigation(...).run()`` runs (:func:`sign_in_pages`), so
+  its widget ids are fixed by that page and do not depend on the page hash a request happens to carry. The library's
+  read-all-cookies component is never drawn (the cookie is read from the request, ``st.context.cookies``): its mount
+  answered with a rerun in the middle of a session's first run, which is what raced the typed username and password.
+  The sign-in delay (``login_sleep_time``) is spent once per submitted password, not on every signed-out run.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -55,19 +62,49 @@ def _active_user_credentials(fingerprint: str, _services: Services) -> Credentia
                           for c in _services.users.login_credentials()}}
 
 
+def _without_cookie_reader_component() -> None:
+    """Make the library's cookie manager a writer only: it no longer draws its read-all-cookies component.
+
+    ``CookieModel`` reads the cookie from ``st.context.cookies``; the component it drew on every run (key "init") was
+    never read, but its mount in the browser sent a rerun in the middle of a session's first run. Set and delete
+    components (:func:`render_cookie_action`) are unchanged. Idempotent; applied when the library is first used.
+    """
+    import extra_streamlit_components as stx
+    from streamlit_authenticator.models import cookie_model
+
+    if getattr(cookie_model.stx, "CookieManager", None) is not stx.CookieManager:
+        return
+
+    class CookieWriter(stx.CookieManager):  # type: ignore[misc]
+        def __init__(self, key: str = "init") -> None:
+            self.cookie_manager = _cookie_component()
+            self.cookies = {}
+
+    cookie_model.stx = SimpleNamespace(CookieManager=CookieWriter)
+
+
+def _cookie_component() -> Callable[..., object]:
+    """extra-streamlit-components' declared cookie component (set/delete/getAll by ``method``)."""
+    from extra_streamlit_components.CookieManager import _component_func
+
+    return _component_func
+
+
 def build_authenticator(services: Services, fingerprint: str) -> Authenticate:
     """An ``Authenticate`` whose password check is the users service's (lockout + audit there)."""
     import streamlit_authenticator as stauth
     from streamlit_authenticator.utilities import LoginError
 
+    _without_cookie_reader_component()
     settings = services.settings
     credentials = _active_user_credentials(fingerprint, services)
     auth = stauth.Authenticate(credentials, cookie_name=settings.cookie_name, cookie_key=settings.cookie_key,
                                cookie_expiry_days=settings.cookie_expiry_days, auto_hash=False,
-                               login_sleep_time=settings.login_sleep_time)
+                               login_sleep_time=0)  # the delay is spent per submitted password (below)
     model = auth.authentication_controller.authentication_model
 
     def check_credentials(username: str, password: str) -> bool:
+        time.sleep(settings.login_sleep_time)  # slows password guessing; lockout and audit are the service's
         try:
             user = services.users.authenticate(username, password)
         except AuthenticationError as exc:
@@ -240,6 +277,24 @@ def accept_sign_in(services: Services, auth: Authenticate) -> User | None:
         st.session_state[StateKeys.SIGN_IN_NOTICE] = None
     touch_activity()
     return user
+
+
+def sign_in_pages(auth: Authenticate, known_pages: list[PageSpec]) -> list[StreamlitPage]:
+    """The signed-out navigation: a default "Sign in" page and every known address, each drawing the sign-in form.
+
+    Run by ``st.navigation(...).run()``, so the form's widget ids belong to the page the session is on. After a
+    password sign-in the script reruns, and the same address resolves to the real page if the role may open it.
+    """
+
+    def sign_in_page() -> None:
+        sign_in_form(auth)
+        if signed_in_username() is not None:
+            st.rerun()
+
+    pages = [st.Page(sign_in_page, title="Sign in", icon=":material/login:", url_path="sign-in", default=True)]
+    pages += [st.Page(sign_in_page, title=spec.title, url_path=spec.url_path, visibility="hidden")
+              for spec in known_pages]
+    return pages
 
 
 def sign_in_form(auth: Authenticate) -> None:

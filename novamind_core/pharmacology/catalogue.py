@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scipy.optimize import brentq
-
 from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.phenotypes import PHENOTYPE_CODES as PHENOTYPES
 from novamind_core.domain.targets import TARGETS
@@ -283,6 +281,8 @@ def ka_from_tmax(tmax_h: float, k_per_h: float) -> float:
 
     def f(ka: float) -> float:
         return math.log(ka / k_per_h) / (ka - k_per_h) - tmax_h
+
+    from scipy.optimize import brentq  # imported when solved (scipy.optimize is slow to import)
 
     return float(brentq(f, k_per_h * (1 + 1e-9), 1e3))
 

@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
 from novamind_core.pharmacology.catalogue import Catalogue, Drug, load_catalogue
 from novamind_core.pharmacology.occupancy import combined_occupancy_percent
@@ -58,6 +57,8 @@ def _time_to_fraction(rates: np.ndarray, coef: np.ndarray, fraction: float) -> f
     hi = 10.0
     while reached(hi) < 0:
         hi *= 2
+    from scipy.optimize import brentq  # imported when solved (scipy.optimize is slow to import)
+
     return float(brentq(reached, 1e-9, hi, xtol=1e-6))
 
 
@@ -74,6 +75,8 @@ def _washout_time(rates: np.ndarray, coef: np.ndarray, tau: float, fraction: flo
     hi = max(tau, lo + 1.0)
     while conc(hi) > threshold:
         hi *= 2
+    from scipy.optimize import brentq
+
     return float(brentq(lambda s: conc(s) - threshold, lo, hi, xtol=1e-6))
 
 

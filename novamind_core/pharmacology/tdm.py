@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import least_squares
 
 from novamind_core.domain.errors import ValidationError
 
@@ -121,6 +120,8 @@ def _fit(obs: Sequence[Observation], subject: str | None) -> FitResult:
 
         def residuals(x: np.ndarray) -> np.ndarray:
             return predict_ng_ml(np.exp(x), t, d, dts) - c
+
+        from scipy.optimize import least_squares  # imported when fitting (slow to import)
 
         res = least_squares(residuals, x0, method="lm", x_scale="jac", max_nfev=2000)
         if best is None or res.cost < best.cost:

@@ -23,8 +23,9 @@ Model (parameters and sources in :mod:`novamind_core.twin.params`):
   ``eff(t)`` is the fitted efficacy scale of the drug(s) on board.
 
 The first-order lags use the exact discretisation for an input held over each step,
-``y[k] = a*y[k-1] + (1-a)*x[k]`` with ``a = exp(-dt/tau)``, run by :func:`scipy.signal.lfilter` along time for all
-patients at once.
+``y[k] = a*y[k-1] + (1-a)*x[k]`` with ``a = exp(-dt/tau)``, stepped along time for all patients at once (the same
+operations in the same order as ``scipy.signal.lfilter``'s transposed direct form, so bit-identical, without
+importing ``scipy.signal``: that import alone cost 0.94 s of a 2.1 s ``simulate`` command).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import lfilter
 
 from novamind_core.domain.brain import NEUROTRANSMITTERS, REGIONS, Neurotransmitter, Region
 from novamind_core.domain.targets import TARGETS  # noqa: F401  (re-exported: the targets the dynamics read)
@@ -47,8 +47,12 @@ def first_order_lag(x: np.ndarray, tau_days: float, dt_days: float, y0: np.ndarr
     """
     x = np.asarray(x, dtype=float)
     a = float(np.exp(-dt_days / tau_days))
-    zi = (a * np.broadcast_to(np.asarray(y0, dtype=float), x.shape[:-1]))[..., None]
-    y, _ = lfilter([1.0 - a], [1.0, -a], x, axis=-1, zi=zi)
+    carried = a * np.broadcast_to(np.asarray(y0, dtype=float), x.shape[:-1])  # lfilter's initial state ``zi``
+    scaled_input = (1.0 - a) * x
+    y = np.empty_like(x)
+    for k in range(x.shape[-1]):
+        y[..., k] = scaled_input[..., k] + carried
+        carried = a * y[..., k]
     return y
 
 

@@ -15,7 +15,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import minimize
 
 from novamind_core.domain.errors import ValidationError
 from novamind_core.twin.dynamics import simulate_dynamics
@@ -192,6 +191,8 @@ def fit_patient(history: PatientHistory | dict | None, params: PopulationParams,
     prior_y0 = float(y_obs[0])
     fun = lambda th: neg_log_posterior(th, t_obs, y_obs, f_obs, prior_y0, params)
     x0 = np.array([0.0, 0.0, 0.0, prior_y0])
+    from scipy.optimize import minimize  # imported when fitting (scipy.optimize costs ~0.7 s to import)
+
     res = minimize(lambda x: float(fun(x)[0]), x0, method="BFGS")
     hess = _hessian(fun, res.x)
     try:
