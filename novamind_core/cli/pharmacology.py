@@ -6,6 +6,7 @@ import argparse
 import json
 import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pk.add_argument("--with", dest="with_", action="append", default=[], metavar="DRUG:DOSE",
                     help="co-medication taken daily throughout, e.g. --with bupropion:150 (repeatable)")
     pk.add_argument("--scenario", help="scenario JSON file (full regimen; replaces --drug/--dose-mg/--days)")
-    pk.add_argument("--age", type=float, default=None, help="age in years (dose caps for citalopram/escitalopram)")
+    pk.add_argument("--age", type=float, default=None,
+                    help="age in years (PK covariate where published; dose caps for citalopram/escitalopram)")
+    pk.add_argument("--weight-kg", type=float, default=None, help="body weight in kg (PK covariate where published)")
+    pk.add_argument("--sex", choices=["female", "male"], default=None, help="sex (PK covariate where published)")
+    pk.add_argument("--smoker", dest="smoker", action="store_const", const=True, default=None,
+                    help="smokes tobacco (CYP1A2 induction: duloxetine, mirtazapine)")
+    pk.add_argument("--non-smoker", dest="smoker", action="store_const", const=False, help="does not smoke")
+    pk.add_argument("--hepatic-impairment", action="store_true", help="hepatic impairment (QT dose caps)")
+    pk.add_argument("--baseline-qtc-ms", type=float, default=None, help="baseline QTc in ms (QT safety rules)")
+    pk.add_argument("--potassium-mmol-l", type=float, default=None, help="serum potassium, mmol/L (QT safety)")
+    pk.add_argument("--magnesium-mmol-l", type=float, default=None, help="serum magnesium, mmol/L (QT safety)")
+    pk.add_argument("--qt-drug", action="append", default=[], metavar="NAME",
+                    help="another QT-prolonging co-medication not in the catalogue, e.g. methadone (repeatable)")
     pk.add_argument("--json", action="store_true", help="print JSON")
     pk.set_defaults(func=run_pk)
 
@@ -108,10 +121,13 @@ def run_pk(args: argparse.Namespace) -> int:
         parse_scenario,
         simulate_pk,
     )
+    from novamind_core.pharmacology.covariates import Covariates, adjusted_catalogue, covariate_adjustment
     from novamind_core.pharmacology.simulate import co_medications
     from novamind_core.pharmacology.summary import steady_state_summary, time_below_fraction_after_stop_h
 
-    cat = load_catalogue()
+    base_cat = load_catalogue()
+    covariates = Covariates(age_years=args.age, weight_kg=args.weight_kg, sex=args.sex, smoker=args.smoker)
+    cat = adjusted_catalogue(base_cat, covariates)  # the patient's covariate-adjusted CL/F and V/F
     co = _parse_with(args.with_)
     for name in co:
         cat.agent(name)
@@ -178,6 +194,9 @@ def run_pk(args: argparse.Namespace) -> int:
         summary["active_moiety"] = {k: round(v, 4) for k, v in ss.active_moiety.items()}
     guidance = dose_guidance(drug.name, daily, g6, g19, co_names, args.age, catalogue=cat)
     warnings = [w.as_dict() for w in result.warnings]
+    safety = _safety(args, drug.name, daily, ss, g6, g19, co_names, base_cat, guidance.max_dose_mg_per_day)
+    summary.update(safety.summary)
+    warnings += safety.warnings
     if regimen_stops and washout is None:
         warnings.append({"severity": "info", "message": "the active moiety is still above 3% of its level at the last "
                          "dose at the end of the simulation; add --follow-days to see the washout",
@@ -186,6 +205,8 @@ def run_pk(args: argparse.Namespace) -> int:
         "drug": drug.name, "regimen": regimen, "times_h": _round_list(times, 3), "concentration_ng_ml": conc,
         "occupancy_percent": {k: _round_list(v[0], 3) for k, v in result.occupancy_percent.items()},
         "summary": summary, "dose_guidance": guidance.as_dict(), "warnings": warnings,
+        "reference_range": safety.reference_range,
+        "covariates": covariate_adjustment(drug, covariates).as_dict(),
     }
     if args.json:
         json.dump(out, sys.stdout)
@@ -199,13 +220,55 @@ def run_pk(args: argparse.Namespace) -> int:
           "after stopping")
     for target, value in ss.steady_state_occupancy_percent.items():
         print(f"  {target} occupancy at steady state: {value:.0f}%")
-    if drug.therapeutic_range_ng_ml:
-        lo, hi = drug.therapeutic_range_ng_ml
-        print(f"  therapeutic reference range ({drug.therapeutic_range_analyte}): {lo:g}-{hi:g} ng/mL (AGNP 2018)")
+    for line in safety.lines:
+        print(line)
     print(f"  guidance: {guidance.recommendation} [max {guidance.max_dose_mg_per_day} mg/day] ({guidance.source})")
     for w in warnings:
         print(f"  {w['severity'].upper()}: {w['message']} ({w['source']})")
     return 0
+
+
+@dataclass(frozen=True)
+class _Safety:
+    summary: dict[str, Any]
+    reference_range: dict[str, object] | None
+    warnings: list[dict[str, str]]
+    lines: list[str]
+
+
+def _safety(args: argparse.Namespace, drug: str, daily_mg: float, ss: Any, cyp2d6: str, cyp2c19: str,
+            co_names: list[str], catalogue: Any, guidance_max_mg: float | None) -> _Safety:
+    """QTc prediction and rules, and the reference range with where the predicted trough falls (§13, §14)."""
+    from novamind_core.pharmacology.qtc import predict_qtc, qt_assessment
+    from novamind_core.pharmacology.reference_ranges import reference_range, trough_position
+
+    qtc = predict_qtc(drug, ss.cmax_ng_ml, catalogue)
+    findings = qt_assessment(drug, daily_mg, age_years=args.age, cyp2c19=cyp2c19, cyp2d6=cyp2d6,
+                             co_medications=list(co_names) + [q.strip().lower() for q in args.qt_drug],
+                             hepatic_impairment=args.hepatic_impairment, baseline_qtc_ms=args.baseline_qtc_ms,
+                             potassium_mmol_l=args.potassium_mmol_l, magnesium_mmol_l=args.magnesium_mmol_l,
+                             sex=args.sex, predicted=qtc, catalogue=catalogue)
+    summary: dict[str, Any] = {"qtc_delta_ms": qtc.as_dict(), "qtc_delta_ms_reason": qtc.reason}
+    lines = []
+    if qtc.mean_ms is not None:
+        lines.append(f"  predicted QTc prolongation at steady-state Cmax {qtc.cmax_ng_ml:.0f} ng/mL: "
+                     f"{qtc.mean_ms:.1f} ms (upper 95% {qtc.upper_95_ms:.1f} ms; FDA label thorough-QT fit)")
+    rng = reference_range(drug)
+    rr = None
+    summary["predicted_trough"] = None
+    if rng is not None:
+        moiety = rng.concentration_key.endswith("_active_moiety") and ss.active_moiety is not None
+        trough = ss.active_moiety["cmin_ng_ml"] if moiety else ss.cmin_ng_ml
+        position = trough_position(rng, trough)
+        rr = rng.as_dict()
+        summary["predicted_trough"] = {"analyte": rng.analyte, "trough_ng_ml": round(trough, 3),
+                                       "position": position}
+        where = position.replace("_", " ")
+        lines.append(f"  reference range ({rng.analyte}): {rng.low_ng_ml:g}-{rng.high_ng_ml:g} ng/mL, alert "
+                     f"{rng.alert_ng_ml:g} (AGNP 2018); predicted trough {trough:.1f} ng/mL: {where}")
+    warnings = [f.as_dict() for f in findings if f.severity != "info" and not (  # cap already in dose_guidance
+        f.max_dose_mg_per_day is not None and guidance_max_mg is not None and f.max_dose_mg_per_day >= guidance_max_mg)]
+    return _Safety(summary, rr, warnings, lines)
 
 
 def _merge_schedules(main, others):

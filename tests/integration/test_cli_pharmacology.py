@@ -12,7 +12,7 @@ from novamind_core.cli import main
 from novamind_core.pharmacology import load_catalogue
 
 PK_KEYS = {"drug", "regimen", "times_h", "concentration_ng_ml", "occupancy_percent", "summary", "dose_guidance",
-           "warnings"}
+           "warnings", "reference_range", "covariates"}
 SUMMARY_KEYS = {"cmax_ng_ml", "cmin_ng_ml", "auc_tau_ng_h_per_ml", "accumulation_ratio",
                 "time_to_90pct_steady_state_h", "steady_state_occupancy_percent", "time_below_3pct_after_stop_h"}
 
