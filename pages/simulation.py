@@ -15,6 +15,7 @@ from components.models.panels import treatment_ranking_panel
 from components.shared.errors import error_boundary
 from components.shared.session import flash, page_guard, patient_banner_from, patient_view
 from components.simulation.charts import fan_chart, nt_panel, outcomes_frame, pk_panels, remission_caption
+from components.simulation.coming_off import coming_off_section
 from components.simulation.form import scenario_form
 from components.twin.widgets import comparison_list, export_block, model_note, saved_picker, warnings_block
 from novamind_core.domain.errors import ValidationError
@@ -55,7 +56,10 @@ def results_section(run: ScenarioRun, pid: int, mrn: str) -> None:
 
 
 def simulation_page() -> None:
-    view = patient_view(lambda pid: ctx.services.twin.simulation_view(ctx.user, pid))
+    # the ranking is kept in this session (never a shared cache: PHI) and reused while its key is unchanged
+    view = patient_view(lambda pid: ctx.services.twin.simulation_view(
+        ctx.user, pid, reuse=st.session_state.get("nm_sim_models")))
+    st.session_state["nm_sim_models"] = view.kept_models
     chart = view.chart
     patient_banner_from(chart)
     pid = chart.patient.id
@@ -84,6 +88,7 @@ def simulation_page() -> None:
                     st.error(f"The saved plan '{chosen.name}' cannot be simulated: {exc}", icon=":material/block:")
     st.markdown(f"**Plans to compare ({len(queue)}/{MAX_COMPARED_SCENARIOS})**")
     queue[:] = comparison_list(queue, "nm_sim_queue")
+    coming_off_section(queue, view.defaults.current_drug, view.defaults.current_dose_mg)
     c1, c2, c3 = st.columns([1, 1, 2])
     draws = c1.selectbox("Monte Carlo draws", DRAWS, index=2, key="nm_sim_draws")
     seed = c2.number_input("Seed", 0, 10_000, 0, key="nm_sim_seed")

@@ -93,3 +93,22 @@ def test_a_plan_saved_with_a_note_can_be_reloaded_into_the_comparison(cohort):  
     fresh.button(key="nm_sim_load").click().run()
     assert any("Escitalopram 20" in m.value for m in fresh.markdown)
     assert fresh.session_state["nm_sim_queue"][0].to_mapping()["steps"] == saved[0].scenario["steps"]
+
+
+def test_switch_and_stop_plans_show_discontinuation_risk_a_taper_and_the_hunter_checklist(cohort):  # type: ignore[no-untyped-def]
+    _services, c = cohort
+    at = open_page(c.responder_id)  # on sertraline 100 mg at week 0
+    at.selectbox(key="nm_sf_drug").set_value("escitalopram").run()
+    add_plan(at, "Switch to escitalopram")
+    at.selectbox(key="nm_sf_drug").set_value("placebo").run()
+    add_plan(at, "Stop sertraline")
+    assert not at.exception
+    assert any("Coming off the current medication" in m.value for m in at.markdown)
+    assert any("31%" in m.value and "Sertraline" in m.value for m in at.markdown)  # Henssler 2024 on the page
+    assert any("Henssler" in cap.value for cap in at.caption)
+    taper = next(d.value for d in at.dataframe if "SERT occupancy (%)" in d.value.columns)
+    assert taper["Dose (mg/day)"].iloc[0] == 100 and taper["Dose (mg/day)"].iloc[-1] == 0
+    hunter = [b for b in at.checkbox if b.key and b.key.startswith("nm_sim_off_0_hunter")]
+    assert len(hunter) == 5 and any("Dunkley" in cap.value for cap in at.caption)
+    hunter[3].check().run()
+    assert any("Hunter criteria" in e.value for e in at.error)
