@@ -25,6 +25,7 @@ from novamind_core.services.audit import AuditService
 from novamind_core.services.base import ServiceContext, _utc_now
 from novamind_core.services.charts import ChartService
 from novamind_core.services.cohort import CohortService
+from novamind_core.services.drug_levels import DrugLevelService
 from novamind_core.services.imports import ImportService
 from novamind_core.services.keys import KeyService
 from novamind_core.services.medications import MedicationService
@@ -52,6 +53,7 @@ class Services:
     patients: PatientService
     assessments: AssessmentService
     medications: MedicationService
+    drug_levels: DrugLevelService
     notes: NoteService
     visits: VisitService
     alerts: AlertService
@@ -90,6 +92,7 @@ def build_services(settings: Any, *, clock: Callable[[], datetime] | None = None
     return Services(
         settings=settings, context=ctx, engine=engine, cipher=cipher,
         patients=PatientService(ctx), assessments=AssessmentService(ctx), medications=MedicationService(ctx),
+        drug_levels=DrugLevelService(ctx),
         notes=NoteService(ctx), visits=VisitService(ctx), alerts=AlertService(ctx), users=UserService(ctx),
         audit=AuditService(ctx), wearables=WearableService(ctx), twin=TwinService(ctx),
         keys=KeyService(ctx, maintenance), cohort=CohortService(ctx), admin=AdminService(ctx, maintenance),

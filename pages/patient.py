@@ -6,17 +6,24 @@ Recipe: resolve the patient -> one ``services.charts.patient_chart`` call (one t
 render. Every write is one service call followed by a rerun with a confirmation. The Wearables tab draws from the
 chart view (its window control is read before the call); the Insight tab reads the predictions service only when its
 button is pressed.
+
+First useful paint: the banner, the outcome cards and the PHQ-9/GAD-7 trajectory come first. The tabs remember which
+one is open (``on_change="rerun"``), and the heavy ones (:data:`DRAWN_WHEN_OPEN`: three more Plotly charts, the
+insight and the export) are drawn only while open, from the same view (no second read); docs/load.md.
 """
 
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from components.models.panels import insight_panel
 from components.patient.assessment_entry import assessment_entry
 from components.patient.biometrics_panel import chosen_window_days, draw_biometrics
 from components.patient.charts import timeline_figure, trajectory_caption, trajectory_figure
+from components.patient.episodes import episodes_section
 from components.patient.export_panel import export_tab
+from components.patient.levels import levels_section
 from components.patient.measurement import measurement_tab
 from components.patient.sections import (
     alerts_section,
@@ -33,6 +40,11 @@ from novamind_core.domain.errors import NotFoundError, PermissionDenied, Validat
 from novamind_core.services.charts import PatientChart
 
 ctx = page_guard("patient")
+
+CHART_TAB_KEY = "nm_chart_tab"
+# Tabs whose content is drawn only while the tab is open (the browser draws nothing hidden on opening a chart).
+# (A comment, not a docstring: Streamlit's magic would draw a bare string on the page.)
+DRAWN_WHEN_OPEN = ("Wearables", "Timeline", "Insight", "Export")
 
 ALERT_REFUSED = ("This alert is for a patient who is not on your care team, or it no longer exists. If you were sent "
                  "it, ask the patient's clinician or the duty clinician to review it.")
@@ -70,6 +82,21 @@ def read_chart() -> PatientChart:
     return load_patient_chart(ctx, selected_patient_id(), wearables_window_days=window)
 
 
+def chart_tabs(labels: list[str]) -> dict[str, DeltaGenerator]:
+    """The chart's tabs by name (the label up to " ("), remembering the open one when a label's count changes."""
+    names = [label.split(" (")[0] for label in labels]
+    kept = st.session_state.get(CHART_TAB_KEY)
+    if kept is not None and kept not in labels:  # e.g. "Alerts (2 open)" after an acknowledgement
+        name = str(kept).split(" (")[0]
+        st.session_state[CHART_TAB_KEY] = labels[names.index(name)] if name in names else labels[0]
+    return dict(zip(names, st.tabs(labels, key=CHART_TAB_KEY, on_change="rerun"), strict=True))
+
+
+def drawn(tab: DeltaGenerator) -> bool:
+    """Whether a :data:`DRAWN_WHEN_OPEN` tab is open now (``.open`` is None where tabs keep no state)."""
+    return getattr(tab, "open", None) is not False
+
+
 def chart_page() -> None:
     view = read_chart()
     chart, pid = view.summary, view.patient.id
@@ -83,32 +110,38 @@ def chart_page() -> None:
     st.caption(trajectory_caption(chart.outcomes, chart.latest) if not chart.outcomes else
                "Shaded bands are the severity ranges; dashed line: response (50% below baseline); dotted line: "
                "remission. Hover a point for the item-level answers.")
+    episodes_section(view.episodes)
     questionnaires = "Questionnaires" + (f" ({view.measurement.state.value})"
                                          if view.measurement is not None else "")
-    tabs = st.tabs(["Assessments", questionnaires, "Medications", "Notes", "Visits",
-                    f"Alerts ({view.open_alert_count} open)", "Wearables", "Timeline", "Insight", "Export"])
-    with tabs[0]:
+    tabs = chart_tabs(["Assessments", questionnaires, "Medications", "Notes", "Visits",
+                        f"Alerts ({view.open_alert_count} open)", *DRAWN_WHEN_OPEN])
+    with tabs["Assessments"]:
         assessment_entry(services, user, pid, ctx.today)
         assessment_list(view.assessments)
-    with tabs[1]:
+    with tabs["Questionnaires"]:
         measurement_tab(services, user, view.measurement, ctx.today)
-    with tabs[2]:
+    with tabs["Medications"]:
         medications_section(services, user, pid, view.medication_orders, ctx.today)
-    with tabs[3]:
+        levels_section(services, user, pid, sorted({m.drug for m in view.medication_orders if m.active}), ctx.today)
+    with tabs["Notes"]:
         notes_section(services, user, pid, view.notes, ctx.today)
-    with tabs[4]:
+    with tabs["Visits"]:
         visits_section(services, user, pid, view.visits, chart, ctx.today)
-    with tabs[5]:
+    with tabs["Alerts"]:
         alerts_section(services, user, view.alerts)
-    with tabs[6]:
-        draw_biometrics(view.biometrics)
-    with tabs[7]:
-        st.plotly_chart(timeline_figure(view.timeline), key="nm_timeline")
-        st.caption("Every dated event on this chart; hover for details.")
-    with tabs[8]:
-        insight_panel(services, user, pid, key="nm_patient_insight")
-    with tabs[9]:
-        export_tab(services, user, view, figure, ctx.today)
+    with tabs["Wearables"]:
+        if drawn(tabs["Wearables"]):
+            draw_biometrics(view.biometrics)
+    with tabs["Timeline"]:
+        if drawn(tabs["Timeline"]):
+            st.plotly_chart(timeline_figure(view.timeline), key="nm_timeline")
+            st.caption("Every dated event on this chart; hover for details.")
+    with tabs["Insight"]:
+        if drawn(tabs["Insight"]):
+            insight_panel(services, user, pid, key="nm_patient_insight")
+    with tabs["Export"]:
+        if drawn(tabs["Export"]):
+            export_tab(services, user, view, figure, ctx.today)
 
 
 with error_boundary("patient"):

@@ -23,6 +23,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "novamind_core.cli.admin",
     "novamind_core.cli.scores",
     "novamind_core.cli.pharmacology",
+    "novamind_core.cli.tdm",
+    "novamind_core.cli.taper",
     "novamind_core.cli.twin",
     "novamind_core.cli.biometrics",
     "novamind_core.cli.interop",

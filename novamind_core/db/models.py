@@ -180,6 +180,22 @@ class MedicationOrderRow(Base):
     )
 
 
+class DrugLevelRow(Base):
+    """A measured drug level (TDM): concentration in clear like doses, linked to the patient only by id."""
+
+    __tablename__ = "drug_levels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    drug: Mapped[str] = mapped_column(String(64))
+    concentration_ng_ml: Mapped[float] = mapped_column(Float)
+    sampled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_drug_levels_patient_sampled", "patient_id", "sampled_at"),)
+
+
 class NoteRow(Base):
     __tablename__ = "notes"
 

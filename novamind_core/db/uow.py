@@ -35,6 +35,7 @@ from novamind_core.db.repositories import (
     VisitRepository,
     WearableRepository,
 )
+from novamind_core.db.repositories.drug_levels import DrugLevelRepository
 from novamind_core.domain.errors import ConflictError, StaleWriteError
 
 
@@ -68,6 +69,7 @@ class UnitOfWork:
         self.preferences = NotificationPreferenceRepository(s)
         self.outbox = OutboxRepository(s)
         self.outcomes = OutcomeRepository(s)
+        self.drug_levels = DrugLevelRepository(s)
         return self
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:

@@ -42,6 +42,8 @@ class AuditAction:
     MEDICATION_READ = "medication.read"
     MEDICATION_CREATE = "medication.create"
     MEDICATION_UPDATE = "medication.update"
+    DRUG_LEVEL_CREATE = "drug_level.create"
+    DRUG_LEVEL_READ = "drug_level.read"
     NOTE_READ = "note.read"
     NOTE_CREATE = "note.create"
     TWIN_READ = "twin.read"
@@ -99,6 +101,7 @@ class AuditAction:
     OUTCOMES_VIEW = "outcomes.view"
     OUTCOMES_EPISODES = "outcomes.episodes"
     BILLING_EXPORT = "billing.export"
+    MEASUREMENT_EVENTS = "measurement.events"  # one patient's measurement events of a date, for the visit note
 
     @classmethod
     def all(cls) -> tuple[str, ...]:

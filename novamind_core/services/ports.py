@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # the concrete repositories document the methods; the fakes m
         VisitRepository,
         WearableRepository,
     )
+    from novamind_core.db.repositories.drug_levels import DrugLevelRepository
 
 
 class UnitOfWork(Protocol):
@@ -62,6 +63,7 @@ class UnitOfWork(Protocol):
     preferences: NotificationPreferenceRepository
     outbox: OutboxRepository
     outcomes: OutcomeRepository
+    drug_levels: DrugLevelRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

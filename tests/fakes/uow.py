@@ -20,6 +20,7 @@ from typing import Any
 from novamind_core.services.base import ServiceContext
 from tests.fakes import clinical, reporting
 from tests.fakes.data import FakeCohortRepository, FakeWearableRepository
+from tests.fakes.drug_levels import FakeDrugLevelRepository
 from tests.fakes.outbox import FakeOutboxRepository
 from tests.fakes.outcomes import FakeOutcomeRepository
 from tests.fakes.repositories import FakeAuditRepository, FakeUserRepository
@@ -39,6 +40,7 @@ FAKE_REPOSITORIES: dict[str, Callable[[], Any]] = {
     "wearables": FakeWearableRepository,
     "outbox": FakeOutboxRepository,
     "outcomes": FakeOutcomeRepository,
+    "drug_levels": FakeDrugLevelRepository,
     "plans": reporting.FakeMeasurementPlanRepository,
     "consents": reporting.FakeContactConsentRepository,
     "requests": reporting.FakeQuestionnaireRequestRepository,

@@ -1,0 +1,135 @@
+"""Measured drug levels on the chart and their Bayesian forecast (decision support; not a medical device).
+
+``record`` stores one level (care team + write permission, audited). ``view`` returns one frozen view model: the
+patient's levels of the drug, and, when the drug is an active regular order, the MAP + Laplace forecast on the prior
+of this patient (phenotype, co-medication, age, sex, weight not recorded), the population band and individual fit
+curves for the timeline, and the dose that puts the trough in the middle of the AGNP range.
+
+Assumption named in the view: the current regimen's first dose was taken at 08:00 UTC on the order's start date and
+every dose since was taken on time (missed doses entered on the chart are not yet used).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from novamind_core.domain.drug_levels import DrugLevel, validate_concentration_ng_ml
+from novamind_core.domain.errors import ValidationError
+from novamind_core.domain.medications import normalise_drug
+from novamind_core.domain.users import Permission, User
+from novamind_core.security.audit import AuditAction
+from novamind_core.services.base import BaseService
+
+if TYPE_CHECKING:
+    from novamind_core.domain.patients import Patient
+    from novamind_core.pharmacology.tdm_bayes import ForecastCurves
+    from novamind_core.pharmacology.tdm_patient import PatientForecast
+
+FIRST_DOSE_TIME = time(8, 0)
+DOSING_ASSUMPTION = ("first dose of the current regimen at 08:00 UTC on its start date; every dose since taken on "
+                     "time")
+
+
+@dataclass(frozen=True)
+class LevelsView:
+    """What the chart's levels panel and the timeline's PK overlay show for one drug.
+
+    ``curves`` are in hours since ``regimen_start``; ``forecast`` and ``curves`` are ``None`` with ``reason`` saying
+    why no forecast was made.
+    """
+
+    drug: str | None
+    levels: tuple[DrugLevel, ...]
+    regimen_start: datetime | None
+    dose_mg: float | None
+    interval_h: float | None
+    forecast: PatientForecast | None
+    curves: ForecastCurves | None
+    reason: str | None
+    assumption: str = DOSING_ASSUMPTION
+    label: str = "Decision support: a suggestion for the prescriber to weigh, not an order"
+
+
+def _sampled_at(value: datetime | str) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError(f"sample time {value!r} is not a date and time (YYYY-MM-DD HH:MM)",
+                                  field="sampled_at", value=value) from None
+    if not isinstance(value, datetime):
+        raise ValidationError("sample time must be a date and time", field="sampled_at", value=value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class DrugLevelService(BaseService):
+    def record(self, user: User, patient_id: int, drug: str, concentration_ng_ml: float,
+               sampled_at: datetime | str) -> DrugLevel:
+        """Store one measured level with its sample time (not in the future)."""
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI,
+                                            AuditAction.DRUG_LEVEL_CREATE)
+            name = normalise_drug(drug)
+            conc = validate_concentration_ng_ml(concentration_ng_ml)
+            when = _sampled_at(sampled_at)
+            if when > self.ctx.now():
+                raise ValidationError(f"sample time {when.isoformat()} is in the future", field="sampled_at",
+                                      value=when.isoformat())
+            level = uow.drug_levels.add(patient_id, name, conc, when, actor.id if actor.id > 0 else None,
+                                        self.ctx.now())
+            self._audit(uow, actor, AuditAction.DRUG_LEVEL_CREATE, patient_id=patient_id,
+                        detail=f"level of {name}")
+            uow.commit()
+            return level
+
+    def view(self, user: User, patient_id: int, drug: str | None = None) -> LevelsView:
+        """The levels of ``drug`` (default: the first active catalogue drug) and their forecast; audited."""
+        from novamind_core.pharmacology import load_catalogue
+
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, AuditAction.DRUG_LEVEL_READ)
+            patient = uow.patients.get(patient_id)
+            active = uow.medications.active(patient_id)
+            cat = load_catalogue()
+            known = [m for m in active if m.drug in cat.drugs and cat.drugs[m.drug].pk is not None]
+            name = normalise_drug(drug) if drug else (known[0].drug if known else None)
+            levels = tuple(uow.drug_levels.for_patient(patient_id, name)) if name else ()
+            self._audit(uow, actor, AuditAction.DRUG_LEVEL_READ, patient_id=patient_id,
+                        detail=f"levels and forecast of {name or 'no drug'}")
+            uow.commit()
+        order = next((m for m in known if m.drug == name), None)
+        if name is None or order is None:
+            return LevelsView(name, levels, None, None, None, None, None,
+                              "no active order of a catalogue drug to forecast for")
+        per_day = order.frequency.doses_per_day
+        if per_day <= 0:
+            return LevelsView(name, levels, None, order.dose_mg, None, None, None,
+                              "as-needed dosing has no regular regimen to forecast")
+        start = datetime.combine(order.start_date, FIRST_DOSE_TIME, tzinfo=UTC)
+        interval = 24.0 / per_day
+        return self._forecast(patient, [m.drug for m in active if m.drug != name], name, levels, start,
+                              order.dose_mg, interval)
+
+    def _forecast(self, patient: Patient, co_medications: list[str], name: str, levels: tuple[DrugLevel, ...],
+                  start: datetime, dose_mg: float, interval_h: float) -> LevelsView:
+        from novamind_core.pharmacology.covariates import Covariates
+        from novamind_core.pharmacology.tdm_bayes import MeasuredLevel, forecast_curves
+        from novamind_core.pharmacology.tdm_patient import patient_forecast
+
+        since = [lv for lv in levels if lv.sampled_at >= start]
+        measured = [MeasuredLevel((lv.sampled_at - start).total_seconds() / 3600.0, lv.concentration_ng_ml)
+                    for lv in since]
+        sex = patient.sex_at_birth.value if patient.sex_at_birth.value in ("female", "male") else None
+        covariates = Covariates(age_years=float(patient.age_years(self.ctx.today())), sex=sex)
+        pf = patient_forecast(name, dose_mg, interval_h, measured, covariates=covariates,
+                              cyp2d6=patient.cyp2d6.value if patient.cyp2d6 else None,
+                              cyp2c19=patient.cyp2c19.value if patient.cyp2c19 else None,
+                              co_medications=co_medications)
+        horizon = max((self.ctx.now() - start).total_seconds() / 3600.0, 7 * 24.0) + 2 * 24.0
+        curves = forecast_curves(pf.forecast, np.linspace(0.0, horizon, 400))
+        reason = None if measured else "no level since the current regimen started: the forecast is the prior"
+        return LevelsView(name, levels, start, dose_mg, interval_h, pf, curves, reason)
