@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from components.shared.forms import medication_change_form, medication_start_form, note_form, visit_form
+from components.patient.visit_note import new_note_form
+from components.shared.forms import medication_change_form, medication_start_form, visit_form
 from components.shared.session import flash
 from components.shared.theme import format_date, format_datetime, format_duration_days
 from components.shared.ui import alert_chip, severity_chip
@@ -119,15 +120,7 @@ def medications_section(services: Services, user: User, patient_id: int, orders:
 
 def notes_section(services: Services, user: User, patient_id: int, notes: tuple[ProgressNote, ...],
                   today: date) -> None:
-    draft = note_form(today)
-    if draft is not None:
-        try:
-            services.notes.add(user, patient_id, draft.text, draft.note_date)
-        except SAVE_ERRORS as exc:
-            st.error(f"Not saved: {exc}.", icon=":material/error:")
-        else:
-            flash(f"Note saved for {format_date(draft.note_date)}.")
-            st.rerun()
+    new_note_form(services, user, patient_id, today)  # the draft, with the day's measurements in one click
     if not notes:
         st.info("No progress notes yet.", icon=":material/description:")
     for note in notes:

@@ -3,10 +3,12 @@
 ``ChartService.patient_chart(user, patient_id)`` returns a :class:`PatientChart`: banner, outcome summary, assessment
 history, medication orders, notes, visits, alerts, timeline, the Wearables tab's window
 (:func:`~novamind_core.services.wearables.read_biometrics`) and the Questionnaires tab's measurement panel
-(:func:`~novamind_core.services.reporting.measurement_panel`), every one read once, audited once as ``chart.view`` (the
-detail names what was shown, never PHI). ``patient_chart(user, alert_id=...)`` opens the chart of an alert's patient
-(the urgent e-mail's deep link), with the same care-team check. ``caseload_view(user, ...)`` does
-the same for the caseload page (``caseload.view``). User actions (save an assessment, acknowledge an alert, export)
+(:func:`~novamind_core.services.reporting.measurement_panel`) and the episodes of care
+(:func:`~novamind_core.services.outcomes.patient_episodes`, the builder ``OutcomeService.episodes`` uses, from the
+assessments, registration and discharge read here: no extra statement), every one read once, audited once as
+``chart.view`` (the detail names what was shown, never PHI). ``patient_chart(user, alert_id=...)`` opens the chart
+of an alert's patient (the urgent e-mail's deep link), with the same care-team check. ``caseload_view(user, ...)``
+does the same for the caseload page (``caseload.view``). User actions (save an assessment, acknowledge an alert, export)
 stay their own audited calls on the other services.
 
 The builders below (:func:`chart_summary`, :func:`timeline_events`, :func:`overdue_alert`) are pure: the patient
@@ -22,6 +24,7 @@ from datetime import date, datetime
 from novamind_core.domain.alerts import Alert, AlertKind, sort_alerts
 from novamind_core.domain.assessments import ChangeSummary, Instrument, compare_to_baseline
 from novamind_core.domain.caseload import PatientSummary
+from novamind_core.domain.episodes import ScoredContact
 from novamind_core.domain.errors import NotFoundError, PermissionDenied
 from novamind_core.domain.medications import ChangeKind, MedicationOrder
 from novamind_core.domain.notes import ProgressNote
@@ -38,6 +41,7 @@ from novamind_core.domain.users import Permission, Role, User
 from novamind_core.domain.visits import Visit, VisitStatus, is_overdue
 from novamind_core.services.base import BaseService
 from novamind_core.services.caseload import caseload_request, read_caseload
+from novamind_core.services.outcomes import EpisodeOutcomes, episode_outcomes, patient_episodes
 from novamind_core.services.reporting import measurement_panel
 from novamind_core.services.wearables import DEFAULT_WINDOW_DAYS, BiometricsView, check_window, read_biometrics
 
@@ -67,6 +71,7 @@ class PatientChart:
     timeline: tuple[TimelineEvent, ...]  # oldest first
     biometrics: BiometricsView
     measurement: MeasurementPanel | None = None
+    episodes: tuple[EpisodeOutcomes, ...] = ()  # newest first
 
     @property
     def patient(self) -> Patient:
@@ -119,17 +124,20 @@ class ChartService(BaseService):
             timeline = timeline_events(history, orders, notes, visits, stored)
             biometrics = read_biometrics(uow, patient_id, wearables_window_days, today)
             measurement = measurement_panel(uow, patient_id, today)
+            episodes = episode_outcomes(patient_episodes(
+                patient_id, (ScoredContact(a.instrument, a.administered_on, a.total) for a in history),
+                summary.registered_on, patient.discharged_on, as_of=today))
             self._audit(uow, actor, CHART_VIEW, patient_id=patient_id,
                         detail=(f"chart: banner, outcomes, assessments={len(history)}, orders={len(orders)}, "
                                 f"notes={len(notes)}, visits={len(visits)}, alerts={len(alerts)}, "
                                 f"timeline={len(timeline)}, wearables {biometrics.describe()}, "
-                                f"questionnaires={measurement.state.value}"
+                                f"questionnaires={measurement.state.value}, episodes={len(episodes)}"
                                 + (" (opened by MRN)" if mrn is not None else "")
                                 + (f" (opened from alert {alert_id})" if alert_id is not None else "")))
             uow.commit()
         return PatientChart(summary=chart, assessments=history, medication_orders=orders, notes=notes,
                             visits=visits, alerts=alerts, timeline=timeline, biometrics=biometrics,
-                            measurement=measurement)
+                            measurement=measurement, episodes=episodes)
 
     def caseload_view(self, user: User, *, search: str | None = None, page: int = 1, page_size: int = 25,
                       sort: str = "priority", descending: bool = True, severities: Sequence[str] = (),

@@ -3,24 +3,39 @@
 * ``report``: the clinic's outcome figures for one programme standard and period, in one transaction with one
   audit event (``outcomes.view``). Clinic leads and admins (``READ_CLINIC_OUTCOMES``) see every clinician of the
   clinic, as aggregates only; a clinician sees their own episodes' figures (scope "own"); analysts are refused.
-* ``episodes``: one patient's episodes of care, for the chart (care-team check, ``outcomes.episodes``).
+* ``episodes``: one patient's episodes of care (care-team check, ``outcomes.episodes``). The chart view model
+  (``services.charts.ChartService.patient_chart``) builds the same episodes inside its own unit of work through the
+  same pure builder, :func:`patient_episodes` (one builder, two doors), and adds :func:`episode_outcomes`.
+* ``measurement_events``: one patient's documented measurement events of one date, for the visit note's "Add
+  measurements" button (care-team check, ``measurement.events``).
 * ``billing`` / ``billing_csv``: the month's billable measurement events (CPT 96127), for clinic leads and admins
   (``EXPORT_BILLING``), audited as ``billing.export``; the export is identifiable (MRN), as a billing system needs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from novamind_core.analytics.clinic_report import build_outcome_report
 from novamind_core.analytics.clinic_report_types import GROUPINGS, PERIODS, STANDARDS, OutcomeReport
-from novamind_core.domain.episodes import DEFAULT_EPISODE_GAP_DAYS, Episode, build_episodes
+from novamind_core.domain.assessments import ChangeSummary, compare_to_baseline
+from novamind_core.domain.episodes import DEFAULT_EPISODE_GAP_DAYS, Episode, ScoredContact, build_episodes
 from novamind_core.domain.errors import PermissionDenied, ValidationError
 from novamind_core.domain.outcome_records import (
     DEFAULT_UNITS_CAP_PER_ENCOUNTER,
     BillableEvent,
+    MeasurementEvent,
     billable_events,
     billing_csv_text,
+)
+from novamind_core.domain.outcomes import (
+    TALKING_THERAPIES_THRESHOLDS,
+    TalkingTherapiesChange,
+    TalkingTherapiesOutcome,
+    episode_talking_therapies_outcome,
+    talking_therapies_change,
 )
 from novamind_core.domain.users import Permission, Role, User
 from novamind_core.security.audit import AuditAction
@@ -105,14 +120,26 @@ class OutcomeService(BaseService):
             found: tuple[Episode, ...] = ()
             if inputs:
                 p = inputs[0]
-                found = build_episodes(str(patient_id), (s.contact for s in p.scores),
-                                       referrals=() if p.registered_on is None else (p.registered_on,),
-                                       discharges=() if p.discharged_on is None else (p.discharged_on,),
-                                       gap_days=gap_days, as_of=self.ctx.today())
+                found = patient_episodes(patient_id, (s.contact for s in p.scores), p.registered_on,
+                                         p.discharged_on, as_of=self.ctx.today(), gap_days=gap_days)
             self._audit(uow, actor, AuditAction.OUTCOMES_EPISODES, patient_id=patient_id,
                         detail=f"{len(found)} episodes")
             uow.commit()
             return found
+
+    def measurement_events(self, user: User, patient_id: int, on: date | str) -> tuple[MeasurementEvent, ...]:
+        """The patient's documented measurement events of ``on`` (each administered and scored instrument: score,
+        interpretation, action taken), for the visit note (care team only; audited as ``measurement.events``)."""
+        day = parse_date(on, "date")
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI,
+                                            AuditAction.MEASUREMENT_EVENTS)
+            events = tuple(uow.outcomes.measurement_events(day, day, patient_ids=[patient_id]))
+            self._audit(uow, actor, AuditAction.MEASUREMENT_EVENTS, patient_id=patient_id,
+                        detail=f"{day.isoformat()} for the visit note: {len(events)} events"
+                               + (f" ({', '.join(e.instrument.value for e in events)})" if events else ""))
+            uow.commit()
+            return events
 
     def billing(self, user: User, month: date | str,
                 cap_per_encounter: int = DEFAULT_UNITS_CAP_PER_ENCOUNTER) -> tuple[BillableEvent, ...]:
@@ -145,3 +172,51 @@ class OutcomeService(BaseService):
                       else f"role '{fresh.role.value}' may not read the clinic's outcome figures")
             self._deny(uow, fresh, AuditAction.OUTCOMES_VIEW, None, PermissionDenied(reason))
         return fresh
+
+
+# ---------------------------------------------------------------------------------------------- pure builders
+@dataclass(frozen=True)
+class EpisodeOutcomes:
+    """One episode of care as the chart shows it: the episode, and its outcome by each definition, labelled apart.
+
+    Attributes
+    ----------
+    episode : Episode
+    talking_therapies : TalkingTherapiesOutcome or None
+        The NHS Talking Therapies outcome of a finished course (closed, PHQ-9 and GAD-7 each scored on two dates);
+        None otherwise (:func:`novamind_core.domain.outcomes.finished_course`).
+    talking_therapies_changes : tuple[TalkingTherapiesChange, ...]
+        Caseness and the programme's reliable change (fixed points) for PHQ-9 and GAD-7 with a baseline and a final
+        score on different dates, open episodes included.
+    reliable_change : tuple[ChangeSummary, ...]
+        The Jacobson-Truax reliable change index (and response, remission), per instrument with such a pair.
+    """
+
+    episode: Episode
+    talking_therapies: TalkingTherapiesOutcome | None
+    talking_therapies_changes: tuple[TalkingTherapiesChange, ...]
+    reliable_change: tuple[ChangeSummary, ...]
+
+
+def patient_episodes(patient_id: int, scores: Iterable[ScoredContact], registered_on: date | None,
+                     discharged_on: date | None, *, as_of: date,
+                     gap_days: int = DEFAULT_EPISODE_GAP_DAYS) -> tuple[Episode, ...]:
+    """One patient's episodes of care from their scored questionnaires (date order), registration (the referral)
+    and discharge, as of ``as_of``: the one builder behind ``OutcomeService.episodes`` and the chart."""
+    return build_episodes(str(patient_id), scores,
+                          referrals=() if registered_on is None else (registered_on,),
+                          discharges=() if discharged_on is None else (discharged_on,),
+                          gap_days=gap_days, as_of=as_of)
+
+
+def episode_outcomes(episodes: Iterable[Episode]) -> tuple[EpisodeOutcomes, ...]:
+    """Each episode with its Talking Therapies outcome and per-instrument change (newest episode first)."""
+    out = []
+    for e in episodes:
+        pairs = [s for s in e.scores if s.has_pair]
+        out.append(EpisodeOutcomes(
+            episode=e, talking_therapies=episode_talking_therapies_outcome(e),
+            talking_therapies_changes=tuple(talking_therapies_change(s.instrument, s.baseline, s.final)
+                                            for s in pairs if s.instrument in TALKING_THERAPIES_THRESHOLDS),
+            reliable_change=tuple(compare_to_baseline(s.instrument, s.baseline, s.final) for s in pairs)))
+    return tuple(sorted(out, key=lambda o: o.episode.number, reverse=True))

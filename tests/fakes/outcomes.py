@@ -43,8 +43,10 @@ class FakeOutcomeRepository:
     def questionnaire_requests(self, start: date, end: date) -> list[QuestionnaireRequestFact]:
         return sorted((r for r in self.requests if start <= r.due_on <= end), key=lambda r: r.due_on)
 
-    def measurement_events(self, start: date, end: date) -> list[MeasurementEvent]:
-        return sorted((e for e in self.events if start <= e.taken_on <= end),
+    def measurement_events(self, start: date, end: date, patient_ids: Sequence[int] | None = None
+                           ) -> list[MeasurementEvent]:
+        return sorted((e for e in self.events if start <= e.taken_on <= end
+                       and (patient_ids is None or e.patient_id in patient_ids)),
                       key=lambda e: (e.taken_on, e.patient_id))
 
     def demo_seeded(self) -> bool:

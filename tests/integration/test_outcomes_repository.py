@@ -63,6 +63,20 @@ def test_measurement_events_name_the_visit_the_interpretation_and_the_action_tak
     assert "GAD-7 administered and scored 2026-03-13: total 7/21 (mild)" in by_instrument[Instrument.GAD7].note_line()
 
 
+def test_measurement_events_of_one_patient_leave_out_every_other_patient_scored_that_day(services, clinician, clock):
+    clock.advance(days=2)
+    mine = register_patient(services, clinician)
+    other = register_patient(services, clinician, mrn="NM-000002")
+    for pid in (mine.id, other.id):
+        services.assessments.record(clinician, pid, "PHQ-9", PHQ_MODERATE, "2026-03-13")
+    services.assessments.record(clinician, mine.id, "GAD-7", [1] * 7, "2026-03-14")
+    day = date(2026, 3, 13)
+    with services.context.uow() as uow:
+        assert len(uow.outcomes.measurement_events(day, day)) == 2
+        events = uow.outcomes.measurement_events(day, day, patient_ids=[mine.id])
+    assert [(e.patient_id, e.instrument, e.taken_on) for e in events] == [(mine.id, Instrument.PHQ9, day)]
+
+
 def test_questionnaire_requests_in_the_period_say_whether_they_were_completed(services, clinician):
     p = register_patient(services, clinician)
     services.reporting.create_request(clinician, p.id, "PHQ-9")

@@ -418,6 +418,8 @@ ENTRIES: dict[str, Entry] = {
         u, standard="talking_therapies", start="2025-07-01", end="2026-06-30", by="clinician")),
     "outcomes.episodes": Entry(OWN_CARE_TEAM, returns_phi=True,
                                call=lambda w, u, pid, a: w.services.outcomes.episodes(u, pid)),
+    "outcomes.measurement_events": Entry(OWN_CARE_TEAM, returns_phi=True, call=lambda w, u, pid, a:
+                                         w.services.outcomes.measurement_events(u, pid, w.services.context.today())),
     "outcomes.billing": Entry(CLINIC_LEAD_OR_ADMIN, scoped=False, returns_phi=True,
                               call=lambda w, u, pid, a: w.services.outcomes.billing(u, "2025-12")),
     "outcomes.billing_csv": Entry(CLINIC_LEAD_OR_ADMIN, scoped=False, returns_phi=True,

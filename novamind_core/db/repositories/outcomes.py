@@ -118,15 +118,18 @@ class OutcomeRepository:
                 for pid, due, status in self.session.execute(stmt)]
 
     # ------------------------------------------------------------------ billing
-    def measurement_events(self, start: date, end: date) -> list[MeasurementEvent]:
-        """Every scored instrument administered from ``start`` to ``end`` (inclusive), with its interpretation,
-        the action the record shows that day and the visit of that day, by date and patient."""
+    def measurement_events(self, start: date, end: date, patient_ids: Sequence[int] | None = None
+                           ) -> list[MeasurementEvent]:
+        """Every scored instrument administered from ``start`` to ``end`` (inclusive), of every patient (billing) or
+        of ``patient_ids`` (the visit note), with its interpretation, the action the record shows that day and the
+        visit of that day, by date and patient."""
         s = self.session
-        rows = list(s.execute(
+        rows = list(s.execute(_in(
             select(AssessmentRow.id, AssessmentRow.patient_id, AssessmentRow.administered_on,
                    AssessmentRow.instrument, AssessmentRow.total, AssessmentRow.severity, AssessmentRow.source)
             .where(AssessmentRow.administered_on >= start, AssessmentRow.administered_on <= end)
-            .order_by(AssessmentRow.administered_on, AssessmentRow.patient_id, AssessmentRow.id)))
+            .order_by(AssessmentRow.administered_on, AssessmentRow.patient_id, AssessmentRow.id),
+            AssessmentRow.patient_id, patient_ids)))
         if not rows:
             return []
         pids = sorted({r[1] for r in rows})
