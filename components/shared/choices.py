@@ -57,14 +57,6 @@ class MedicationChange:
 
 
 @dataclass(frozen=True)
-class NoteDraft:
-    """A new progress note: its date and text."""
-
-    note_date: date | None
-    text: str
-
-
-@dataclass(frozen=True)
 class VisitBooking:
     """The next visit (aware date and time in the clinic's time zone), when scores are next due, and a note."""
 
@@ -86,5 +78,5 @@ class CaseloadControls:
     only_questionnaires_overdue: bool = False
 
 
-__all__ = ["CaseloadControls", "MedicationChange", "MedicationStart", "NoteDraft", "PatientRegistration",
+__all__ = ["CaseloadControls", "MedicationChange", "MedicationStart", "PatientRegistration",
            "VisitBooking"]

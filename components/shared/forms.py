@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from components.shared.choices import MedicationChange, MedicationStart, NoteDraft, PatientRegistration, VisitBooking
+from components.shared.choices import MedicationChange, MedicationStart, PatientRegistration, VisitBooking
 from novamind_core.domain.errors import NovamindError
 from novamind_core.domain.medications import MedicationOrder
 
@@ -122,15 +122,6 @@ def medication_change_form(active: list[MedicationOrder], today: date) -> Medica
                                     reason=reason)
     return None
 
-
-def note_form(today: date) -> NoteDraft | None:
-    with st.form("nm_note_add", clear_on_submit=True):
-        st.markdown("**New progress note**")
-        on = st.date_input("Date", value=today, max_value=today, format="DD/MM/YYYY")
-        text = st.text_area("Note", height=140, placeholder="Presentation, risk, plan…")
-        if st.form_submit_button("Save note", type="primary", icon=":material/note_add:"):
-            return NoteDraft(note_date=on, text=text)
-    return None
 
 
 def visit_form(today: date, tz: ZoneInfo) -> VisitBooking | None:
