@@ -1,4 +1,5 @@
-"""Twin state: the patient's current digital twin (regions x neurotransmitters, brain map, symptom domains,
+"""Twin state: first the twin's answer to "why is this patient not responding?", then the patient's current digital
+twin (regions x neurotransmitters, the modelled ones first and the rest behind a toggle, brain map, symptom domains,
 occupancy), its version history with a diff, and what it is based on.
 
 Recipe: the versions chosen for the diff (widget state; the latest two by default) -> ``services.twin.state_view``
@@ -13,9 +14,11 @@ import streamlit as st
 from components.models.panels import forecast_panel, treatment_ranking_panel
 from components.shared.errors import error_boundary
 from components.shared.session import page_guard, patient_banner_from, patient_view
+from components.twin.response_review import response_review_panel
 from components.twin.state_charts import (
     brain_map,
     diff_rows,
+    neurotransmitter_columns,
     occupancy_bars,
     state_heatmap,
     symptom_profile,
@@ -35,13 +38,17 @@ def twin_state_page() -> None:
                                                                      compare=chosen if None not in chosen else None))
     patient_banner_from(page.chart)
     view = page.state
+    response_review_panel(page.review)
     st.subheader("Digital twin", anchor=False)
     state_cards(view)
 
-    st.plotly_chart(state_heatmap(view), key="nm_twin_heatmap", config={"displaylogo": False})
+    unmodelled = st.toggle("Also show the 9 neurotransmitters the model does not simulate (not modelled: held at "
+                           "the patient's baseline)", key="nm_twin_unmodelled")
+    st.plotly_chart(state_heatmap(view, neurotransmitter_columns(unmodelled)), key="nm_twin_heatmap",
+                    config={"displaylogo": False})
     st.caption("Each cell is the modelled level relative to this patient's own drug-free baseline (1.00); hover for "
                "its 90% interval across virtual patients and the drug and target that drive it. Only serotonin, "
-               "noradrenaline and dopamine respond to drugs in this model; the others are held at baseline.")
+               "noradrenaline and dopamine respond to drugs in this model; the others are not modelled.")
     model_note(page.basis)
 
     left, right = st.columns([3, 2])

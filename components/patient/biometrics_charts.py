@@ -149,9 +149,24 @@ def metric_trends_figure(summaries: Sequence[DailySummary], rolling_days: int = 
     return fig
 
 
+#: Names of the metrics in ``ActigraphyReport.not_computable``, in clinicians' words (M10/L5 share RA's reason).
+METRIC_WORDS = {"sleep": "Sleep", "sleep_regularity_index": "Sleep regularity index",
+                "interdaily_stability": "Interdaily stability", "intradaily_variability": "Intradaily variability",
+                "cosinor": "Cosinor rhythm", "relative_amplitude": "Relative amplitude, M10 and L5"}
+
+
+def not_computable_lines(reasons: dict[str, str]) -> list[str]:
+    """``{metric: reason}`` -> one "<Metric>: not computable: <reason>." line per metric (a shared reason once per
+    metric, M10 and L5 folded into relative amplitude)."""
+    return [f"{words}: not computable: {reasons[key]}." for key, words in METRIC_WORDS.items() if key in reasons]
+
+
 def sleep_caption(report: dict | None, days: int) -> str:
     """One sentence under the sleep charts, from ``ActigraphyReport.as_dict()``."""
     if not report or not report.get("sleep", {}).get("n_nights"):
+        reason = (report or {}).get("not_computable", {}).get("sleep")
+        if reason:
+            return f"Sleep not computable: {reason} (last {days} days)."
         return f"No night with enough data in the last {days} days to score sleep."
     s = report["sleep"]
     return (f"Over {s['n_nights']} nights: mean total sleep {s['total_sleep_min'] / 60:.1f} h, efficiency "
@@ -159,5 +174,5 @@ def sleep_caption(report: dict | None, days: int) -> str:
             f"(scored with {s['scoring_method'].replace('_', '-').title()}).")
 
 
-__all__ = ["actogram_figure", "hourly_grid", "metric_trends_figure", "minute_series", "sleep_caption",
-           "sleep_timeline_figure"]
+__all__ = ["actogram_figure", "hourly_grid", "metric_trends_figure", "minute_series", "not_computable_lines",
+           "sleep_caption", "sleep_timeline_figure"]

@@ -20,6 +20,7 @@ from components.patient.biometrics_charts import (
     actogram_figure,
     metric_trends_figure,
     minute_series,
+    not_computable_lines,
     sleep_caption,
     sleep_timeline_figure,
 )
@@ -71,15 +72,20 @@ def draw_biometrics(view: BiometricsView, *, key: str = "nm_bio") -> None:
             computed = actigraphy_report(minute_series(minute_days, counts))
         report, nights = computed.as_dict(), computed.nights
         s = report["sleep"]
+        why = report["not_computable"]
+        total_h = None if s["total_sleep_min"] is None else s["total_sleep_min"] / 60
         cols = st.columns(6)
         cols[0].metric("Wear time", _fmt(report["wear_time_percent"], ".0f", "%"))
-        cols[1].metric("Total sleep", _fmt(s["total_sleep_min"] and s["total_sleep_min"] / 60, ".1f", " h"))
-        cols[2].metric("Sleep efficiency", _fmt(s["sleep_efficiency_percent"], ".0f", "%"))
-        cols[3].metric("Sleep midpoint", s["sleep_midpoint"] or "n/a")
+        cols[1].metric("Total sleep", _fmt(total_h, ".1f", " h"), help=why.get("sleep"))
+        cols[2].metric("Sleep efficiency", _fmt(s["sleep_efficiency_percent"], ".0f", "%"), help=why.get("sleep"))
+        cols[3].metric("Sleep midpoint", s["sleep_midpoint"] or "n/a", help=why.get("sleep"))
         cols[4].metric("Interdaily stability", _fmt(report["interdaily_stability"], ".2f"),
-                       help="IS 0-1: how alike the days are (van Someren et al. 1999)")
+                       help=why.get("interdaily_stability", "IS 0-1: how alike the days are (van Someren et al. 1999)"))
         cols[5].metric("Intradaily variability", _fmt(report["intradaily_variability"], ".2f"),
-                       help="IV 0-2: how fragmented the rhythm is within days (van Someren et al. 1999)")
+                       help=why.get("intradaily_variability",
+                                    "IV 0-2: how fragmented the rhythm is within days (van Someren et al. 1999)"))
+        for line in not_computable_lines(why):
+            st.caption(line)
         st.caption(f"Minute activity from {format_date(minute_days[0])} to {format_date(minute_days[-1])} "
                    f"({len(minute_days)} days recorded).")
     tabs = st.tabs(["Actogram", "Sleep", "Trends"])

@@ -47,20 +47,30 @@ def driver_text(nt: str, occupancy_percent: Mapping[str, float], drugs: Sequence
     return f"{who} via " + ", ".join(f"{t} {o:.0f}%" for t, o in targets)
 
 
-def state_heatmap(view: TwinStateView) -> go.Figure:
-    """Regional neurotransmitter levels relative to the patient's baseline: 23 regions (grouped by circuit) x 12.
+def neurotransmitter_columns(show_unmodelled: bool) -> list[Neurotransmitter]:
+    """The heat map's columns: the modelled neurotransmitters first, then (when asked) the ones held at baseline."""
+    modelled = [n for n in NEUROTRANSMITTERS if n.value in MODELLED]
+    return modelled + ([n for n in NEUROTRANSMITTERS if n.value not in MODELLED] if show_unmodelled else [])
+
+
+def state_heatmap(view: TwinStateView, columns: Sequence[Neurotransmitter] | None = None) -> go.Figure:
+    """Regional neurotransmitter levels relative to the patient's baseline: 23 regions (grouped by circuit) x the
+    chosen neurotransmitters (default all 12, the modelled ones first).
 
     Colour: level (1.0 = baseline; diverging scale). Hover: level, its 90% interval across virtual PK patients
     (the confidence), and the drug and target that drive it.
     """
     state = view.state
     order = region_order()
-    nts = [n.value for n in NEUROTRANSMITTERS]
+    chosen = list(columns) if columns is not None else neurotransmitter_columns(True)
+    nts = [n.value for n in chosen]
+    all_nts = [n.value for n in NEUROTRANSMITTERS]
     z, text, custom = [], [], []
     for _circuit, region in order:
         i = REGIONS.index(region)
         row, trow, crow = [], [], []
-        for j, nt in enumerate(nts):
+        for nt in nts:
+            j = all_nts.index(nt)
             v = state.nt_levels[i][j]
             lo, hi = view.level_p05[i][j], view.level_p95[i][j]
             row.append(v)
@@ -71,7 +81,7 @@ def state_heatmap(view: TwinStateView) -> go.Figure:
         custom.append(crow)
     labels = [r.label for _c, r in order]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[n.label for n in NEUROTRANSMITTERS], y=labels, text=text, texttemplate="%{text}",
+        z=z, x=[n.label for n in chosen], y=labels, text=text, texttemplate="%{text}",
         textfont=dict(size=10), customdata=custom, zmid=1.0, zmin=0.5, zmax=1.5,
         colorscale=[[0.0, "#1565c0"], [0.5, "#f7f7f7"], [1.0, "#c62828"]],
         colorbar=dict(title=dict(text="× baseline"), thickness=14),

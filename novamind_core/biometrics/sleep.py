@@ -17,9 +17,12 @@ Nights: a night is labelled by the date of its evening and runs from 12:00 to 12
 sleep diary the time in bed is estimated as the main sleep period: runs of at least ``min_bout_min`` (5) sleep-scored
 minutes (shorter runs in the daytime are mostly still wake) joined across
 wake bouts of at most ``max_wake_gap_min`` (60) minutes; the longest joined block (at least
-``min_sleep_period_min``, 180) whose midpoint falls in the night window. Sleep onset is the first minute of
-persistent sleep, the first run of ``onset_run_min`` (10) consecutive sleep minutes (the "latency to persistent
-sleep" convention of polysomnography); the final awakening follows the last sleep minute before leaving bed.
+``min_sleep_period_min``, 180) whose midpoint falls in the night window. A wake bout holding sustained activity
+(``sustained_wake_min``, 30, consecutive minutes scored wake: Cole-Kripke scores wake only with hundreds of counts
+a minute, and quiet wake in bed reads as sleep) is never bridged, so a sleep period never spans hours of activity.
+Sleep onset is the first minute of persistent sleep, the first run of ``onset_run_min`` (10) consecutive sleep
+minutes (the "latency to persistent sleep" convention of polysomnography); the final awakening follows the last
+sleep minute before leaving bed.
 Actigraphy cannot see quiet wake in bed, so without diary times (``bed_intervals``) sleep onset latency is only
 the time from the first sleep minute of the period to persistent sleep, and usually small.
 
@@ -49,6 +52,8 @@ MAX_WAKE_GAP_MIN = 60
 MIN_SLEEP_PERIOD_MIN = 180
 ONSET_RUN_MIN = 10
 MIN_BOUT_MIN = 5
+#: Consecutive wake-scored minutes that count as sustained activity: a sleep period is never joined across them.
+SUSTAINED_WAKE_MIN = 30
 
 
 def _window_sum(v: np.ndarray, before: int, after: int) -> np.ndarray:
@@ -152,8 +157,13 @@ class NightSleep:
 
 
 def _main_sleep_periods(sleep: np.ndarray, idx: pd.DatetimeIndex, max_wake_gap_min: int,
-                        min_sleep_period_min: int, min_bout_min: int) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end (exclusive) indices of the main sleep period of each night (vectorised over runs)."""
+                        min_sleep_period_min: int, min_bout_min: int, wake: np.ndarray | None = None,
+                        sustained_wake_min: int = SUSTAINED_WAKE_MIN) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive) indices of the main sleep period of each night (vectorised over runs).
+
+    Two sleep runs are joined across a gap of at most ``max_wake_gap_min`` minutes unless the gap holds a run of
+    ``sustained_wake_min`` wake-scored minutes (sustained activity).
+    """
     s_starts, s_len = runs(sleep)
     long_enough = s_len >= min_bout_min
     s_starts, s_len = s_starts[long_enough], s_len[long_enough]
@@ -161,7 +171,13 @@ def _main_sleep_periods(sleep: np.ndarray, idx: pd.DatetimeIndex, max_wake_gap_m
         return np.empty(0, np.int64), np.empty(0, np.int64)
     s_ends = s_starts + s_len
     gaps = s_starts[1:] - s_ends[:-1]
-    new_block = np.concatenate(([True], gaps > max_wake_gap_min))
+    active_gap = np.zeros(gaps.size, bool)
+    if wake is not None and gaps.size:
+        w_starts, w_len = runs(wake)
+        w_starts = w_starts[w_len >= sustained_wake_min]
+        # a long wake run lies inside one gap: count its starts in [end of run i, start of run i + 1)
+        active_gap = np.searchsorted(w_starts, s_starts[1:]) > np.searchsorted(w_starts, s_ends[:-1])
+    new_block = np.concatenate(([True], (gaps > max_wake_gap_min) | active_gap))
     first = np.flatnonzero(new_block)
     b_start = s_starts[first]
     b_end = np.maximum.reduceat(s_ends, first)
@@ -208,7 +224,7 @@ def sleep_nights(
     wake = state == 0.0
     n = state.size
     if bed_intervals is None:
-        starts, ends = _main_sleep_periods(sleep, idx, max_wake_gap_min, min_sleep_period_min, min_bout_min)
+        starts, ends = _main_sleep_periods(sleep, idx, max_wake_gap_min, min_sleep_period_min, min_bout_min, wake)
     else:
         if not bed_intervals:
             return []

@@ -32,6 +32,8 @@ def _actigraphy(args: argparse.Namespace) -> int:
           f"WASO {f(s['waso_min'], '.0f')} min, awakenings {f(s['awakenings'], '.1f')}, "
           f"midpoint {s['sleep_midpoint']}, "
           f"SRI {f(s['sleep_regularity_index'], '.0f')}")
+    for metric, reason in result["not_computable"].items():
+        print(f"{metric}: not computable: {reason}")
     return 0
 
 

@@ -4,7 +4,8 @@ Each entry's resource is validated with the ``fhir.resources`` R4B models (R4B i
 we read has the same shape there). Then:
 
 * **Patient** (at most one): the MRN is the identifier whose ``system`` is the configured MRN system
-  (``settings.mrn_system``), else the first identifier with a value; name (``use=official`` first), birth date,
+  (``settings.mrn_system``), else the identifier typed ``MR`` (HL7 v2-0203 "Medical record number", as Synthea and
+  most EHRs write it), else the first identifier with a value; name (``use=official`` first), birth date,
   administrative gender, phone, email, address.
   Sex at birth from the US Core ``us-core-birthsex`` extension, else ``gender`` (older exports, other systems);
   gender identity from the ``individual-genderIdentity`` or ``us-core-genderIdentity`` extension.
@@ -141,6 +142,7 @@ class _Reader(AssessmentReader, MedicationReader):
         where = f"entry[{n}].resource"
         identifiers = [i for i in r.get("identifier", []) or [] if i.get("value")]
         chosen = next((i for i in identifiers if i.get("system") == self.mrn_system), None) or \
+            next((i for i in identifiers if _is_medical_record_number(i)), None) or \
             (identifiers[0] if identifiers else None)
         mrn = None
         if chosen is None:
@@ -230,6 +232,16 @@ class _Reader(AssessmentReader, MedicationReader):
                 continue
             out.append(dx)
         return out
+
+
+#: HL7 v2 table 0203 (identifier type); code ``MR`` = medical record number.
+IDENTIFIER_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0203"
+
+
+def _is_medical_record_number(identifier: Mapping[str, Any]) -> bool:
+    """True when the identifier's ``type`` is coded ``MR`` (HL7 v2-0203; a coding without a system counts too)."""
+    coding = ((identifier.get("type") or {}).get("coding")) or []
+    return any(c.get("code") == "MR" and c.get("system") in (IDENTIFIER_TYPE_SYSTEM, None) for c in coding)
 
 
 def _sex_and_identity(r: Mapping[str, Any]) -> tuple[SexAtBirth, str | None]:

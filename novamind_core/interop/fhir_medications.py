@@ -2,7 +2,8 @@
 
 The drug comes from an RxNorm ingredient code (:data:`novamind_core.interop.codes.RXNORM_TO_DRUG`) or, failing
 that, a catalogue drug name as a word of the text or display; the dose in mg from ``doseAndRate.doseQuantity``
-(``g`` x 1000, ``mcg`` / 1000: :data:`MG_PER_UNIT`); the frequency from ``timing.repeat`` (doses per day =
+(``g`` x 1000, ``mcg`` / 1000: :data:`MG_PER_UNIT`; a dose with no unit, or a count such as "1 tablet", is a problem,
+never read as mg); the frequency from ``timing.repeat`` (doses per day =
 ``frequency / period`` in days; ``when`` HS or NIGHT at once a day = nightly; ``asNeededBoolean`` = as needed).
 """
 
@@ -146,7 +147,15 @@ class MedicationReader:
             self.problems.add("dose is missing: Novamind needs the dose in mg (doseAndRate.doseQuantity)", row=n,
                               column=f"{column}.doseAndRate")
             return None
-        unit = str(quantity.get("code") or quantity.get("unit") or "mg").strip().lower()
+        raw_unit = quantity.get("code") or quantity.get("unit")
+        if raw_unit is None or not str(raw_unit).strip():
+            # never guess a unit: Synthea writes "1" (one tablet) with no unit, and reading it as 1 mg would drive
+            # the PK with a dose a tablet's strength times too small
+            self.problems.add("dose has no unit: Novamind needs the dose in mg (doseQuantity.unit mg, g or mcg); a "
+                              "count of tablets or a bare number does not say the strength, so it is not imported",
+                              row=n, column=f"{column}.doseAndRate[0].doseQuantity.unit", value=quantity.get("value"))
+            return None
+        unit = str(raw_unit).strip().lower()
         factor = MG_PER_UNIT.get(unit) or MG_PER_UNIT.get(unit.rstrip("s"))
         if factor is None:
             self.problems.add("dose unit must be a mass (mg, g or mcg)", row=n,

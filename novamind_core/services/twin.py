@@ -37,7 +37,7 @@ from novamind_core.security.audit import AuditAction
 from novamind_core.security.rbac import require
 from novamind_core.services.base import BaseService, optional_text
 from novamind_core.services.ports import UnitOfWork
-from novamind_core.services.prediction_types import ModelOutputs
+from novamind_core.services.prediction_types import KeptModelOutputs, ModelOutputs, ModelOutputsKey
 from novamind_core.services.predictions import model_directory
 from novamind_core.services.twin_checks import check_scenario  # noqa: F401  (the form's one check, re-exported)
 from novamind_core.services.twin_inputs import (
@@ -52,7 +52,14 @@ from novamind_core.services.twin_payloads import (
     timeline_choice,
     typed_scenarios,
 )
-from novamind_core.services.twin_reads import FORECAST_WEEKS, ChartReads, banner_summary, page_models, read_chart
+from novamind_core.services.twin_reads import (
+    FORECAST_WEEKS,
+    ChartReads,
+    banner_summary,
+    model_outputs_key,
+    page_models,
+    read_chart,
+)
 from novamind_core.services.twin_timelines import N_PK_TIMELINES, timeline_data  # noqa: F401
 from novamind_core.services.twin_types import (  # noqa: F401  (result types re-exported for callers)
     Band,
@@ -73,6 +80,7 @@ from novamind_core.twin.types import ModelBasis, Scenario
 
 if TYPE_CHECKING:
     from novamind_core.twin import PatientHistory
+    from novamind_core.twin.response_review import ResponseReview
 
 SCENARIO_SAVE = "scenario.save"
 SCENARIO_READ = "scenario.read"
@@ -177,10 +185,12 @@ class TwinService(BaseService):
         """The patient banner of a twin page, from the chart its view has read (no audit of its own)."""
         return banner_summary(uow, reads, self.ctx.now(), self.ctx.today(), self.ctx.settings.overdue_assessment_days)
 
-    def _models(self, uow: UnitOfWork, reads: ChartReads, *, forecast: bool) -> ModelOutputs:
-        """The treatment ranking (and the PHQ-9 forecast when ``forecast``) a twin page shows (no audit of its own)."""
+    def _models(self, uow: UnitOfWork, reads: ChartReads, *, forecast: bool, reuse: KeptModelOutputs | None = None,
+                key: ModelOutputsKey | None = None) -> ModelOutputs:
+        """The treatment ranking (and the PHQ-9 forecast when ``forecast``) a twin page shows (no audit of its own);
+        ``reuse`` is returned instead when its key equals ``key``."""
         return page_models(uow, reads, self.ctx.today(), model_directory(self.ctx.settings), ranking=True,
-                           forecast_weeks=FORECAST_WEEKS if forecast else None)
+                           forecast_weeks=FORECAST_WEEKS if forecast else None, reuse=reuse, key=key)
 
     def current_state(self, user: User, patient_id: int) -> TwinStateView:
         """The patient's twin now: the latest version, or a new one when an input changed since it.
@@ -248,13 +258,25 @@ class TwinService(BaseService):
                 detail += f" compare {compare[0]} {compare[1]}"
             chart = self._banner(uow, reads)
             models = self._models(uow, reads, forecast=True)
+            review = self._review(uow, patient_id, reads)
             self._audit(uow, actor, AuditAction.TWIN_UPDATE if view.is_new_version else AuditAction.TWIN_READ,
                         patient_id=patient_id, detail=f"state page: banner, {detail} history rows={len(versions)}, "
-                                                      f"{models.describe()}")
+                                                      f"{models.describe()}, why not responding "
+                                                      f"options={len(review.outcomes)}")
             uow.commit()
         state = view.state
         basis = ModelBasis.from_summary(state.parameters, bool(state.model.get("population_calibrated")))
-        return TwinStatePage(view, versions, difference, basis, chart, models)
+        return TwinStatePage(view, versions, difference, basis, chart, models, review)
+
+    def _review(self, uow: UnitOfWork, patient_id: int, reads: ChartReads) -> ResponseReview:
+        """The twin's answer to "why is this patient not responding?" from the chart already read (no audit, no
+        extra reads: :func:`twin_review.response_review`)."""
+        from novamind_core.pharmacology import load_catalogue
+        from novamind_core.services.twin_review import response_review
+        from novamind_core.twin import load_population_params
+
+        return response_review(reads.orders, self._inputs(uow, patient_id, reads), load_catalogue(),
+                               load_population_params(), self.ctx.today())
 
     def version_history(self, user: User, patient_id: int) -> tuple[VersionInfo, ...]:
         """Every stored version, oldest first, with what changed (reads each version's input summary)."""
@@ -342,10 +364,14 @@ class TwinService(BaseService):
             uow.commit()
         return TimelinesPage(patient_id, saved, data, chart)
 
-    def simulation_view(self, user: User, patient_id: int) -> SimulationPage:
+    def simulation_view(self, user: User, patient_id: int, reuse: KeptModelOutputs | None = None) -> SimulationPage:
         """Everything the simulation page shows before a run, in one transaction with one audit event: the patient
         banner, the scenario form's defaults (the medication and PGx at week 0, the latest PHQ-9), the saved
-        scenarios and the learned response model's ranking. Reads the chart only: no twin version is stored."""
+        scenarios and the learned response model's ranking. Reads the chart only: no twin version is stored.
+
+        ``reuse``: the ranking this session kept (``SimulationPage.kept_models`` of an earlier call); it is shown
+        again, not recomputed, when the chart's twin inputs, the patient record, the model version and the day are
+        unchanged (:func:`twin_reads.model_outputs_key`)."""
         from novamind_core.pharmacology import load_catalogue
 
         with self._tx() as uow:
@@ -354,7 +380,8 @@ class TwinService(BaseService):
             inputs = self._inputs(uow, patient_id, reads)
             chart = self._banner(uow, reads)
             saved = tuple(uow.twin.scenarios(patient_id))
-            models = self._models(uow, reads, forecast=False)
+            key = model_outputs_key(reads, inputs.digests, self.ctx.today(), model_directory(self.ctx.settings))
+            models = self._models(uow, reads, forecast=False, reuse=reuse, key=key)
             self._audit(uow, actor, SIMULATION_VIEW, patient_id=patient_id,
                         detail=f"simulation page: banner, form defaults, saved scenarios={len(saved)}, "
                                f"{models.describe()}")
@@ -369,7 +396,7 @@ class TwinService(BaseService):
             cyp2d6=inputs.chart_cyp2d6, cyp2c19=inputs.chart_cyp2c19,
             week0=inputs.as_of,
             drugs=tuple(sorted({*load_catalogue().drugs, *(m["drug"] for m in meds if m["drug"] != "none")})))
-        return SimulationPage(patient_id, defaults, saved, chart, models)
+        return SimulationPage(patient_id, defaults, saved, chart, models, KeptModelOutputs(key, models))
 
     def record_export(self, user: User, patient_id: int, kind: str, detail: str = "") -> None:
         """Audit an export of scenario results (``csv``, ``pdf`` or ``png``) made by the page."""

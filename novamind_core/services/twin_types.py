@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from novamind_core.domain.records import ChartSummary
 from novamind_core.domain.twin import SavedScenario, SnapshotDifference
-from novamind_core.services.prediction_types import ModelOutputs
+from novamind_core.services.prediction_types import KeptModelOutputs, ModelOutputs
 from novamind_core.services.twin_inputs import CompletenessItem, MedicationEvent
 from novamind_core.twin.state import TwinState
 from novamind_core.twin.types import ComparisonRow, ModelBasis, ScenarioResult, ScenarioWarning
+
+if TYPE_CHECKING:
+    from novamind_core.twin.response_review import ResponseReview
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,8 @@ class ScenarioDefaults:
 @dataclass(frozen=True)
 class TwinStatePage:
     """Everything the twin-state page shows: the patient banner, the current twin, its versions, the chosen version
-    diff (if any), what the model statement under each panel says, and the learned models' ranking and forecast."""
+    diff (if any), what the model statement under each panel says, the learned models' ranking and forecast, and
+    the twin's answer to "why is this patient not responding?" (``review``; shown first)."""
 
     state: TwinStateView
     versions: tuple[VersionInfo, ...]
@@ -178,6 +183,7 @@ class TwinStatePage:
     basis: ModelBasis
     chart: ChartSummary
     models: ModelOutputs
+    review: ResponseReview | None = None
 
 
 @dataclass(frozen=True)
@@ -201,6 +207,8 @@ class SimulationPage:
     saved: tuple[SavedScenario, ...]
     chart: ChartSummary
     models: ModelOutputs
+    kept_models: KeptModelOutputs | None = None
+    """``models`` with their key, for the page to keep in its session and pass back as ``reuse``."""
 
 
 __all__ = ["Band", "ScenarioCheck", "ScenarioDefaults", "ScenarioIssue", "ScenarioRun", "SimulationPage",

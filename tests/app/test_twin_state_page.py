@@ -33,6 +33,7 @@ def test_twin_state_page_shows_the_heatmap_brain_map_symptoms_and_occupancy(coho
     _services, c = cohort
     at = open_page(c.responder_id)
     assert not at.exception
+    at.toggle(key="nm_twin_unmodelled").set_value(True).run()  # all 12 columns: the unmodelled ones are opt-in
     heat = next(f for f in figures(at) if f["data"][0]["type"] == "heatmap")
     assert len(heat["data"][0]["y"]) == 23 and len(heat["data"][0]["x"]) == 12
     found = " | ".join(titles(at))
@@ -83,3 +84,33 @@ def test_twin_page_shows_the_learned_models_ranking_and_forecast_marked_as_synth
     assert "PHQ-9 forecast if the current treatment continues" in found
     text = " ".join(str(getattr(el, "value", "")) for el in [*at.markdown, *at.caption, *at.warning, *at.info])
     assert "synthetic" in text.lower()
+
+
+def test_the_page_answers_why_not_responding_first_with_signals_options_and_assumptions(cohort):  # type: ignore[no-untyped-def]
+    _services, c = cohort
+    at = open_page(c.responder_id)
+    assert not at.exception
+    assert at.subheader[0].value == "Why is this patient not responding?"
+    signals, options = at.dataframe[0].value, at.dataframe[1].value  # the first two tables on the page
+    assert list(signals["Check"]) == ["Exposure", "Target occupancy", "Time on an adequate dose", "Adherence",
+                                      "PGx and phenoconversion", "Early improvement"]
+    assert "reference range" in signals["Finding"].iloc[0] and "Hiemke" in signals["Source"].iloc[0]
+    assert "SERT occupancy" in signals["Finding"].iloc[1]
+    assert options["Option"].iloc[0] == "Continue unchanged"
+    assert any(o.startswith("Switch to") for o in options["Option"])
+    chance = options["Response within 12 weeks"].iloc[0]
+    assert chance.endswith(")") and "–" in chance  # a probability with its interval
+    assert "not modelled" in list(options["Response within 12 weeks"])[-1]  # augmentation is not in the model
+    assert any("Response = PHQ-9 at or below half" in cap.value for cap in at.caption)
+
+
+def test_only_the_modelled_neurotransmitters_show_until_the_toggle_that_says_the_rest_are_not_modelled(cohort):  # type: ignore[no-untyped-def]
+    _services, c = cohort
+    at = open_page(c.responder_id)
+    heat = next(f for f in figures(at) if f["data"][0]["type"] == "heatmap")
+    assert heat["data"][0]["x"] == ["Serotonin", "Dopamine", "Norepinephrine"]
+    toggle = at.toggle(key="nm_twin_unmodelled")
+    assert "not modelled" in toggle.label and toggle.value is False
+    toggle.set_value(True).run()
+    heat = next(f for f in figures(at) if f["data"][0]["type"] == "heatmap")
+    assert heat["data"][0]["x"][:3] == ["Serotonin", "Dopamine", "Norepinephrine"] and len(heat["data"][0]["x"]) == 12

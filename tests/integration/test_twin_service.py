@@ -242,3 +242,21 @@ def test_a_missing_model_leaves_the_twin_page_view_whole_and_says_why_in_place_o
     assert "python -m novamind_core train response" in (page.models.ranking_unavailable or "")
     assert page.models.forecast_unavailable and page.state.version == 1 and page.chart.patient.id == treated.id
     assert _audit_rows(services, treated.id) == before + 1
+
+
+def test_the_state_view_answers_why_not_responding_from_the_patients_own_chart(services, clinician, treated):  # type: ignore[no-untyped-def]
+    page = services.twin.state_view(clinician, treated.id)
+    review = page.review
+    assert review is not None and review.course is not None
+    assert (review.course.drug, review.course.dose_mg_per_day) == ("sertraline", 100.0)
+    assert [s.name for s in review.signals][:2] == ["Exposure", "Target occupancy"]
+    assert "2.0 weeks on 100 mg/day" in next(s.finding for s in review.signals if s.name.startswith("Time"))
+    run = [o for o in review.outcomes if o.p_response is not None]
+    assert [o.label for o in run][:2] == ["Continue unchanged", "Raise the dose to 150 mg/day"]
+    for o in run:
+        assert o.p_low <= o.p_response <= o.p_high and o.phq9_p05 <= o.phq9_median <= o.phq9_p95
+    assert review.outcomes[-1].p_response is None  # augmentation: not modelled, and says so
+    order = services.medications.active(clinician, treated.id)[0]
+    services.medications.set_adherence_note(clinician, order.id, "misses 3 doses a week")
+    again = services.twin.state_view(clinician, treated.id).review
+    assert next(s for s in again.signals if s.name == "Adherence").status == "concern"

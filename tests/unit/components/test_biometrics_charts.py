@@ -108,3 +108,16 @@ def test_metric_trends_draw_only_measured_metrics_and_show_sleep_in_hours():
     assert titles == ["Steps per day (steps)", "Sleep (device) (hours)"]
     assert list(fig.data[2].y)[:2] == [7.0, 7.0]
     assert np.isnan(fig.data[1].y[0]) and fig.data[1].y[9] == np.mean([8000 + i for i in range(3, 10)])
+
+
+def test_panel_lines_say_not_computable_with_the_reason_for_a_rest_period_read_as_non_wear():
+    from components.patient.biometrics_charts import not_computable_lines
+
+    idx = pd.date_range("2026-01-05", periods=7 * 1440, freq="min")
+    h = idx.hour.to_numpy()
+    report = actigraphy_report(pd.Series(np.where((h >= 23) | (h < 7), 0.0, 600.0), index=idx)).as_dict()
+    lines = not_computable_lines(report["not_computable"])
+    assert any(line.startswith("Relative amplitude, M10 and L5: not computable: no worn minutes") for line in lines)
+    assert any(line.startswith("Sleep: not computable:") and "non-wear" in line for line in lines)
+    assert sleep_caption(report, 28).startswith("Sleep not computable:")
+    assert not any(" 0 " in line or line.endswith(" 0.") for line in lines)

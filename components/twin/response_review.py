@@ -1,0 +1,64 @@
+"""The twin-state page's first panel: "Why is this patient not responding?" (signals, then the options compared).
+
+Takes the :class:`~novamind_core.twin.response_review.ResponseReview` the page's view model carries; draws it, and
+returns nothing (no choices). The rows are built by pure functions (:func:`signal_rows`, :func:`outcome_rows`) tested
+without Streamlit. Decision support: the wording says "consider", never "switch".
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from novamind_core.twin.response_review import OptionOutcome, ResponseReview, Signal
+
+STATUS_WORDS = {"ok": "✅ fine", "concern": "⚠️ check", "unknown": "❔ not known"}
+
+
+def signal_rows(signals: tuple[Signal, ...]) -> list[dict[str, str]]:
+    """One row per signal: what was checked, its status in words, the finding with numbers, the source."""
+    return [{"Check": s.name, "Status": STATUS_WORDS.get(s.status, s.status), "Finding": s.finding,
+             "Source": s.source} for s in signals]
+
+
+def _percent(p: float | None) -> str:
+    return "n/a" if p is None else f"{100 * p:.0f}%"
+
+
+def outcome_rows(outcomes: tuple[OptionOutcome, ...], horizon_weeks: int) -> list[dict[str, str]]:
+    """One row per option: probability of response with its 95% interval and PHQ-9 (median, 90% interval)."""
+    rows = []
+    for o in outcomes:
+        if o.p_response is None:
+            rows.append({"Option": o.label, f"Response within {horizon_weeks} weeks": "not modelled",
+                         f"PHQ-9 at week {horizon_weeks}": "—", "Assumes": o.assumption})
+            continue
+        rows.append({"Option": o.label,
+                     f"Response within {horizon_weeks} weeks": f"{_percent(o.p_response)} "
+                                                               f"({_percent(o.p_low)}–{_percent(o.p_high)})",
+                     f"PHQ-9 at week {horizon_weeks}": f"{o.phq9_median:.0f} ({o.phq9_p05:.0f}–{o.phq9_p95:.0f})",
+                     "Assumes": o.assumption})
+    return rows
+
+
+def response_review_panel(review: ResponseReview | None) -> None:
+    """Draw the question, the course judged, the signals, the options and the assumptions named."""
+    if review is None:
+        return
+    st.subheader(review.question, anchor=False)
+    if review.course is None:
+        st.info(review.not_assessable or "No course to judge.", icon=":material/info:")
+        return
+    c = review.course
+    st.caption(f"Judging {c.drug} {c.dose_mg_per_day:g} mg/day (this dose since {c.dose_since.isoformat()}, the drug "
+               f"since {c.drug_since.isoformat()}), from this patient's own chart and the twin.")
+    st.dataframe(signal_rows(review.signals), hide_index=True, width="stretch", key="nm_twin_review_signals")
+    concerns = [s.name.lower() for s in review.signals if s.status == "concern"]
+    if concerns:
+        st.markdown(f"**Consider first:** {', '.join(concerns)}: these can explain a poor response before a change "
+                    "of drug does.")
+    st.markdown(f"**If nothing changes, and the alternatives** (posterior over this patient, "
+                f"{review.horizon_weeks} weeks from today)")
+    st.dataframe(outcome_rows(review.outcomes, review.horizon_weeks), hide_index=True, width="stretch",
+                 key="nm_twin_review_options")
+    for line in review.assumptions:
+        st.caption(line)
