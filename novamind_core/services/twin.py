@@ -270,13 +270,17 @@ class TwinService(BaseService):
 
     def _review(self, uow: UnitOfWork, patient_id: int, reads: ChartReads) -> ResponseReview:
         """The twin's answer to "why is this patient not responding?" from the chart already read (no audit, no
-        extra reads: :func:`twin_review.response_review`)."""
+        reads beyond the measured drug levels: :func:`twin_review.response_review`)."""
         from novamind_core.pharmacology import load_catalogue
         from novamind_core.services.twin_review import response_review
         from novamind_core.twin import load_population_params
+        from novamind_core.twin.response_review import MeasuredLevel
 
+        levels: dict[str, list[MeasuredLevel]] = {}
+        for level in uow.drug_levels.for_patient(patient_id):  # measured levels entered on the chart
+            levels.setdefault(level.drug, []).append(MeasuredLevel(level.sampled_at.date(), level.concentration_ng_ml))
         return response_review(reads.orders, self._inputs(uow, patient_id, reads), load_catalogue(),
-                               load_population_params(), self.ctx.today())
+                               load_population_params(), self.ctx.today(), levels)
 
     def version_history(self, user: User, patient_id: int) -> tuple[VersionInfo, ...]:
         """Every stored version, oldest first, with what changed (reads each version's input summary)."""

@@ -8,7 +8,7 @@ history), all with one seed (common random numbers), so differences between opti
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from novamind_core.domain.medications import Frequency, MedicationOrder
@@ -60,22 +60,27 @@ def current_course(orders: Sequence[MedicationOrder], catalogue_drugs: Sequence[
 
 
 def response_review(orders: Sequence[MedicationOrder], inputs: TwinInputs, catalogue: Catalogue,
-                    params: PopulationParams, today: date, levels: Sequence[MeasuredLevel] = (),
+                    params: PopulationParams, today: date,
+                    levels: Mapping[str, Sequence[MeasuredLevel]] | None = None,
                     draws: int = REVIEW_DRAWS, seed: int = REVIEW_SEED) -> ResponseReview:
     """The signals and the options' outcomes for the patient's current course (see the module docstring)."""
     from novamind_core.twin import PatientHistory, compare_scenarios
 
+    levels = levels or {}
     course = current_course(orders, tuple(catalogue.drugs), today)
     if course is None:
         return ResponseReview(QUESTION, None, (), (), REVIEW_HORIZON_WEEKS, ASSUMPTIONS,
                               "No antidepressant from the catalogue is active: there is no course to judge.")
+    # levels of the current drug measured since the current dose: earlier ones describe another regimen
+    current_levels = tuple(sorted((lv for lv in levels.get(course.drug, ()) if lv.sampled_on >= course.dose_since),
+                                  key=lambda lv: lv.sampled_on))
     co_meds = tuple(sorted({o.drug for o in orders if o.drug != course.drug and o.start_date <= today
                             and (o.stop_date is None or o.stop_date > today)}))
     notes = [o for o in orders if o.adherence_note]
     adherence, basis = adherence_from_note(notes[-1].adherence_note if notes else None)
     signals = review_signals(course, today, cyp2d6=inputs.chart_cyp2d6, cyp2c19=inputs.chart_cyp2c19,
                              co_medications=co_meds, adherence=adherence, adherence_basis=basis,
-                             phq9=inputs.phq9_observed, levels=levels, catalogue=catalogue)
+                             phq9=inputs.phq9_observed, levels=current_levels, catalogue=catalogue)
     choices = options(course, catalogue, REVIEW_HORIZON_WEEKS)
     runnable = [c for c in choices if c.scenario is not None]
     history = PatientHistory.from_dict(inputs.history) if inputs.history["phq9"] else None

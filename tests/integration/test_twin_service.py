@@ -260,3 +260,14 @@ def test_the_state_view_answers_why_not_responding_from_the_patients_own_chart(s
     services.medications.set_adherence_note(clinician, order.id, "misses 3 doses a week")
     again = services.twin.state_view(clinician, treated.id).review
     assert next(s for s in again.signals if s.name == "Adherence").status == "concern"
+
+
+def test_a_measured_level_far_below_the_prediction_shows_as_an_adherence_signal_on_the_twin_state(  # type: ignore[no-untyped-def]
+        services, clinician, treated):
+    from datetime import UTC, datetime, time
+
+    sampled = datetime.combine(services.context.today() - timedelta(days=1), time(8, 0), tzinfo=UTC)
+    services.drug_levels.record(clinician, treated.id, "sertraline", 4.0, sampled)
+    review = services.twin.state_view(clinician, treated.id).review
+    adherence = next(s for s in review.signals if s.name == "Adherence")
+    assert adherence.status == "concern" and "measured level" in adherence.finding
