@@ -7,7 +7,9 @@ Targets and what each fits (common random numbers: every evaluation uses the sam
 2. Response odds ratio vs placebo at week 8 for each drug at its usual dose with its usual titration
    (Cipriani et al. 2018, Figure 3) -> the drug's efficacy scale ``E_d`` (1-D root find on the response rate
    ``r_d = OR * o_p / (1 + OR * o_p)``, ``o_p`` the simulated placebo odds).
-3. STAR*D remission by level over 12-week steps, 36.8 / 30.6 / 13.7 / 13.0% and cumulative 67% (Rush et al. 2006)
+3. STAR*D remission by level over 12-week steps, 36.8 / 30.6 / 13.7 / 13.0% and cumulative 67% (Rush et al. 2006),
+   simulated with STAR*D's attrition (intolerance within and dropout between levels) and its remission cut-off
+   QIDS-SR16 <= 5 mapped to PHQ-9 (:data:`novamind_core.twin.cohort.STARD_ATTRITION`)
    -> ``placebo_logit_sd``, ``drug_sensitivity_shared_sd``, ``drug_sensitivity_drug_sd`` and
    ``placebo_attenuation_per_step`` (Nelder-Mead on squared residuals, re-fitting 1 and the efficacy of the
    sequence's drugs inside each evaluation so the trial targets stay met).
@@ -28,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import brentq, minimize
 
-from novamind_core.twin.cohort import STARD_SEQUENCE, simulate_cohort, unit_signal_library
+from novamind_core.twin.cohort import STARD_ATTRITION, STARD_SEQUENCE, simulate_cohort, unit_signal_library
 from novamind_core.twin.params import (
     CIPRIANI_2018_RESPONSE_OR,
     CIPRIANI_SOURCE,
@@ -106,7 +108,7 @@ def _fit_efficacy(params: PopulationParams, n: int, seed: int, libs: dict,
 
 def _stard(params: PopulationParams, n: int, seed: int, libs: dict) -> tuple[list[float], float]:
     r = simulate_cohort(STARD_SEQUENCE[0][0], STARD_SEQUENCE[0][1], n=n, weeks=STARD_WEEKS, steps=4, seed=seed,
-                        params=params, libraries=libs)
+                        params=params, libraries=libs, attrition=STARD_ATTRITION)
     return [s["remission_rate"] or 0.0 for s in r.by_step], r.cumulative_remission_rate
 
 
@@ -287,9 +289,11 @@ def write_report(result: CalibrationResult, path: Path | None = None) -> Path:
               "remission here are PHQ-9 analogues (remission PHQ-9 <= 4), not the trials' own definitions.",
               "- Cipriani's odds ratios pool trials of different lengths, doses and populations; the twin uses each "
               "drug at its usual minimum dose for 8 weeks. STAR*D levels 2-4 offered several options (and "
-              "combinations); the twin follows one documented switch sequence and no dropout (STAR*D lost many "
-              "participants between levels), so its by-step rates are a reproduction of the published figures by "
-              "construction, not a validation.",
+              "combinations); the twin follows one documented switch sequence with STAR*D's attrition (intolerance "
+              "within and dropout between levels, from its level sizes 3671/1439/390/123) and remission judged as "
+              "QIDS-SR16 <= 5 mapped to PHQ-9 <= 5, so its by-step rates are a reproduction of the published figures "
+              "by construction, not a validation. The cumulative figure is 1 - prod(1 - r_k), as Rush et al. 2006 "
+              "computed it (it assumes those who left would have remitted at the same rates).",
               "- Nothing about the individual beyond PHQ-9/GAD-7 history, medications, adherence and CYP "
               "phenotypes: no life events, comorbidity, substance use, side effects or psychotherapy content.",
               "- Neurotransmitter levels are model quantities relative to baseline, not measurements; "

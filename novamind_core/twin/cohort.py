@@ -14,7 +14,14 @@ Cohort definition (documented assumptions, parameters in :mod:`novamind_core.twi
   drug-specific sensitivity is drawn afresh while the shared one is kept; each new step adds a non-specific
   (expectation) improvement of ``placebo_attenuation_per_step ** (k-1) * p_i`` (step k >= 2).
   ``by_step`` remission = remitted at the end of the step / entered it;
-  ``cumulative_remission_rate`` = remitted at any step / n (STAR*D's 67% over four levels, Rush et al. 2006).
+  ``cumulative_remission_rate`` = ``1 - prod_k (1 - r_k)`` over the steps' remission rates ``r_k``, the figure Rush et
+  al. 2006 report as 67% (it assumes those who left would have remitted at the same rates); with no attrition it
+  equals remitted at any step / n exactly. ``cumulative_remission_observed_rate`` = remitted at any step / n.
+* Attrition (optional, :data:`STARD_ATTRITION`, used for the STAR*D calibration): at each level a fraction stops the
+  drug early for intolerance and leaves the level unremitted (STAR*D moved them on to the next level); of the
+  non-remitters a fraction enters the next level, the rest leave the study (fractions from STAR*D's level sizes,
+  3671 / 1439 / 390 / 123, and its by-level remission). Remission is then judged on the QIDS-SR16 mapped to PHQ-9
+  (:func:`qids_sr_remission_phq9_max`).
 * STAR*D-like sequence (:data:`STARD_SEQUENCE`), one switch option per level with the mean doses reported by
   STAR*D: level 1 citalopram (mean ~42 mg), level 2 sertraline (~136 mg), level 3 mirtazapine (~42 mg), level 4
   venlafaxine XR (~210 mg, given with mirtazapine in STAR*D; the twin models venlafaxine alone). Sources: Trivedi et
@@ -44,6 +51,52 @@ STARD_SEQUENCE: tuple[tuple[str, float], ...] = (
     ("citalopram", 40.0), ("sertraline", 150.0), ("mirtazapine", 45.0), ("venlafaxine", 225.0),
 )
 STARD_ALTERNATIVE: tuple[str, float] = ("bupropion", 300.0)
+# Rush et al. 2006, Am J Psychiatry 163:1905 (doi:10.1176/ajp.2006.163.11.1905): patients entering levels 1-4
+STARD_LEVEL_SIZES = (3671, 1439, 390, 123)
+STARD_QIDS_SR_REMISSION_MAX = 5  # QIDS-SR16 <= 5 defined remission (Rush et al. 2006)
+
+
+def qids_sr_remission_phq9_max() -> float:
+    """PHQ-9 total equivalent to STAR*D's remission cut-off QIDS-SR16 <= 5.
+
+    Both are 0-27 self-reports over the nine DSM-IV symptom domains and link nearly point for point at the low end
+    (score linking of the PHQ-9 and the QIDS: Palmer et al. 2024, Neuropsychiatr Dis Treat 20:671,
+    doi:10.2147/NDT.S444223; the QIDS-SR16 and QIDS-C16 are interchangeable, Rush et al. 2006 in STAR*D), so
+    QIDS-SR16 <= 5 is taken as PHQ-9 <= 5 (one point above the PHQ-9's own remission cut-off of 4). The identity
+    link is an approximation: docs/science.md section 16 lists it among the values still to verify.
+    """
+    return float(STARD_QIDS_SR_REMISSION_MAX)
+
+
+def _continuation_from_level_sizes(sizes=STARD_LEVEL_SIZES, remission=(0.368, 0.306, 0.137)) -> tuple[float, ...]:
+    """Fraction of each level's non-remitters who entered the next level: ``N_{k+1} / (N_k (1 - r_k))``."""
+    return tuple(round(sizes[k + 1] / (sizes[k] * (1.0 - remission[k])), 3) for k in range(len(sizes) - 1))
+
+
+@dataclass(frozen=True)
+class StepAttrition:
+    """Who leaves a treatment sequence between and within levels (STAR*D-like).
+
+    ``intolerance_fraction[k]``: fraction who stop level ``k``'s drug early for side effects (not remitted there;
+    they may go on). ``continuation_fraction[k]``: fraction of level ``k``'s non-remitters who enter level ``k+1``.
+    ``remission_phq9_max``: the remission cut-off on the PHQ-9 scale.
+    """
+
+    intolerance_fraction: tuple[float, ...]
+    continuation_fraction: tuple[float, ...]
+    remission_phq9_max: float
+    source: str
+
+
+STARD_ATTRITION = StepAttrition(
+    intolerance_fraction=(0.16, 0.20, 0.25, 0.30),
+    continuation_fraction=_continuation_from_level_sizes(),  # (0.620, 0.390, 0.365)
+    remission_phq9_max=qids_sr_remission_phq9_max(),
+    source=("continuation: STAR*D level sizes 3671/1439/390/123 and remission 36.8/30.6/13.7% (Rush et al. 2006, "
+            "Am J Psychiatry 163:1905); intolerance: assumed 16-30% exiting each level early, rising by level as "
+            "STAR*D's exits for intolerance did (verify per level against Rush et al. 2006, Table 3); remission: "
+            "QIDS-SR16 <= 5 mapped to PHQ-9 <= 5"),
+)
 MAX_STEPS = 4
 DEFAULT_CHUNK = 50_000
 
@@ -121,21 +174,25 @@ class CohortResult:
     sd_change_phq9: float
     by_step: list[dict]
     cumulative_remission_rate: float
+    cumulative_remission_observed_rate: float | None = None
 
     def to_dict(self) -> dict:
         return {"n": self.n, "drug": self.drug, "dose_mg": self.dose_mg, "weeks": self.weeks,
                 "response_rate": self.response_rate, "remission_rate": self.remission_rate,
                 "mean_change_phq9": self.mean_change_phq9, "sd_change_phq9": self.sd_change_phq9,
-                "by_step": self.by_step, "cumulative_remission_rate": self.cumulative_remission_rate}
+                "by_step": self.by_step, "cumulative_remission_rate": self.cumulative_remission_rate,
+                "cumulative_remission_observed_rate": self.cumulative_remission_observed_rate}
 
 
 def simulate_cohort(drug: str, dose_mg: float | None = None, n: int = 1000, weeks: int = 8, steps: int = 1,
                     seed: int = 0, params: PopulationParams | None = None, chunk_size: int = DEFAULT_CHUNK,
-                    libraries: dict[str, np.ndarray] | None = None) -> CohortResult:
+                    libraries: dict[str, np.ndarray] | None = None,
+                    attrition: StepAttrition | None = None) -> CohortResult:
     """Simulate ``n`` virtual MDD patients through ``steps`` treatment steps of ``weeks`` weeks each (seeded).
 
     ``libraries`` (drug -> unit signal at the step's final day, (n_pk,)) can be passed to skip the PK engine
-    (calibration does); otherwise :func:`unit_signal_library` provides them.
+    (calibration does); otherwise :func:`unit_signal_library` provides them. ``attrition`` adds intolerance within
+    and dropout between steps and its remission cut-off (:data:`STARD_ATTRITION`); ``None``: everyone stays.
     """
     if not 1 <= int(n) <= 10_000_000:
         raise ValidationError("n must be between 1 and 10000000", field="n", value=n)
@@ -159,6 +216,7 @@ def simulate_cohort(drug: str, dose_mg: float | None = None, n: int = 1000, week
     n_resp = n_rem = 0
     s1 = s2 = 0.0
     new_step_placebo = 1.0 - np.exp(-day / params["tau_placebo_days"])
+    cut_off = float(PHQ9_REMISSION_MAX_TOTAL) if attrition is None else float(attrition.remission_phq9_max)
     for start in range(0, int(n), int(chunk_size)):
         m = min(int(chunk_size), int(n) - start)
         pts = sample_patients(m, params, rng)
@@ -179,7 +237,9 @@ def simulate_cohort(drug: str, dose_mg: float | None = None, n: int = 1000, week
             imp = improvement_fraction(t, f, z[idx], params)[:, 0]
             y_exp = pts.baseline_phq9[idx] * (1.0 - imp) * boost[idx]
             y_obs = observe(y_exp, params["phq9_observation_sd"], PHQ9_MAX, rng)
-            rem = y_obs <= float(PHQ9_REMISSION_MAX_TOTAL)
+            rem = y_obs <= cut_off
+            if attrition is not None:
+                rem &= rng.random(idx.size) >= attrition.intolerance_fraction[k]  # stopped early: not remitted
             remitted[k] += int(rem.sum())
             if k == 0:
                 change = y_obs - pts.baseline_phq9
@@ -188,6 +248,9 @@ def simulate_cohort(drug: str, dose_mg: float | None = None, n: int = 1000, week
                 s1 += float(change.sum())
                 s2 += float((change**2).sum())
             active[idx[rem]] = False
+            if attrition is not None and k + 1 < len(libs):
+                stay = rng.random(idx.size) < attrition.continuation_fraction[k]
+                active[idx[~rem & ~stay]] = False  # left the study before the next level
     mean = s1 / n
     sd = float(np.sqrt(max(s2 / n - mean**2, 0.0) * n / max(n - 1, 1)))
     by_step = [{"step": k + 1, "drug": name, "n_entered": int(entered[k]),
@@ -196,8 +259,16 @@ def simulate_cohort(drug: str, dose_mg: float | None = None, n: int = 1000, week
     return CohortResult(n=int(n), drug=drug, dose_mg=dose_mg, weeks=int(weeks),
                         response_rate=round(n_resp / n, 4), remission_rate=round(n_rem / n, 4),
                         mean_change_phq9=round(mean, 3), sd_change_phq9=round(sd, 3), by_step=by_step,
-                        cumulative_remission_rate=round(float(remitted.sum()) / n, 4))
+                        cumulative_remission_rate=round(_cumulative(remitted, entered), 4),
+                        cumulative_remission_observed_rate=round(float(remitted.sum()) / n, 4))
 
 
-__all__ = ["STARD_SEQUENCE", "CohortResult", "default_params", "simulate_cohort", "step_sequence",
+def _cumulative(remitted: np.ndarray, entered: np.ndarray) -> float:
+    """``1 - prod_k (1 - remitted_k / entered_k)`` over the steps anyone entered (Rush et al. 2006's 67%)."""
+    rates = [r / e for r, e in zip(remitted.tolist(), entered.tolist(), strict=True) if e]
+    return float(1.0 - np.prod([1.0 - r for r in rates])) if rates else 0.0
+
+
+__all__ = ["STARD_ATTRITION", "STARD_SEQUENCE", "CohortResult", "StepAttrition", "qids_sr_remission_phq9_max",
+           "default_params", "simulate_cohort", "step_sequence",
            "titrated_steps", "unit_signal_library"]

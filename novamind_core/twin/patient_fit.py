@@ -204,4 +204,17 @@ def fit_patient(history: PatientHistory | dict | None, params: PopulationParams,
     drugs = scenario_drugs({"steps": list(history.medications)})
     return Posterior(res.x, cov, gad0, "MAP + Laplace", len(t_obs), n_days - 1, history_drugs=drugs,
                      message=f"posterior from {len(t_obs)} PHQ-9 totals over {n_days - 1} days",
-                     details={"converged": bool(res.success), "neg_log_posterior": float(res.fun)})
+                     details={"converged": bool(res.success), "neg_log_posterior": float(res.fun),
+                              "early_improvement": _early_improvement(history, drugs)})
+
+
+def _early_improvement(history: PatientHistory, drugs: tuple[str, ...]) -> dict | None:
+    """Wagner et al. 2017 early-improvement evidence on the first drug (started on day 0), or ``None``.
+
+    The PHQ-9 likelihood above already sees the week-2 score; this is the same fact stated as clinicians use it
+    (a likelihood ratio on the odds of response, with "consider" wording), not a second likelihood term.
+    """
+    from novamind_core.twin.early_improvement import early_improvement
+
+    ev = early_improvement(history.phq9, 0.0) if drugs else None
+    return ev.to_dict() if ev is not None else None
