@@ -13,9 +13,10 @@ finds widgets by label in the received deltas (widget ids differ per session and
 them, never replayed as bytes) and times each step until its final ``script_finished``.
 An ``exception`` element, or an error alert, in a run counts as an error.
 
-Custom components (the sign-in cookie manager) are iframes whose JavaScript sends a value as soon as a new instance
-mounts; with ``mount_components=True`` the session does the same (a ``json_value`` rerun for each component id it
-has not seen), which reproduces the browser's extra reruns (docs/load.md, "sign-in diagnosis").
+Custom components are iframes whose JavaScript sends a value as soon as a new instance mounts; with
+``mount_components=True`` the session does the same (a ``json_value`` rerun for each component id it has not seen),
+which reproduces the browser's extra reruns (docs/load.md, "sign-in diagnosis"). The sign-in page no longer draws
+one (the read-all-cookies component is gone), so the browser's first visit is one run and so is ``open``.
 
 :func:`clinician_visit` is the benchmark's scenario: sign in with the form, caseload, open a chart, one simulation.
 """
@@ -62,6 +63,7 @@ class _Run:
     widgets: list[Widget] = field(default_factory=list)
     components: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # warning/info alerts, to say why a step could not go on
     element_kinds: set[str] = field(default_factory=set)
 
 
@@ -203,6 +205,8 @@ class StreamlitSession:
             run.errors.append(f"exception: {element.exception.type}: {element.exception.message[:200]}")
         elif kind == "alert" and element.alert.format == element.alert.ERROR:
             run.errors.append(f"error alert: {element.alert.body[:200]}")
+        elif kind == "alert":
+            run.notices.append(element.alert.body[:200])
         elif kind == "component_instance":
             run.components.append(element.component_instance.id)
         elif proto is not None and hasattr(proto, "id") and getattr(proto, "id", ""):
@@ -243,13 +247,7 @@ async def clinician_visit(base_url: str, username: str, password: str, *, simula
     try:
         async with StreamlitSession(base_url, mount_components=mount_components, verify_tls=verify_tls,
                                     cookie=cookie) as s:
-            async def open_app() -> _Run:
-                first = await s.rerun()
-                if not mount_components:  # the browser's component mount reruns once with the page navigation named
-                    return await s.rerun()
-                return first
-
-            await _timed(s, "open", steps, open_app)
+            await _timed(s, "open", steps, s.rerun)  # one run: no component mounts on the sign-in page any more
             user, pw = s.widget("text_input", "Username"), s.widget("text_input", "Password")
             s.set_value(user, "string_value", username)
             s.set_value(pw, "string_value", password)
@@ -258,7 +256,8 @@ async def clinician_visit(base_url: str, username: str, password: str, *, simula
                 run = await s.rerun(trigger=s.widget("button", "Sign in"))
                 if not s.has_widget("selectbox", "Open a patient"):
                     still = "the sign-in form is drawn again" if s.has_widget("button", "Sign in") else "no caseload"
-                    raise StepFailed(f"sign-in did not reach the caseload ({still}; page {s.page_hash[:8]})")
+                    raise StepFailed(f"sign-in did not reach the caseload ({still}; page {s.page_hash[:8]}; "
+                                     f"elements {sorted(run.element_kinds)}; notices {run.notices[:3]})")
                 return run
 
             await _timed(s, "sign_in", steps, sign_in)

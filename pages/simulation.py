@@ -17,6 +17,7 @@ from components.shared.session import flash, page_guard, patient_banner_from, pa
 from components.simulation.charts import fan_chart, nt_panel, outcomes_frame, pk_panels, remission_caption
 from components.simulation.coming_off import coming_off_section
 from components.simulation.form import scenario_form
+from components.simulation.safety import safety_section
 from components.twin.widgets import comparison_list, export_block, model_note, saved_picker, warnings_block
 from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.scenario_limits import MAX_COMPARED_SCENARIOS
@@ -89,6 +90,7 @@ def simulation_page() -> None:
     st.markdown(f"**Plans to compare ({len(queue)}/{MAX_COMPARED_SCENARIOS})**")
     queue[:] = comparison_list(queue, "nm_sim_queue")
     coming_off_section(queue, view.defaults.current_drug, view.defaults.current_dose_mg)
+    safety_section(queue, view.defaults)
     c1, c2, c3 = st.columns([1, 1, 2])
     draws = c1.selectbox("Monte Carlo draws", DRAWS, index=2, key="nm_sim_draws")
     seed = c2.number_input("Seed", 0, 10_000, 0, key="nm_sim_seed")

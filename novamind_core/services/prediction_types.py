@@ -128,5 +128,27 @@ class ModelOutputs:
         return ", ".join(parts) or "no model output"
 
 
-__all__ = ["INTERVAL_PERCENT", "OUTCOME_WEEK", "ForecastResult", "ModelOutputs", "PatientInsight", "Reason",
-           "TreatmentOption", "TreatmentRanking"]
+@dataclass(frozen=True)
+class ModelOutputsKey:
+    """What a page's model outputs were computed from: the patient (and its record's version), the twin's inputs
+    (the per-category digests a twin version is keyed on: assessments, medications, PGx, wearables, twin model), the
+    learned models' versions, and the day. Equal keys give equal outputs, so a session may keep and reuse them."""
+
+    patient_id: int
+    patient_version: int
+    twin_inputs: tuple[tuple[str, str], ...]
+    model_versions: tuple[str, ...]
+    today: date
+
+
+@dataclass(frozen=True)
+class KeptModelOutputs:
+    """Model outputs a page kept for its session (never in a shared cache: they describe one patient), with the key
+    they were computed for; a view call given these reuses them when its own key is equal."""
+
+    key: ModelOutputsKey
+    outputs: ModelOutputs
+
+
+__all__ = ["INTERVAL_PERCENT", "OUTCOME_WEEK", "ForecastResult", "KeptModelOutputs", "ModelOutputs", "ModelOutputsKey",
+           "PatientInsight", "Reason", "TreatmentOption", "TreatmentRanking"]

@@ -39,7 +39,11 @@ from novamind_core.services.base import BaseService, optional_text
 from novamind_core.services.ports import UnitOfWork
 from novamind_core.services.prediction_types import KeptModelOutputs, ModelOutputs, ModelOutputsKey
 from novamind_core.services.predictions import model_directory
-from novamind_core.services.twin_checks import check_scenario  # noqa: F401  (the form's one check, re-exported)
+from novamind_core.services.twin_checks import (  # noqa: F401  (the form's one check, re-exported)
+    chart_covariates,
+    check_scenario,
+    scenario_safety,
+)
 from novamind_core.services.twin_inputs import (
     TwinInputs,
     build_inputs,
@@ -79,6 +83,8 @@ from novamind_core.services.twin_types import (  # noqa: F401  (result types re-
 from novamind_core.twin.types import ModelBasis, Scenario
 
 if TYPE_CHECKING:
+    from novamind_core.pharmacology.regimen_safety import RegimenSafety
+    from novamind_core.services.drug_levels import LevelsView
     from novamind_core.twin import PatientHistory
     from novamind_core.twin.response_review import ResponseReview
 
@@ -358,15 +364,43 @@ class TwinService(BaseService):
         choice = timeline_choice(regions, neurotransmitters) if regions and neurotransmitters else None
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, TIMELINE_READ)
-            chart = self._banner(uow, read_chart(uow, patient_id))
+            reads = read_chart(uow, patient_id)
+            chart = self._banner(uow, reads)
             saved = tuple(uow.twin.scenarios(patient_id))
             data = (self._timelines(uow, patient_id, *choice, saved_scenario_id) if choice is not None else None)
+            levels, safety = self._levels_and_safety(uow, reads)
             shown = ("no region chosen" if data is None
                      else f"scenario={saved_scenario_id}" if saved_scenario_id else "history")
+            measured = f", levels of {levels.drug}={len(levels.levels)}" if levels is not None else ""
             self._audit(uow, actor, TIMELINE_READ, patient_id=patient_id,
-                        detail=f"timelines page: banner, {shown} saved scenarios={len(saved)}")
+                        detail=f"timelines page: banner, {shown} saved scenarios={len(saved)}{measured}")
             uow.commit()
-        return TimelinesPage(patient_id, saved, data, chart)
+        return TimelinesPage(patient_id, saved, data, chart, levels, safety)
+
+    def _levels_and_safety(self, uow: UnitOfWork, reads: ChartReads
+                           ) -> tuple[LevelsView | None, RegimenSafety | None]:
+        """The current drug's measured levels with their Bayesian forecast, and its QTc / QT rules / reference range
+        at the current dose with the chart's covariates, PGx and co-medication (no audit of its own)."""
+        from novamind_core.domain.phenotypes import phenotype_code
+        from novamind_core.pharmacology.regimen_safety import regimen_safety
+        from novamind_core.services.drug_levels import default_levels_drug, levels_view_of
+
+        active = [o for o in reads.orders if o.active]
+        name = default_levels_drug(active)
+        if name is None:
+            return None, None
+        patient = reads.patient
+        levels = levels_view_of(patient, active, name, tuple(uow.drug_levels.for_patient(patient.id, name)),
+                                self.ctx.today(), self.ctx.now())
+        order = next(o for o in active if o.drug == name)
+        per_day = order.frequency.doses_per_day
+        if per_day <= 0:
+            return levels, None
+        safety = regimen_safety(name, order.dose_mg, 24.0 / per_day, cyp2d6=phenotype_code(patient.cyp2d6),
+                                cyp2c19=phenotype_code(patient.cyp2c19),
+                                co_medications=[o.drug for o in active if o.drug != name],
+                                covariates=chart_covariates(patient, self.ctx.today()))
+        return levels, safety
 
     def simulation_view(self, user: User, patient_id: int, reuse: KeptModelOutputs | None = None) -> SimulationPage:
         """Everything the simulation page shows before a run, in one transaction with one audit event: the patient
@@ -399,7 +433,9 @@ class TwinService(BaseService):
                              if on_board else None),
             cyp2d6=inputs.chart_cyp2d6, cyp2c19=inputs.chart_cyp2c19,
             week0=inputs.as_of,
-            drugs=tuple(sorted({*load_catalogue().drugs, *(m["drug"] for m in meds if m["drug"] != "none")})))
+            drugs=tuple(sorted({*load_catalogue().drugs, *(m["drug"] for m in meds if m["drug"] != "none")})),
+            covariates=chart_covariates(reads.patient, self.ctx.today()),
+            co_medications=tuple(o.drug for o in reads.orders if o.active and o.drug != last.get("drug")))
         return SimulationPage(patient_id, defaults, saved, chart, models, KeptModelOutputs(key, models))
 
     def record_export(self, user: User, patient_id: int, kind: str, detail: str = "") -> None:

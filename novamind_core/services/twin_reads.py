@@ -21,7 +21,7 @@ from novamind_core.domain.wearables import DailySummary
 from novamind_core.services.charts import chart_summary
 from novamind_core.services.ports import UnitOfWork
 from novamind_core.services.prediction_inputs import Chart
-from novamind_core.services.prediction_types import ModelOutputs
+from novamind_core.services.prediction_types import KeptModelOutputs, ModelOutputs, ModelOutputsKey
 from novamind_core.services.predictions import model_outputs, recent_minute_days
 
 #: Weeks ahead the twin-state page's PHQ-9 forecast shows.
@@ -54,9 +54,33 @@ def banner_summary(uow: UnitOfWork, reads: ChartReads, now: datetime, today: dat
                          uow.alerts.list(pid, include_acknowledged=False), now, today, overdue_days)
 
 
+def model_outputs_key(reads: ChartReads, twin_digests: dict[str, str], today: date, model_dir: Path,
+                      model_names: tuple[str, ...] = ("response",)) -> ModelOutputsKey:
+    """The key of the model outputs for this chart: patient and record version, the twin's input digests, the
+    registered versions of ``model_names`` (``name@version:checksum``; a missing model reads ``name@none``), today."""
+    from novamind_core.domain.errors import NotFoundError
+    from novamind_core.ml import registry
+
+    versions = []
+    for name in model_names:
+        try:
+            entry = registry.find_model(name, None, model_dir)
+            versions.append(f"{name}@{entry.version}:{entry.metadata.get('checksum', {}).get('combined', '')}")
+        except (NotFoundError, OSError, ValueError):  # a missing or unreadable model: its outputs say why
+            versions.append(f"{name}@none")
+    return ModelOutputsKey(reads.patient.id, reads.patient.version, tuple(sorted(twin_digests.items())),
+                           tuple(versions), today)
+
+
 def page_models(uow: UnitOfWork, reads: ChartReads, today: date, model_dir: Path, *, ranking: bool = False,
-                forecast_weeks: int | None = None) -> ModelOutputs:
-    """The treatment ranking and/or PHQ-9 forecast a twin page shows (a missing model is a reason, not an error)."""
+                forecast_weeks: int | None = None, reuse: KeptModelOutputs | None = None,
+                key: ModelOutputsKey | None = None) -> ModelOutputs:
+    """The treatment ranking and/or PHQ-9 forecast a twin page shows (a missing model is a reason, not an error).
+
+    ``reuse`` (outputs the page kept for its session) is returned as it is when its key equals ``key`` (this chart's
+    :func:`model_outputs_key`), so a rerun does not compute the models again."""
+    if reuse is not None and key is not None and reuse.key == key:
+        return reuse.outputs
     pid = reads.patient.id
     chart = Chart(reads.patient, reads.assessments, reads.orders, reads.daily, recent_minute_days(uow, pid, today),
                   today)

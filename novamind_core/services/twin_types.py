@@ -20,6 +20,9 @@ from novamind_core.twin.state import TwinState
 from novamind_core.twin.types import ComparisonRow, ModelBasis, ScenarioResult, ScenarioWarning
 
 if TYPE_CHECKING:
+    from novamind_core.pharmacology.covariates import Covariates
+    from novamind_core.pharmacology.regimen_safety import RegimenSafety
+    from novamind_core.services.drug_levels import LevelsView
     from novamind_core.twin.response_review import ResponseReview
 
 
@@ -151,6 +154,9 @@ class ScenarioCheck:
     """The result of :func:`novamind_core.services.twin_checks.check_scenario`, errors first."""
 
     issues: tuple[ScenarioIssue, ...] = ()
+    safety: tuple[RegimenSafety, ...] = ()
+    """ΔΔQTc, QT rules and the trough against the reference range of each drug in the plan at its highest dose
+    (:func:`novamind_core.services.twin_checks.scenario_safety`)."""
 
     @property
     def blocked(self) -> bool:
@@ -169,6 +175,11 @@ class ScenarioDefaults:
     cyp2c19: str | None
     week0: date
     drugs: tuple[str, ...]
+    covariates: Covariates | None = None
+    """The patient's covariates on the chart (age from the date of birth, sex at birth; weight and smoking are not
+    recorded), for the scenario check's QTc and reference range."""
+    co_medications: tuple[str, ...] = ()
+    """Other active orders on the chart (not the week-0 drug): QT co-medication and phenoconversion."""
 
 
 @dataclass(frozen=True)
@@ -195,6 +206,10 @@ class TimelinesPage:
     saved: tuple[SavedScenario, ...]
     data: TimelineData | None
     chart: ChartSummary
+    levels: LevelsView | None = None
+    """Measured levels of the current drug with the population band and individual (Bayesian) fit."""
+    safety: RegimenSafety | None = None
+    """ΔΔQTc, QT rules and the trough against the reference range for the current drug and dose."""
 
 
 @dataclass(frozen=True)

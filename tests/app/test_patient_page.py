@@ -15,10 +15,14 @@ def phq9_points(at) -> list:  # type: ignore[no-untyped-def]
     return list(trace["y"])
 
 
-def open_chart(app_as, username: str, patient_id: int | None = None, **query: str):  # type: ignore[no-untyped-def]
+def open_chart(app_as, username: str, patient_id: int | None = None, tab: str | None = None,  # type: ignore[no-untyped-def]
+               **query: str):
+    """The chart page run once; ``tab`` opens that tab first (as a click on it does)."""
     at = app_as("patient", username, **query)
     if patient_id is not None:
         at.session_state["nm_selected_patient_id"] = patient_id
+    if tab is not None:
+        at.session_state["nm_chart_tab"] = tab
     at.run()
     return at
 
@@ -165,7 +169,7 @@ def test_preparing_a_csv_export_is_audited_and_offers_the_download(seeded, app_a
                 if r.action == "export.csv"]
 
     before = len(exports())
-    at = open_chart(app_as, "demo.clinician", cohort.responder_id)
+    at = open_chart(app_as, "demo.clinician", cohort.responder_id, tab="Export")
     assert not at.get("download_button") or all("CSV" not in b.proto.label for b in at.get("download_button"))
     next(b for b in at.button if b.label == "Prepare CSV").click().run()
     assert not at.exception
@@ -196,7 +200,7 @@ def test_the_wearables_tab_comes_with_the_chart_and_its_window_is_read_before_th
     clinician = services.users.get_by_username("demo.clinician")
     services.wearables.store_minute_activity(clinician, cohort.new_patient_id,
                                              services.context.today() - timedelta(days=39), np.full((40, 1440), 50.0))
-    at = open_chart(app_as, "demo.clinician", cohort.new_patient_id)
+    at = open_chart(app_as, "demo.clinician", cohort.new_patient_id, tab="Wearables")
     assert not at.exception and "Wear time" in page_text(at) and "(28 days recorded)" in page_text(at)
     with services.engine.connect() as conn:
         last = int(conn.execute(text("SELECT max(id) FROM audit_log")).scalar_one())
@@ -205,3 +209,15 @@ def test_the_wearables_tab_comes_with_the_chart_and_its_window_is_read_before_th
     with services.engine.connect() as conn:
         rows = list(conn.execute(text("SELECT action, detail FROM audit_log WHERE id > :i"), {"i": last}))
     assert [r.action for r in rows] == ["chart.view"] and "wearables window=14 minute days=14" in rows[0].detail
+
+
+def test_a_chart_opens_with_the_trajectory_alone_and_draws_a_heavy_tab_when_it_is_opened(seeded, app_as, page_text):  # type: ignore[no-untyped-def]
+    services, cohort = seeded
+    at = open_chart(app_as, "demo.clinician", cohort.responder_id)
+    assert not at.exception
+    assert [c.proto.id for c in at.get("plotly_chart")] and len(at.get("plotly_chart")) == 1, "the trajectory only"
+    assert "Every dated event on this chart" not in page_text(at)
+    at.session_state["nm_chart_tab"] = "Timeline"
+    at.run()
+    assert not at.exception and len(at.get("plotly_chart")) == 2
+    assert "Every dated event on this chart" in page_text(at)
