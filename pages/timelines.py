@@ -12,6 +12,7 @@ import streamlit as st
 from components.shared.errors import error_boundary
 from components.shared.session import page_guard, patient_banner_from, patient_view
 from components.simulation.charts import timelines_figure
+from components.twin.levels_overlay import add_levels_overlay, levels_caption, safety_caption
 from components.twin.state_charts import MODELLED
 from components.twin.widgets import model_note, timeline_cards
 from novamind_core.domain.brain import REGIONS, Neurotransmitter, Region
@@ -43,11 +44,14 @@ def timelines_page() -> None:
         st.info("Choose at least one region and one neurotransmitter.", icon=":material/tune:")
         return
     timeline_cards(data.summary)
-    st.plotly_chart(timelines_figure(data), key="nm_tl_figure", config={"displaylogo": False})
+    st.plotly_chart(add_levels_overlay(timelines_figure(data), page.levels), key="nm_tl_figure",
+                    config={"displaylogo": False})
     plan = f" After today the dashed lines follow the saved plan '{data.scenario_name}' with its 90% interval." \
         if data.scenario_name else ""
     st.caption("Solid lines: the medication actually prescribed (median virtual patient with this patient's PGx). "
                "Shaded on the plasma panel: the therapeutic reference range (AGNP consensus)." + plan)
+    levels_caption(page.levels)
+    safety_caption(page.safety)
     for w in data.warnings:
         st.warning(f"{w.message}  \n*Source: {w.source}*", icon=":material/warning:")
     model_note(None, patient="plasma levels and occupancy from population PK with between-subject variability and "

@@ -81,7 +81,8 @@ def checked_scenario(values: Mapping[str, str | float | int | bool], defaults: S
         return None, ScenarioCheck((ScenarioIssue("error", exc.field or "scenario", str(exc)),))
     if not scenario.steps:
         return None, ScenarioCheck((ScenarioIssue("error", "steps", "the plan has no treatment steps"),))
-    return scenario, check_scenario(scenario, defaults.current_drug, defaults.current_dose_mg)
+    return scenario, check_scenario(scenario, defaults.current_drug, defaults.current_dose_mg,
+                                    covariates=defaults.covariates, co_medications=defaults.co_medications)
 
 
 def _reset_doses(key: str, current_drug: str | None = None, current_dose_mg: float | None = None) -> None:

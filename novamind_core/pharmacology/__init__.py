@@ -33,6 +33,20 @@ Interactions
 TDM fitting
     ``fit_one_compartment(data) -> TDMFit`` (pooled and per subject, standard errors, goodness of fit);
     ``read_tdm_csv(path)``.
+Cardiac safety, reference ranges, covariates (modules; docs/science.md §13-§14)
+    ``qtc``: ``predict_qtc(drug, cmax)`` (ΔΔQTc mean / upper 95% from label thorough-QT points, or the reason),
+    ``qt_assessment(...)`` (citalopram/escitalopram caps, additive QT risk, baseline QTc and electrolytes).
+    ``reference_ranges``: ``reference_range(drug)`` (AGNP 2018, analyte), ``trough_position(s)``.
+    ``covariates``: ``Covariates``, ``covariate_adjustment``, vectorised ``covariate_multipliers``,
+    ``adjusted_drug``, ``adjusted_catalogue``. ``regimen_safety``: ``regimen_safety(drug, dose, interval, ...)``
+    (the three composed at the patient's steady state, as the pages show them).
+Bayesian TDM (modules; docs/science.md §14)
+    ``tdm_bayes``: ``forecast`` (MAP + Laplace posterior, shrinkage, trough p05/p50/p95, dose for target),
+    ``forecast_curves``; ``tdm_patient``: ``patient_forecast`` (phenotype, co-medication and covariates composed),
+    ``read_levels_csv``.
+Coming off a drug (modules; docs/science.md §15)
+    ``discontinuation``: ``discontinuation_risk``; ``taper``: ``hyperbolic_taper``; ``switching``: ``switch_plan``
+    (PK-derived washout / cross-taper, Hunter checklist); ``formulations``.
 """
 
 from novamind_core.pharmacology.catalogue import PHENOTYPES, TARGETS, Catalogue, Drug, load_catalogue

@@ -11,8 +11,9 @@ every dose since was taken on time (missed doses entered on the chart are not ye
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,11 +21,13 @@ import numpy as np
 from novamind_core.domain.drug_levels import DrugLevel, validate_concentration_ng_ml
 from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.medications import normalise_drug
+from novamind_core.domain.phenotypes import phenotype_code
 from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService
 
 if TYPE_CHECKING:
+    from novamind_core.domain.medications import MedicationOrder
     from novamind_core.domain.patients import Patient
     from novamind_core.pharmacology.tdm_bayes import ForecastCurves
     from novamind_core.pharmacology.tdm_patient import PatientForecast
@@ -88,48 +91,60 @@ class DrugLevelService(BaseService):
 
     def view(self, user: User, patient_id: int, drug: str | None = None) -> LevelsView:
         """The levels of ``drug`` (default: the first active catalogue drug) and their forecast; audited."""
-        from novamind_core.pharmacology import load_catalogue
-
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, AuditAction.DRUG_LEVEL_READ)
             patient = uow.patients.get(patient_id)
             active = uow.medications.active(patient_id)
-            cat = load_catalogue()
-            known = [m for m in active if m.drug in cat.drugs and cat.drugs[m.drug].pk is not None]
-            name = normalise_drug(drug) if drug else (known[0].drug if known else None)
+            name = normalise_drug(drug) if drug else default_levels_drug(active)
             levels = tuple(uow.drug_levels.for_patient(patient_id, name)) if name else ()
             self._audit(uow, actor, AuditAction.DRUG_LEVEL_READ, patient_id=patient_id,
                         detail=f"levels and forecast of {name or 'no drug'}")
             uow.commit()
-        order = next((m for m in known if m.drug == name), None)
-        if name is None or order is None:
-            return LevelsView(name, levels, None, None, None, None, None,
-                              "no active order of a catalogue drug to forecast for")
-        per_day = order.frequency.doses_per_day
-        if per_day <= 0:
-            return LevelsView(name, levels, None, order.dose_mg, None, None, None,
-                              "as-needed dosing has no regular regimen to forecast")
-        start = datetime.combine(order.start_date, FIRST_DOSE_TIME, tzinfo=UTC)
-        interval = 24.0 / per_day
-        return self._forecast(patient, [m.drug for m in active if m.drug != name], name, levels, start,
-                              order.dose_mg, interval)
+        return levels_view_of(patient, active, name, levels, self.ctx.today(), self.ctx.now())
 
-    def _forecast(self, patient: Patient, co_medications: list[str], name: str, levels: tuple[DrugLevel, ...],
-                  start: datetime, dose_mg: float, interval_h: float) -> LevelsView:
-        from novamind_core.pharmacology.covariates import Covariates
-        from novamind_core.pharmacology.tdm_bayes import MeasuredLevel, forecast_curves
-        from novamind_core.pharmacology.tdm_patient import patient_forecast
 
-        since = [lv for lv in levels if lv.sampled_at >= start]
-        measured = [MeasuredLevel((lv.sampled_at - start).total_seconds() / 3600.0, lv.concentration_ng_ml)
-                    for lv in since]
-        sex = patient.sex_at_birth.value if patient.sex_at_birth.value in ("female", "male") else None
-        covariates = Covariates(age_years=float(patient.age_years(self.ctx.today())), sex=sex)
-        pf = patient_forecast(name, dose_mg, interval_h, measured, covariates=covariates,
-                              cyp2d6=patient.cyp2d6.value if patient.cyp2d6 else None,
-                              cyp2c19=patient.cyp2c19.value if patient.cyp2c19 else None,
-                              co_medications=co_medications)
-        horizon = max((self.ctx.now() - start).total_seconds() / 3600.0, 7 * 24.0) + 2 * 24.0
-        curves = forecast_curves(pf.forecast, np.linspace(0.0, horizon, 400))
-        reason = None if measured else "no level since the current regimen started: the forecast is the prior"
-        return LevelsView(name, levels, start, dose_mg, interval_h, pf, curves, reason)
+def levels_view_of(patient: Patient, active: Sequence[MedicationOrder], name: str | None,
+                   levels: tuple[DrugLevel, ...], today: date, now: datetime) -> LevelsView:
+    """The levels view of ``name`` from chart rows already read (pure: no database, no audit), so a page view model
+    can show it in its own unit of work (the timelines page) exactly as :meth:`DrugLevelService.view` does."""
+    from novamind_core.pharmacology import load_catalogue
+
+    cat = load_catalogue()
+    known = [m for m in active if m.drug in cat.drugs and cat.drugs[m.drug].pk is not None]
+    order = next((m for m in known if m.drug == name), None)
+    if name is None or order is None:
+        return LevelsView(name, levels, None, None, None, None, None,
+                          "no active order of a catalogue drug to forecast for")
+    per_day = order.frequency.doses_per_day
+    if per_day <= 0:
+        return LevelsView(name, levels, None, order.dose_mg, None, None, None,
+                          "as-needed dosing has no regular regimen to forecast")
+    start = datetime.combine(order.start_date, FIRST_DOSE_TIME, tzinfo=UTC)
+    return _forecast(patient, [m.drug for m in active if m.drug != name], name, levels, start, order.dose_mg,
+                     24.0 / per_day, today, now)
+
+
+def default_levels_drug(active: Sequence[MedicationOrder]) -> str | None:
+    """The drug a levels view shows by default: the first active order of a catalogue drug with PK."""
+    from novamind_core.pharmacology import load_catalogue
+
+    cat = load_catalogue()
+    return next((m.drug for m in active if m.drug in cat.drugs and cat.drugs[m.drug].pk is not None), None)
+
+
+def _forecast(patient: Patient, co_medications: list[str], name: str, levels: tuple[DrugLevel, ...],
+              start: datetime, dose_mg: float, interval_h: float, today: date, now: datetime) -> LevelsView:
+    from novamind_core.pharmacology.tdm_bayes import MeasuredLevel, forecast_curves
+    from novamind_core.pharmacology.tdm_patient import patient_forecast
+    from novamind_core.services.twin_checks import chart_covariates
+
+    since = [lv for lv in levels if lv.sampled_at >= start]
+    measured = [MeasuredLevel((lv.sampled_at - start).total_seconds() / 3600.0, lv.concentration_ng_ml)
+                for lv in since]
+    pf = patient_forecast(name, dose_mg, interval_h, measured, covariates=chart_covariates(patient, today),
+                          cyp2d6=phenotype_code(patient.cyp2d6), cyp2c19=phenotype_code(patient.cyp2c19),
+                          co_medications=co_medications)
+    horizon = max((now - start).total_seconds() / 3600.0, 7 * 24.0) + 2 * 24.0
+    curves = forecast_curves(pf.forecast, np.linspace(0.0, horizon, 400))
+    reason = None if measured else "no level since the current regimen started: the forecast is the prior"
+    return LevelsView(name, levels, start, dose_mg, interval_h, pf, curves, reason)

@@ -4,20 +4,62 @@ change (live feedback) and by nothing else: the engine trusts a :class:`~novamin
 Pure (no database, no audit: it reads only the drug catalogue). Findings, each with its source: a dose above the
 catalogue's usual maximum or below its usual minimum, a dose above a pharmacogenomic guideline maximum or other PGx
 advice (``dose_guidance``), and an unsafe switch or cross-taper combination (``check_switch``,
-``check_interactions``).
+``check_interactions``), and the QT rules (``qtc.qt_assessment``). :func:`scenario_safety` (used by the check and by
+the simulation page's safety panel, with the same inputs) gives each drug's predicted ΔΔQTc, QT findings and trough
+against the AGNP reference range with the chart's covariates (``regimen_safety``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
 from novamind_core.services.twin_types import ScenarioCheck, ScenarioIssue
 from novamind_core.twin.types import Scenario
+
+if TYPE_CHECKING:
+    from novamind_core.domain.patients import Patient
+    from novamind_core.pharmacology.covariates import Covariates
+    from novamind_core.pharmacology.regimen_safety import RegimenSafety
 
 CATALOGUE_SOURCE = "usual dose range in the drug catalogue (data/drug_catalogue.json; prescribing information)"
 
 
+def chart_covariates(patient: Patient, today: date) -> Covariates:
+    """The covariates the chart records: age from the date of birth and sex at birth (female/male only); weight
+    and smoking are not recorded on the chart, so they stay at the reference (70 kg, non-smoker)."""
+    from novamind_core.pharmacology.covariates import Covariates
+
+    sex = patient.sex_at_birth.value if patient.sex_at_birth.value in ("female", "male") else None
+    return Covariates(age_years=float(patient.age_years(today)), sex=sex)
+
+
+def scenario_safety(scenario: Scenario, covariates: Covariates | None = None,
+                    co_medications: Sequence[str] = ()) -> tuple[RegimenSafety, ...]:
+    """ΔΔQTc, QT rules and reference range of each catalogue drug in ``scenario`` at its highest daily dose, with the
+    plan's phenotypes, the chart's covariates and co-medication (doses above 0 only)."""
+    from novamind_core import pharmacology as ph
+    from novamind_core.pharmacology.regimen_safety import regimen_safety
+
+    cat = ph.load_catalogue()
+    top: dict[str, tuple[float, float, float]] = {}
+    for s in scenario.steps:
+        d = cat.drugs.get(s.drug)
+        highest = top.get(s.drug, (0.0, 0.0, 0.0))[0]
+        if s.is_drug and d is not None and d.pk is not None and s.dose_mg > 0 and s.dose_mg_per_day > highest:
+            top[s.drug] = (s.dose_mg_per_day, s.dose_mg, s.interval_h)
+    return tuple(regimen_safety(drug, dose, interval, cyp2d6=scenario.cyp2d6 or "NM",
+                                cyp2c19=scenario.cyp2c19 or "NM", co_medications=co_medications,
+                                covariates=covariates, catalogue=cat)
+                 for drug, (_, dose, interval) in top.items())
+
+
 def check_scenario(scenario: Scenario, current_drug: str | None = None,
-                   current_dose_mg: float | None = None) -> ScenarioCheck:
-    """Everything wrong or risky about ``scenario`` for a patient on ``current_drug`` at week 0 (errors first)."""
+                   current_dose_mg: float | None = None, covariates: Covariates | None = None,
+                   co_medications: Sequence[str] = ()) -> ScenarioCheck:
+    """Everything wrong or risky about ``scenario`` for a patient on ``current_drug`` at week 0 (errors first);
+    ``covariates`` and ``co_medications`` (from the chart) shape the QT rules and :attr:`ScenarioCheck.safety`."""
     from novamind_core import pharmacology as ph
 
     cat = ph.load_catalogue()
@@ -59,7 +101,15 @@ def check_scenario(scenario: Scenario, current_drug: str | None = None,
             for w in ph.check_interactions(both, cyp2c19=cyp2c19):
                 issues.append(ScenarioIssue("error" if w.severity == "contraindicated" else "warning",
                                             "switch_strategy", f"During the cross-taper: {w.message}", w.source))
-    return ScenarioCheck(tuple(sorted(issues, key=lambda i: i.level != "error")))
+    safety = scenario_safety(scenario, covariates, co_medications)
+    for r in safety:
+        g = ph.dose_guidance(r.drug, r.dose_mg_per_day, cyp2d6, cyp2c19)
+        for f in r.qt_findings:
+            already = (f.max_dose_mg_per_day is not None and g.max_dose_mg_per_day is not None
+                       and f.max_dose_mg_per_day >= g.max_dose_mg_per_day)  # the PGx cap above says it already
+            if f.severity != "info" and not already:
+                issues.append(ScenarioIssue("warning", "qtc", f.message, f.source))
+    return ScenarioCheck(tuple(sorted(issues, key=lambda i: i.level != "error")), safety)
 
 
-__all__ = ["CATALOGUE_SOURCE", "check_scenario"]
+__all__ = ["CATALOGUE_SOURCE", "chart_covariates", "check_scenario", "scenario_safety"]

@@ -112,3 +112,21 @@ def test_switch_and_stop_plans_show_discontinuation_risk_a_taper_and_the_hunter_
     assert len(hunter) == 5 and any("Dunkley" in cap.value for cap in at.caption)
     hunter[3].check().run()
     assert any("Hunter criteria" in e.value for e in at.error)
+
+
+def test_each_plan_shows_its_qtc_the_citalopram_qt_cap_and_the_reference_range_with_the_trough(cohort):  # type: ignore[no-untyped-def]
+    _services, c = cohort
+    at = open_page(c.responder_id)  # born 1984, female, on sertraline 100 mg
+    at.selectbox(key="nm_sf_drug").set_value("citalopram").run()
+    at.number_input(key="nm_sf_start").set_value(40.0).run()
+    add_plan(at, "Citalopram 40")
+    at.selectbox(key="nm_sf_drug").set_value("sertraline").run()
+    add_plan(at, "Stay on sertraline")
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "**citalopram 40 mg/day**: predicted ΔΔQTc" in text and "upper 95%" in text
+    assert "reference range (citalopram) 50–110 ng/mL" in text and "predicted trough" in text
+    assert "ΔΔQTc not available for sertraline: no thorough-QT figures" in text
+    assert "covariates used: age" in text and "sex female" in text
+    assert any("citalopram QT-safe maximum 40 mg/day" in cap.value for cap in at.caption)  # the QT rule
+    assert any("FDA" in cap.value and "Hiemke" in cap.value for cap in at.caption)

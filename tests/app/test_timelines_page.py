@@ -67,3 +67,33 @@ def test_a_patient_with_no_medication_sees_the_baseline_sentence(cohort):  # typ
     at = open_page(c.new_patient_id)
     assert not at.exception
     assert "No simulated drug is on board today" in at.info[0].value
+
+
+def test_a_measured_level_is_plotted_on_the_plasma_panel_against_the_population_band_and_individual_fit(cohort):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    services, c = cohort
+    doc = services.users.get_by_username(CLINICIAN)
+    sampled = services.context.now() - timedelta(days=1)
+    services.drug_levels.record(doc, c.item9_id, "escitalopram", 21.0, sampled)
+    at = open_page(c.item9_id)  # escitalopram 10 mg daily for 6 weeks, born 1991, male
+    assert not at.exception
+    traces = {t["name"]: t for t in figure(at)["data"]}
+    measured = traces["escitalopram measured level"]
+    assert measured["y"] == [21.0] and measured["xaxis"] == "x" and measured["yaxis"] == "y"
+    assert "escitalopram population 90% band (TDM prior)" in traces
+    assert traces["escitalopram individual fit (Bayesian)"]["yaxis"] == "y"
+    caption = next(cap.value for cap in at.caption if "measured level(s)" in cap.value)
+    assert "Decision support" in caption and "1 measured level(s)" in caption and "Assumes first dose" in caption
+
+
+def test_the_timelines_caption_gives_qtc_the_qt_rules_and_where_the_predicted_trough_falls(cohort):  # type: ignore[no-untyped-def]
+    _services, c = cohort
+    at = open_page(c.item9_id)
+    row = next(cap.value for cap in at.caption if cap.value.startswith("Current regimen"))
+    assert "escitalopram 10 mg/day" in row and "predicted ΔΔQTc" in row and "upper 95%" in row
+    assert "reference range (escitalopram) 15–80 ng/mL" in row and "predicted trough" in row
+    assert "covariates used: age" in row and "sex male" in row and "Hiemke" in row
+    on_sertraline = open_page(c.responder_id)
+    row = next(cap.value for cap in on_sertraline.caption if cap.value.startswith("Current regimen"))
+    assert "ΔΔQTc not available for sertraline: no thorough-QT figures" in row
