@@ -10,7 +10,8 @@ from components.shared.session import StateKeys
 from components.shared.theme import DISCLAIMER
 from novamind_core.domain.users import User
 
-ROLE_LABELS = {"clinician": "Clinician", "clinic_lead": "Clinic lead", "analyst": "Analyst (de-identified data)", "admin": "Administrator"}
+ROLE_LABELS = {"clinician": "Clinician", "clinic_lead": "Clinic lead",
+    "analyst": "Analyst (de-identified data)", "admin": "Administrator"}
 
 _CSS = """
 <style>

@@ -94,7 +94,8 @@ class PatientService(BaseService):
                 cyp2d6=parse_enum(MetaboliserPhenotype, cyp2d6, "cyp2d6"),
                 cyp2c19=parse_enum(MetaboliserPhenotype, cyp2c19, "cyp2c19"),
             )
-            team = list(care_team) if care_team else ([actor.id] if actor.role in (Role.CLINICIAN, Role.CLINIC_LEAD) else [])
+            treats = actor.role in (Role.CLINICIAN, Role.CLINIC_LEAD)
+            team = list(care_team) if care_team else ([actor.id] if treats else [])
             if not team:
                 raise ValidationError("care team is required: name at least one clinician", field="care_team")
             self._check_team(uow, team)
