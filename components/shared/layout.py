@@ -11,7 +11,7 @@ from components.shared.theme import DISCLAIMER
 from novamind_core.domain.users import User
 
 ROLE_LABELS = {"clinician": "Clinician", "clinic_lead": "Clinic lead",
-    "analyst": "Analyst (de-identified data)", "admin": "Administrator"}
+               "analyst": "Analyst (de-identified data)", "admin": "Administrator"}
 
 _CSS = """
 <style>
