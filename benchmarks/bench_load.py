@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from benchmarks.load_client import StepResult, clinician_visit
+from benchmarks.load_client import StepResult, clinician_visit, run_async
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SERVER_FLAGS = ("--server.headless", "true", "--client.toolbarMode", "viewer", "--browser.gatherUsageStats", "false")
@@ -174,7 +174,7 @@ def run_batch(url: str, pid: int, n: int, *, simulate: bool = True, mount_compon
         return await asyncio.wait_for(asyncio.gather(*visits), timeout=BATCH_TIMEOUT_S)
 
     cpu0, t0 = _cpu_seconds(pid), time.perf_counter()
-    visits = asyncio.run(all_visits())
+    visits = run_async(all_visits())
     return Batch(n, tuple(tuple(v) for v in visits), time.perf_counter() - t0, _cpu_seconds(pid) - cpu0)
 
 

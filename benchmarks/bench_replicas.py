@@ -28,7 +28,7 @@ from pathlib import Path
 
 from benchmarks import bench_load
 from benchmarks.bench_load import Batch, percentile
-from benchmarks.load_client import StepResult, clinician_visit
+from benchmarks.load_client import StepResult, clinician_visit, run_async
 
 TARGET = "N=20: p95 < 5 s with two replicas, < 8 s single process; 0 errors"
 
@@ -55,7 +55,7 @@ def batch(url: str, pids: tuple[int, ...], n: int, *, verify_tls: bool = True) -
         return await asyncio.wait_for(asyncio.gather(*visits), timeout=bench_load.BATCH_TIMEOUT_S)
 
     cpu0, t0 = _cpu(pids), time.perf_counter()
-    visits = asyncio.run(all_visits())
+    visits = run_async(all_visits())
     return Batch(n, tuple(tuple(v) for v in visits), time.perf_counter() - t0, _cpu(pids) - cpu0)
 
 

@@ -24,9 +24,12 @@ one (the read-all-cookies component is gone), so the browser's first visit is on
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import ssl
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -37,6 +40,20 @@ STEP_TIMEOUT_S = 300.0
 """No step waits longer than this for its ``script_finished`` (bounded loops)."""
 MAX_CHAINED_RUNS = 8
 """A step follows at most this many runs that finish early for a rerun (``switch_page``, ``st.rerun``)."""
+
+T = TypeVar("T")
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coroutine)``, also from a thread whose event loop is already running (Playwright's sync API keeps
+    one running for the whole test session): then the coroutine runs to completion on a fresh loop in its own thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ def _started_server(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_two_concurrent_protocol_sessions_sign_in_and_open_a_chart_without_errors(tmp_path: Path) -> None:
-    from benchmarks.load_client import clinician_visit
+    from benchmarks.load_client import clinician_visit, run_async
     from tests.app import ui_cohort as ui
 
     server = _started_server(tmp_path)
@@ -35,7 +35,7 @@ def test_two_concurrent_protocol_sessions_sign_in_and_open_a_chart_without_error
             return await asyncio.gather(*(clinician_visit(url, ui.CLINICIAN, ui.PASSWORDS[ui.CLINICIAN],
                                                           simulate=False) for _ in range(2)))
 
-        visits = asyncio.run(two())
+        visits = run_async(two())
     finally:
         server.__exit__(None, None, None)
     for steps in visits:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.load_client import run_async
 from tests.conftest import PG_ENV
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -77,7 +78,7 @@ def _browsers_on_each_replica(url: str) -> dict[str, str]:
     """A sticky cookie per replica (upstream address -> ``nm_lb=...``): new browsers until both replicas are seen."""
     found: dict[str, str] = {}
     for _ in range(40):
-        upstream, cookie = asyncio.run(_handshake(url, None))
+        upstream, cookie = run_async(_handshake(url, None))
         assert cookie is not None, "the proxy set no sticky cookie on a new browser's websocket"
         found.setdefault(upstream, cookie)
         if len(found) == 2:
@@ -98,14 +99,14 @@ def test_two_sessions_land_on_different_replicas_stay_there_across_reconnects_an
     browsers = _browsers_on_each_replica(url)
     for upstream, cookie in browsers.items():
         for _ in range(3):
-            again, new_cookie = asyncio.run(_handshake(url, cookie))
+            again, new_cookie = run_async(_handshake(url, cookie))
             assert again == upstream, f"a reconnect with {cookie} moved from {upstream} to {again}"
             assert new_cookie is None, "the proxy replaced an existing sticky cookie"
 
     async def both() -> list:
         return await asyncio.gather(*(_visit(url, cookie) for cookie in browsers.values()))
 
-    for steps in asyncio.run(both()):
+    for steps in run_async(both()):
         assert [s.step for s in steps] == ["open", "sign_in", "chart"], steps
         assert [e for s in steps for e in s.errors] == [], steps
 
@@ -136,17 +137,17 @@ def test_stopping_one_replica_leaves_the_other_replicas_open_session_and_new_vis
             await s.rerun(trigger=s.widget("button", "Open chart"))
             return errors + list(s.last.errors), not s.has_widget("selectbox", "Open a patient")
 
-    errors, on_chart = asyncio.run(held_session_across_the_stop())
+    errors, on_chart = run_async(held_session_across_the_stop())
     assert errors == [] and on_chart, errors
     assert replicas.first_ended() is None, f"{replicas.first_ended()} ended with the stopped replica"
 
-    again, _ = asyncio.run(_handshake(url, browsers[survivor_upstream]))
+    again, _ = run_async(_handshake(url, browsers[survivor_upstream]))
     assert again == survivor_upstream
-    steps = asyncio.run(_visit(url, browsers[survivor_upstream]))
+    steps = run_async(_visit(url, browsers[survivor_upstream]))
     assert [s.step for s in steps] == ["open", "sign_in", "chart"] and [e for s in steps for e in s.errors] == []
 
     # The stopped replica's browser is sent to the survivor (a new session there; it signs in again).
-    moved, _ = asyncio.run(_handshake(url, browsers[stopped_upstream]))
+    moved, _ = run_async(_handshake(url, browsers[stopped_upstream]))
     assert moved.endswith(survivor_upstream), moved
-    steps = asyncio.run(_visit(url, browsers[stopped_upstream]))
+    steps = run_async(_visit(url, browsers[stopped_upstream]))
     assert [s.step for s in steps] == ["open", "sign_in", "chart"] and [e for s in steps for e in s.errors] == []

@@ -399,6 +399,10 @@ ENTRIES: dict[str, Entry] = {
     "reporting.set_notification_preferences": Entry(
         EVERYONE, scoped=False, call=lambda w, u, pid, a: w.services.reporting.set_notification_preferences(
             u, email=f"{u.username}@clinic.invalid", urgent_by_email=True)),
+    "drug_levels.record": Entry(OWN_CARE_TEAM, call=lambda w, u, pid, a: w.services.drug_levels.record(
+        u, pid, "sertraline", 42.0, "2026-01-05T08:00:00+00:00")),
+    "drug_levels.view": Entry(OWN_CARE_TEAM, returns_phi=True,
+                              call=lambda w, u, pid, a: w.services.drug_levels.view(u, pid)),
     # ---------------------------------------------------------------- the patient's link (no staff user: the token)
     "portal.open": Entry(EVERYONE, setup=lambda w, pid: _link(w, pid),
                          call=lambda w, u, pid, a: w.services.portal.open(a.token, f"198.51.100.{w.n()}")),

@@ -25,6 +25,12 @@ def _populate_every_encrypted_table(world) -> None:  # type: ignore[no-untyped-d
     world.services.medications.stop(owner, world.order(pid).id, "Xyzzymarker stopped: nausea")
     world.services.wearables.store_minute_activity(owner, pid, date(2026, 1, 5), np.full((1, 1440), 7.0))
     world.services.wearables.store_daily_summaries(owner, pid, [{"date": "2026-01-05", "steps": 5000}])
+    world.services.reporting.set_notification_preferences(owner, email="xyzzymarker.owner@clinic.invalid",
+                                                          urgent_by_email=True)
+    world.services.reporting.record_consent(owner, pid, email=True, sms=False)
+    from novamind_core.domain.reporting import Channel
+
+    world.services.reporting.create_request(owner, pid, "PHQ-9", channel=Channel.EMAIL)  # an outbox invitation
 
 
 def test_every_encrypted_column_of_every_table_holds_only_fernet_tokens(world):
