@@ -7,6 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8501
 # The development mail sink's port: NOVAMIND_SMTP_PORT's default, so the worker mails the sink in development.
 SMTP_SINK_PORT ?= 8025
+# Where patients' questionnaire links point (the address the app is served on; override behind a proxy).
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run run-replicas test bench install install-dev lint clean-db help
 
@@ -45,8 +47,8 @@ run: install
 	@# one Ctrl-C stops all three (the trap ends the background processes however streamlit exits).
 	@trap 'kill $$sink $$worker 2>/dev/null; wait $$sink $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(PY) -m novamind_core.notifications.sink --host 127.0.0.1 --port $(SMTP_SINK_PORT) & sink=$$!; \
-	$(PY) -m novamind_core worker & worker=$$!; \
-	$(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true \
+	NOVAMIND_PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(PY) -m novamind_core worker & worker=$$!; \
+	NOVAMIND_PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true \
 		--client.toolbarMode viewer --browser.gatherUsageStats false
 
 # Scale-out on one machine (docs/deployment.md §1): REPLICAS app processes on ports 8601.., the worker and a mail
