@@ -31,6 +31,7 @@ from novamind_core.services.base import BaseService, optional_text, parse_date
 from novamind_core.services.caseload import caseload_request, read_caseload
 from novamind_core.services.charts import chart_summary, overdue_alert, timeline_events
 from novamind_core.services.ports import UnitOfWork
+from novamind_core.services.users import check_care_team
 
 #: Fields :meth:`PatientService.update` may change.
 UPDATABLE_FIELDS = frozenset({"given_name", "family_name", "date_of_birth", "sex_at_birth", "gender_identity", "phone",
@@ -98,7 +99,7 @@ class PatientService(BaseService):
             team = list(care_team) if care_team else ([actor.id] if treats else [])
             if not team:
                 raise ValidationError("care team is required: name at least one clinician", field="care_team")
-            self._check_team(uow, team)
+            check_care_team(uow, team)
             if uow.patients.id_for_mrn(clean["mrn"]) is not None:
                 raise ConflictError(f"a patient with MRN {clean['mrn']} already exists", )
             patient_id = uow.patients.add(**clean, care_team=team, now=self.ctx.now(), registered_on=today)
@@ -107,14 +108,6 @@ class PatientService(BaseService):
             uow.commit()
             return patient
 
-    @staticmethod
-    def _check_team(uow: UnitOfWork, team: Sequence[int]) -> None:
-        roles = uow.users.roles(list(team))
-        for uid in team:
-            role_active = roles.get(uid)
-            if role_active is None or not role_active[1] or role_active[0] == Role.ANALYST.value:
-                raise ValidationError(f"care team member {uid} is not an active clinician or admin",
-                                      field="care_team", value=uid)
 
     # ------------------------------------------------------------------ read
     def get(self, user: User, patient_id: int) -> Patient:
