@@ -12,7 +12,13 @@ Cohort definition (documented assumptions, parameters in :mod:`novamind_core.twi
 * Non-remitters enter the next step (direct switch). The illness course goes on (placebo and natural-course
   terms keep counting from the first step's start); the previous drug's effect ends; the new drug's
   drug-specific sensitivity is drawn afresh while the shared one is kept; each new step adds a non-specific
-  (expectation) improvement of ``placebo_attenuation_per_step ** (k-1) * p_i`` (step k >= 2).
+  (expectation) improvement of ``placebo_attenuation_per_step ** (k-1) * p'_i`` (step k >= 2), where ``p'_i`` is
+  drawn from a latent correlated ``placebo_renewal_correlation`` with the patient's own placebo responsiveness; and
+  the drug signal of step k >= 3 is scaled by ``drug_response_retained_per_further_failed_step ** (k-2)`` (treatment
+  resistance: each failed adequate trial after the first leaves less responsiveness; resistance is usually staged
+  from two failed trials). Step 1 and single-step (trial) cohorts are unchanged by these three.
+* ``open_label=True`` (STAR*D, clinic): non-specific improvement is ``expit(m + shift + s z)`` with
+  ``open_label_placebo_logit_shift``; placebo-controlled trials (the Cipriani and Furukawa targets) use shift 0.
   ``by_step`` remission = remitted at the end of the step / entered it;
   ``cumulative_remission_rate`` = ``1 - prod_k (1 - r_k)`` over the steps' remission rates ``r_k``, the figure Rush et
   al. 2006 report as 67% (it assumes those who left would have remitted at the same rates); with no attrition it
@@ -187,12 +193,14 @@ class CohortResult:
 def simulate_cohort(drug: str, dose_mg: float | None = None, n: int = 1000, weeks: int = 8, steps: int = 1,
                     seed: int = 0, params: PopulationParams | None = None, chunk_size: int = DEFAULT_CHUNK,
                     libraries: dict[str, np.ndarray] | None = None,
-                    attrition: StepAttrition | None = None) -> CohortResult:
+                    attrition: StepAttrition | None = None, open_label: bool = False) -> CohortResult:
     """Simulate ``n`` virtual MDD patients through ``steps`` treatment steps of ``weeks`` weeks each (seeded).
 
     ``libraries`` (drug -> unit signal at the step's final day, (n_pk,)) can be passed to skip the PK engine
     (calibration does); otherwise :func:`unit_signal_library` provides them. ``attrition`` adds intolerance within
     and dropout between steps and its remission cut-off (:data:`STARD_ATTRITION`); ``None``: everyone stays.
+    ``open_label``: everyone knows the treatment is active (STAR*D, clinic), so non-specific improvement is larger than
+    in a placebo-controlled trial by ``open_label_placebo_logit_shift`` on the logit scale.
     """
     if not 1 <= int(n) <= 10_000_000:
         raise ValidationError("n must be between 1 and 10000000", field="n", value=n)
@@ -221,7 +229,7 @@ def simulate_cohort(drug: str, dose_mg: float | None = None, n: int = 1000, week
         m = min(int(chunk_size), int(n) - start)
         pts = sample_patients(m, params, rng)
         z = pts.z.copy()
-        p_i = placebo_fraction(z[:, 0], params)
+        shift = float(params["open_label_placebo_logit_shift"]) if open_label else 0.0
         boost = np.ones(m)  # remaining fraction after the non-specific improvement of each new step
         active = np.ones(m, dtype=bool)
         for k, lib in enumerate(libs):
@@ -231,10 +239,13 @@ def simulate_cohort(drug: str, dose_mg: float | None = None, n: int = 1000, week
             entered[k] += idx.size
             if k > 0:
                 z[idx, 2] = rng.standard_normal(idx.size)  # new drug, new drug-specific sensitivity
-                boost[idx] *= 1.0 - params["placebo_attenuation_per_step"] ** k * p_i[idx] * new_step_placebo
+                boost[idx] *= 1.0 - (params["placebo_attenuation_per_step"] ** k
+                                     * _renewed_placebo(z[idx, 0], params, rng, shift) * new_step_placebo)
             f = lib[rng.integers(0, lib.shape[0], idx.size)][:, None]
+            if k > 1:  # treatment resistance: each failed adequate trial after the first leaves less responsiveness
+                f = f * params["drug_response_retained_per_further_failed_step"] ** (k - 1)
             t = np.array([float(day * (k + 1))])  # time since the first step started
-            imp = improvement_fraction(t, f, z[idx], params)[:, 0]
+            imp = improvement_fraction(t, f, z[idx], params, placebo_logit_shift=shift)[:, 0]
             y_exp = pts.baseline_phq9[idx] * (1.0 - imp) * boost[idx]
             y_obs = observe(y_exp, params["phq9_observation_sd"], PHQ9_MAX, rng)
             rem = y_obs <= cut_off
@@ -261,6 +272,18 @@ def simulate_cohort(drug: str, dose_mg: float | None = None, n: int = 1000, week
                         mean_change_phq9=round(mean, 3), sd_change_phq9=round(sd, 3), by_step=by_step,
                         cumulative_remission_rate=round(_cumulative(remitted, entered), 4),
                         cumulative_remission_observed_rate=round(float(remitted.sum()) / n, 4))
+
+
+def _renewed_placebo(z_placebo: np.ndarray, params: PopulationParams, rng: np.random.Generator,
+                     logit_shift: float = 0.0) -> np.ndarray:
+    """Non-specific improvement a new treatment step brings: ``expit(m + s z')`` with a fresh latent
+    ``z' = rho z_p + sqrt(1 - rho^2) e`` correlated ``rho`` (``placebo_renewal_correlation``) with the patient's own
+    placebo responsiveness; ``rho = 1`` repeats the first step's ``p_i``."""
+    rho = float(params["placebo_renewal_correlation"])
+    if rho >= 1.0:
+        return placebo_fraction(z_placebo, params, logit_shift)
+    fresh = rho * z_placebo + np.sqrt(max(1.0 - rho * rho, 0.0)) * rng.standard_normal(z_placebo.shape[0])
+    return placebo_fraction(fresh, params, logit_shift)
 
 
 def _cumulative(remitted: np.ndarray, entered: np.ndarray) -> float:

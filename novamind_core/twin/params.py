@@ -106,8 +106,22 @@ _SYMPTOMS: dict[str, Parameter] = {
         14.0, "day", "assumed: placebo improvement mostly in weeks 1-4 (Rutherford & Roose 2013, Am J Psychiatry "
                      "170:723)"),
     "placebo_attenuation_per_step": Parameter(
-        0.5, "1", "fitted: a new treatment step adds non-specific improvement attenuation**(k-1) * p_i (STAR*D, "
+        0.44, "1", "fitted: a new treatment step adds non-specific improvement attenuation**(k-1) * p'_i (STAR*D, "
                   "Rush et al. 2006)", fitted=True),
+    "placebo_renewal_correlation": Parameter(
+        0.1, "1", "fitted: correlation between a patient's non-specific improvement on the first step and on each "
+                  "new step (1: the same responsiveness every step; STAR*D remission by step, Rush et al. 2006)",
+        fitted=True),
+    "open_label_placebo_logit_shift": Parameter(
+        1.1, "logit", "fitted: larger non-specific improvement when everyone knows the treatment is active "
+                      "(open-label STAR*D, clinic) than in placebo-controlled trials, whose drug-arm response is lower "
+                      "than in trials without a placebo arm (Rutherford et al. 2009, Psychother Psychosom 78:172; "
+                      "Sinyor et al. 2010, J Clin Psychiatry 71:270; verify); size fitted to STAR*D level-1 remission",
+        fitted=True),
+    "drug_response_retained_per_further_failed_step": Parameter(
+        0.15, "1", "fitted: fraction of drug responsiveness left after each failed adequate treatment step beyond the "
+                  "first; remission falls most in the third and fourth steps (STAR*D, Rush et al. 2006), and "
+                  "treatment-resistant depression is staged from two failed adequate trials", fitted=True),
     "natural_course_fraction": Parameter(
         0.25, "1", "assumed: untreated MDD, 53% remit within a year (Whiteford et al. 2013, Psychol Med 43:1569); "
                    "the slow component beyond early non-specific improvement"),

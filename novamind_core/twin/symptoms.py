@@ -46,10 +46,10 @@ class VirtualPatients:
 
 def sample_baseline_phq9(n: int, params: PopulationParams, rng: np.random.Generator) -> np.ndarray:
     """Baseline PHQ-9 of a trial-like MDD cohort: normal(mean, sd) truncated to [entry minimum, 27]."""
-    from scipy.stats import truncnorm  # imported when sampling: scipy.stats costs ~0.8 s to import
+    from novamind_core.twin.sampling import truncnorm_rvs  # scipy.stats' algorithm without its 0.8 s import
 
     m, s, lo = params["baseline_phq9_mean"], params["baseline_phq9_sd"], params["baseline_phq9_min"]
-    return truncnorm.rvs((lo - m) / s, (PHQ9_MAX - m) / s, loc=m, scale=s, size=n, random_state=rng)
+    return truncnorm_rvs((lo - m) / s, (PHQ9_MAX - m) / s, loc=m, scale=s, size=n, rng=rng)
 
 
 def sample_patients(n: int, params: PopulationParams, rng: np.random.Generator,
@@ -59,18 +59,22 @@ def sample_patients(n: int, params: PopulationParams, rng: np.random.Generator,
     if baseline_gad7 is not None:
         g0 = np.full(n, float(baseline_gad7))
     else:
-        from scipy.stats import truncnorm
+        from novamind_core.twin.sampling import truncnorm_rvs
 
         m, s = params["baseline_gad7_mean"], params["baseline_gad7_sd"]
-        g0 = truncnorm.rvs(-m / s, (GAD7_MAX - m) / s, loc=m, scale=s, size=n, random_state=rng)
+        g0 = truncnorm_rvs(-m / s, (GAD7_MAX - m) / s, loc=m, scale=s, size=n, rng=rng)
     return VirtualPatients(np.asarray(y0, float), np.asarray(g0, float), rng.standard_normal((n, N_LATENT)))
 
 
-def placebo_fraction(z_placebo: np.ndarray, params: PopulationParams) -> np.ndarray:
-    """Maximum non-specific improvement fraction ``expit(m + s z)``."""
-    from scipy.special import expit
+def placebo_fraction(z_placebo: np.ndarray, params: PopulationParams, logit_shift: float = 0.0) -> np.ndarray:
+    """Maximum non-specific improvement fraction ``expit(m + shift + s z)``.
 
-    return expit(params["placebo_logit_mean"] + params["placebo_logit_sd"] * z_placebo)
+    ``logit_shift`` is 0 in a placebo-controlled trial; an open-label course (everyone knows the drug is active, as in
+    STAR*D and in clinic) adds ``open_label_placebo_logit_shift``.
+    """
+    from novamind_core.twin.sampling import expit  # scipy.special's arithmetic without its import
+
+    return expit(params["placebo_logit_mean"] + logit_shift + params["placebo_logit_sd"] * z_placebo)
 
 
 def drug_sensitivity(z_shared: np.ndarray, z_drug: np.ndarray, params: PopulationParams) -> np.ndarray:
@@ -80,10 +84,11 @@ def drug_sensitivity(z_shared: np.ndarray, z_drug: np.ndarray, params: Populatio
 
 
 def improvement_fraction(t_days: np.ndarray, therapeutic_signal: np.ndarray, z: np.ndarray, params: PopulationParams,
-                         psychotherapy: bool = False, placebo_scale: float = 1.0) -> np.ndarray:
+                         psychotherapy: bool = False, placebo_scale: float = 1.0,
+                         placebo_logit_shift: float = 0.0) -> np.ndarray:
     """Improvement fraction I (n, T) at days ``t_days`` (T,) given the lagged signal F (n, T) and latents z (n, 3)."""
     t = np.maximum(np.asarray(t_days, dtype=float), 0.0)[None, :]
-    p_i = placebo_scale * placebo_fraction(z[:, 0], params)[:, None]
+    p_i = placebo_scale * placebo_fraction(z[:, 0], params, placebo_logit_shift)[:, None]
     placebo = p_i * (1.0 - np.exp(-t / params["tau_placebo_days"]))
     natural = params["natural_course_fraction"] * (1.0 - np.exp(-t / params["tau_natural_course_days"]))
     k = drug_sensitivity(z[:, 1], z[:, 2], params)[:, None]

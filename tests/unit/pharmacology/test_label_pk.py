@@ -86,9 +86,9 @@ def _single_dose_sert_percent(drug: str, dose_mg: float, catalogue, times_h) -> 
 
 @pytest.mark.parametrize("drug, dose_mg", PET_SINGLE_DOSE)
 def test_single_dose_sert_occupancy_at_4_h_is_near_the_pet_value(catalogue, drug, dose_mg):
-    """Arakawa et al. 2016: 69-78% at 4 h; the model is within 5 points below that range."""
+    """Arakawa et al. 2016: 69.1-77.9% at 4 h."""
     occ_4h = _single_dose_sert_percent(drug, dose_mg, catalogue, [4.0])[0]
-    assert 64.0 <= occ_4h <= 80.0, PET_SOURCE
+    assert 69.0 <= occ_4h <= 78.0, PET_SOURCE
 
 
 @pytest.mark.parametrize("drug, dose_mg", PET_SINGLE_DOSE)
@@ -97,10 +97,30 @@ def test_single_dose_sert_occupancy_falls_from_4_h_to_48_h_but_stays_substantial
     assert occ[0] > occ[1] > occ[2] >= 40.0, PET_SOURCE
 
 
-@pytest.mark.xfail(strict=True, reason="known gap (docs/science.md §16): occupancy follows plasma directly, so the "
-                                       "48 h value is ~43% against PET's 53-58%; brain SERT binding decays more "
-                                       "slowly than plasma (no effect compartment is modelled)")
 @pytest.mark.parametrize("drug, dose_mg", PET_SINGLE_DOSE)
 def test_single_dose_sert_occupancy_at_48_h_is_within_the_pet_range(catalogue, drug, dose_mg):
+    """Arakawa et al. 2016: 52.8-57.8% at 48 h. Reproduced because SERT occupancy plateaus below full saturation
+    (Omax 90%, catalogue): with Omax 100% and the same steady-state 80% the 48 h value was ~43%."""
     occ_48h = _single_dose_sert_percent(drug, dose_mg, catalogue, [48.0])[0]
     assert 50.0 <= occ_48h <= 60.0, PET_SOURCE
+
+
+def test_duloxetine_single_dose_sert_time_course_follows_takano_2006(catalogue):
+    """Takano et al. 2006, Psychopharmacology 185:395 ([11C]DASB PET, one 60 mg dose): 81.8% at 6 h, 71.9% at 25 h,
+    44.9% at 53 h. Not used to choose Omax 90% (an out-of-sample check): with Omax 100% the model gave 81/62/25%."""
+    occ = _single_dose_sert_percent("duloxetine", 60, catalogue, [6.0, 25.0, 53.0])
+    assert occ[0] == pytest.approx(81.8, abs=5)
+    assert occ[1] == pytest.approx(71.9, abs=5)
+    assert 30.0 <= occ[2] < occ[1]  # known gap: ~36% against 44.9% (brain wash-out slower than plasma at 53 h)
+
+
+def test_escitalopram_occupancy_after_the_last_of_ten_daily_doses_follows_klein_2007(catalogue):
+    """Klein et al. 2007, Psychopharmacology 191:333 ([123I]ADAM SPECT, 10 mg/day for 10 days): 81.5 +/- 5.4% at 6 h
+    and 63.3 +/- 12.1% at 54 h after the last dose; occupancy falls far more slowly than plasma levels."""
+    t = np.array([9 * 24 + 6.0, 9 * 24 + 54.0])
+    conc = simulate_drug("escitalopram", np.arange(10) * 24.0, np.full(10, 10.0), t, catalogue=catalogue)
+    occ = occupancy_percent("escitalopram", conc, catalogue)["SERT"][0]
+    assert occ[0] == pytest.approx(81.5, abs=5.4)
+    assert occ[1] == pytest.approx(63.3, abs=6.0)
+    plasma = conc["escitalopram"][0]
+    assert 1 - occ[1] / occ[0] < 0.5 * (1 - plasma[1] / plasma[0])

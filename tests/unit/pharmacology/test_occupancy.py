@@ -40,9 +40,9 @@ def test_bupropion_dat_occupancy_is_low_at_300_mg_learned_coughlin_2003(catalogu
 
 
 def test_occupancy_is_half_maximal_at_ec50(catalogue):
-    ec50 = catalogue.get("escitalopram").targets["SERT"].ec50_ng_ml
-    occ = occupancy_percent("escitalopram", np.array([0.0, ec50, 9 * ec50]), catalogue)["SERT"]
-    np.testing.assert_allclose(occ, [0, 50, 90])
+    sert = catalogue.get("escitalopram").targets["SERT"]
+    occ = occupancy_percent("escitalopram", np.array([0.0, sert.ec50_ng_ml, 9 * sert.ec50_ng_ml]), catalogue)["SERT"]
+    np.testing.assert_allclose(occ, [0, sert.omax_percent / 2, 0.9 * sert.omax_percent])
 
 
 def test_two_drugs_at_the_same_target_combine_competitively_not_additively(catalogue):
@@ -51,7 +51,9 @@ def test_two_drugs_at_the_same_target_combine_competitively_not_additively(catal
     conc = {"escitalopram": np.array([e.targets["SERT"].ec50_ng_ml]),
             "sertraline": np.array([s.targets["SERT"].ec50_ng_ml])}
     occ = combined_occupancy_percent(conc, [e, s])["SERT"]
-    assert occ[0] == pytest.approx(200 / 3)  # x = 2: 100 * 2 / 3, not 50 + 50
+    omax = e.targets["SERT"].omax_percent
+    assert omax == s.targets["SERT"].omax_percent
+    assert occ[0] == pytest.approx(omax * 2 / 3)  # x = 2: Omax * 2 / 3, not Omax / 2 + Omax / 2
 
 
 def test_mirtazapine_binds_h1_strongly_at_usual_doses(catalogue):
