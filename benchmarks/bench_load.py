@@ -87,7 +87,32 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def port_range() -> range | None:
+    """``NOVAMIND_BENCH_PORTS=8700-8749``: the loopback ports the benchmark servers may use (any free port if unset),
+    so a benchmark on a shared machine stays inside the range it was given."""
+    spec = os.environ.get("NOVAMIND_BENCH_PORTS", "").strip()
+    if not spec:
+        return None
+    low, _, high = spec.partition("-")
+    return range(int(low), int(high or low) + 1)
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def _free_port() -> int:
+    allowed = port_range()
+    if allowed is not None:
+        for port in allowed:
+            if _is_free(port):
+                return port
+        raise RuntimeError(f"no free port in NOVAMIND_BENCH_PORTS={allowed.start}-{allowed.stop - 1}")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

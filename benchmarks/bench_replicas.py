@@ -67,6 +67,12 @@ def measure_single(env: dict[str, str], log: Path, sizes: tuple[int, ...]) -> li
 
 
 def _free_port_run(count: int) -> int:
+    allowed = bench_load.port_range()
+    if allowed is not None:
+        for first in allowed:
+            if first + count - 1 in allowed and all(bench_load._is_free(p) for p in range(first, first + count)):
+                return first
+        raise RuntimeError(f"no {count} consecutive free ports in NOVAMIND_BENCH_PORTS")
     for _ in range(50):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))

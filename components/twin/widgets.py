@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from components.shared.text import plain
 from components.shared.theme import DISCLAIMER, format_date, format_datetime
 from components.simulation.charts import comparison_csv, fan_chart, model_statement, outcomes_frame
 from novamind_core.domain.twin import SavedScenario
@@ -53,6 +54,16 @@ def completeness_table(items: Sequence[CompletenessItem]) -> None:
                    "How to improve": i.how_to_add or ""} for i in items], hide_index=True, width="stretch")
 
 
+def levels_sentence(when: str, plasma_ng_ml: dict[str, float], occupancy_percent: dict[str, float]) -> str:
+    """``"Today: sertraline 115 ng/mL (mean over the day); SERT occupancy 92%."`` (the reading every page shows)."""
+    parts = [f"{name} {value:.0f} ng/mL" for name, value in plasma_ng_ml.items() if value > 0]
+    occ = [f"{t} occupancy {v:.0f}%" for t, v in sorted(occupancy_percent.items(), key=lambda kv: -kv[1]) if v >= 1]
+    if not parts and not occ:
+        return f"{when}: no simulated drug on board."
+    return (f"{when}: " + ", ".join(parts) + (" (plasma, mean over the day)" if parts else "")
+            + ("; " if parts and occ else "") + ", ".join(occ[:3]) + ".")
+
+
 def timeline_cards(summary: TimelineSummary) -> None:
     """The four cards above the timelines and the sentence that sums them up."""
     c1, c2, c3, c4 = st.columns(4)
@@ -67,6 +78,8 @@ def timeline_cards(summary: TimelineSummary) -> None:
               else f"{summary.adaptation_percent:.0f}%",
               help="5-HT1A autoreceptor desensitisation as a share of its maximum (time constant in the twin).")
     st.info(summary.sentence, icon=":material/lightbulb:")
+    st.caption(levels_sentence("Today", summary.plasma_today_ng_ml, summary.occupancy_today_percent),
+               help="The same reading as the twin state's and the simulation's week 0 on the same date.")
 
 
 def warnings_block(results: Sequence[ScenarioResult]) -> None:
@@ -141,7 +154,7 @@ def export_block(services: Services, user: User, patient_id: int, run: ScenarioR
                     png = figure_png(fan_chart(run), width=1000, height=480)
                     st.session_state["nm_sim_pdf"] = html_to_pdf(comparison_html(run, png, user.display_name))
                 except RuntimeError as exc:
-                    st.error(f"PDF not produced: {exc}. The CSV export still works.", icon=":material/error:")
+                    st.error(f"PDF not produced: {plain(exc)}. The CSV export still works.", icon=":material/error:")
         if st.session_state.get("nm_sim_pdf") and st.download_button(
                 "Download PDF", st.session_state["nm_sim_pdf"], f"{stem}.pdf", "application/pdf",
                 icon=":material/download:", on_click="ignore", key="nm_sim_pdf_dl"):

@@ -404,13 +404,16 @@ class TwinService(BaseService):
 
     def simulation_view(self, user: User, patient_id: int, reuse: KeptModelOutputs | None = None) -> SimulationPage:
         """Everything the simulation page shows before a run, in one transaction with one audit event: the patient
-        banner, the scenario form's defaults (the medication and PGx at week 0, the latest PHQ-9), the saved
+        banner, the scenario form's defaults (the medication and PGx at week 0, the latest PHQ-9), the plasma levels
+        and occupancy at week 0 (the same reading as the twin state's and the timelines' on that date), the saved
         scenarios and the learned response model's ranking. Reads the chart only: no twin version is stored.
 
         ``reuse``: the ranking this session kept (``SimulationPage.kept_models`` of an earlier call); it is shown
         again, not recomputed, when the chart's twin inputs, the patient record, the model version and the day are
         unchanged (:func:`twin_reads.model_outputs_key`)."""
         from novamind_core.pharmacology import load_catalogue
+        from novamind_core.services.twin_payloads import levels_at_as_of
+        from novamind_core.twin import load_population_params
 
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, SIMULATION_VIEW)
@@ -436,7 +439,8 @@ class TwinService(BaseService):
             drugs=tuple(sorted({*load_catalogue().drugs, *(m["drug"] for m in meds if m["drug"] != "none")})),
             covariates=chart_covariates(reads.patient, self.ctx.today()),
             co_medications=tuple(o.drug for o in reads.orders if o.active and o.drug != last.get("drug")))
-        return SimulationPage(patient_id, defaults, saved, chart, models, KeptModelOutputs(key, models))
+        return SimulationPage(patient_id, defaults, saved, chart, models, KeptModelOutputs(key, models),
+                              levels_at_as_of(inputs, load_population_params()))
 
     def record_export(self, user: User, patient_id: int, kind: str, detail: str = "") -> None:
         """Audit an export of scenario results (``csv``, ``pdf`` or ``png``) made by the page."""

@@ -95,6 +95,10 @@ class TwinInputs:
     #: Phenotypes recorded on the chart (engine codes; ``None`` where not recorded and normal is assumed).
     chart_cyp2d6: str | None = None
     chart_cyp2c19: str | None = None
+    #: The chart's actual regimen from ``origin`` to ``as_of`` inclusive (step format): what the twin state, the
+    #: simulation's week 0 and the timelines read levels and occupancy on ``as_of`` from (``history`` stops the day
+    #: before, where a plan takes over).
+    regimen_steps: tuple[dict[str, Any], ...] = ()
 
 
 def adherence_from_note(note: str | None) -> tuple[float | None, str]:
@@ -238,6 +242,7 @@ def build_inputs(patient: Any, assessments: Sequence[Any], orders: Sequence[Any]
     as_of = phq[-1].administered_on if phq else max(today, origin)
     # with PHQ-9 the twin's "now" is the latest PHQ-9 (the posterior ends there); without, it is today
     steps, not_modelled = _daily_orders(orders, drugs, origin, as_of if phq else as_of + timedelta(days=1))
+    through = _daily_orders(orders, drugs, origin, as_of + timedelta(days=1))[0] if phq else steps
     notes = [o for o in orders if o.adherence_note]
     adherence, basis = adherence_from_note(notes[-1].adherence_note if notes else None)
     cyp2d6, cyp2c19 = phenotype_code(patient.cyp2d6), phenotype_code(patient.cyp2c19)
@@ -295,7 +300,8 @@ def build_inputs(patient: Any, assessments: Sequence[Any], orders: Sequence[Any]
     digests = {
         "assessments": _digest([(a.administered_on, a.instrument.value, list(a.answers)) for a in assessments]),
         "medications": _digest([steps if phq else [(o.drug, o.dose_mg, str(o.frequency), o.start_date, o.stop_date)
-                                                   for o in orders], history["adherence"]]),
+                                                   for o in orders], history["adherence"]]
+                               + _as_of_day_change(steps, through)),
         "pgx": _digest([cyp2d6, cyp2c19]),
         "biometrics": _digest(biometrics),
         "model": _digest(model_version),
@@ -305,7 +311,20 @@ def build_inputs(patient: Any, assessments: Sequence[Any], orders: Sequence[Any]
                       completeness=tuple(items), digests=digests, not_modelled=tuple(sorted(not_modelled)),
                       adherence_basis=basis, current_drugs=active,
                       phq9_observed=tuple((a.administered_on, a.total) for a in phq),
-                      chart_cyp2d6=cyp2d6, chart_cyp2c19=cyp2c19)
+                      chart_cyp2d6=cyp2d6, chart_cyp2c19=cyp2c19, regimen_steps=tuple(through))
+
+
+def _step_key(step: dict[str, Any] | None) -> tuple[Any, ...] | None:
+    return None if step is None else (step["drug"], step.get("dose_mg", 0.0), step.get("interval_h", 24.0))
+
+
+def _as_of_day_change(steps: Sequence[dict[str, Any]], through: Sequence[dict[str, Any]]) -> list[Any]:
+    """The regimen on the ``as_of`` day when it differs from the day before (so a change on the day of the latest
+    PHQ-9 is a medication change of the twin); empty otherwise, which keeps unchanged charts' digests as they were."""
+    if not through:
+        return []
+    before = _step_key(steps[-1]) if steps else None
+    return [] if _step_key(through[-1]) == before else [list(_step_key(through[-1]) or ())]
 
 
 def changed_categories(previous: dict[str, str] | None, current: dict[str, str]) -> tuple[str, ...]:

@@ -13,14 +13,12 @@ from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.scenario_limits import MAX_COMPARED_SCENARIOS
 from novamind_core.domain.twin import TwinSnapshot
 from novamind_core.services.twin_inputs import CompletenessItem, TwinInputs, describe_changes
-from novamind_core.services.twin_types import TwinStateView
+from novamind_core.services.twin_types import LevelsOn, TwinStateView
 from novamind_core.twin.types import Scenario
 
 if TYPE_CHECKING:
     from novamind_core.twin import PatientHistory, PopulationParams
 
-#: PK patients behind the 5th-95th percentile band of regional levels on the twin-state page.
-N_PK_STATE = 20
 DEFAULT_TIMELINE_REGIONS = ("prefrontal_cortex", "amygdala")
 DEFAULT_TIMELINE_NEUROTRANSMITTERS = ("serotonin",)
 
@@ -53,19 +51,33 @@ def timeline_choice(regions: Sequence[str] | None, neurotransmitters: Sequence[s
         raise ValidationError(f"unknown region or neurotransmitter: {exc}", field="regions") from None
 
 
-def level_interval(history: PatientHistory, as_of_day: int, params: PopulationParams
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """5th/95th percentiles of regional levels (23, 12) at ``as_of_day`` across :data:`N_PK_STATE` PK patients."""
+def level_interval(history: PatientHistory, as_of_day: int, params: PopulationParams,
+                   regimen_steps: Sequence[dict[str, Any]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """5th/95th percentiles of regional levels (23, 12) at ``as_of_day`` across the PK patients of the one regimen
+    exposure every page uses (:func:`novamind_core.twin.exposure.regimen_exposure`)."""
     from novamind_core.twin.dynamics import simulate_dynamics
-    from novamind_core.twin.exposure import exposure_from_scenario, no_drug_exposure, scenario_drugs
+    from novamind_core.twin.exposure import regimen_exposure
+    from novamind_core.twin.state import regimen_through
 
     n_days = as_of_day + 1
-    scen = history.medication_scenario(total_days=n_days) if history.medications else {"steps": []}
-    exp = (exposure_from_scenario(scen, n_days, params, n_pk=N_PK_STATE, seed=0) if scenario_drugs(scen)
-           else no_drug_exposure(n_days))
+    exp = regimen_exposure(regimen_through(history, n_days, regimen_steps), n_days, params)
     dyn = simulate_dynamics(exp.occupancy_fraction, 1.0, params, efficacy_scale=exp.efficacy_scale)
     levels = dyn.regional_levels(time_index=np.array([as_of_day]))[:, :, :, 0]
     return np.percentile(levels, 5, axis=0), np.percentile(levels, 95, axis=0)
+
+
+def levels_at_as_of(inputs: TwinInputs, params: PopulationParams) -> LevelsOn:
+    """Plasma levels and occupancy on ``inputs.as_of`` (the twin state's day and the simulation's week 0) from the
+    chart's regimen to that day inclusive: the same regimen and exposure as the twin state's
+    (:func:`novamind_core.twin.state.regimen_through`, :func:`novamind_core.twin.exposure.regimen_exposure`)."""
+    from novamind_core.twin import PatientHistory
+    from novamind_core.twin.exposure import levels_on_day, regimen_exposure
+    from novamind_core.twin.state import regimen_through
+
+    n_days = inputs.as_of_day + 1
+    regimen = regimen_through(PatientHistory.from_dict(inputs.history), n_days, inputs.regimen_steps or None)
+    levels = levels_on_day(regimen_exposure(regimen, n_days, params), inputs.as_of_day)
+    return LevelsOn(inputs.as_of, levels.plasma_ng_ml, levels.occupancy_percent)
 
 
 def state_payload(inputs: TwinInputs, changed: Sequence[str], version: int, first: bool) -> dict[str, Any]:
@@ -73,10 +85,11 @@ def state_payload(inputs: TwinInputs, changed: Sequence[str], version: int, firs
 
     params = load_population_params()
     history = PatientHistory.from_dict(inputs.history)
+    regimen = inputs.regimen_steps or None
     state = build_twin_state(history, as_of_day=inputs.as_of_day, biometrics=inputs.biometrics, params=params,
-                             version=version)
-    p05, p95 = level_interval(history, inputs.as_of_day, params)
-    drugs = sorted({s["drug"] for s in inputs.history["medications"][-1:] if s["drug"] != "none"})
+                             version=version, regimen_steps=regimen)
+    p05, p95 = level_interval(history, inputs.as_of_day, params, regimen)
+    drugs = sorted({s["drug"] for s in list(regimen or inputs.history["medications"])[-1:] if s["drug"] != "none"})
     return {
         "state": state.to_dict(),
         "level_interval": {"p05": np.round(p05, 4).tolist(), "p95": np.round(p95, 4).tolist()},

@@ -25,14 +25,15 @@ from novamind_core.services.twin_inputs import (
     medication_steps,
 )
 from novamind_core.services.twin_types import Band, TimelineData, TimelineSummary
+from novamind_core.twin.exposure import N_PK_LEVELS
 from novamind_core.twin.params import PopulationParams
 from novamind_core.twin.types import Scenario
 
 if TYPE_CHECKING:
     from novamind_core.pharmacology import Catalogue
 
-#: PK patients behind the timelines' 90% bands (between-subject variability only).
-N_PK_TIMELINES = 40
+#: PK patients behind the timelines' 90% bands (between-subject variability only): the one batch every page uses.
+N_PK_TIMELINES = N_PK_LEVELS
 #: Longest timeline grid, in points (longer histories are thinned evenly for the browser).
 MAX_TIMELINE_POINTS = 2400
 
@@ -50,7 +51,7 @@ def timeline_data(patient_id: int, patient: Patient, orders: Sequence[Medication
     from novamind_core.pharmacology import active_moiety_key
     from novamind_core.pharmacology.summary import steady_state_summary
     from novamind_core.twin.dynamics import simulate_dynamics
-    from novamind_core.twin.exposure import PK_STEP_H, exposure_from_scenario
+    from novamind_core.twin.exposure import PK_STEP_H, hold_last_step, levels_on_day, regimen_exposure
 
     drugs = set(catalogue.drugs) - {"placebo"}
     starts = [o.start_date for o in orders if o.drug in drugs]
@@ -76,13 +77,14 @@ def timeline_data(patient_id: int, patient: Patient, orders: Sequence[Medication
         combined["cyp2d6"] = plan.cyp2d6 or cyp2d6
         combined["cyp2c19"] = plan.cyp2c19 or cyp2c19
         n_days += 7 * plan.horizon_weeks
+        combined["steps"] = hold_last_step(combined["steps"], n_days)  # the plan's last dose holds to its end
         day = today_day + 1
         for s in plan.steps:
             label = "plan: no drug" if s.drug == "none" else f"plan: {s.drug} {s.dose_mg:g} mg"
             planned.append(MedicationEvent(origin + timedelta(days=day), label, "plan"))
             day += int(round(s.days))
         name = saved.name
-    exposure = exposure_from_scenario(combined, n_days, params, n_pk=N_PK_TIMELINES, seed=0)
+    exposure = regimen_exposure(combined, n_days, params)
     n_plasma = n_days * int(round(24 / PK_STEP_H))
     stride = max(1, int(np.ceil(n_plasma / MAX_TIMELINE_POINTS)))
     plasma: dict[str, Band] = {}
@@ -110,11 +112,12 @@ def timeline_data(patient_id: int, patient: Patient, orders: Sequence[Medication
               for i, r in enumerate(regions)}
 
     current = next((s for s in reversed(steps) if s["drug"] != "none"), None) if steps[-1]["drug"] != "none" else None
-    occ_today = {t: b.p50[today_day] for t, b in occupancy.items()}
+    now = levels_on_day(exposure, today_day)
+    occ_today = now.occupancy_percent
     if current is None:
         summary = TimelineSummary(None, None, None, None, occ_today, None,
                                   "No simulated drug is on board today, so the modelled levels sit at the patient's "
-                                  "own baseline.")
+                                  "own baseline.", now.plasma_ng_ml)
     else:
         ss = steady_state_summary(current["drug"], current["dose_mg"], current.get("interval_h", 24.0), cyp2d6,
                                   cyp2c19)
@@ -130,7 +133,7 @@ def timeline_data(patient_id: int, patient: Patient, orders: Sequence[Medication
                     + (" — the delayed serotonergic effect should now be fully expressed." if adaptation >= 90 else
                        " — the serotonergic effect is still building."))
         summary = TimelineSummary(current["drug"], regimen, on_dose, round(t_ss, 1), occ_today, round(adaptation, 1),
-                                  sentence)
+                                  sentence, now.plasma_ng_ml)
     return TimelineData(
         patient_id=patient_id, origin=origin, today_day=today_day, end_day=n_days - 1, plasma_days=plasma_days,
         plasma=plasma, daily_days=tuple(range(n_days)), occupancy=occupancy, levels=levels,

@@ -39,7 +39,7 @@ class TwinStateView:
     """The patient's current twin (a stored version): its state, what changed, and what it is based on.
 
     ``level_p05``/``level_p95`` are the 5th and 95th percentiles of each regional level across
-    :data:`~novamind_core.services.twin_payloads.N_PK_STATE` virtual PK patients (between-subject variability of
+    :data:`~novamind_core.twin.exposure.N_PK_LEVELS` virtual PK patients (between-subject variability of
     exposure), in REGIONS x NEUROTRANSMITTERS order like ``state.nt_levels``: the "confidence" shown with each
     heatmap cell.
     """
@@ -112,6 +112,9 @@ class TimelineSummary:
     occupancy_today_percent: dict[str, float]
     adaptation_percent: float | None
     sentence: str
+    plasma_today_ng_ml: dict[str, float] = field(default_factory=dict)
+    """Today's plasma level per analyte (median of the day's mean), the same reading as the twin state's and the
+    simulation's week 0 (:func:`novamind_core.twin.exposure.levels_on_day`)."""
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,17 @@ class TimelinesPage:
 
 
 @dataclass(frozen=True)
+class LevelsOn:
+    """Plasma levels (ng/mL, per analyte) and target occupancy (%) on one date from the patient's actual regimen:
+    medians of the day's mean across the PK patients every page uses (:func:`novamind_core.twin.exposure.
+    levels_on_day`), so the simulation's week 0 reads what the twin state and the timelines read on that date."""
+
+    on: date
+    plasma_ng_ml: dict[str, float]
+    occupancy_percent: dict[str, float]
+
+
+@dataclass(frozen=True)
 class SimulationPage:
     """Everything the simulation page shows before a run: the patient banner, the form's defaults, the saved
     scenarios and the learned response model's ranking."""
@@ -224,8 +238,10 @@ class SimulationPage:
     models: ModelOutputs
     kept_models: KeptModelOutputs | None = None
     """``models`` with their key, for the page to keep in its session and pass back as ``reuse``."""
+    week0_levels: LevelsOn | None = None
+    """Plasma levels and occupancy at week 0 (``defaults.week0``) on the chart's regimen."""
 
 
-__all__ = ["Band", "ScenarioCheck", "ScenarioDefaults", "ScenarioIssue", "ScenarioRun", "SimulationPage",
+__all__ = ["Band", "LevelsOn", "ScenarioCheck", "ScenarioDefaults", "ScenarioIssue", "ScenarioRun", "SimulationPage",
            "TimelineData", "TimelineSummary", "TimelinesPage", "TwinStatePage", "TwinStateView", "TwinVersion",
            "VersionInfo"]

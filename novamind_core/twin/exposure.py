@@ -27,6 +27,10 @@ if TYPE_CHECKING:  # the pharmacology engine is imported when first used (it loa
     from novamind_core.pharmacology.simulate import PKResult
 
 PK_STEP_H = 3.0  # sampling step for the PK engine; occupancy is averaged per day (8 samples)
+#: PK patients behind every plasma level and occupancy the twin pages show (twin state, timelines, simulation): one
+#: batch size and one seed, so that the same regimen gives the same number on every page.
+N_PK_LEVELS = 40
+LEVELS_SEED = 0
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,65 @@ def exposure_from_scenario(regimen: Mapping[str, Any] | RegimenScenario, n_days:
     warnings = tuple(ScenarioWarning(w.severity, w.message, w.source) for w in pk.warnings)
     guidance = tuple(_guidance(ph.dose_guidance, parsed, d) for d in drugs)
     return Exposure(n_days, occ, eff, drugs=drugs, pk=pk, times_h=times_h, warnings=warnings, dose_guidance=guidance)
+
+
+def regimen_exposure(regimen: Mapping[str, Any] | RegimenScenario, n_days: int, params: PopulationParams) -> Exposure:
+    """The one PK run behind every level and occupancy a page shows for a patient's regimen.
+
+    The twin state, the timelines and the simulation all call this with the patient's actual regimen history (and,
+    for a plan, the plan after it), so the same day of the same regimen reads the same number everywhere:
+    :data:`N_PK_LEVELS` virtual PK patients drawn with :data:`LEVELS_SEED` (between-subject variability draws are
+    seeded per drug, so a plan appended after the history leaves the history's patients unchanged).
+    """
+    if not scenario_drugs(regimen):
+        return no_drug_exposure(n_days, 1)
+    return exposure_from_scenario(regimen, n_days, params, n_pk=N_PK_LEVELS, seed=LEVELS_SEED)
+
+
+@dataclass(frozen=True)
+class LevelsOnDay:
+    """Plasma levels and target occupancy on one day: medians across the PK patients of the day's mean.
+
+    ``plasma_ng_ml`` is keyed by analyte as the engine names it (the drug, its metabolites, its active moiety);
+    ``occupancy_percent`` by target (only targets with any occupancy). Rounded to 2 decimals, as the pages show them.
+    """
+
+    day: int
+    plasma_ng_ml: dict[str, float]
+    occupancy_percent: dict[str, float]
+
+
+def daily_levels(exposure: Exposure) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per day: the median across PK patients of the day's mean plasma level (ng/mL, per analyte) and occupancy
+    (%, per target with any occupancy), rounded to 2 decimals: the one reading behind every page's figures."""
+    plasma: dict[str, np.ndarray] = {}
+    if exposure.pk is not None:
+        for name, c in exposure.pk.concentration_ng_ml.items():
+            plasma[name] = np.round(np.median(daily_mean(c, exposure.n_days), axis=0), 2)
+    occupancy = {t: np.round(np.median(np.asarray(o, dtype=float) * 100.0, axis=0), 2)
+                 for t, o in exposure.occupancy_fraction.items() if np.any(np.asarray(o) > 0)}
+    return plasma, occupancy
+
+
+def levels_on_day(exposure: Exposure, day: int) -> LevelsOnDay:
+    """The levels of ``exposure`` on day index ``day`` (:func:`daily_levels`; targets with occupancy that day)."""
+    plasma, occupancy = daily_levels(exposure)
+    return LevelsOnDay(int(day), {k: float(v[day]) for k, v in plasma.items()},
+                       {k: float(v[day]) for k, v in occupancy.items() if v[day] > 0})
+
+
+def hold_last_step(steps: list[dict[str, Any]], total_days: int) -> list[dict[str, Any]]:
+    """Steps (step format) lengthened so that they cover ``total_days``: the last step holds to the end.
+
+    A plan's steps fill its horizon, but a horizon of ``w`` weeks is reported on ``7 w + 1`` days (weeks 0 to ``w``);
+    without this the last reported day has no dose and every plan would show its levels falling at the end as if
+    the drug had stopped.
+    """
+    out = [dict(s) for s in steps]
+    used = sum(float(s.get("days", 0)) for s in out)
+    if out and total_days - used > 1e-9:
+        out[-1]["days"] = float(out[-1].get("days", 0)) + (total_days - used)
+    return out
 
 
 def _guidance(dose_guidance: Callable[..., DoseGuidance], regimen: RegimenScenario, drug: str) -> DoseGuidanceNote:

@@ -1,7 +1,8 @@
 """What-if scenarios: Monte Carlo over the patient's posterior (or the population prior), seeded.
 
-``run_scenario`` joins the patient's medication history to the scenario's steps, runs the pharmacology engine for
-``n_pk`` PK patients, the neurotransmitter dynamics, and the symptom model for ``draws`` parameter draws (draw ``j``
+``run_scenario`` joins the patient's medication history to the scenario's steps (the last one held to the horizon's
+end), runs the pharmacology engine for the PK patients every page uses (:func:`~novamind_core.twin.exposure.
+regimen_exposure`), the neurotransmitter dynamics, and the symptom model for ``draws`` parameter draws (draw ``j``
 uses PK patient ``j mod n_pk``), then summarises weekly PHQ-9/GAD-7 quantiles, response and remission
 probabilities (:mod:`novamind_core.domain.scenario_limits`; ``docs/science.md`` section 2), plasma levels, occupancy
 and regional neurotransmitter timelines. The scenario arrives typed and validated (:class:`~novamind_core.twin.types.
@@ -25,7 +26,7 @@ from novamind_core.domain.scenario_limits import (
     RESPONSE_FRACTION_OF_BASELINE,
 )
 from novamind_core.twin.dynamics import DynamicsResult, simulate_dynamics
-from novamind_core.twin.exposure import Exposure, daily_mean, exposure_from_scenario
+from novamind_core.twin.exposure import Exposure, daily_levels, hold_last_step, regimen_exposure
 from novamind_core.twin.params import PopulationParams, load_population_params
 from novamind_core.twin.patient_fit import PatientHistory, Posterior, fit_patient, prior_posterior
 from novamind_core.twin.projections import MODELLED_NEUROTRANSMITTERS
@@ -95,16 +96,10 @@ def _prob(mask: np.ndarray, week: int, horizon: int) -> float | None:
 
 def _pk_summary(exposure: Exposure, offset_days: int) -> PKSeries:
     """Median daily plasma level and occupancy from the scenario start (day 0 = scenario start)."""
-    conc: dict[str, tuple[float, ...]] = {}
-    if exposure.pk is not None:
-        for name, c in exposure.pk.concentration_ng_ml.items():
-            med = np.median(daily_mean(c, exposure.n_days), axis=0)[offset_days:]
-            conc[name] = tuple(round(float(v), 3) for v in med)
-    occ: dict[str, tuple[float, ...]] = {}
-    for target, o in exposure.occupancy_fraction.items():
-        med = np.median(np.asarray(o), axis=0)[offset_days:] * 100.0
-        if np.any(med > 0):
-            occ[target] = tuple(round(float(v), 2) for v in med)
+    plasma, occupancy = daily_levels(exposure)  # the reading every page uses
+    conc = {name: tuple(float(v) for v in med[offset_days:]) for name, med in plasma.items()}
+    occ = {t: tuple(float(v) for v in med[offset_days:]) for t, med in occupancy.items()
+           if np.any(med[offset_days:] > 0)}
     return PKSeries(tuple(range(exposure.n_days - offset_days)), conc, occ)
 
 
@@ -115,14 +110,18 @@ def as_scenario(scenario: Scenario | Mapping[str, Any]) -> Scenario:
 
 def _regimen(scenario: Scenario, history: PatientHistory | None, offset_days: int) -> Any:
     """The pharmacology regimen simulated: the history's medications to day ``offset_days``, then the scenario's
-    steps; adherence and phenotypes from the scenario where it sets them, else the patient's."""
+    steps, the last of which holds to the end of the horizon (its ``7 w + 1`` reported days: dosing continues to
+    the horizon's last day, :func:`~novamind_core.twin.exposure.hold_last_step`); adherence and phenotypes from the
+    scenario where it sets them, else the patient's."""
     from novamind_core.pharmacology import Step, parse_scenario
 
     past = ()
     if history is not None and (history.medications or offset_days):
         past = parse_scenario(history.medication_scenario(total_days=offset_days)).steps if history.medications \
             else (Step("none", 0.0, float(offset_days)),) if offset_days >= 1 else ()
-    steps = tuple(past) + tuple(Step(s.drug, s.dose_mg, s.days, s.interval_h) for s in scenario.steps)
+    plan = hold_last_step([s.to_mapping() for s in scenario.steps], 7 * scenario.horizon_weeks + 1)
+    steps = tuple(past) + tuple(Step(str(s["drug"]), float(s.get("dose_mg", 0.0)), float(s["days"]),
+                                     float(s.get("interval_h", 24.0))) for s in plan)
     own = history if history is not None else PatientHistory()
     start = offset_days if past else 0
     from novamind_core.pharmacology import Scenario as Regimen
@@ -136,8 +135,12 @@ def _regimen(scenario: Scenario, history: PatientHistory | None, offset_days: in
 
 def run_scenario(scenario: Scenario | Mapping[str, Any], patient_history: PatientHistory | dict | None = None,
                  draws: int = 1000, seed: int = 0, regions: Sequence[Region | str] | None = None,
-                 params: PopulationParams | None = None, n_pk: int = 100) -> ScenarioResult:
-    """Simulate a what-if scenario for a patient (or a prior patient) with ``draws`` seeded Monte Carlo draws."""
+                 params: PopulationParams | None = None) -> ScenarioResult:
+    """Simulate a what-if scenario for a patient (or a prior patient) with ``draws`` seeded Monte Carlo draws.
+
+    Plasma levels and occupancy come from the one regimen exposure every page uses
+    (:func:`~novamind_core.twin.exposure.regimen_exposure`: its PK patients and seed), so week 0 reads what the
+    twin state and the timelines read on that date; ``seed`` seeds the symptom draws."""
     if not 1 <= int(draws) <= MAX_DRAWS:
         raise ValidationError(f"draws must be between 1 and {MAX_DRAWS}", field="draws", value=draws)
     scenario = as_scenario(scenario)
@@ -151,7 +154,7 @@ def run_scenario(scenario: Scenario | Mapping[str, Any], patient_history: Patien
     offset = posterior.history_days
     regimen = _regimen(scenario, patient_history, offset)
     n_days = offset + 7 * horizon + 1
-    exposure = exposure_from_scenario(regimen, n_days, params, n_pk=min(n_pk, draws), seed=seed)
+    exposure = regimen_exposure(regimen, n_days, params)  # the same PK patients as every page's levels
 
     rng = np.random.default_rng(seed)
     theta = posterior.draw(int(draws), rng)

@@ -15,6 +15,7 @@ Missing instruments give ``None`` domains. Neurotransmitter levels are relative 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -23,13 +24,15 @@ from novamind_core.domain.brain import NEUROTRANSMITTERS, REGIONS
 from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.targets import TARGETS
 from novamind_core.twin.dynamics import simulate_dynamics
-from novamind_core.twin.exposure import exposure_from_scenario, no_drug_exposure, scenario_drugs
+from novamind_core.twin.exposure import levels_on_day, regimen_exposure
 from novamind_core.twin.params import PopulationParams, load_population_params
 from novamind_core.twin.patient_fit import PatientHistory, fit_patient
 
 STATE_SCHEMA_VERSION = 1
 MODEL_NAME = "novamind-twin"
-MODEL_VERSION = "0.1.0"
+MODEL_VERSION = "0.2.0"
+"""0.2.0: occupancy and levels from the one regimen exposure every page uses (the state's own day on the regimen in
+force that day, not drug-free; :func:`novamind_core.twin.exposure.regimen_exposure`)."""
 
 _INSTRUMENTS = {"phq9": (9, 3), "gad7": (7, 3), "isi": (7, 4)}
 
@@ -154,14 +157,37 @@ def diff(a: TwinState, b: TwinState, tol: float = 1e-9) -> dict[str, tuple[objec
     return out
 
 
+def regimen_through(history: PatientHistory, n_days: int, regimen_steps: Sequence[dict] | None = None) -> dict:
+    """The regimen simulated for days ``0 .. n_days - 1`` of a state (step format, the history's PGx and adherence).
+
+    ``regimen_steps``: the chart's actual regimen from day 0 to the state's day inclusive (what the twin service
+    passes). Without it, the history's medications (which stop the day before the latest PHQ-9) are used with the
+    state's own day on the regimen in force the day before: a drug-free last day would read as if the drug had
+    stopped on the day of the state. Longer gaps are drug-free (nothing is known about them).
+    """
+    if regimen_steps is not None:
+        steps = [dict(s) for s in regimen_steps]
+    else:
+        steps = [dict(s) for s in history.medications]
+        used = sum(float(s.get("days", 0)) for s in steps)
+        if steps and 0 < n_days - used <= 1 + 1e-9:
+            steps[-1]["days"] = float(steps[-1].get("days", 0)) + (n_days - used)
+        elif n_days - used >= 1:
+            steps.append({"drug": "none", "days": int(round(n_days - used))})
+    return {"name": "history", "steps": steps, "adherence": history.adherence, "cyp2d6": history.cyp2d6,
+            "cyp2c19": history.cyp2c19}
+
+
 def build_twin_state(history: PatientHistory | dict | None = None, as_of_day: float | None = None,
                      biometrics: dict[str, float] | None = None, params: PopulationParams | None = None,
-                     version: int = 1, seed: int = 0) -> TwinState:
+                     version: int = 1, seed: int = 0, regimen_steps: Sequence[dict] | None = None) -> TwinState:
     """The twin's state at ``as_of_day`` (default: last assessment) from the patient's history.
 
-    Neurotransmitters, occupancy and adaptation come from the medication history through the pharmacology engine
-    (median PK patient of a small batch); symptom domains from the latest item answers; parameters from the
-    per-patient posterior (or the prior, which the state says).
+    Neurotransmitters, occupancy and adaptation come from the regimen to that day inclusive
+    (:func:`regimen_through`) through the one exposure every page uses
+    (:func:`~novamind_core.twin.exposure.regimen_exposure`, medians of :func:`~novamind_core.twin.exposure.
+    levels_on_day`); symptom domains from the latest item answers; parameters from the per-patient posterior (or
+    the prior, which the state says; ``seed`` seeds its fit).
     """
     params = params or load_population_params()
     if isinstance(history, dict):
@@ -169,13 +195,11 @@ def build_twin_state(history: PatientHistory | dict | None = None, as_of_day: fl
     history = history or PatientHistory()
     day = int(round(history.last_day if as_of_day is None else as_of_day))
     n_days = day + 1
-    scen = history.medication_scenario(total_days=n_days) if history.medications else {"steps": []}
-    exp = (exposure_from_scenario(scen, n_days, params, n_pk=20, seed=seed) if scenario_drugs(scen)
-           else no_drug_exposure(n_days))
+    exp = regimen_exposure(regimen_through(history, n_days, regimen_steps), n_days, params)
     dyn = simulate_dynamics(exp.occupancy_fraction, 1.0, params, efficacy_scale=exp.efficacy_scale)
     levels = np.median(dyn.regional_levels(time_index=np.array([day])), axis=0)[:, :, 0]
-    occ = {t: round(float(np.median(exp.occupancy_fraction[t][:, day])) * 100, 3)
-           for t in TARGETS if t in exp.occupancy_fraction}
+    today = levels_on_day(exp, day).occupancy_percent
+    occ = {t: today.get(t, 0.0) for t in TARGETS if t in exp.occupancy_fraction}
     adaptive = AdaptiveState(
         autoreceptor_5ht1a_desensitisation=round(float(np.median(dyn.desensitisation_5ht1a[:, day])), 5),
         autoreceptor_alpha2_desensitisation=round(float(np.median(dyn.desensitisation_alpha2[:, day])), 5),
