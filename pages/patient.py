@@ -1,6 +1,8 @@
 """Patient chart: banner, outcome summary, trajectories, and tabs for assessments, medications, notes, visits,
-alerts and export. ``/patient?mrn=...`` opens that patient; ``/patient?alert=<id>`` (the urgent e-mail's link) opens
-the chart of that alert's patient (care-team check in the service for both).
+alerts and export. ``/patient?p=<opaque token>`` opens that patient (the address bar always names the open chart this
+way, never by MRN, so a reload or a new tab lands on the same chart); ``/patient?alert=<id>`` (the urgent e-mail's
+link) opens the chart of that alert's patient; a legacy ``?mrn=`` link still opens its patient and is replaced by
+``?p=`` at once (care-team check in the service for each).
 
 Recipe: resolve the patient -> one ``services.charts.patient_chart`` call (one transaction, one audit event) ->
 render. Every write is one service call followed by a rerun with a confirmation. The Wearables tab draws from the
@@ -23,18 +25,21 @@ from components.patient.biometrics_panel import chosen_window_days, draw_biometr
 from components.patient.charts import timeline_figure, trajectory_caption, trajectory_figure
 from components.patient.episodes import episodes_section
 from components.patient.export_panel import export_tab
+from components.patient.flowsheet import flowsheet_section
 from components.patient.levels import levels_section
 from components.patient.measurement import measurement_tab
+from components.patient.notes import notes_section
+from components.patient.risk_review import risk_section
 from components.patient.sections import (
     alerts_section,
     assessment_list,
     medications_section,
-    notes_section,
     outcome_cards,
     visits_section,
 )
 from components.shared.banner import draw_banner, load_patient_chart
 from components.shared.errors import error_boundary
+from components.shared.patient_link import patient_from_url, put_patient_in_url
 from components.shared.session import page_guard, selected_patient_id
 from novamind_core.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from novamind_core.services.charts import PatientChart
@@ -74,12 +79,12 @@ def read_chart() -> PatientChart:
             del st.query_params["mrn"]
         mrn = None
     if mrn:
+        del st.query_params["mrn"]  # never left in the address bar: replaced by the opaque ?p= below
         try:
             return ctx.services.charts.patient_chart(ctx.user, mrn=mrn, wearables_window_days=window)
         except (NotFoundError, PermissionDenied):
-            del st.query_params["mrn"]
             st.error("No patient with this MRN is on your care team.", icon=":material/lock:")
-    return load_patient_chart(ctx, selected_patient_id(), wearables_window_days=window)
+    return load_patient_chart(ctx, patient_from_url() or selected_patient_id(), wearables_window_days=window)
 
 
 def chart_tabs(labels: list[str]) -> dict[str, DeltaGenerator]:
@@ -101,8 +106,7 @@ def chart_page() -> None:
     view = read_chart()
     chart, pid = view.summary, view.patient.id
     draw_banner(chart)
-    if st.query_params.get("mrn") != view.patient.mrn:
-        st.query_params["mrn"] = view.patient.mrn  # the address bar is a deep link to this chart
+    put_patient_in_url(pid)  # the address bar is a deep link to this chart (opaque token, not the MRN)
     services, user = ctx.services, ctx.user
     outcome_cards(chart)
     figure = trajectory_figure(view.assessments, view.medication_orders, note_dates=[n.note_date for n in view.notes])
@@ -120,15 +124,18 @@ def chart_page() -> None:
         assessment_list(view.assessments)
     with tabs["Questionnaires"]:
         measurement_tab(services, user, view.measurement, ctx.today)
+        if drawn(tabs["Questionnaires"]):  # a Plotly chart: drawn only while the tab is open
+            flowsheet_section(view.assessments)
     with tabs["Medications"]:
         medications_section(services, user, pid, view.medication_orders, ctx.today)
         levels_section(services, user, pid, sorted({m.drug for m in view.medication_orders if m.active}), ctx.today)
     with tabs["Notes"]:
-        notes_section(services, user, pid, view.notes, ctx.today)
+        notes_section(services, user, view, ctx.today)
     with tabs["Visits"]:
         visits_section(services, user, pid, view.visits, chart, ctx.today)
     with tabs["Alerts"]:
         alerts_section(services, user, view.alerts)
+        risk_section(services, user, pid, view.alerts, ctx.today)
     with tabs["Wearables"]:
         if drawn(tabs["Wearables"]):
             draw_biometrics(view.biometrics)

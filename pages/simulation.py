@@ -9,17 +9,32 @@ this session only.
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
 from components.models.panels import treatment_ranking_panel
+from components.patient.form_state import keep_value, restored_value
 from components.shared.errors import error_boundary
+from components.shared.export import export_file_stem
 from components.shared.session import flash, page_guard, patient_banner_from, patient_view
+from components.shared.text import plain
+from components.shared.theme import format_date
 from components.simulation.charts import fan_chart, nt_panel, outcomes_frame, pk_panels, remission_caption
 from components.simulation.coming_off import coming_off_section
+from components.simulation.dose_cut import dose_cut_warnings
 from components.simulation.form import scenario_form
 from components.simulation.safety import safety_section
-from components.twin.widgets import comparison_list, export_block, model_note, saved_picker, warnings_block
+from components.twin.widgets import (
+    comparison_list,
+    export_block,
+    levels_sentence,
+    model_note,
+    saved_picker,
+    warnings_block,
+)
 from novamind_core.domain.errors import ValidationError
+from novamind_core.domain.forms import FormName
 from novamind_core.domain.scenario_limits import MAX_COMPARED_SCENARIOS
 from novamind_core.services.twin import ScenarioRun
 from novamind_core.twin.types import Scenario
@@ -38,7 +53,7 @@ def results_section(run: ScenarioRun, pid: int, mrn: str) -> None:
     st.dataframe(table, hide_index=True, width="stretch", key="nm_sim_table", column_config={
         c: st.column_config.NumberColumn(format="percent") for c in table.columns if c.startswith("P(")})
     model_note(run.posterior)
-    for tab, result in zip(st.tabs([r.name for r in run.results]), run.results, strict=True):
+    for tab, result in zip(st.tabs([plain(r.name) for r in run.results]), run.results, strict=True):
         with tab:
             st.plotly_chart(pk_panels(result, run.week0), key=f"nm_sim_pk_{result.name}")
             st.plotly_chart(nt_panel(result, run.week0), key=f"nm_sim_nt_{result.name}")
@@ -53,7 +68,7 @@ def results_section(run: ScenarioRun, pid: int, mrn: str) -> None:
                                                     note=note)
             flash(f"Saved '{saved.name}' to the chart.")
             st.rerun()
-    export_block(ctx.services, ctx.user, pid, run, f"novamind-{mrn}-scenarios-{ctx.today.isoformat()}")
+    export_block(ctx.services, ctx.user, pid, run, export_file_stem("scenarios"))  # no MRN in file names
 
 
 def simulation_page() -> None:
@@ -67,7 +82,15 @@ def simulation_page() -> None:
     if st.session_state.get("nm_sim_for") != pid:  # never show one patient's plans on another's chart
         st.session_state.update(nm_sim_for=pid, nm_sim_queue=[], nm_sim_run=None, nm_sim_ran=[], nm_sim_pdf=None)
     queue: list[Scenario] = st.session_state["nm_sim_queue"]
+    restored = restored_value(ctx.services, ctx.user, pid, FormName.SIMULATION_PLANS)  # queued before a reload
+    if restored and not queue:
+        for plan in restored.get("plans") or []:
+            with contextlib.suppress(ValidationError, TypeError, KeyError):
+                queue.append(Scenario.from_mapping(plan))
     st.subheader("Treatment simulation", anchor=False)
+    if view.week0_levels is not None:
+        st.caption(levels_sentence(f"At week 0 ({format_date(view.week0_levels.on)}) on the current regimen",
+                                   view.week0_levels.plasma_ng_ml, view.week0_levels.occupancy_percent))
     with st.container(border=True):
         st.markdown("**Build a plan**")
         scenario = scenario_form(view.defaults)
@@ -80,15 +103,18 @@ def simulation_page() -> None:
         chosen = saved_picker(view.saved, "nm_sim_saved")
         if chosen is not None:
             if chosen.note:
-                st.caption(f"Note: {chosen.note}")
+                st.caption(f"Note: {plain(chosen.note)}")
             if st.button("Add saved plan to the comparison", key="nm_sim_load",
                          disabled=len(queue) >= MAX_COMPARED_SCENARIOS):
                 try:
                     queue.append(Scenario.from_mapping({**dict(chosen.scenario), "name": chosen.name}))
                 except ValidationError as exc:
-                    st.error(f"The saved plan '{chosen.name}' cannot be simulated: {exc}", icon=":material/block:")
+                    st.error(f"The saved plan '{plain(chosen.name)}' cannot be simulated: {plain(exc)}",
+                             icon=":material/block:")
     st.markdown(f"**Plans to compare ({len(queue)}/{MAX_COMPARED_SCENARIOS})**")
     queue[:] = comparison_list(queue, "nm_sim_queue")
+    keep_value(ctx.services, ctx.user, pid, FormName.SIMULATION_PLANS, {"plans": [q.to_mapping() for q in queue]})
+    dose_cut_warnings(queue, view.defaults.current_drug, view.defaults.current_dose_mg)  # a lower dose is named
     coming_off_section(queue, view.defaults.current_drug, view.defaults.current_dose_mg)
     safety_section(queue, view.defaults)
     c1, c2, c3 = st.columns([1, 1, 2])

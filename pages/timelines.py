@@ -53,7 +53,7 @@ def timelines_page() -> None:
     levels_caption(page.levels)
     safety_caption(page.safety)
     for w in data.warnings:
-        st.warning(f"{w.message}  \n*Source: {w.source}*", icon=":material/warning:")
+        st.warning(f"{w.message}  \n*Source: {w.source}*", icon=":material/warning:")  # text-safe: catalogue
     model_note(None, patient="plasma levels and occupancy from population PK with between-subject variability and "
                              "this patient's PGx; levels are model quantities, not measurements",
                population_calibrated=data.model_calibrated)

@@ -14,6 +14,8 @@ import streamlit as st
 from components.models.panels import forecast_panel, treatment_ranking_panel
 from components.shared.errors import error_boundary
 from components.shared.session import page_guard, patient_banner_from, patient_view
+from components.shared.text import plain
+from components.shared.theme import format_date
 from components.twin.response_review import response_review_panel
 from components.twin.state_charts import (
     brain_map,
@@ -26,6 +28,7 @@ from components.twin.state_charts import (
 )
 from components.twin.widgets import completeness_table, model_note, state_cards
 from novamind_core.domain.brain import Neurotransmitter
+from novamind_core.services.prescribing import not_modelled_lines
 
 ctx = page_guard("twin_state")
 MODELLED = [Neurotransmitter.SEROTONIN, Neurotransmitter.NOREPINEPHRINE, Neurotransmitter.DOPAMINE]
@@ -41,6 +44,10 @@ def twin_state_page() -> None:
     response_review_panel(page.review)
     st.subheader("Digital twin", anchor=False)
     state_cards(view)
+    outside = not_modelled_lines(page.chart.active_medications)  # never ignored silently
+    if outside:
+        st.warning("Not modelled by the twin (its levels and effects are not in these figures): "
+                   + plain("; ".join(outside)) + ".", icon=":material/block:")
 
     unmodelled = st.toggle("Also show the 9 neurotransmitters the model does not simulate (not modelled: held at "
                            "the patient's baseline)", key="nm_twin_unmodelled")
@@ -61,6 +68,8 @@ def twin_state_page() -> None:
         st.plotly_chart(symptom_profile(view.state.symptoms), key="nm_twin_symptoms", config={"displaylogo": False})
         st.plotly_chart(occupancy_bars(view.state.occupancy_percent), key="nm_twin_occupancy",
                         config={"displaylogo": False})
+        st.caption(f"Occupancy on {format_date(view.as_of)} (mean over the day): the same reading as Timelines and "
+                   "the simulation's week 0 on that date.")
     model_note(page.basis)
 
     history_tab, data_tab, models_tab = st.tabs(["Version history", "What the twin is based on",

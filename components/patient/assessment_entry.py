@@ -3,20 +3,28 @@
 The wording, answer choices and bands come from :mod:`novamind_core.domain.assessments` (defined once). The entry
 runs as a fragment, so clicking an answer reruns only this block (a live total without re-reading the whole chart).
 Saving is one ``services.assessments.record`` call; alerts are raised by the service, not here.
+
+Nothing typed is lost: every answer (and the date) is kept as the user's server-side draft for this patient as it is
+clicked, and put back after a reload or in a new tab; the confirmation carries a submission token, so a
+double-click stores the questionnaire once. A date typed in the future is refused by name, never replaced by today.
 """
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from components.patient.form_state import submission_token
 from components.shared.session import StateKeys, flash
+from components.shared.text import plain
 from components.shared.theme import format_date
 from components.shared.ui import severity_chip
-from novamind_core.domain.assessments import Instrument, band_for, item9_answer
-from novamind_core.domain.errors import ValidationError
+from novamind_core.domain.assessments import Instrument, band_for, item9_answer, total_of
+from novamind_core.domain.errors import NotFoundError, NovamindError, PermissionDenied, ValidationError
+from novamind_core.domain.forms import FormName
 from novamind_core.domain.users import User
 
 if TYPE_CHECKING:
@@ -32,31 +40,98 @@ def date_key(instrument: Instrument) -> str:
 
 
 def current_answers(instrument: Instrument) -> list[int | None]:
-    return [st.session_state.get(answer_key(instrument, i)) for i in range(1, instrument.item_count + 1)]
+    """Every item's answer so far, the unscored extra items too (PHQ-9 item 10, MDQ questions 2 and 3)."""
+    return [st.session_state.get(answer_key(instrument, i)) for i in range(1, len(instrument.spec.all_items) + 1)]
+
+
+def answers_to_save(instrument: Instrument, answers: list[int | None]) -> list[int | None]:
+    """The answers the service scores: the asked items, plus an optional extra item (PHQ-9 item 10) when answered."""
+    asked = instrument.spec.asked_item_count
+    extra = answers[asked:]
+    return answers[:asked] + (extra if extra and all(a is not None for a in extra) else [])
+
+
+def entry_instruments() -> list[str]:
+    """Instruments entered here: every one but the C-SSRS screener, which is asked within a risk review."""
+    return [i.value for i in Instrument if i.spec.self_report]
+
+
+def _draft_values(instrument: Instrument) -> dict[str, object]:
+    on = st.session_state.get(date_key(instrument))
+    return {"instrument": instrument.value, "answers": current_answers(instrument),
+            "date": on.isoformat() if isinstance(on, date) else None}
+
+
+def keep_answers(services: Services, user: User, patient_id: int, instrument: Instrument) -> None:
+    """An answer's ``on_change``: keep the answers so far as the user's draft (dropped once nothing is answered)."""
+    values = _draft_values(instrument)
+    last = f"nm_q_draft_last_{patient_id}"
+    if values == st.session_state.get(last):
+        return
+    try:
+        if all(a is None for a in values["answers"]):  # type: ignore[union-attr]
+            services.drafts.discard(user, patient_id, FormName.ASSESSMENT)
+        else:
+            services.drafts.save(user, patient_id, FormName.ASSESSMENT, values)
+    except (NovamindError, ValueError):
+        return
+    st.session_state[last] = values
+
+
+def restore_answers(services: Services, user: User, patient_id: int) -> None:
+    """Once per browser session and patient: put the saved answers back (instrument, answers, date)."""
+    flag = f"nm_q_draft_restored_{patient_id}"
+    if st.session_state.get(flag):
+        return
+    st.session_state[flag] = True
+    try:
+        draft = services.drafts.load(user, patient_id, FormName.ASSESSMENT)
+    except (PermissionDenied, NotFoundError, ValidationError):
+        return
+    if draft is None:
+        return
+    try:
+        instrument = Instrument.parse(str(draft.payload.get("instrument")))
+    except ValidationError:
+        return
+    answers = list(draft.payload.get("answers") or [])[:len(instrument.spec.all_items)]
+    st.session_state["nm_q_instrument"] = instrument.value
+    for i, value in enumerate(answers, start=1):
+        if value is not None:
+            st.session_state[answer_key(instrument, i)] = int(value)
+    if draft.payload.get("date"):
+        with contextlib.suppress(ValueError):
+            st.session_state[date_key(instrument)] = date.fromisoformat(str(draft.payload["date"]))
+    st.session_state[f"nm_q_draft_last_{patient_id}"] = _draft_values(instrument)
+    st.session_state[f"nm_q_draft_notice_{patient_id}"] = True
 
 
 def reset_answers(instrument: Instrument) -> None:
-    for i in range(1, instrument.item_count + 1):
+    for i in range(1, len(instrument.spec.all_items) + 1):
         st.session_state.pop(answer_key(instrument, i), None)
     st.session_state.pop(date_key(instrument), None)
 
 
 def live_summary(instrument: Instrument, answers: list[int | None]) -> str:
     """``"Total 14 of 27 · moderate"`` once complete; ``"12 so far · 7 of 9 answered"`` before."""
+    answers = answers[:instrument.spec.asked_item_count]  # an optional unscored item never holds the total back
     given = [a for a in answers if a is not None]
+    scored = [a for a in answers[:instrument.item_count] if a is not None]
     if len(given) < len(answers):
-        return f"{sum(given)} so far · {len(given)} of {len(answers)} answered"
-    total = sum(given)
+        return f"{sum(scored)} so far · {len(given)} of {len(answers)} answered"
+    total = total_of(instrument, given)
     return f"Total {total} of {instrument.max_total} · {band_for(instrument, total).label}"
 
 
-def _questions(instrument: Instrument) -> None:
+def _questions(services: Services, user: User, patient_id: int, instrument: Instrument) -> None:
     spec = instrument.spec
     st.markdown(f"**{spec.title} ({instrument.value})** — {spec.stem}")
-    for number, (item, choices) in enumerate(zip(spec.items, spec.choices, strict=True), start=1):
+    for number, (item, choices) in enumerate(zip(spec.all_items, spec.all_choices, strict=True), start=1):
         labels = {c.value: f"{c.value} · {c.label}" for c in choices}
-        st.radio(f"{number}. {item}", list(labels), format_func=labels.get, index=None, horizontal=True,
-                 key=answer_key(instrument, number))
+        optional = " (optional, not scored)" if number > spec.asked_item_count else ""
+        st.radio(f"{number}. {item}{optional}", list(labels), format_func=labels.get, index=None, horizontal=True,
+                 key=answer_key(instrument, number), on_change=keep_answers,
+                 args=(services, user, patient_id, instrument))
 
 
 def _confirm_and_save(services: Services, user: User, patient_id: int, instrument: Instrument) -> None:
@@ -64,7 +139,7 @@ def _confirm_and_save(services: Services, user: User, patient_id: int, instrumen
     if not pending or pending[0] != instrument.value:
         return
     _, answers, on = pending
-    total = sum(answers)
+    total = total_of(instrument, answers)
     band = band_for(instrument, total)
     st.warning(f"Save {instrument.value} administered {format_date(on)}: total **{total}** ({band.label})? "
                "Check the answers above before confirming.", icon=":material/fact_check:")
@@ -73,18 +148,22 @@ def _confirm_and_save(services: Services, user: User, patient_id: int, instrumen
         st.session_state[StateKeys.PENDING_ASSESSMENT] = None
         st.rerun(scope="fragment")
     if c1.button("Confirm and save", type="primary", icon=":material/save:", key=f"nm_q_{instrument.name}_confirm"):
+        token = submission_token(FormName.ASSESSMENT, patient_id,
+                                 {"instrument": instrument.value, "answers": list(answers), "date": on.isoformat()})
         try:
-            result = services.assessments.record(user, patient_id, instrument.value, list(answers), on)
+            result = services.assessments.record(user, patient_id, instrument.value, list(answers), on,
+                                                 submission_token=token)
         except ValidationError as exc:
             st.session_state[StateKeys.PENDING_ASSESSMENT] = None
-            st.error(f"Not saved: {exc}.", icon=":material/error:")
+            st.error(f"Not saved: {plain(exc)}.", icon=":material/error:")
             return
         st.session_state[StateKeys.PENDING_ASSESSMENT] = None
         reset_answers(instrument)
+        st.session_state[f"nm_q_draft_last_{patient_id}"] = None  # the service dropped the draft with the save
         saved = result.assessment
         message = f"Saved {instrument.value} {saved.total} ({saved.severity}) for {format_date(saved.administered_on)}."
         if result.alerts:
-            message += " Alerts raised: " + "; ".join(a.message for a in result.alerts) + "."
+            message += " Alerts raised: " + "; ".join(a.text for a in result.alerts) + "."
         flash(message)
         st.rerun()
 
@@ -92,29 +171,40 @@ def _confirm_and_save(services: Services, user: User, patient_id: int, instrumen
 @st.fragment
 def assessment_entry(services: Services, user: User, patient_id: int, today: date) -> None:
     """Choose an instrument, answer every item, review the live total, confirm, save."""
-    choice = st.segmented_control("Questionnaire", [i.value for i in Instrument], default=Instrument.PHQ9.value,
+    from components.shared.auth import ensure_live_session
+
+    ensure_live_session(services)  # a fragment rerun skips app.py's session check
+    restore_answers(services, user, patient_id)
+    if st.session_state.pop(f"nm_q_draft_notice_{patient_id}", False):
+        st.info("Restored your unsaved answers.", icon=":material/restore:")
+    choice = st.segmented_control("Questionnaire", entry_instruments(), default=Instrument.PHQ9.value,
                                   key="nm_q_instrument")
     instrument = Instrument.parse(choice or Instrument.PHQ9.value)
     left, right = st.columns([3, 1.1])
     with left:
-        _questions(instrument)
-    answers = current_answers(instrument)
+        _questions(services, user, patient_id, instrument)
+    answers = answers_to_save(instrument, current_answers(instrument))
     with right, st.container(border=True):
         st.markdown("**Live score**")
         complete = all(a is not None for a in answers)
-        total = sum(a for a in answers if a is not None)
+        total = total_of(instrument, [a or 0 for a in answers])
         band = band_for(instrument, total).name if complete else None
-        st.markdown(severity_chip(band, live_summary(instrument, answers)), unsafe_allow_html=True)
+        st.markdown(severity_chip(band, live_summary(instrument, answers)),
+                    unsafe_allow_html=True)  # text-safe: scoring code
         item9 = item9_answer(instrument, answers)
         if item9:
             st.error(f"Item 9 (thoughts of self-harm) answered {item9}: an alert will be raised. Assess risk "
                      "today.", icon=":material/emergency:")
-        on = st.date_input("Date administered", value=today, max_value=today, format="DD/MM/YYYY",
-                           key=date_key(instrument), help="Defaults to today; cannot be in the future.")
+        if date_key(instrument) not in st.session_state:
+            st.session_state[date_key(instrument)] = today
+        on = st.date_input("Date administered", format="DD/MM/YYYY", key=date_key(instrument),
+                           on_change=keep_answers, args=(services, user, patient_id, instrument),
+                           help="Defaults to today; a date in the future is refused, never changed.")
         if st.button("Review and save", type="primary", disabled=not complete, icon=":material/task_alt:",
                      key=f"nm_q_{instrument.name}_review", width="stretch"):
             if on is None or on > today:
-                st.error("Date administered must be today or earlier.", icon=":material/error:")
+                st.error(f"Not saved: date administered {format_date(on) if on else '(empty)'} is in the future; "
+                         "choose today or earlier.", icon=":material/error:")
             else:
                 st.session_state[StateKeys.PENDING_ASSESSMENT] = (instrument.value, tuple(answers), on)
         if not complete:

@@ -42,7 +42,7 @@ def item_hover_text(instrument: Instrument, answers: Sequence[int]) -> str:
     assessment (no item answers) ``"item answers not available; item 9 unknown"`` (PHQ-9)."""
     if not answers:
         return total_only_note(instrument)
-    labels = instrument.spec.items
+    labels = instrument.spec.all_items  # the unscored extra items too (PHQ-9 item 10)
     return "<br>".join(f"{i}. {short_item(labels[i - 1])}: {a}" for i, a in enumerate(answers, start=1))
 
 
@@ -108,20 +108,22 @@ def trajectory_figure(assessments: Sequence[AssessmentRecord], medication_orders
                 x=[a.administered_on for a in series], y=[a.total for a in series], name=inst.value,
                 mode="lines+markers", line=dict(color=INSTRUMENT_COLOURS.get(inst.value, OBSERVED), width=2.5),
                 marker=dict(size=8, symbol=[SOURCE_SYMBOLS.get(a.source.value, "circle") for a in series]),
-                customdata=[[a.severity, item_hover_text(inst, a.answers), a.source.label] for a in series],
+                customdata=[[a.severity, item_hover_text(inst, a.all_answers), a.source.label] for a in series],
                 hovertemplate=(f"<b>{inst.value} %{{y}}</b> (%{{customdata[0]}})<br>%{{x|%d %b %Y}} · "
                                "%{customdata[2]}<br>%{customdata[1]}<extra></extra>"),
                 xaxis=x_ref, yaxis=y_ref,
             ))
             baseline = series[0].total
             response_at = RESPONSE_MIN_REDUCTION_FRACTION * baseline
-            if baseline > inst.spec.remission_max_total and len(series) >= 1:
+            remission_max = inst.spec.remission_max_total
+            if remission_max is not None and baseline > remission_max and len(series) >= 1:
                 shapes.append(_horizontal_line(response_at, "#37474f", "dash", row))
                 annotations.append(_line_label(response_at, f"response ≤ {response_at:g} (50% of baseline {baseline})",
                                                "bottom", row))
-            remission_at = inst.spec.remission_max_total + 0.5
-            shapes.append(_horizontal_line(remission_at, "#2e7d32", "dot", row))
-            annotations.append(_line_label(remission_at, f"remission ≤ {inst.spec.remission_max_total}", "top", row))
+            if remission_max is not None:
+                remission_at = remission_max + 0.5
+                shapes.append(_horizontal_line(remission_at, "#2e7d32", "dot", row))
+                annotations.append(_line_label(remission_at, f"remission ≤ {remission_max}", "top", row))
         else:
             annotations.append(dict(xref="x domain", yref=f"{y_ref} domain", x=0.5, y=0.5,
                                     text=f"No {inst.value} yet. Enter one under Assessments.", showarrow=False,

@@ -44,7 +44,7 @@ def reliable_change_words(c: ChangeSummary | None) -> str:
         return ""
     verdict = ("reliable improvement" if c.reliable_improvement else
                "reliable deterioration" if c.reliable_deterioration else "no reliable change")
-    return f"{verdict} (RCI {c.rci:+.2f})"
+    return f"{verdict} (RCI {c.rci:+.2f})" if c.rci is not None else verdict
 
 
 def talking_therapies_change_words(c: TalkingTherapiesChange | None) -> str:

@@ -22,6 +22,7 @@ from components.patient.plan_form import plan_form
 from components.questionnaire.kiosk import start_kiosk_button
 from components.shared.forms import errors_from
 from components.shared.session import flash
+from components.shared.text import plain
 from components.shared.theme import format_date, format_datetime
 from novamind_core.domain.errors import ConflictError, NotFoundError, StaleWriteError, ValidationError
 from novamind_core.domain.instruments import Instrument
@@ -106,7 +107,7 @@ def plan_actions(services: Services, user: User, panel: MeasurementPanel) -> Non
             flash("Plan resumed.")
             st.rerun()
     except SAVE_ERRORS as exc:
-        st.error(_on_change(exc), icon=":material/error:")
+        st.error(plain(_on_change(exc)), icon=":material/error:")
 
 
 def edit_plan(services: Services, user: User, panel: MeasurementPanel, today: date, tz: ZoneInfo) -> None:
@@ -155,7 +156,7 @@ def consent_section(services: Services, user: User, panel: MeasurementPanel, tod
             try:
                 services.reporting.record_consent(user, panel.patient_id, email=email, sms=sms, recorded_on=on)
             except SAVE_ERRORS as exc:
-                st.error(f"Not saved: {exc}.", icon=":material/error:")
+                st.error(f"Not saved: {plain(exc)}.", icon=":material/error:")
             else:
                 flash(f"Consent recorded: e-mail {'yes' if email else 'no'}, SMS {'yes' if sms else 'no'}.")
                 st.rerun()
@@ -185,7 +186,7 @@ def send_actions(services: Services, user: User, panel: MeasurementPanel, tz: Zo
             try:
                 services.reporting.create_request(user, pid, tuple(chosen), channel=channel)
             except SAVE_ERRORS as exc:
-                st.error(f"Not sent: {exc}.", icon=":material/error:")
+                st.error(f"Not sent: {plain(exc)}.", icon=":material/error:")
             else:
                 flash(f"Questionnaire ({_instruments(tuple(chosen))}) queued by {CHANNEL_WORDS[channel].lower()}; "
                       "the delivery log shows when it is sent.")
@@ -197,7 +198,7 @@ def send_actions(services: Services, user: User, panel: MeasurementPanel, tz: Zo
                 created = services.reporting.create_request(user, pid, default_instruments(panel),
                                                             channel=Channel.LINK)
             except SAVE_ERRORS as exc:
-                st.error(f"No link made: {exc}.", icon=":material/error:")
+                st.error(f"No link made: {plain(exc)}.", icon=":material/error:")
             else:
                 st.session_state[printed_link_key(pid)] = (created.link_url, created.expires_at)
                 st.rerun()

@@ -13,16 +13,18 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from components.patient.visit_note import new_note_form
-from components.shared.forms import medication_change_form, medication_start_form, visit_form
+from components.patient.medication_forms import medication_start_form
+from components.patient.risk_review import start_review_button
+from components.patient.visit_form import visit_form
+from components.shared.forms import medication_change_form
 from components.shared.session import flash
+from components.shared.text import plain
 from components.shared.theme import format_date, format_datetime, format_duration_days
 from components.shared.ui import alert_chip, severity_chip
-from novamind_core.domain.alerts import Alert
+from novamind_core.domain.alerts import Alert, AlertKind
 from novamind_core.domain.assessments import total_only_note
 from novamind_core.domain.errors import ConflictError, NotFoundError, StaleWriteError, ValidationError
 from novamind_core.domain.medications import MedicationOrder
-from novamind_core.domain.notes import ProgressNote
 from novamind_core.domain.records import AssessmentRecord, ChartSummary
 from novamind_core.domain.users import User
 from novamind_core.domain.visits import Visit
@@ -51,7 +53,7 @@ def outcome_cards(chart: ChartSummary) -> None:
             delta = f"{outcome.change.change:+d} since baseline" if outcome else None
             st.metric(f"{name} latest ({format_date(latest.administered_on)})", latest.total, delta=delta,
                       delta_color="inverse")
-            st.markdown(severity_chip(latest.severity), unsafe_allow_html=True)
+            st.markdown(severity_chip(latest.severity), unsafe_allow_html=True)  # text-safe: band
             if not latest.answers_available:  # imported as a total only
                 st.caption(total_only_note(name).capitalize() + ".")
     with cols[-1], st.container(border=True):
@@ -69,7 +71,7 @@ def outcome_cards(chart: ChartSummary) -> None:
                    + f" · response {_yes_no(c.response)} · remission {_yes_no(c.remission)} · MCID "
                    f"{'improved' if c.mcid_improved else 'worsened' if c.mcid_worsened else 'not reached'} · "
                    f"reliable change {'improvement' if c.reliable_improvement else 'deterioration' if c.reliable_deterioration else 'no'} "  # noqa: E501
-                   f"(RCI {c.rci:+.2f})")
+                   f"(RCI {c.rci:+.2f})" if c.rci is not None else "")
 
 
 def medications_section(services: Services, user: User, patient_id: int, orders: tuple[MedicationOrder, ...],
@@ -81,16 +83,7 @@ def medications_section(services: Services, user: User, patient_id: int, orders:
         st.info("No active medication. Start one below.", icon=":material/medication:")
     left, right = st.columns(2)
     with left:
-        start = medication_start_form(today)
-        if start is not None:
-            try:
-                order = services.medications.add(user, patient_id, start.drug, start.dose_mg, start.frequency,
-                                                 start_date=start.start_date, reason=start.reason)
-            except SAVE_ERRORS as exc:
-                st.error(f"Not saved: {exc}.", icon=":material/error:")
-            else:
-                flash(f"Started {order.describe()} from {format_date(order.start_date)}.")
-                st.rerun()
+        medication_start_form(services, user, patient_id, today)  # catalogue, interaction check, draft
     with right:
         change = medication_change_form(active, today)
         if change is not None:
@@ -105,7 +98,7 @@ def medications_section(services: Services, user: User, patient_id: int, orders:
                                                          on=change.on)
                     done = f"Changed to {order.describe()} from {format_date(order.start_date)}."
             except SAVE_ERRORS as exc:
-                st.error(f"Not saved: {exc}.", icon=":material/error:")
+                st.error(f"Not saved: {plain(exc)}.", icon=":material/error:")
             else:
                 flash(done)
                 st.rerun()
@@ -118,33 +111,6 @@ def medications_section(services: Services, user: User, patient_id: int, orders:
         } for m in reversed(orders)]), hide_index=True, width="stretch")
 
 
-def notes_section(services: Services, user: User, patient_id: int, notes: tuple[ProgressNote, ...],
-                  today: date) -> None:
-    new_note_form(services, user, patient_id, today)  # the draft, with the day's measurements in one click
-    if not notes:
-        st.info("No progress notes yet.", icon=":material/description:")
-    for note in notes:
-        edited = f" · edited {len(note.revisions) - 1}×" if note.edited else ""
-        with st.expander(f"{format_date(note.note_date)} · {note.author_name}{edited}", expanded=note is notes[0]):
-            st.markdown(note.text)
-            with st.form(f"nm_note_edit_{note.id}"):
-                text = st.text_area("Edit note", value=note.text, key=f"nm_note_text_{note.id}")
-                if st.form_submit_button("Save edit", icon=":material/edit_note:", key=f"nm_note_save_{note.id}"):
-                    try:
-                        services.notes.edit(user, note.id, text, expected_revision=len(note.revisions) or None)
-                    except SAVE_ERRORS as exc:
-                        st.error(f"Not saved: {exc}.", icon=":material/error:")
-                    else:
-                        flash("Note updated; the earlier version is kept in its history.")
-                        st.rerun()
-            if note.edited:
-                st.caption("Earlier versions")
-                for rev in note.revisions[:-1]:
-                    st.markdown(f"<div class='nm-muted'>Revision {rev.revision} by {rev.edited_by_name}, "
-                                f"{format_datetime(rev.edited_at)}</div>", unsafe_allow_html=True)
-                    st.text(rev.text)
-
-
 def visits_section(services: Services, user: User, patient_id: int, visits: tuple[Visit, ...], chart: ChartSummary,
                    today: date) -> None:
     tz = ZoneInfo(services.settings.clinic_timezone)
@@ -153,17 +119,7 @@ def visits_section(services: Services, user: User, patient_id: int, visits: tupl
               else "none booked")
     c2.metric("Next assessments due", format_date(chart.next_assessment_due) if chart.next_assessment_due
               else "not set", delta="overdue" if chart.overdue else None, delta_color="inverse")
-    booking = visit_form(today, tz)
-    if booking is not None:
-        try:
-            services.visits.schedule(user, patient_id, booking.scheduled_for,
-                                     next_assessment_due=booking.next_assessment_due, note=booking.note)
-        except SAVE_ERRORS as exc:
-            st.error(f"Not saved: {exc}.", icon=":material/error:")
-        else:
-            flash(f"Visit booked for {format_datetime(booking.scheduled_for)}; next assessments due "
-                  f"{format_date(booking.next_assessment_due)}.")
-            st.rerun()
+    visit_form(services, user, patient_id, today, tz)  # draft, one booking per submission, errors by the field
     if visits:
         st.dataframe(pd.DataFrame([{"When": format_datetime(v.scheduled_for.astimezone(tz)), "Status": v.status.value,
                                     "Note": v.note or ""} for v in sorted(visits, key=lambda v: v.scheduled_for,
@@ -186,7 +142,8 @@ def assessment_list(history: tuple[AssessmentRecord, ...]) -> None:
 
 
 def alerts_section(services: Services, user: User, alerts: tuple[Alert, ...]) -> None:
-    """Open alerts first (item 9 first, the service's order), each with Acknowledge; acknowledged ones greyed.
+    """Open alerts first (item 9 first, the service's order), each with Acknowledge (an item-9 alert with Start risk
+    review: it closes only through the review); acknowledged ones greyed.
     Patient-reported item-9 alerts carry an **Urgent** badge."""
     if not alerts:
         st.success("No alerts.", icon=":material/check_circle:")
@@ -197,20 +154,22 @@ def alerts_section(services: Services, user: User, alerts: tuple[Alert, ...]) ->
             badge = (" :red-badge[:material/emergency: Urgent]" if alert.urgent else "")
             if badge:
                 c1.markdown(badge)
-            c1.markdown(alert_chip(alert.text) + f" <span class='nm-muted'>{when}</span>",
+            c1.markdown(alert_chip(alert.text) + f" <span class='nm-muted'>{plain(when)}</span>",
                         unsafe_allow_html=True)
             if alert.id is None:
                 c2.caption("Clears when new scores arrive")
+            elif alert.kind is AlertKind.ITEM9:  # closes only through a documented risk review
+                start_review_button(alert, c2)
             elif c2.button("Acknowledge", key=f"nm_ack_{alert.id}", icon=":material/done:"):
                 try:
                     services.alerts.acknowledge(user, alert.id)
                 except SAVE_ERRORS as exc:
-                    st.error(f"Not saved: {exc}.", icon=":material/error:")
+                    st.error(f"Not saved: {plain(exc)}.", icon=":material/error:")
                 else:
                     flash("Alert acknowledged; your name and the time are recorded.")
                     st.rerun()
         else:
             by = alert.acknowledged_by_name or "a clinician"
             c1.markdown(alert_chip(alert.text, acknowledged=True)
-                        + f" <span class='nm-muted'>acknowledged by {by}, {format_datetime(alert.acknowledged_at)}"
-                          "</span>", unsafe_allow_html=True)
+                        + f" <span class='nm-muted'>acknowledged by {plain(by)}, "
+                          f"{format_datetime(alert.acknowledged_at)}</span>", unsafe_allow_html=True)

@@ -1,23 +1,42 @@
-"""The chart's new progress note, with the day's measurement events in one click.
+"""The chart's new progress note: a draft that survives reloads, templates, the day's measurements in one click.
 
-The draft lives in session state, one per patient (a draft never follows the clinician to another patient's chart).
-"Add measurements of the note's date" reads that date's documented measurement events through one audited service
-call with a care-team check (``services.outcomes.measurement_events``, audited as ``measurement.events``) and appends
-each event's :meth:`~novamind_core.domain.outcome_records.MeasurementEvent.note_line` (instrument, score,
-interpretation, action taken) after what was typed; a line already in the draft is not added twice. "Save note" is
-its own audited call (``services.notes.add``), then the draft is cleared.
+What is typed is kept (components/patient/form_state.py): the text and date are saved as the user's server-side draft
+for this patient whenever they are committed (leaving the box, or any click) and restored after a reload or in a new
+tab. "Save note" is one audited call (``services.notes.add``) with a submission token, so a double-click saves one
+note; the box is cleared only after the service accepted the note, and a refusal (a future date, a note over 20,000
+characters) is shown under the field it concerns with the text untouched. The character count and the limit are
+shown under the box before saving.
+
+"Start from a template" (follow-up, medication review, risk review) fills the box with the chart's facts of today
+(:func:`novamind_core.domain.notes_templates.render_template`), after anything already typed. "Add measurements of
+the note's date" reads that date's documented measurement events through one audited service call
+(``services.outcomes.measurement_events``) and appends each event's line; a line already in the draft is not added
+twice.
 """
 
 from __future__ import annotations
 
+import time as clock
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from components.shared.session import flash
+from components.patient.form_state import (
+    Field,
+    clear,
+    draft_restored_notice,
+    field_error,
+    keep,
+    payload,
+    restore_once,
+    set_errors,
+    submission_token,
+)
+from components.shared.text import plain
 from components.shared.theme import format_date
+from novamind_core.domain.alerts import Alert
 from novamind_core.domain.errors import (
     ConflictError,
     NotFoundError,
@@ -25,14 +44,20 @@ from novamind_core.domain.errors import (
     StaleWriteError,
     ValidationError,
 )
+from novamind_core.domain.forms import FormName
+from novamind_core.domain.medications import MedicationOrder
+from novamind_core.domain.notes import MAX_NOTE_CHARS
+from novamind_core.domain.notes_templates import NoteTemplate, render_template
+from novamind_core.domain.records import AssessmentRecord
 from novamind_core.domain.users import User
 
 if TYPE_CHECKING:
     from novamind_core.bootstrap import Services
 
-SAVE_ERRORS = (ValidationError, ConflictError, StaleWriteError, NotFoundError)
+SAVE_ERRORS = (ValidationError, ConflictError, StaleWriteError, NotFoundError, PermissionDenied)
 ADD_MEASUREMENTS = "Add measurements of the note's date"
 _MESSAGE = "nm_note_measurements_message"
+FORM = FormName.NOTE
 
 
 def draft_key(patient_id: int) -> str:
@@ -44,8 +69,12 @@ def _date_key(patient_id: int) -> str:
     return f"nm_note_date_{patient_id}"
 
 
-def _clear_key(patient_id: int) -> str:
-    return f"nm_note_draft_clear_{patient_id}"
+def _saved_key(patient_id: int) -> str:
+    return f"nm_note_saved_{patient_id}"
+
+
+def note_fields(patient_id: int, today: date) -> tuple[Field, ...]:
+    return (Field("text", draft_key(patient_id), "text", ""), Field("note_date", _date_key(patient_id), "date", today))
 
 
 def with_measurement_lines(draft: str, lines: Sequence[str]) -> str:
@@ -58,14 +87,14 @@ def with_measurement_lines(draft: str, lines: Sequence[str]) -> str:
     return (f"{head}\n\n" if head else "") + "\n".join(new)
 
 
-def _add_measurements(services: Services, user: User, patient_id: int) -> None:
+def _add_measurements(services: Services, user: User, patient_id: int, today: date) -> None:
     """The button's callback: runs before the page, so it may rewrite the draft the text area shows."""
     key = draft_key(patient_id)
-    on: date = st.session_state[_date_key(patient_id)]
+    on = st.session_state.get(_date_key(patient_id)) or today
     try:
         events = services.outcomes.measurement_events(user, patient_id, on)
     except (PermissionDenied, NotFoundError, ValidationError) as exc:
-        st.session_state[_MESSAGE] = ("error", f"Measurements not added: {exc}.")
+        st.session_state[_MESSAGE] = ("error", f"Measurements not added: {plain(exc)}.")
         return
     if not events:
         st.session_state[_MESSAGE] = ("info", f"No questionnaire was administered and scored on {format_date(on)}: "
@@ -75,34 +104,80 @@ def _add_measurements(services: Services, user: User, patient_id: int) -> None:
     st.session_state[_MESSAGE] = ("success", f"Added the measurements of {format_date(on)} "
                                              f"({', '.join(e.instrument.value for e in events)}) to the draft; check "
                                              "the action taken before you save.")
+    keep(services, user, patient_id, FORM, note_fields(patient_id, today))
 
 
-def new_note_form(services: Services, user: User, patient_id: int, today: date) -> None:
-    """The new-note form: date, text, "Save note" and "Add measurements of the note's date"."""
+def _insert_template(services: Services, user: User, patient_id: int, today: date,
+                     assessments: tuple[AssessmentRecord, ...], orders: tuple[MedicationOrder, ...],
+                     alerts: tuple[Alert, ...]) -> None:
+    choice = st.session_state.get(f"nm_note_template_{patient_id}")
+    if not choice:
+        return
     key = draft_key(patient_id)
-    if st.session_state.pop(_clear_key(patient_id), False):
-        st.session_state[key] = ""
-    with st.form("nm_note_add"):
+    body = render_template(NoteTemplate(choice), today, assessments, orders, alerts)
+    typed = (st.session_state.get(key) or "").rstrip()
+    st.session_state[key] = f"{typed}\n\n{body}" if typed else body
+    st.session_state[f"nm_note_template_{patient_id}"] = None
+    keep(services, user, patient_id, FORM, note_fields(patient_id, today))
+
+
+def _save(services: Services, user: User, patient_id: int, today: date) -> None:
+    """"Save note": validate in the service first; clear the box only once the note is stored."""
+    fields = note_fields(patient_id, today)
+    values = payload(fields)
+    if not (values["text"] or "").strip() and clock.monotonic() - st.session_state.get(_saved_key(patient_id), -9) < 5:
+        return  # the second click of a double-click, after the first one saved and cleared the box
+    try:
+        note = services.notes.add(user, patient_id, values["text"] or "", st.session_state.get(_date_key(patient_id)),
+                                  submission_token=submission_token(FORM, patient_id, values))
+    except SAVE_ERRORS as exc:
+        set_errors(FORM, patient_id, exc, "text")
+        return
+    clear(FORM, patient_id, fields)
+    st.session_state[_saved_key(patient_id)] = clock.monotonic()
+    st.session_state[_MESSAGE] = ("success", f"Note saved for {format_date(note.note_date)}. Sign it below to lock "
+                                             "it.")
+
+
+def new_note_form(services: Services, user: User, patient_id: int, today: date,
+                  assessments: tuple[AssessmentRecord, ...] = (), orders: tuple[MedicationOrder, ...] = (),
+                  alerts: tuple[Alert, ...] = ()) -> None:
+    """The new-note form: template, date, text with its count, "Save note" and "Add measurements"."""
+    fields = note_fields(patient_id, today)
+    restore_once(services, user, patient_id, FORM, fields)
+    on_change = (keep, (services, user, patient_id, FORM, fields))
+    with st.container(border=True):
         st.markdown("**New progress note**")
-        on = st.date_input("Date", value=today, max_value=today, format="DD/MM/YYYY", key=_date_key(patient_id))
-        text = st.text_area("Note", height=140, placeholder="Presentation, risk, plan…", key=key)
+        draft_restored_notice(FORM, patient_id)
+        left, right = st.columns([1, 2])
+        with left:
+            st.date_input("Date", format="DD/MM/YYYY", key=_date_key(patient_id), on_change=on_change[0],
+                          args=on_change[1], help="Today or earlier; a date in the future is refused, never changed.")
+            field_error(FORM, patient_id, "note_date")
+        with right:
+            st.selectbox("Start from a template", [None, *(t.value for t in NoteTemplate)],
+                         key=f"nm_note_template_{patient_id}", format_func=lambda t: "Choose…" if t is None else
+                         t.capitalize(), on_change=_insert_template,
+                         args=(services, user, patient_id, today, assessments, orders, alerts),
+                         help="Adds today's scores, medication changes, current medication and open alerts after "
+                              "what you typed.")
+        text = st.text_area("Note", height=180, placeholder="Presentation, risk, plan…", key=draft_key(patient_id),
+                            on_change=on_change[0], args=on_change[1])
+        count = len((text or "").strip())
+        over = count > MAX_NOTE_CHARS
+        st.caption(f"{count:,} of {MAX_NOTE_CHARS:,} characters" + (" — too long to save: shorten it or split it "
+                                                                    "into two notes" if over else "")
+                   + " · your draft is kept if you reload or close the tab")
+        field_error(FORM, patient_id, "text", "submission_token")
         left, right = st.columns(2)
-        save = left.form_submit_button("Save note", type="primary", icon=":material/note_add:")
-        right.form_submit_button(
+        left.button("Save note", type="primary", icon=":material/note_add:", key=f"nm_note_new_save_{patient_id}",
+                    on_click=_save, args=(services, user, patient_id, today), disabled=over)
+        right.button(
             ADD_MEASUREMENTS, icon=":material/playlist_add:", on_click=_add_measurements,
-            args=(services, user, patient_id),
+            args=(services, user, patient_id, today), key=f"nm_note_measurements_{patient_id}",
             help="Adds each questionnaire administered and scored on the note's date (instrument, score, "
                  "interpretation, action taken) after what you typed.")
-    message = st.session_state.pop(_MESSAGE, None)
-    if message is not None:
-        kind, words = message
-        {"error": st.error, "info": st.info, "success": st.success}[kind](words)
-    if save:
-        try:
-            services.notes.add(user, patient_id, text, on)
-        except SAVE_ERRORS as exc:
-            st.error(f"Not saved: {exc}.", icon=":material/error:")
-        else:
-            st.session_state[_clear_key(patient_id)] = True
-            flash(f"Note saved for {format_date(on)}.")
-            st.rerun()
+        message = st.session_state.pop(_MESSAGE, None)
+        if message is not None:
+            kind, words = message
+            {"error": st.error, "info": st.info, "success": st.success}[kind](words)

@@ -80,10 +80,10 @@ def question_screen(visit: PortalVisit, crisis: Crisis) -> None:
     which = f" · questionnaire {instruments.index(instrument) + 1} of {len(instruments)}"
     which = which if len(instruments) > 1 else ""
     st.caption(f"{spec.title} ({instrument.value}){which}")
-    st.progress(visit.position / len(visit.screens), text=f"Question {item} of {instrument.item_count}")
+    st.progress(visit.position / len(visit.screens), text=f"Question {item} of {spec.asked_item_count}")
     st.markdown(spec.stem)
-    st.markdown(f'<p class="nm-question">{_escape(spec.items[item - 1])}</p>', unsafe_allow_html=True)
-    choices = spec.choices[item - 1]
+    st.markdown(f'<p class="nm-question">{_escape(spec.all_items[item - 1])}</p>', unsafe_allow_html=True)
+    choices = spec.all_choices[item - 1]
     labels = {c.value: c.label for c in choices}
     chosen = visit.answers[instrument][item - 1]
     key = f"nm_pq_{instrument.name}_{item}"
@@ -112,8 +112,9 @@ def review_screen(visit: PortalVisit, crisis: Crisis, submit: Callable[[PortalVi
     for instrument in visit.request.instruments:
         spec = instrument.spec
         st.markdown(f"**{spec.title} ({instrument.value})**")
-        for item, (text, answer) in enumerate(zip(spec.items, visit.answers[instrument], strict=True), start=1):
-            label = next((c.label for c in spec.choices[item - 1] if c.value == answer), "not answered")
+        asked = spec.all_items[:spec.asked_item_count]
+        for item, (text, answer) in enumerate(zip(asked, visit.answers[instrument], strict=True), start=1):
+            label = next((c.label for c in spec.all_choices[item - 1] if c.value == answer), "not answered")
             line, change = st.columns([5, 1], vertical_alignment="center")
             line.markdown(f"{item}. {_escape(text)}  \n**{label}**")
             change.button("Change", key=f"nm_pq_change_{instrument.name}_{item}", type="tertiary",

@@ -77,12 +77,12 @@ class PortalVisit:
         """One screen per question: (instrument, item number from 1), in the request's order."""
         if self.request is None:
             return []
-        return [(i, n) for i in self.request.instruments for n in range(1, i.item_count + 1)]
+        return [(i, n) for i in self.request.instruments for n in range(1, i.spec.asked_item_count + 1)]
 
     def begin(self, request: PortalRequest) -> None:
         """The link was accepted: keep what the page may show and prepare empty answers."""
         self.request = request
-        self.answers = {i: self.answers.get(i) or [None] * i.item_count for i in request.instruments}
+        self.answers = {i: self.answers.get(i) or [None] * i.spec.asked_item_count for i in request.instruments}
         self.stage = Stage.DOB if request.needs_dob else Stage.QUESTIONS
 
     def refuse(self, message: str) -> None:

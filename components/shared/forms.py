@@ -8,12 +8,11 @@ ValidationError under ``errors_key`` and the form shows each under its field on 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import streamlit as st
 
-from components.shared.choices import MedicationChange, MedicationStart, PatientRegistration, VisitBooking
+from components.shared.choices import MedicationChange, PatientRegistration
 from novamind_core.domain.errors import NovamindError
 from novamind_core.domain.medications import MedicationOrder
 
@@ -89,52 +88,22 @@ def register_patient_form(errors: dict[str, str], today: date) -> PatientRegistr
         diagnosis_label=(label or COMMON_DIAGNOSES.get(code, "")).strip() if code else "")
 
 
-def medication_start_form(today: date) -> MedicationStart | None:
-    with st.form("nm_med_add", clear_on_submit=True):
-        st.markdown("**Start a medication**")
-        c1, c2, c3, c4 = st.columns([2, 1, 1.3, 1.3])
-        drug = c1.text_input("Drug", placeholder="e.g. sertraline")
-        dose = c2.number_input("Dose (mg)", min_value=0.0, max_value=3000.0, value=None, step=5.0)
-        frequency = c3.selectbox("Frequency", FREQUENCIES)
-        start = c4.date_input("Start date", value=today, max_value=today, format="DD/MM/YYYY")
-        reason = st.text_input("Reason (optional)", placeholder="e.g. first episode, moderate severity")
-        if st.form_submit_button("Start medication", type="primary", icon=":material/medication:"):
-            return MedicationStart(drug=drug, dose_mg=dose if dose is not None else 0, frequency=frequency,
-                                   start_date=start, reason=reason or None)
-    return None
-
-
 def medication_change_form(active: list[MedicationOrder], today: date) -> MedicationChange | None:
     """Titrate or stop an active order; a reason is required for both (the service enforces it too)."""
     if not active:
         return None
-    with st.form("nm_med_change", clear_on_submit=True):
+    with st.form("nm_med_change", clear_on_submit=False):  # a refused change keeps what was typed
         st.markdown("**Change or stop a medication**")
         c1, c2, c3, c4 = st.columns([2, 1.2, 1, 1.3])
         labels = {m.id: m.describe() for m in active}
         order_id = c1.selectbox("Medication", list(labels), format_func=lambda i: labels[i])
         action = c2.radio("Action", ("Change dose", "Stop"), horizontal=True)
-        new_dose = c3.number_input("New dose (mg)", min_value=0.0, max_value=3000.0, value=None, step=5.0)
-        on = c4.date_input("From", value=today, max_value=today, format="DD/MM/YYYY")
+        new_dose = c3.number_input("New dose (mg)", min_value=0.0, value=None, step=5.0,
+                                   help="Above 0 and at most 3,000 mg; the service names a dose out of range.")
+        on = c4.date_input("From", value=today, format="DD/MM/YYYY",
+                           help="Today or earlier; a date in the future is refused, never changed.")
         reason = st.text_input("Reason *", placeholder="e.g. partial response at 4 weeks; side effects")
         if st.form_submit_button("Save change", type="primary", icon=":material/edit:"):
             return MedicationChange(order_id=order_id, stop=action == "Stop", new_dose_mg=new_dose, on=on,
                                     reason=reason)
-    return None
-
-
-
-def visit_form(today: date, tz: ZoneInfo) -> VisitBooking | None:
-    """Book the next visit (date and time in the clinic's time zone) and when the next assessments are due."""
-    with st.form("nm_visit_add", clear_on_submit=True):
-        st.markdown("**Book the next visit**")
-        c1, c2, c3 = st.columns(3)
-        day = c1.date_input("Visit date", value=today + timedelta(weeks=4), min_value=today, format="DD/MM/YYYY")
-        at = c2.time_input("Time", value=time(10, 0), step=timedelta(minutes=15))
-        due = c3.date_input("Next assessments due", value=today + timedelta(weeks=4), min_value=today,
-                            format="DD/MM/YYYY")
-        note = st.text_input("Note (optional)", placeholder="e.g. review response; bloods before visit")
-        if st.form_submit_button("Book visit", type="primary", icon=":material/event:"):
-            return VisitBooking(scheduled_for=datetime.combine(day, at, tzinfo=tz), next_assessment_due=due,
-                                note=note or None)
     return None

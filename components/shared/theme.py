@@ -25,6 +25,10 @@ def _by_band_name(per_rank: tuple[str, ...]) -> dict[str, str]:
     out = dict(zip((b.name for b in Instrument.PHQ9.spec.bands), per_rank, strict=True))
     for rank, band in enumerate(Instrument.ISI.spec.bands[:2]):
         out.setdefault(band.name, per_rank[rank])
+    for instrument in Instrument:  # the step-15 instruments: mildest band first, most severe last, the rest between
+        bands = instrument.spec.bands
+        for i, band in enumerate(bands):
+            out.setdefault(band.name, per_rank[round(i * (len(per_rank) - 1) / max(len(bands) - 1, 1))])
     return out
 
 

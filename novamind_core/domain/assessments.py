@@ -106,25 +106,57 @@ class AssessmentScore:
         """Published wording of the severity band."""
         return band_for(self.instrument, self.total).label
 
+    @property
+    def item_answers(self) -> tuple[int, ...]:
+        """The scored items' answers (the first ``len(items)``): what every total, model and chart reads."""
+        return self.answers[:len(self.instrument.spec.items)]
+
+    @property
+    def extra_answers(self) -> tuple[int, ...]:
+        """Answers to the unscored extra items (PHQ-9 item 10; MDQ questions 2 and 3), stored beside the items."""
+        return self.answers[len(self.instrument.spec.items):]
+
+    @property
+    def screen(self) -> str | None:
+        """The published screening verdict in words (MDQ, AUDIT-C); None for the other instruments."""
+        return screen_verdict(self.instrument, self.answers)
+
 
 def _check_answer(spec: InstrumentSpec, item_number: int, answer: object) -> int:
-    item_choices = spec.choices[item_number - 1]
-    low = min(c.value for c in item_choices)
-    high = max(c.value for c in item_choices)
+    item_choices = spec.all_choices[item_number - 1]
+    values = sorted(c.value for c in item_choices)
+    low, high = values[0], values[-1]
+    allowed = f"{low}-{high}" if values == list(range(low, high + 1)) else ", ".join(map(str, values))
     if isinstance(answer, bool) or not isinstance(answer, int):
         raise ValidationError(
             f"{spec.instrument.value} item {item_number} answer {answer!r} is not a whole number: "
-            f"allowed {low}-{high}",
+            f"allowed {allowed}",
             field=f"item_{item_number}",
             value=answer,
         )
-    if not low <= answer <= high:
+    if answer not in values:
         raise ValidationError(
-            f"{spec.instrument.value} item {item_number} answer {answer} is out of range: allowed {low}-{high}",
+            f"{spec.instrument.value} item {item_number} answer {answer} is out of range: allowed {allowed}",
             field=f"item_{item_number}",
             value=answer,
         )
     return answer
+
+
+def total_of(instrument: Instrument | str, answers: Sequence[int]) -> int:
+    """The instrument's total from checked answers: the sum of the scored items (extra items such as PHQ-9 item 10
+    never count), or the instrument's own rule (the C-SSRS screener's triage level 0-3)."""
+    spec = Instrument.parse(instrument).spec
+    scored = tuple(answers[:len(spec.items)])
+    return spec.total_rule(scored) if spec.total_rule is not None else sum(scored)
+
+
+def screen_verdict(instrument: Instrument | str, answers: Sequence[int]) -> str | None:
+    """The published screening verdict in words (MDQ, AUDIT-C) or None where the band says it all."""
+    spec = Instrument.parse(instrument).spec
+    if spec.screen_rule is None or len(answers) < len(spec.items):
+        return None
+    return spec.screen_rule(tuple(answers))
 
 
 def score_assessment(instrument: Instrument | str, answers: Sequence[int]) -> AssessmentScore:
@@ -149,14 +181,17 @@ def score_assessment(instrument: Instrument | str, answers: Sequence[int]) -> As
         raise ValidationError(
             f"{instrument.value} answers must be a list of {len(spec.items)} whole numbers", field="answers"
         )
-    if len(answers) != len(spec.items):
+    allowed_lengths = {len(spec.all_items)} if spec.extra_items_required else {len(spec.items), len(spec.all_items)}
+    if len(answers) not in allowed_lengths:
+        extra = (f" (or {len(spec.all_items)} with the unscored item{'s' if len(spec.extra_items) > 1 else ''})"
+                 if len(allowed_lengths) > 1 else "")
         raise ValidationError(
-            f"{instrument.value} needs {len(spec.items)} answers, one per item; got {len(answers)}",
+            f"{instrument.value} needs {min(allowed_lengths)} answers, one per item{extra}; got {len(answers)}",
             field="answers",
             value=len(answers),
         )
     checked = tuple(_check_answer(spec, number, answer) for number, answer in enumerate(answers, start=1))
-    total = sum(checked)
+    total = total_of(instrument, checked)
     item9_positive = (item9_answer(instrument, checked) or 0) > 0
     return AssessmentScore(
         instrument=instrument,
@@ -247,8 +282,9 @@ class ChangeSummary:
         Current total at or below the remission threshold (PHQ-9/GAD-7 <= 4, ISI <= 7).
     mcid_improved, mcid_worsened : bool
         Improvement (worsening) of at least the MCID.
-    rci : float
-        Reliable change index ``(current - baseline) / S_diff`` (Jacobson & Truax 1991).
+    rci : float or None
+        Reliable change index ``(current - baseline) / S_diff`` (Jacobson & Truax 1991); None for an instrument
+        without an adopted SD and test-retest r.
     reliable_improvement, reliable_deterioration : bool
         ``rci <= -1.96`` / ``rci >= 1.96``.
     """
@@ -262,7 +298,7 @@ class ChangeSummary:
     remission: bool
     mcid_improved: bool
     mcid_worsened: bool
-    rci: float
+    rci: float | None
     reliable_improvement: bool
     reliable_deterioration: bool
     baseline_severity: str
@@ -292,7 +328,10 @@ class ChangeSummary:
             findings.append(f"clinically important improvement (at least {spec.mcid_points} points)")
         if self.mcid_worsened:
             findings.append(f"clinically important worsening (at least {spec.mcid_points} points)")
-        if self.reliable_improvement:
+        if self.rci is None:
+            if not findings:
+                findings.append("no reliable change index for this questionnaire")
+        elif self.reliable_improvement:
             findings.append(f"reliable improvement (RCI {self.rci:.2f})")
         elif self.reliable_deterioration:
             findings.append(f"reliable deterioration (RCI {self.rci:.2f})")
@@ -302,12 +341,16 @@ class ChangeSummary:
         return " ".join(parts)
 
 
-def reliable_change_index(instrument: Instrument | str, baseline_total: float, current_total: float) -> float:
+def reliable_change_index(instrument: Instrument | str, baseline_total: float, current_total: float
+                          ) -> float | None:
     """``RCI = (x2 - x1) / (sqrt(2) * SD * sqrt(1 - r))`` (Jacobson & Truax 1991), dimensionless.
 
-    SD and test-retest r per instrument are in :data:`INSTRUMENTS` with their sources.
+    SD and test-retest r per instrument are in :data:`INSTRUMENTS` with their sources; None for an instrument
+    without both (the index is not computed rather than guessed).
     """
     spec = Instrument.parse(instrument).spec
+    if not spec.has_change_statistics:
+        return None
     return (current_total - baseline_total) / spec.s_diff
 
 
@@ -334,12 +377,12 @@ def compare_to_baseline(instrument: Instrument | str, baseline_total: int, curre
         change=change,
         percent_change=percent,
         response=response,
-        remission=current <= spec.remission_max_total,
-        mcid_improved=-change >= spec.mcid_points,
-        mcid_worsened=change >= spec.mcid_points,
+        remission=spec.remission_max_total is not None and current <= spec.remission_max_total,
+        mcid_improved=spec.mcid_points is not None and -change >= spec.mcid_points,
+        mcid_worsened=spec.mcid_points is not None and change >= spec.mcid_points,
         rci=rci,
-        reliable_improvement=rci <= -RCI_CRITICAL_Z,
-        reliable_deterioration=rci >= RCI_CRITICAL_Z,
+        reliable_improvement=rci is not None and rci <= -RCI_CRITICAL_Z,
+        reliable_deterioration=rci is not None and rci >= RCI_CRITICAL_Z,
         baseline_severity=band_for(instrument, baseline).name,
         current_severity=band_for(instrument, current).name,
     )

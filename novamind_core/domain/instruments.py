@@ -22,6 +22,7 @@ research. J Consult Clin Psychol 1991;59:12-19. doi:10.1037/0022-006X.59.1.12
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -36,6 +37,13 @@ class Instrument(str, Enum):
     PHQ9 = "PHQ-9"
     GAD7 = "GAD-7"
     ISI = "ISI"
+    CSSRS = "C-SSRS"
+    PCL5 = "PCL-5"
+    AUDIT = "AUDIT"
+    AUDITC = "AUDIT-C"
+    MDQ = "MDQ"
+    WSAS = "WSAS"
+    ASRM = "ASRM"
 
     @classmethod
     def parse(cls, value: str | Instrument) -> Instrument:
@@ -116,16 +124,29 @@ class InstrumentSpec:
     choices: tuple[tuple[AnswerChoice, ...], ...]  # one tuple of choices per item
     bands: tuple[SeverityBand, ...]
     bands_source: str
-    remission_max_total: int
+    remission_max_total: int | None
     remission_source: str
-    mcid_points: int
+    mcid_points: int | None
     mcid_source: str
-    sd_total: float
+    sd_total: float | None
     sd_source: str
-    test_retest_r: float
+    test_retest_r: float | None
     test_retest_source: str
     loinc_panel: str | None = None
     loinc_total: str | None = None
+    extra_items: tuple[str, ...] = ()
+    """Items asked after the scored ones that do not add to the total (PHQ-9 item 10; MDQ questions 2 and 3)."""
+    extra_choices: tuple[tuple[AnswerChoice, ...], ...] = ()
+    extra_items_required: bool = False
+    """False: the extra items may be left out (PHQ-9 item 10); True: every answer is needed (MDQ)."""
+    total_rule: Callable[[tuple[int, ...]], int] | None = None
+    """How the scored answers make the total; None is their sum. The C-SSRS screener's total is its triage level."""
+    total_max: int | None = None
+    """Highest total when :attr:`total_rule` is not a sum."""
+    screen_rule: Callable[[tuple[int, ...]], str | None] | None = None
+    """The published screening verdict in words from every answer (MDQ, AUDIT-C), or None."""
+    self_report: bool = True
+    """False: asked by a clinician (the C-SSRS screener within a risk review), never sent to a patient."""
 
     @property
     def min_answer(self) -> int:
@@ -137,11 +158,35 @@ class InstrumentSpec:
 
     @property
     def max_total(self) -> int:
+        if self.total_max is not None:
+            return self.total_max
         return sum(max(c.value for c in item_choices) for item_choices in self.choices)
+
+    @property
+    def asked_item_count(self) -> int:
+        """Questions every administration asks: the scored items, and the extra ones where they are required (MDQ).
+        PHQ-9 item 10 is optional: the clinician's form offers it, the patient's questionnaire asks the nine."""
+        return len(self.all_items) if self.extra_items_required else len(self.items)
+
+    @property
+    def all_items(self) -> tuple[str, ...]:
+        """The scored items, then the extra (unscored) ones."""
+        return self.items + self.extra_items
+
+    @property
+    def all_choices(self) -> tuple[tuple[AnswerChoice, ...], ...]:
+        return self.choices + self.extra_choices
+
+    @property
+    def has_change_statistics(self) -> bool:
+        """Whether a published SD and test-retest r are adopted here (reliable change index available)."""
+        return self.sd_total is not None and self.test_retest_r is not None
 
     @property
     def sem(self) -> float:
         """Standard error of measurement, ``SEM = SD * sqrt(1 - r)`` (Jacobson & Truax 1991), in points."""
+        if self.sd_total is None or self.test_retest_r is None:
+            raise ValueError(f"{self.instrument.value}: no SD and test-retest r are adopted (see sd_source)")
         return self.sd_total * math.sqrt(1.0 - self.test_retest_r)
 
     @property
@@ -196,6 +241,20 @@ PHQ9_ITEMS: tuple[str, ...] = (
     "Thoughts that you would be better off dead or of hurting yourself in some way",
 )
 """PHQ-9 item wording (Kroenke 2001, appendix; Pfizer public-domain form)."""
+
+PHQ9_FUNCTION_ITEM = (
+    "If you checked off any problems, how difficult have these problems made it for you to do your work, take care "
+    "of things at home, or get along with other people?"
+)
+"""PHQ-9 item 10, functional impairment: asked after the nine scored items and never added to the total
+(Kroenke 2001; Spitzer, Kroenke & Williams 1999). LOINC 69722-7."""
+
+PHQ9_FUNCTION_CHOICES: tuple[AnswerChoice, ...] = (
+    AnswerChoice(0, "Not difficult at all"),
+    AnswerChoice(1, "Somewhat difficult"),
+    AnswerChoice(2, "Very difficult"),
+    AnswerChoice(3, "Extremely difficult"),
+)
 
 PHQ9_SELF_HARM_ITEM = 9
 """1-based number of the PHQ-9 self-harm item; any answer above 0 is flagged regardless of the total."""
@@ -252,6 +311,8 @@ INSTRUMENTS: dict[Instrument, InstrumentSpec] = {
         test_retest_source="Kroenke 2001: test-retest correlation 0.84 (MHP re-administration within 48 h)",
         loinc_panel="44249-1",
         loinc_total="44261-6",
+        extra_items=(PHQ9_FUNCTION_ITEM,),
+        extra_choices=(PHQ9_FUNCTION_CHOICES,),
     ),
     Instrument.GAD7: InstrumentSpec(
         instrument=Instrument.GAD7,
@@ -318,4 +379,6 @@ INSTRUMENTS: dict[Instrument, InstrumentSpec] = {
         test_retest_source="Dieperink 2020, J Patient Rep Outcomes 4:18: 2-week test-retest ICC 0.90",
     ),
 }
-"""Every supported instrument's definition, keyed by :class:`Instrument`."""
+"""Every supported instrument's definition, keyed by :class:`Instrument`. The step-15 instruments (C-SSRS screener,
+PCL-5, AUDIT, AUDIT-C, MDQ, WSAS, ASRM) are defined in :mod:`novamind_core.domain.instrument_screeners`, which adds
+them here; the ``novamind_core.domain`` package imports it first, so the table is always whole."""

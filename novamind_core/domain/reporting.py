@@ -30,7 +30,8 @@ MAX_INTERVAL_DAYS = 365
 MAX_DELIVERIES = 200
 MAX_REMINDER_HOURS = 24 * 14
 MAX_LINK_LIFETIME_HOURS = 24 * 30
-REPORTABLE_INSTRUMENTS = (Instrument.PHQ9, Instrument.GAD7, Instrument.ISI)
+#: Instruments patients answer themselves (by link or kiosk): every instrument but the clinician-asked C-SSRS screener.
+REPORTABLE_INSTRUMENTS = tuple(i for i in Instrument if i.spec.self_report)
 
 
 class Channel(str, Enum):

@@ -36,20 +36,41 @@ def provider_from_settings(settings: Any) -> OpenAICompatibleProvider | None:
     return OpenAICompatibleProvider(url, model, timeout_s=getattr(settings, "insight_timeout_s", 10.0))
 
 
+RISK_HEADING = "Open risk alert"
+
+
+def risk_section(open_risk_alerts: tuple[str, ...]) -> tuple[str, str]:
+    """The section every summary leads with while a self-harm item alert is open (whichever provider wrote the rest)."""
+    listed = "; ".join(open_risk_alerts)
+    many = len(open_risk_alerts) > 1
+    return (RISK_HEADING, f"{listed}. {'These alerts are' if many else 'This alert is'} open: complete the risk "
+            "review (C-SSRS screener, formulation, safety plan, action and follow-up) before anything else.")
+
+
+def _lead_with_risk(insight: Insight, inp: TwinInsightInput) -> Insight:
+    if not inp.open_risk_alerts:
+        return insight
+    return Insight((risk_section(inp.open_risk_alerts), *insight.sections), insight.provider, insight.notices)
+
+
 def generate_insight(inputs: TwinInsightInput | dict, settings: Any = None,
                      provider: OpenAICompatibleProvider | None = None) -> Insight:
-    """Summarise a patient's twin; external provider only when configured, offline otherwise or on any failure."""
+    """Summarise a patient's twin; external provider only when configured, offline otherwise or on any failure.
+
+    An open risk alert always comes first (:func:`risk_section`), whichever provider wrote the summary; the alert
+    text is not sent to an external provider.
+    """
     inp = inputs if isinstance(inputs, TwinInsightInput) else TwinInsightInput.from_dict(inputs)
     external = provider or (provider_from_settings(settings) if settings is not None else None)
     if external is None:
-        return OfflineInsightProvider().summarise(inp)
+        return _lead_with_risk(OfflineInsightProvider().summarise(inp), inp)
     try:
-        return external.summarise(inp)
+        return _lead_with_risk(external.summarise(inp), inp)
     except ProviderError as exc:
-        return OfflineInsightProvider().summarise(
-            inp, notices=(f"The language-model provider was not used ({exc}); this is the offline summary.",))
+        return _lead_with_risk(OfflineInsightProvider().summarise(
+            inp, notices=(f"The language-model provider was not used ({exc}); this is the offline summary.",)), inp)
 
 
-__all__ = ["AssessmentPoint", "DrugPrediction", "ForecastBand", "Insight", "MedicationEntry", "OfflineInsightProvider",
-           "OpenAICompatibleProvider", "ProviderError", "TwinInsightInput", "generate_insight",
-           "provider_from_settings"]
+__all__ = ["RISK_HEADING", "AssessmentPoint", "DrugPrediction", "ForecastBand", "Insight", "MedicationEntry",
+           "OfflineInsightProvider", "OpenAICompatibleProvider", "ProviderError", "TwinInsightInput",
+           "generate_insight", "provider_from_settings", "risk_section"]

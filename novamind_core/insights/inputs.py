@@ -69,6 +69,8 @@ class TwinInsightInput:
     twin_scenario: str | None = None
     models_trained_on_synthetic_data: bool = True
     as_of: str | None = None
+    open_risk_alerts: tuple[str, ...] = ()
+    """Open item-9 (self-harm) alerts in words; the summary leads with them (never sent to an external provider)."""
     patient_name: str | None = field(default=None, repr=False)
     mrn: str | None = field(default=None, repr=False)
 
@@ -83,7 +85,7 @@ class TwinInsightInput:
         preds = tuple(DrugPrediction(**{**p, "top_features": tuple(p.get("top_features", ()))})
                       if isinstance(p, Mapping) else p for p in (d.get("drug_predictions") or ()))
         known = {"assessments", "medications", "drug_predictions", "forecast"}
-        rest = {k: v for k, v in d.items() if k not in known}
+        rest = {k: (tuple(v) if k == "open_risk_alerts" else v) for k, v in d.items() if k not in known}
         unknown = set(rest) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValidationError(f"unknown insight input(s): {', '.join(sorted(unknown))}", field="insight")

@@ -64,7 +64,8 @@ class InstrumentCodes:
 INSTRUMENT_CODES: dict[Instrument, InstrumentCodes] = {
     Instrument.PHQ9: InstrumentCodes(
         Instrument.PHQ9, LOINC, "44249-1", "44261-6",
-        ("44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8"),
+        ("44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8",
+         "69722-7"),  # the last: item 10, functional impairment (not scored)
     ),
     Instrument.GAD7: InstrumentCodes(
         Instrument.GAD7, LOINC, "69737-5", "70274-6",
@@ -73,6 +74,16 @@ INSTRUMENT_CODES: dict[Instrument, InstrumentCodes] = {
     Instrument.ISI: InstrumentCodes(
         Instrument.ISI, NOVAMIND_INSTRUMENT_SYSTEM, "ISI", "ISI-total", tuple(f"ISI-{i}" for i in range(1, 8)),
     ),
+    # AUDIT-C: LOINC panel 72109-2, total 75626-2, questions 68518-0, 68519-8, 68520-6 (as in the US Core AUDIT-C
+    # Questionnaire). The others travel under the local system: the AUDIT's LOINC panel (72110-0) and total (75624-7)
+    # are known, but its item codes are not verified here, so it is exchanged whole under local codes.
+    Instrument.AUDITC: InstrumentCodes(
+        Instrument.AUDITC, LOINC, "72109-2", "75626-2", ("68518-0", "68519-8", "68520-6"),
+    ),
+    **{i: InstrumentCodes(i, NOVAMIND_INSTRUMENT_SYSTEM, i.value, f"{i.value}-total",
+                          tuple(f"{i.value}-{n}" for n in range(1, len(i.spec.all_items) + 1)))
+       for i in (Instrument.CSSRS, Instrument.PCL5, Instrument.AUDIT, Instrument.MDQ, Instrument.WSAS,
+                 Instrument.ASRM)},
 }
 
 #: LOINC answer codes of the PHQ/GAD frequency scale (answer list LL358-3) -> item score.

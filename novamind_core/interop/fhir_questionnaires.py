@@ -48,6 +48,11 @@ class ExportedAssessment(Protocol):
     def administered_on(self) -> Any: ...
 
 
+def _all_answers(a: ExportedAssessment) -> tuple[int, ...]:
+    """The scored items' answers, then any unscored extra items' (PHQ-9 item 10) where the record keeps them."""
+    return tuple(a.answers) + tuple(getattr(a, "extra_answers", ()))
+
+
 def _total(a: ExportedAssessment) -> int:
     total = getattr(a, "total", None)
     return int(total) if total is not None else int(sum(a.answers))
@@ -69,9 +74,10 @@ def total_display(instrument: Instrument) -> str:
 def panel_observation(a: ExportedAssessment, subject: str, derived_from: str | None = None) -> dict[str, Any]:
     """The panel Observation: one ``component`` per item (``valueInteger``) and one for the total."""
     codes = INSTRUMENT_CODES[a.instrument]
-    items = a.instrument.items
+    items = a.instrument.spec.all_items  # scored items, then any unscored ones answered (PHQ-9 item 10)
     component = [{"code": {"coding": [{"system": codes.system, "code": code, "display": items[i]}]},
-                  "valueInteger": int(a.answers[i])} for i, code in enumerate(codes.items)]
+                  "valueInteger": int(value)}
+                 for i, (code, value) in enumerate(zip(codes.items, _all_answers(a), strict=False))]
     component.append({"code": {"coding": [{"system": codes.system, "code": codes.total,
                                            "display": total_display(a.instrument)}]},
                       "valueInteger": _total(a)})
@@ -112,8 +118,10 @@ def assessment_resource(a: ExportedAssessment, subject: str) -> dict[str, Any]:
     return panel_observation(a, subject) if a.answers else total_observation(a, subject)
 
 
-def _answer(instrument: Instrument, value: int) -> dict[str, Any]:
-    if INSTRUMENT_CODES[instrument].system == LOINC and value in LOINC_FREQUENCY_CODINGS:
+def _answer(instrument: Instrument, value: int, index: int = 0) -> dict[str, Any]:
+    """A LOINC answer coding for the PHQ-9/GAD-7 frequency scale (scored items only); an integer otherwise."""
+    if (instrument in (Instrument.PHQ9, Instrument.GAD7) and index < len(instrument.items)
+            and value in LOINC_FREQUENCY_CODINGS):
         code, display = LOINC_FREQUENCY_CODINGS[value]
         return {"valueCoding": {"system": LOINC, "code": code, "display": display}}
     return {"valueInteger": int(value)}
@@ -135,9 +143,9 @@ def _author(a: ExportedAssessment, subject: str) -> dict[str, Any]:
 def questionnaire_response(a: ExportedAssessment, subject: str) -> dict[str, Any]:
     """The assessment as a completed QuestionnaireResponse (requires item answers)."""
     codes = INSTRUMENT_CODES[a.instrument]
-    labels = a.instrument.items
-    items: list[dict[str, Any]] = [{"linkId": code, "text": labels[i], "answer": [_answer(a.instrument, v)]}
-                                   for i, (code, v) in enumerate(zip(codes.items, a.answers, strict=True))]
+    labels = a.instrument.spec.all_items
+    items: list[dict[str, Any]] = [{"linkId": code, "text": labels[i], "answer": [_answer(a.instrument, v, i)]}
+                                   for i, (code, v) in enumerate(zip(codes.items, _all_answers(a), strict=False))]
     items.append({"linkId": codes.total, "text": total_display(a.instrument), "answer": [{"valueInteger": _total(a)}]})
     return {
         "resourceType": "QuestionnaireResponse",

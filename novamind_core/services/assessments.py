@@ -13,11 +13,13 @@ from novamind_core.domain.assessments import (
     item9_answer,
     score_assessment,
 )
+from novamind_core.domain.forms import FormName
 from novamind_core.domain.records import AssessmentRecord, AssessmentResult
 from novamind_core.domain.reporting import AssessmentSource
 from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService, not_in_future, parse_date
+from novamind_core.services.drafts import first_submission, remember_submission
 from novamind_core.services.ports import UnitOfWork
 
 #: How an urgent (patient-reported item 9) alert's message begins; the caseload and chart show it first.
@@ -72,23 +74,40 @@ def store_assessment(uow: UnitOfWork, patient_id: int, score: AssessmentScore, o
     return AssessmentResult(record, alerts, vs_baseline, vs_previous)
 
 
+def repeated_result(uow: UnitOfWork, patient_id: int, assessment_id: int) -> AssessmentResult:
+    """The result of an assessment already stored (a repeated submission), with the alerts it raised."""
+    record = next(a for a in uow.assessments.history(patient_id, None) if a.id == assessment_id)
+    alerts = tuple(a for a in uow.alerts.list(patient_id) if a.assessment_id == assessment_id)
+    return AssessmentResult(record, alerts, None, None)
+
+
 class AssessmentService(BaseService):
     def record(self, user: User, patient_id: int, instrument: str | Instrument, answers: Sequence[int],
-               administered_on: date | str | None = None) -> AssessmentResult:
+               administered_on: date | str | None = None, *, submission_token: str | None = None
+               ) -> AssessmentResult:
         """Score and store a completed questionnaire; raise alerts when the data call for them.
 
         Alerts (docs/science.md): PHQ-9 item 9 above 0 (always, regardless of the total); worsening by at least the
         instrument's MCID against the previous score or the baseline (first score). Invalid answers raise
-        ValidationError naming the item and the allowed range, and nothing is stored.
+        ValidationError naming the item and the allowed range, and nothing is stored. A date in the future is
+        refused (never replaced by today). With ``submission_token``, a repeat of the same confirmation returns the
+        first result (its alerts included) instead of storing the questionnaire twice.
         """
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI,
                                             AuditAction.ASSESSMENT_CREATE)
+            repeat = first_submission(uow, submission_token, actor.id, FormName.ASSESSMENT)
+            if repeat is not None:
+                return repeated_result(uow, patient_id, repeat)
             score = score_assessment(instrument, answers)
             today = self.ctx.today()
             on = not_in_future(parse_date(administered_on, "administered_on", default=today), today,
                                "administered_on")
             result = store_assessment(uow, patient_id, score, on, self.ctx.now(), actor.id if actor.id > 0 else None)
+            remember_submission(uow, submission_token, actor.id, FormName.ASSESSMENT, result.assessment.id,
+                                self.ctx.now())
+            if actor.id > 0:
+                uow.drafts.delete(actor.id, patient_id, FormName.ASSESSMENT.value)
             self._audit(uow, actor, AuditAction.ASSESSMENT_CREATE, patient_id=patient_id,
                         detail=f"{score.instrument.value} alerts={len(result.alerts)}")
             uow.commit()

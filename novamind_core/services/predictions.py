@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from novamind_core.domain.alerts import AlertKind
 from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.users import Permission, User
 from novamind_core.ml import registry
@@ -321,7 +322,9 @@ class PredictionService(BaseService):
                                   for c in medication_courses(chart.orders)),
                 drug_predictions=preds, forecast=band, twin_p_response_week8=twin_p,
                 twin_p_remission_week8=twin_rem, twin_scenario=scenario,
-                models_trained_on_synthetic_data=synthetic, as_of=chart.today.isoformat())
+                models_trained_on_synthetic_data=synthetic, as_of=chart.today.isoformat(),
+                open_risk_alerts=tuple(a.text for a in uow.alerts.list(patient_id, include_acknowledged=False)
+                                       if a.kind is AlertKind.ITEM9))  # the summary leads with them
             insight = generate_insight(inp, settings=self.ctx.settings)
             result = PatientInsight(patient_id, insight.sections, insight.text, insight.provider,
                                     tuple(insight.notices) + tuple(notices), synthetic)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from novamind_core.domain.errors import ConflictError, NotFoundError, ValidationError
+from novamind_core.domain.forms import FormName
 from novamind_core.domain.users import Permission, User
 from novamind_core.domain.visits import Visit, VisitStatus
 from novamind_core.services.base import BaseService, optional_text, parse_date
+from novamind_core.services.drafts import first_submission, remember_submission
 
 VISIT_CREATE = "visit.create"
 VISIT_UPDATE = "visit.update"
@@ -16,13 +18,20 @@ VISIT_READ = "visit.read"
 
 class VisitService(BaseService):
     def schedule(self, user: User, patient_id: int, scheduled_for: datetime,
-                 next_assessment_due: date | str | None = None, note: str | None = None) -> Visit:
-        """Book a visit (aware datetime, in the future). ``next_assessment_due`` also sets when scores are due."""
+                 next_assessment_due: date | str | None = None, note: str | None = None, *,
+                 submission_token: str | None = None) -> Visit:
+        """Book a visit (aware datetime, in the future). ``next_assessment_due`` also sets when scores are due.
+
+        With ``submission_token``, a repeat of the same form rendering (a double-click) returns the visit the first
+        submission booked, note included, instead of booking twice. The user's visit draft is dropped."""
         if not isinstance(scheduled_for, datetime) or scheduled_for.tzinfo is None:
             raise ValidationError("visit time must be a date and time with a time zone", field="scheduled_for",
                                   value=str(scheduled_for))
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, VISIT_CREATE)
+            repeat = first_submission(uow, submission_token, actor.id, FormName.VISIT)
+            if repeat is not None:
+                return uow.visits.get(repeat)
             now = self.ctx.now()
             if scheduled_for < now:
                 raise ValidationError("visit time is in the past", field="scheduled_for",
@@ -34,6 +43,9 @@ class VisitService(BaseService):
             if next_assessment_due is not None:
                 uow.patients.set_next_assessment_due(patient_id, self._due(next_assessment_due))
             uow.patients.set_next_visit(patient_id, uow.visits.next_scheduled(patient_id, now))
+            remember_submission(uow, submission_token, actor.id, FormName.VISIT, visit.id, now)
+            if actor.id > 0:
+                uow.drafts.delete(actor.id, patient_id, FormName.VISIT.value)
             self._audit(uow, actor, VISIT_CREATE, patient_id=patient_id)
             uow.commit()
             return visit

@@ -27,7 +27,7 @@ def press(at, label: str):  # type: ignore[no-untyped-def]
 def test_starting_a_medication_saves_the_drug_dose_frequency_and_reason(seeded, app_as):
     services, cohort = seeded
     at = open_chart(app_as, cohort.new_patient_id)
-    next(t for t in at.text_input if t.label == "Drug").input("sertraline")
+    next(s for s in at.selectbox if s.label == "Drug").set_value("sertraline")
     next(n for n in at.number_input if n.label == "Dose (mg)").set_value(50)
     next(s for s in at.selectbox if s.label == "Frequency").set_value("nightly")
     next(t for t in at.text_input if t.label == "Reason (optional)").input("first episode")

@@ -4,6 +4,7 @@ assessment entry updating the chart, validation messages, alert acknowledgement.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 
 def trajectory(at) -> dict:  # type: ignore[no-untyped-def]
@@ -35,7 +36,9 @@ def test_patient_page_shows_the_selected_patients_chart_and_trajectory(seeded, a
     assert "Synthia Testcase" in shown and "NM-100001" in shown
     assert "PHQ-9 fell from 18 to 8 over 9 weeks on sertraline 100 mg: response, not yet remission." in shown
     assert phq9_points(at) == [18, 17, 15, 13, 12, 11, 10, 9, 8, 8]
-    assert at.query_params["mrn"] in ("NM-100001", ["NM-100001"])
+    assert "mrn" not in at.query_params  # the address bar names the chart by an opaque token, never the MRN
+    token = at.query_params["p"]
+    assert "NM-" not in str(token) and str(cohort.responder_id) != str(token).strip("[]'")
 
 
 def test_deep_link_by_mrn_opens_that_patient(seeded, app_as, page_text):
@@ -116,7 +119,7 @@ def test_a_phq9_with_item_nine_warns_before_saving_and_raises_an_alert(seeded, a
     assert "Item 9 (thoughts of self-harm) answered 2" in page_text(at)
     at.button(key="nm_q_PHQ9_review").click().run()
     at.button(key="nm_q_PHQ9_confirm").click().run()
-    assert any("Alerts raised: PHQ-9 item 9" in s.value for s in at.success)
+    assert any("Alerts raised: Self-harm item: PHQ-9 item 9" in s.value for s in at.success)  # in words
     user = services.users.get_by_username("demo.clinician")
     alerts = services.alerts.list_for_patient(user, cohort.new_patient_id)
     assert any(a.kind.value == "item9" and a.open for a in alerts)
@@ -125,8 +128,15 @@ def test_a_phq9_with_item_nine_warns_before_saving_and_raises_an_alert(seeded, a
 def test_acknowledging_an_alert_records_who_and_greys_it(seeded, app_as, page_text):
     services, cohort = seeded
     user = services.users.get_by_username("demo.clinician")
-    alert = next(a for a in services.alerts.list_for_patient(user, cohort.item9_id) if a.kind.value == "item9")
+    item9 = next(a for a in services.alerts.list_for_patient(user, cohort.item9_id) if a.kind.value == "item9")
+    # a worsening alert: an item-9 alert has no one-click path (tests/app/test_risk_review_form.py)
+    yesterday = services.context.today() - timedelta(days=1)
+    services.assessments.record(user, cohort.item9_id, "ISI", [0] * 7, administered_on=yesterday)
+    services.assessments.record(user, cohort.item9_id, "ISI", [4] * 7)
+    alert = next(a for a in services.alerts.list_for_patient(user, cohort.item9_id)
+                 if a.kind.value == "worsening" and a.open)
     at = open_chart(app_as, "demo.clinician", cohort.item9_id)
+    assert not any(b.key == f"nm_ack_{item9.id}" for b in at.button)
     at.button(key=f"nm_ack_{alert.id}").click().run()
     assert not at.exception
     after = next(a for a in services.alerts.list_for_patient(user, cohort.item9_id) if a.id == alert.id)

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.ui_cohort import CLINICIAN
 
 PAGE = "../../pages/simulation.py"
+
+
+@pytest.fixture(autouse=True)
+def _no_plans_queued_before(cohort):  # type: ignore[no-untyped-def]
+    """Each test starts with an empty comparison: queued plans are kept as the user's draft across sessions
+    (tests/app/test_nothing_typed_is_lost.py), so one test's queue would otherwise come back in the next."""
+    services, c = cohort
+    user = services.users.get_by_username(CLINICIAN)
+    for pid in (c.responder_id, c.item9_id, c.switched_id, c.new_patient_id):
+        services.drafts.discard(user, pid, "simulation_plans")
 
 
 def open_page(patient_id: int) -> AppTest:

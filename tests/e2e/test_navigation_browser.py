@@ -64,7 +64,7 @@ def test_opening_a_patient_link_while_signed_in_shows_the_patient_without_a_dial
     page.get_by_text("Synthia Testcase").first.wait_for()
     settle(page)
     assert not saw_page_not_found(page)
-    assert "/patient" in page.url and "mrn=NM-100001" in page.url
+    assert "/patient" in page.url and "p=" in page.url and "mrn=" not in page.url  # opaque link, not the MRN
 
 
 def test_an_analyst_reloading_the_cohort_page_sees_no_dialog(live_app, context):
@@ -87,7 +87,7 @@ def test_a_deep_link_opened_signed_out_lands_on_the_page_after_sign_in_without_a
     page.get_by_text("Synthia Testcase").first.wait_for()
     settle(page)
     assert not saw_page_not_found(page)
-    assert "/patient" in page.url and "mrn=NM-100001" in page.url
+    assert "/patient" in page.url and "p=" in page.url and "mrn=" not in page.url  # opaque link, not the MRN
 
 
 def test_an_analyst_opening_the_patient_page_sees_no_patient_data(live_app, context):

@@ -26,7 +26,10 @@ def test_worsening_by_the_mcid_raises_an_alert_and_less_does_not(services, clini
 
 
 def test_acknowledging_an_alert_records_who_and_when(services, clinician, patient, clock):
-    alert = services.assessments.record(clinician, patient.id, "PHQ-9", [0] * 8 + [2]).alerts[0]
+    # a worsening alert: an item-9 alert closes only through a risk review (tests/unit/services/test_risk_reviews.py)
+    services.assessments.record(clinician, patient.id, "PHQ-9", [0] * 9, administered_on="2026-03-01")
+    alert = services.assessments.record(clinician, patient.id, "PHQ-9", [1] * 8 + [0]).alerts[0]
+    assert alert.kind.value == "worsening"
     acked = services.alerts.acknowledge(clinician, alert.id)
     assert acked.acknowledged_by == clinician.id and acked.acknowledged_at == clock.now and not acked.open
     with pytest.raises(ConflictError):

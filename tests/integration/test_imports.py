@@ -159,7 +159,8 @@ def test_fhir_round_trip_into_another_database_keeps_every_assessment_and_medica
     order = services.medications.add(clinician, patient.id, "sertraline", 50, start_date="2026-01-05",
                                      reason="first episode")
     services.medications.titrate(clinician, order.id, 100, "tolerating", on="2026-02-02")
-    services.medications.add(clinician, patient.id, "mirtazapine", 15, "nightly", start_date="2026-02-02")
+    services.medications.add(clinician, patient.id, "mirtazapine", 15, "nightly", start_date="2026-02-02",
+                             interactions_reviewed=True)  # mirtazapine augmentation, reviewed
     bundle = import_service(services).export_fhir(clinician, patient.id)
 
     url = f"sqlite:///{tmp_path / 'other.db'}"
@@ -253,10 +254,12 @@ def cli_env(sqlite_url, monkeypatch, clock):  # type: ignore[no-untyped-def]
     services.close()
 
 
-def test_cli_imports_a_csv_as_a_named_clinician_and_exports_the_bundle(cli_env, tmp_path, capsys):
+def test_cli_imports_a_csv_as_a_named_clinician_and_exports_the_bundle(cli_env, tmp_path, capsys, monkeypatch):
     from novamind_core.cli import main
+    from tests.cli_credentials import use_token
 
     services, doctor, patient = cli_env
+    use_token(services, "dr.cli", monkeypatch)  # the clinician's own API token (docs/security.md, "Operators")
     csv = tmp_path / "phq.csv"
     csv.write_text(HEADER + "2026-01-05,PHQ-9,2,2,2,1,1,1,1,1,0\n")
     assert main(["import", "csv", "--kind", "assessments", "--patient", "NM-CLI-01", str(csv), "--as", "dr.cli"]) == 0
@@ -268,13 +271,16 @@ def test_cli_imports_a_csv_as_a_named_clinician_and_exports_the_bundle(cli_env, 
         "Patient", "Condition", "Observation", "QuestionnaireResponse", "Observation"]  # panel, response, total
 
 
-def test_cli_import_without_a_named_user_is_refused_and_a_bad_file_lists_every_problem(cli_env, tmp_path, capsys):
+def test_cli_import_without_a_named_user_is_refused_and_a_bad_file_lists_every_problem(cli_env, tmp_path, capsys,
+                                                                                        monkeypatch):
     from novamind_core.cli import main
+    from tests.cli_credentials import use_token
 
     csv = tmp_path / "bad.csv"
     csv.write_text(HEADER + "2026-01-05,PHQ-9,2,2,2,1,1,1,1,1,7\n2026-01-06,PHQ-9,x,2,2,1,1,1,1,1,0\n")
     assert main(["import", "csv", "--kind", "assessments", "--patient", "NM-CLI-01", str(csv)]) == 2
-    assert "--as USERNAME" in capsys.readouterr().err
+    assert "authenticated operator" in capsys.readouterr().err
+    use_token(cli_env[0], "dr.cli", monkeypatch)
     assert main(["import", "csv", "--kind", "assessments", "--patient", "NM-CLI-01", str(csv), "--as", "dr.cli"]) == 2
     err = capsys.readouterr().err
     assert "nothing was imported" in err and "row 2, column 'item9'" in err and "row 3, column 'item1'" in err

@@ -73,7 +73,7 @@ def test_export_writes_loinc_panels_with_one_component_per_item_and_the_total():
     phq = obs[0]
     assert phq["code"]["coding"][0] == {"system": LOINC, "code": "44249-1", "display": "Patient Health Questionnaire-9"}
     codes = [c["code"]["coding"][0]["code"] for c in phq["component"]]
-    assert codes == [*INSTRUMENT_CODES[Instrument.PHQ9].items, "44261-6"]
+    assert codes == [*INSTRUMENT_CODES[Instrument.PHQ9].items[:9], "44261-6"]  # item 10 not answered here
     assert phq["component"][-1]["valueInteger"] == 18
     assert obs[1]["code"]["coding"][0]["code"] == "69737-5"
 

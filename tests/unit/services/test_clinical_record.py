@@ -99,7 +99,10 @@ def test_editing_a_note_keeps_every_version_and_refuses_an_edit_of_an_old_revisi
 
 
 def test_acknowledging_an_alert_records_who_and_when_and_a_second_time_is_refused(store):
-    alert = AssessmentService(ctx(store)).record(CLINICIAN, PID, "PHQ-9", [0] * 8 + [1]).alerts[0]
+    # a worsening alert: an item-9 alert closes only through a risk review (tests/unit/services/test_risk_reviews.py)
+    AssessmentService(ctx(store)).record(CLINICIAN, PID, "PHQ-9", [0] * 9, "2026-05-25")
+    alert = AssessmentService(ctx(store)).record(CLINICIAN, PID, "PHQ-9", [1] * 8 + [0]).alerts[0]
+    assert alert.kind is AlertKind.WORSENING
     acked = AlertService(ctx(store)).acknowledge(COLLEAGUE, alert.id)
     assert (acked.acknowledged_by, acked.acknowledged_at, acked.acknowledged_by_name) == (COLLEAGUE.id, NOW, "Dr B")
     assert store.repositories["patients"].summary(PID).open_alerts == 0

@@ -1,0 +1,114 @@
+"""The chart's Notes tab: the new-note form, then every note as a document.
+
+A note is shown exactly as typed (``st.text``: no Markdown, so ``mother ~supportive~``, line breaks and ``1)`` stay as
+written). An unsigned note can be edited (each earlier version kept and listed) and signed; signing locks it. A
+signed note shows who signed it and when, takes addenda (never edits), and a trainee's signed note shows "awaiting
+co-signature" with a "Co-sign" button for a supervising clinician. Each action is one audited service call.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from components.patient.visit_note import SAVE_ERRORS, new_note_form
+from components.shared.session import flash
+from components.shared.text import plain
+from components.shared.theme import format_date, format_datetime
+from novamind_core.domain.notes import MAX_ADDENDUM_CHARS, ProgressNote
+from novamind_core.domain.users import User
+
+if TYPE_CHECKING:
+    from novamind_core.bootstrap import Services
+    from novamind_core.services.charts import PatientChart
+
+
+def note_label(note: ProgressNote) -> str:
+    """The note's heading: date, author, and its state in words."""
+    edited = f" · edited {len(note.revisions) - 1}×" if note.edited else ""
+    addenda = f" · {len(note.addenda)} addend{'um' if len(note.addenda) == 1 else 'a'}" if note.addenda else ""
+    state = {"unsigned": "unsigned draft", "signed": "signed", "awaiting co-signature": "awaiting co-signature"}
+    return f"{format_date(note.note_date)} · {note.author_name} · {state[note.status]}{edited}{addenda}"
+
+
+def _act(action: str, run: object) -> None:
+    try:
+        run()  # type: ignore[operator]
+    except SAVE_ERRORS as exc:
+        st.error(f"Not saved: {plain(exc)}.", icon=":material/error:")
+    else:
+        flash(action)
+        st.rerun()
+
+
+def _unsigned(services: Services, user: User, note: ProgressNote) -> None:
+    with st.form(f"nm_note_edit_{note.id}"):
+        text = st.text_area("Edit note", value=note.text, key=f"nm_note_text_{note.id}", height=160)
+        c1, c2 = st.columns(2)
+        save = c1.form_submit_button("Save edit", icon=":material/edit_note:", key=f"nm_note_save_{note.id}")
+    if save:
+        _act("Note updated; the earlier version is kept in its history.",
+             lambda: services.notes.edit(user, note.id, text, expected_revision=len(note.revisions) or None))
+    if note.author_id == user.id:
+        if st.button("Sign and lock", key=f"nm_note_sign_{note.id}", icon=":material/verified:",
+                     help="After signing, the note cannot be edited; add an addendum instead."):
+            _act("Note signed and locked.", lambda: services.notes.sign(user, note.id))
+    else:
+        st.caption(f"Only {plain(note.author_name)} can sign this note.")
+
+
+def _signed(services: Services, user: User, note: ProgressNote) -> None:
+    sig = note.signature
+    assert sig is not None
+    line = f"Signed by {plain(sig.signed_by_name)}, {format_datetime(sig.signed_at)}"
+    if sig.cosigned_by_name:
+        line += f" · co-signed by {plain(sig.cosigned_by_name)}, {format_datetime(sig.cosigned_at)}"
+    elif sig.cosign_required:
+        line += " · awaiting a supervisor's co-signature"
+    st.caption(line + " · locked")
+    if sig.awaiting_cosignature and user.id != note.author_id \
+            and st.button("Co-sign", key=f"nm_note_cosign_{note.id}", icon=":material/approval:"):
+        _act("Note co-signed.", lambda: services.notes.cosign(user, note.id))
+    for add in note.addenda:
+        st.markdown(f"**Addendum** · {plain(add.author_name)}, {format_datetime(add.created_at)}")
+        st.text(add.text, width="stretch")
+    token_key = f"nm_addendum_token_{note.id}"
+    token = st.session_state.setdefault(token_key, secrets.token_urlsafe(24))
+    with st.form(f"nm_note_addendum_{note.id}"):
+        text = st.text_area("Addendum", key=f"nm_addendum_text_{note.id}", height=100,
+                            help=f"Dated and signed with your name; at most {MAX_ADDENDUM_CHARS:,} characters.")
+        add_it = st.form_submit_button("Add addendum", icon=":material/post_add:")
+    if add_it:
+        try:
+            services.notes.add_addendum(user, note.id, text, submission_token=token)
+        except SAVE_ERRORS as exc:
+            st.error(f"Not saved: {plain(exc)}.", icon=":material/error:")
+        else:
+            st.session_state.pop(token_key, None)
+            st.session_state.pop(f"nm_addendum_text_{note.id}", None)
+            flash("Addendum added.")
+            st.rerun()
+
+
+def notes_section(services: Services, user: User, view: PatientChart, today: date) -> None:
+    pid = view.patient.id
+    new_note_form(services, user, pid, today, view.assessments, view.medication_orders, view.summary.open_alerts)
+    notes = view.notes
+    if not notes:
+        st.info("No progress notes yet.", icon=":material/description:")
+    for note in notes:
+        with st.expander(plain(note_label(note)), expanded=note is notes[0]):
+            st.text(note.text, width="stretch")  # exactly as typed: no Markdown
+            if note.signed:
+                _signed(services, user, note)
+            else:
+                _unsigned(services, user, note)
+            if note.edited:
+                st.caption("Earlier versions")
+                for rev in note.revisions[:-1]:
+                    st.caption(f"Revision {rev.revision} by {plain(rev.edited_by_name)}, "
+                               f"{format_datetime(rev.edited_at)}")
+                    st.text(rev.text, width="stretch")

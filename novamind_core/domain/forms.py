@@ -1,0 +1,70 @@
+"""Form drafts and one-time submission tokens: nothing a clinician types is lost.
+
+A *draft* is what a user has typed into one form of one patient's chart (the note text and date, a questionnaire's
+answers, a visit booking, a medication start), kept server-side per user, patient and form so that it survives a
+reload (a reload is a new browser session) and expires after :data:`DRAFT_TTL_HOURS`. The payload is a small
+JSON-able mapping and is PHI (encrypted at rest, never in ``repr``).
+
+A *submission token* is drawn once per rendering of a form; the service that saves the form records the token with
+what it created, so a second click on the same rendering (a double-click, a resent request) returns the first result
+instead of saving twice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from novamind_core.domain.errors import ValidationError
+
+#: How long a draft is kept after its last change, hours (three days: a clinic week-end).
+DRAFT_TTL_HOURS = 72
+#: Largest draft payload accepted, characters of JSON (the note's 20,000 characters plus room for the other fields).
+MAX_DRAFT_CHARS = 40_000
+#: A submission token: 16-64 URL-safe characters (``secrets.token_urlsafe(24)`` gives 32).
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+class FormName(str, Enum):
+    """The chart's forms that keep a draft and take a submission token."""
+
+    NOTE = "note"
+    ADDENDUM = "addendum"
+    VISIT = "visit"
+    MEDICATION_START = "medication_start"
+    MEDICATION_CHANGE = "medication_change"
+    ASSESSMENT = "assessment"
+    SIMULATION_PLANS = "simulation_plans"
+    PAGE_STATE = "page_state"
+
+    @classmethod
+    def parse(cls, value: str | FormName) -> FormName:
+        try:
+            return cls(value)
+        except ValueError:
+            raise ValidationError(f"unknown form {value!r}; known: {', '.join(f.value for f in cls)}",
+                                  field="form", value=value) from None
+
+
+@dataclass(frozen=True)
+class FormDraft:
+    """A saved draft. ``payload`` holds what was typed (PHI: not in ``repr``)."""
+
+    user_id: int
+    patient_id: int
+    form: FormName
+    payload: dict[str, Any] = field(repr=False)
+    updated_at: datetime
+    expires_at: datetime
+
+
+def validate_token(token: str | None) -> str | None:
+    """``token`` if it is a well-formed submission token, None when absent; ValidationError otherwise."""
+    if token is None or token == "":
+        return None
+    if not isinstance(token, str) or not TOKEN_PATTERN.match(token):
+        raise ValidationError("the form's submission token is malformed; reload the page", field="submission_token")
+    return token

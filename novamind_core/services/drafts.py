@@ -1,0 +1,122 @@
+"""Drafts of the chart's forms, and the opaque patient links the address bar carries.
+
+Nothing a clinician types is lost: each form's input is saved server-side per user, patient and form (encrypted at
+rest; the audit log says a draft was kept, never what it holds) and offered back after a reload or in a new tab, until
+the form is saved or the draft expires (:data:`~novamind_core.domain.forms.DRAFT_TTL_HOURS`). Only the user who typed
+a draft can read it, and only while the patient is on their care team.
+
+A patient link is a random token per patient (never the MRN or the database id) that stands for the patient in the
+URL (``/twin_state?p=…``), so a reload or a new tab lands on the same patient; resolving it checks the care team.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from novamind_core.domain.errors import NotFoundError, ValidationError
+from novamind_core.domain.forms import DRAFT_TTL_HOURS, MAX_DRAFT_CHARS, FormDraft, FormName, validate_token
+from novamind_core.domain.users import Permission, User
+from novamind_core.services.base import BaseService
+from novamind_core.services.ports import UnitOfWork
+
+DRAFT_SAVE = "draft.save"
+DRAFT_READ = "draft.read"
+DRAFT_DISCARD = "draft.discard"
+LINK_RESOLVE = "patient.link"
+#: Patient link tokens: 16 random bytes, URL-safe base64 (22 characters).
+LINK_TOKEN_BYTES = 16
+
+
+def _payload(payload: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise ValidationError("a draft is a mapping of field names to values", field="payload")
+    try:
+        size = len(json.dumps(payload, default=str))
+    except (TypeError, ValueError):
+        raise ValidationError("a draft holds only text, numbers, dates and lists", field="payload") from None
+    if size > MAX_DRAFT_CHARS:
+        raise ValidationError(f"the draft is {size:,} characters; at most {MAX_DRAFT_CHARS:,} are kept",
+                              field="payload", value=size)
+    return json.loads(json.dumps(payload, default=str))
+
+
+def first_submission(uow: UnitOfWork, token: str | None, user_id: int, form: FormName) -> int | None:
+    """The id the first submission of this form rendering created, when ``token`` was seen before; else None.
+
+    Services that save a form call this after the permission check: a repeat (double-click, resent request) then
+    returns what the first one saved instead of saving twice."""
+    checked = validate_token(token)
+    return uow.submissions.seen(checked, user_id, form.value) if checked else None
+
+
+def remember_submission(uow: UnitOfWork, token: str | None, user_id: int, form: FormName, record_id: int,
+                        now: datetime) -> None:
+    """Record the token with what its submission created, in the same transaction as the save."""
+    if token:
+        uow.submissions.record(token, user_id, form.value, record_id, now)
+
+
+class DraftService(BaseService):
+    def save(self, user: User, patient_id: int, form: str | FormName, payload: dict[str, Any]) -> FormDraft:
+        """Keep what ``user`` has typed into ``form`` for this patient (replacing the earlier draft)."""
+        name = FormName.parse(form)
+        body = _payload(payload)
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, DRAFT_SAVE)
+            now = self.ctx.now()
+            draft = uow.drafts.put(actor.id, patient_id, name.value, body, now,
+                                   now + timedelta(hours=DRAFT_TTL_HOURS))
+            self._audit(uow, actor, DRAFT_SAVE, patient_id=patient_id, detail=f"form={name.value}")
+            uow.commit()
+            return draft
+
+    def load(self, user: User, patient_id: int, form: str | FormName) -> FormDraft | None:
+        """The user's unexpired draft of ``form`` for this patient, or None (expired drafts are purged here)."""
+        name = FormName.parse(form)
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, DRAFT_READ)
+            now = self.ctx.now()
+            uow.drafts.purge_expired(now)
+            draft = uow.drafts.get(actor.id, patient_id, name.value, now)
+            self._audit(uow, actor, DRAFT_READ, patient_id=patient_id,
+                        detail=f"form={name.value} found={'yes' if draft else 'no'}")
+            uow.commit()
+            return draft
+
+    def discard(self, user: User, patient_id: int, form: str | FormName) -> bool:
+        """Drop the user's draft of ``form`` (after it was saved, or when they choose to start again)."""
+        name = FormName.parse(form)
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, DRAFT_DISCARD)
+            gone = uow.drafts.delete(actor.id, patient_id, name.value)
+            self._audit(uow, actor, DRAFT_DISCARD, patient_id=patient_id, detail=f"form={name.value}")
+            uow.commit()
+            return gone
+
+    # ------------------------------------------------------------------ patient links
+    def patient_link(self, user: User, patient_id: int) -> str:
+        """The patient's opaque link token (made on first use); care-team check. Not audited: it carries no PHI,
+        and the page view that follows is."""
+        with self._tx() as uow:
+            self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, LINK_RESOLVE)
+            token = uow.patient_links.token_for(patient_id)
+            if token is None:
+                token = uow.patient_links.add(patient_id, secrets.token_urlsafe(LINK_TOKEN_BYTES), self.ctx.now())
+            uow.commit()
+            return token
+
+    def resolve_link(self, user: User, token: str) -> int:
+        """The patient a link token stands for, when the user may open that patient (NotFoundError for an unknown
+        token, PermissionDenied, audited, for a patient off the care team)."""
+        if not isinstance(token, str) or not 8 <= len(token) <= 64:
+            raise NotFoundError("this link does not name a patient")
+        with self._tx() as uow:
+            patient_id = uow.patient_links.patient_for(token)
+            if patient_id is None:
+                raise NotFoundError("this link does not name a patient")
+            self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, LINK_RESOLVE)
+            uow.commit()
+            return patient_id
