@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from novamind_core.notifications.templates import check_templates
 from novamind_core.notifications.transports import Transport
+from novamind_core.observability.logs import bind, new_request_id
 
 if TYPE_CHECKING:
     from novamind_core.bootstrap import Services
@@ -86,6 +87,7 @@ class Worker:
     # ------------------------------------------------------------------ work
     def run_once(self, now: datetime | None = None) -> WorkerPass:
         """One pass: expire, schedule, remind, then dispatch until no due message is left (or a stop)."""
+        bind(request_id=new_request_id())  # this round's log lines share one request_id (observability/logs.py)
         notifications = self.services.notifications
         clock = self.services.context.now
         expired = notifications.expire_links(now or clock())

@@ -20,6 +20,8 @@ from components.admin.widgets import (
     health_view,
     key_status_view,
     models_table,
+    session_to_end,
+    sessions_table,
     user_actions,
     users_table,
 )
@@ -33,7 +35,7 @@ SECTIONS = {"Users": AdminSection.USERS, "Care teams": AdminSection.CARE_TEAMS, 
             "Encryption keys": AdminSection.KEYS, "Models": AdminSection.MODELS,
             "System health": AdminSection.HEALTH}
 ACTION_DONE = {"set_role": "Role changed for", "reset_password": "Password reset for", "deactivate": "Deactivated",
-               "reactivate": "Reactivated", "unlock": "Unlocked"}
+               "reactivate": "Reactivated", "unlock": "Unlocked", "reset_second_factor": "Second factor reset for"}
 KEY_STATUS = StateKeys.ADMIN_KEY_STATUS
 AUDIT_CSV = StateKeys.ADMIN_AUDIT_CSV
 
@@ -46,11 +48,23 @@ def users_section() -> None:
     st.dataframe(users_table(view.accounts), hide_index=True, width="stretch", key="nm_ad_users")
     st.subheader("Change a user", anchor=False)
     chosen = user_actions(view.accounts)
+    if chosen is not None and chosen.action == "revoke_sessions":
+        ended = svc.sessions.revoke_all(me, chosen.user_id)
+        flash(f"Ended {ended} session(s); that account must sign in again.")
+        st.rerun()
     if chosen is not None:
         method = getattr(svc.users, chosen.action)
         account = method(me, chosen.user_id, chosen.value) if chosen.value is not None else method(me, chosen.user_id)
         flash(f"{ACTION_DONE[chosen.action]} {account.username}.")
         st.rerun()
+    if st.toggle("Show signed-in sessions", key="nm_ad_show_sessions"):
+        live = svc.sessions.list_live(me)
+        st.dataframe(sessions_table(live), hide_index=True, width="stretch", key="nm_ad_sessions")
+        ended = session_to_end(live)
+        if ended is not None:
+            svc.sessions.revoke(me, ended)
+            flash(f"Ended session {ended}.")
+            st.rerun()
     st.subheader("Create a user", anchor=False)
     new = create_user_form()
     if new is not None:

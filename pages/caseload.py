@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.caseload.export import caseload_export_block
+from components.caseload.summary import page_severity_strip
 from components.caseload.table import SEVERITY_FILTERS, SORT_LABELS, caseload_frame, style_caseload
 from components.shared.choices import CaseloadControls
 from components.shared.errors import error_boundary
@@ -45,7 +47,8 @@ def pager(total_pages: int) -> None:
     if left.button("Previous", icon=":material/chevron_left:", disabled=page <= 1, key="nm_cl_prev"):
         st.session_state[StateKeys.CASELOAD_PAGE] = page - 1
         st.rerun()
-    mid.markdown(f"<div style='text-align:center'>Page {page} of {total_pages}</div>", unsafe_allow_html=True)
+    mid.markdown(f"<div style='text-align:center'>Page {page} of {total_pages}</div>",
+                 unsafe_allow_html=True)  # text-safe: page numbers
     if right.button("Next", icon=":material/chevron_right:", disabled=page >= total_pages, key="nm_cl_next"):
         st.session_state[StateKeys.CASELOAD_PAGE] = page + 1
         st.rerun()
@@ -124,6 +127,8 @@ def caseload_section() -> None:
         else:
             open_patient(choice, labels[choice])
     pager(view.page.pages)
+    page_severity_strip(rows)  # also loads Plotly in the browser before a chart is opened
+    caseload_export_block(ctx.services, ctx.user, query)  # the audited download (the table's own is off)
 
 
 with error_boundary("caseload"):

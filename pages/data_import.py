@@ -15,6 +15,7 @@ import streamlit as st
 from components.patient.biometrics_panel import biometrics_panel
 from components.shared.errors import error_boundary
 from components.shared.session import open_patient, page_guard, selected_patient_id
+from components.shared.text import plain
 from components.shared.theme import format_date
 from novamind_core.biometrics.problems import ImportProblems, Problem
 from novamind_core.services.imports import IMPORT_KINDS, ImportPreview, ImportResult
@@ -44,7 +45,7 @@ def problems_table(problems: Sequence[Problem]) -> pd.DataFrame:
 def show_preview(preview: ImportPreview) -> None:
     st.subheader("Preview")
     if preview.new_patient and preview.patient_label:
-        st.info(f"This Bundle registers a {preview.patient_label}; you join the care team.",
+        st.info(f"This Bundle registers a {plain(preview.patient_label)}; you join the care team.",
                 icon=":material/person_add:")
     if preview.counts:
         cols = st.columns(len(preview.counts))
@@ -69,7 +70,7 @@ def show_preview(preview: ImportPreview) -> None:
 def show_result(result: ImportResult, labels: dict[int, str]) -> None:
     written = ", ".join(f"{n:,} {k}" for k, n in result.written.items()) or "nothing new"
     who = "a new patient" if result.created_patient else labels.get(result.patient_id, "the patient")
-    st.success(f"Imported {result.source} into {who}: {written}." + (
+    st.success(f"Imported {plain(result.source)} into {plain(who)}: {written}." + (
         f" {result.alerts_raised} alert(s) raised: review them on the chart." if result.alerts_raised else ""),
         icon=":material/check_circle:")
     if st.button("Open the patient's chart", icon=":material/person:"):

@@ -55,3 +55,7 @@ def preferences_page() -> None:
 
 with error_boundary("preferences"):
     preferences_page()
+with error_boundary("account security"):  # change password, second factor (components/shared/account_security.py)
+    from components.shared.account_security import render_account_security
+
+    render_account_security(ctx.services, ctx.user)

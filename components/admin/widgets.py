@@ -13,6 +13,7 @@ import streamlit as st
 from components.shared.theme import format_date, format_datetime
 from novamind_core.domain.administration import AuditFilter, CareTeam, KeyRotationStatus, ModelStatus, SystemHealth
 from novamind_core.domain.records import AuditEntry, UserAccount
+from novamind_core.domain.sessions import SessionRecord
 from novamind_core.domain.users import Role
 
 KEY = "nm_ad_"
@@ -89,8 +90,38 @@ def user_actions(accounts: Sequence[UserAccount]) -> UserAction | None:
             return UserAction("deactivate", uid)
         if not account.active and st.button("Reactivate", key=KEY + "reactivate", icon=":material/person:"):
             return UserAction("reactivate", uid)
-        if account.locked_until and st.button("Unlock", key=KEY + "unlock", icon=":material/lock_open:"):
+        if st.button("Unlock", key=KEY + "unlock", icon=":material/lock_open:",
+                     help="Lift this account's sign-in back-off (after repeated failed sign-ins), from every address."):
             return UserAction("unlock", uid)
+    c4, c5, _ = st.columns([1.3, 1.5, 1.2])
+    if c4.button("End all sessions", key=KEY + "revoke_sessions", icon=":material/logout:",
+                 help="Sign this account out everywhere now (a lost laptop, a shared screen)."):
+        return UserAction("revoke_sessions", uid)
+    if c5.button("Reset second factor", key=KEY + "reset_second_factor", icon=":material/phonelink_erase:",
+                 help="Remove the authenticator app (a lost phone); the user sets it up again at the next sign-in."):
+        return UserAction("reset_second_factor", uid)
+    return None
+
+
+def sessions_table(sessions: Sequence[SessionRecord]) -> pd.DataFrame:
+    """Live sign-in sessions (no secrets): who, how, since when, last activity, when it expires."""
+    return pd.DataFrame([{
+        "Session": s.id, "Username": s.username, "Signed in by": s.channel,
+        "Since": format_datetime(s.created_at), "Last activity": format_datetime(s.last_seen_at),
+        "Idle expiry": format_datetime(s.idle_expires_at), "Absolute expiry": format_datetime(s.absolute_expires_at),
+    } for s in sessions], columns=["Session", "Username", "Signed in by", "Since", "Last activity", "Idle expiry",
+                                   "Absolute expiry"])
+
+
+def session_to_end(sessions: Sequence[SessionRecord]) -> int | None:
+    """Pick one live session and end it; its id when the button is pressed."""
+    if not sessions:
+        return None
+    labels = {s.id: f"{s.id}: {s.username} ({s.channel}, last activity {format_datetime(s.last_seen_at)})"
+              for s in sessions}
+    sid = st.selectbox("Session", list(labels), format_func=labels.get, key=KEY + "session")
+    if st.button("End this session", key=KEY + "end_session", icon=":material/logout:"):
+        return int(sid)
     return None
 
 

@@ -20,10 +20,10 @@ from datetime import datetime
 from components.outcomes.charts import SUPPRESSED_TEXT
 from components.shared.theme import format_datetime
 from novamind_core.analytics.outcome_stats import OutcomeRate
+from novamind_core.domain.spreadsheet import safe_cell
 
 CSV_COLUMNS = ("section", "group", "period", "measure", "numerator", "denominator", "rate_percent",
                "ci95_lower_percent", "ci95_upper_percent", "note")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def neutralise(value: object) -> str:
@@ -34,8 +34,7 @@ def neutralise(value: object) -> str:
         return "yes" if value else "no"
     if isinstance(value, int | float):
         return f"{value:g}" if isinstance(value, float) else str(value)
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return str(safe_cell("" if value is None else str(value)))
 
 
 @dataclass(frozen=True)

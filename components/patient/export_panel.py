@@ -14,12 +14,14 @@ import streamlit as st
 
 from components.shared.export import (
     chart_csv,
+    export_file_stem,
     figure_png,
     html_to_pdf,
     pdf_unavailable_reason,
     record_export,
     summary_html,
 )
+from components.shared.text import plain
 from novamind_core.domain.users import User
 from novamind_core.services.charts import PatientChart
 
@@ -40,7 +42,7 @@ def build_summary(view: PatientChart, figure: go.Figure, generated_by: str) -> s
 def export_tab(services: Services, user: User, view: PatientChart, figure: go.Figure, today: date) -> None:
     """Each export is prepared on request: the service checks EXPORT_PHI and the care team and audits it first."""
     pid = view.patient.id
-    stem = f"novamind-{view.patient.mrn}-{today.isoformat()}"
+    stem = export_file_stem("chart")  # never the MRN in a file name (docs/security.md)
     makers = {
         "csv": ("Chart data (CSV)", "Every assessment with item answers, and every medication order.", "text/csv",
                 ":material/table:", lambda: chart_csv(view.assessments, view.medication_orders)),
@@ -64,7 +66,7 @@ def export_tab(services: Services, user: User, view: PatientChart, figure: go.Fi
                         record_export(services, user, pid, kind)
                         st.session_state[key] = make()
                     except RuntimeError as exc:
-                        st.error(f"{kind.upper()} not produced: {exc}.", icon=":material/error:")
+                        st.error(f"{kind.upper()} not produced: {plain(exc)}.", icon=":material/error:")
             if st.session_state.get(key):
                 st.download_button(f"Download {kind.upper()}", st.session_state[key], f"{stem}.{kind}", mime,
                                    icon=":material/download:", on_click="ignore", key=f"dl_{key}")

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components.shared.session import flash
+from components.shared.text import plain
 from novamind_core.domain.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from novamind_core.domain.users import User
 
@@ -96,7 +97,7 @@ def levels_section(services: Services, user: User, patient_id: int, drugs: list[
         try:
             services.drug_levels.record(user, patient_id, entry.drug, entry.concentration_ng_ml, entry.sampled_at)
         except (ValidationError, ConflictError, NotFoundError, PermissionDenied) as exc:
-            st.error(f"Not saved: {exc}.", icon=":material/error:")
+            st.error(f"Not saved: {plain(exc)}.", icon=":material/error:")
         else:
             flash(f"Saved a {entry.drug} level of {entry.concentration_ng_ml:g} ng/mL.")
             st.rerun()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from components.questionnaire.state import start_visit
+from components.shared.text import plain
 from novamind_core.domain.errors import NovamindError
 from novamind_core.domain.instruments import Instrument
 from novamind_core.domain.reporting import REPORTABLE_INSTRUMENTS
@@ -48,4 +49,4 @@ def start_kiosk_button(services: Services, user: User, patient_id: int,
             try:
                 start_kiosk(services, user, patient_id, chosen)
             except NovamindError as exc:
-                st.error(f"The kiosk could not start: {exc}", icon=":material/error:")
+                st.error(f"The kiosk could not start: {plain(exc)}", icon=":material/error:")

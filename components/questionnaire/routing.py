@@ -22,8 +22,6 @@ from components.shared.navigation import PAGES
 from components.shared.session import StateKeys, signed_in_username
 
 if TYPE_CHECKING:
-    from streamlit_authenticator import Authenticate
-
     from novamind_core.bootstrap import Services
 
 QUESTIONNAIRE_PATH = "pages/questionnaire.py"
@@ -47,12 +45,12 @@ def patient_route_wanted() -> bool:
     return signed_in_username() is None and _address_path() == QUESTIONNAIRE_URL_PATH
 
 
-def run_patient_route(services: Services, auth: Authenticate) -> None:
+def run_patient_route(services: Services) -> None:
     """Sign out anyone signed in in this tab, then run the questionnaire page as the app's only page; stops the run."""
     if signed_in_username() is not None:
-        sign_out(services, auth, reason="kiosk started" if current_visit() is not None else "patient page opened")
+        sign_out(services, reason="kiosk started" if current_visit() is not None else "patient page opened")
     _drop_staff_cookie(services.settings.cookie_name)
-    render_cookie_action(auth)  # the sign-in cookie's deletion, pending from the sign-out or the line above
+    render_cookie_action()  # the sign-in cookie's clearing, pending from the sign-out or the line above
     questionnaire = st.Page(QUESTIONNAIRE_PATH, title="Questionnaire", url_path=QUESTIONNAIRE_URL_PATH,
                             visibility="hidden")
 

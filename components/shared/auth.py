@@ -1,206 +1,224 @@
-"""Sign-in, cookie re-login, sign-out and idle timeout, on streamlit-authenticator 0.4.2 over the users service.
+"""The sign-in gate: sign-in form (password, then a TOTP code when enrolled), server-side sessions, the HttpOnly
+cookie hand-off, cookie re-login, sign-out and idle timeout.
 
-Design:
+Design (docs/security.md, "Sessions and sign-in, step by step"):
 
-* The authenticator gets a credentials dict of *active* users without password hashes (username -> name, roles);
-  its credentials check is replaced by :meth:`UserService.authenticate`, so lockout after
-  ``login_max_attempts`` failures and the audit of every outcome (success, failure, lockout) happen in the service.
-* Cookie re-login (the authenticator's signed JWT cookie) is audited as a sign-in by cookie.
-* Sign-out is audited, then the cookie is deleted. After ``session_timeout_minutes`` without interaction the next
-  run signs the user out (audited with reason "idle timeout") and the sign-in form says why.
-* A cookie the authenticator cannot verify (bad signature, ``alg: none``, garbage, a payload without a username or
-  expiry), or a well-signed one naming a user who is no longer active (the library's ``LoginError``), is treated as
-  no cookie: it is scheduled for deletion and the sign-in form is shown. Nothing is audited
-  (the username inside such a token is unverified) and only the error's class name is logged, never the token.
-* Setting or deleting the cookie is a browser component: we render it in this run *and* the next few runs, so a rerun
-  (a deep-link switch) cannot unmount it before its script has run.
+* A sign-in opens a **server-side session** (``services.sessions.create_session``): a row in ``user_sessions`` whose
+  id this Streamlit session keeps in ``st.session_state`` (server memory). **Every run** of app.py validates it
+  in the database before anything is drawn (:func:`check_session`): revoked (sign-out, password change,
+  deactivation, an administrator), idle past ``session_timeout_minutes`` or past the absolute expiry → signed out,
+  told why, and the cookie cleared.
+* The browser's cookie holds only an opaque 256-bit secret whose hash is in the session row. JavaScript never sees
+  it: a hidden frame posts the one-time hand-off token to the app server's ``/_novamind/session`` endpoint
+  (``novamind_server/session_routes.py``), which answers with ``Set-Cookie: ...; HttpOnly; SameSite=Strict``
+  (``Secure`` over TLS). A reload or a new tab presents the cookie; :func:`check_session` resumes the session only
+  while it is live, so a copy taken before *Sign out* (or after the idle timeout) opens nothing.
+* Sign-out revokes the session in the database and posts to ``/_novamind/session/end`` to clear the cookie.
+* The cookie action frame is rendered in this run *and* the next few runs, so a rerun (a deep-link switch) cannot
+  unmount it before its script has run; a repeated post of a used hand-off is refused harmlessly.
+* Every refused password sign-in gets one message (``services.users.authenticate``: unknown user, wrong password,
+  deactivated, backing off). Attempts are throttled per account and per client address in the database.
 * Signed out, the sign-in form is drawn by a page that ``st.navigation(...).run()`` runs (:func:`sign_in_pages`), so
-  its widget ids are fixed by that page and do not depend on the page hash a request happens to carry. The library's
-  read-all-cookies component is never drawn (the cookie is read from the request, ``st.context.cookies``): its mount
-  answered with a rerun in the middle of a session's first run, which is what raced the typed username and password.
-  The sign-in delay (``login_sleep_time``) is spent once per submitted password, not on every signed-out run.
+  its widget ids are fixed by that page and do not depend on the page hash a request happens to carry.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
-from collections.abc import Callable
-from datetime import datetime
-from types import SimpleNamespace
-from typing import TYPE_CHECKING
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from components.shared.navigation import PageSpec, page_for_url_path
 from components.shared.session import StateKeys, signed_in_username, touch_activity
+from components.shared.text import plain
 from novamind_core.bootstrap import Services
-from novamind_core.domain.errors import AuthenticationError
+from novamind_core.domain.errors import AuthenticationError, NovamindError
 from novamind_core.domain.users import User
 
-if TYPE_CHECKING:  # imported lazily at run time: the library sets up Streamlit caches when imported
-    from streamlit.navigation.page import StreamlitPage
-    from streamlit_authenticator import Authenticate
-
-Credentials = dict[str, dict[str, dict[str, object]]]
-"""streamlit-authenticator's credentials shape (its API): ``{"usernames": {username: {"name", "roles", ...}}}``."""
-Claims = dict[str, object]
-"""The claims of a sign-in cookie (a JWT payload)."""
-
 COOKIE_ACTION_RUNS = 3
-"""Runs during which a cookie set/delete component stays rendered (the sign-in run, a deep-link switch, one spare)."""
+"""Runs during which a cookie set/clear frame stays rendered (the sign-in run, a deep-link switch, one spare)."""
+SESSION_ENDPOINT = "/_novamind/session"
+SESSION_END_ENDPOINT = "/_novamind/session/end"
 
 logger = logging.getLogger("novamind.ui")
 
 
-@st.cache_data(ttl=30, show_spinner=False)
-def _active_user_credentials(fingerprint: str, _services: Services) -> Credentials:
-    """Usernames, display names and roles of active users (no password hashes); refreshed every 30 s."""
-    return {"usernames": {c.username: {"name": c.display_name, "roles": [c.role],
-                                       "email": f"{c.username}@novamind.invalid"}
-                          for c in _services.users.login_credentials()}}
+# ---------------------------------------------------------------------------------------------- client address
+def client_address(services: Services | None = None) -> str:
+    """The browser's network address for sign-in throttling: the peer address, or, when the peer is a trusted proxy
+    (``NOVAMIND_TRUSTED_PROXIES``), the last address it appended to ``X-Forwarded-For``. "unknown" without one."""
+    try:
+        peer = st.context.ip_address
+        forwarded = st.context.headers.get("X-Forwarded-For") or ""
+    except Exception:  # no browser behind this run (AppTest)
+        return "unknown"
+    peer = peer if isinstance(peer, str) and peer else "unknown"
+    trusted = {p.strip() for p in str(getattr(getattr(services, "settings", None), "trusted_proxies", "")
+                                      or "127.0.0.1,::1").split(",") if p.strip()}
+    if peer in trusted and forwarded:
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        untrusted = [h for h in hops if h not in trusted]
+        if untrusted:
+            return untrusted[-1][:64]
+    return peer[:64]
 
 
-def _without_cookie_reader_component() -> None:
-    """Make the library's cookie manager a writer only: it no longer draws its read-all-cookies component.
-
-    ``CookieModel`` reads the cookie from ``st.context.cookies``; the component it drew on every run (key "init") was
-    never read, but its mount in the browser sent a rerun in the middle of a session's first run. Set and delete
-    components (:func:`render_cookie_action`) are unchanged. Idempotent; applied when the library is first used.
-    """
-    import extra_streamlit_components as stx
-    from streamlit_authenticator.models import cookie_model
-
-    if getattr(cookie_model.stx, "CookieManager", None) is not stx.CookieManager:
-        return
-
-    class CookieWriter(stx.CookieManager):  # type: ignore[misc]
-        def __init__(self, key: str = "init") -> None:
-            self.cookie_manager = _cookie_component()
-            self.cookies = {}
-
-    cookie_model.stx = SimpleNamespace(CookieManager=CookieWriter)
+# ---------------------------------------------------------------------------------------------- sessions
+def start_session(services: Services, user: User, channel: str = "web") -> None:
+    """Open the server-side session for ``user`` (who just proved who they are), sign this tab in, and schedule the
+    HttpOnly cookie hand-off. Used by the password form and by single sign-on (``components/shared/sso.py``)."""
+    grant = services.sessions.create_session(user, channel)
+    _signed_in_state(user, grant.session_id)
+    st.session_state[StateKeys.PASSWORD_CHECKED] = user.username  # audited by the service, not a cookie resume
+    st.session_state[StateKeys.COOKIE_ACTION] = ("set", grant.handoff_token, COOKIE_ACTION_RUNS)
+    st.session_state[StateKeys.SECOND_FACTOR] = None
+    st.session_state[StateKeys.SIGN_IN_ERROR] = None
+    st.session_state[StateKeys.SIGN_IN_NOTICE] = None
+    notice = services.users.take_sign_in_notice(user)
+    st.session_state[StateKeys.SIGN_IN_WARNING] = (
+        None if notice is None else
+        f"There were {notice.failed_attempts} failed sign-in attempts on your account since you last signed in"
+        + (f" (the last at {notice.last_failure_at:%d %b %Y %H:%M} UTC)" if notice.last_failure_at else "")
+        + ". If that was not you, tell an administrator.")
 
 
-def _cookie_component() -> Callable[..., object]:
-    """extra-streamlit-components' declared cookie component (set/delete/getAll by ``method``)."""
-    from extra_streamlit_components.CookieManager import _component_func
-
-    return _component_func
+def open_session_for_sso(services: Services):  # type: ignore[no-untyped-def]
+    """``open_session(user, channel)`` for :func:`components.shared.sso.accept_single_sign_on`."""
+    return lambda user, channel: start_session(services, user, channel)
 
 
-def build_authenticator(services: Services, fingerprint: str) -> Authenticate:
-    """An ``Authenticate`` whose password check is the users service's (lockout + audit there)."""
-    import streamlit_authenticator as stauth
-    from streamlit_authenticator.utilities import LoginError
+def _signed_in_state(user: User, session_id: int) -> None:
+    st.session_state[StateKeys.SESSION_ID] = session_id
+    st.session_state[StateKeys.AUTH_STATUS] = True
+    st.session_state[StateKeys.USERNAME] = user.username
+    st.session_state[StateKeys.NAME] = user.display_name
+    st.session_state[StateKeys.ROLES] = [user.role.value]
+    st.session_state[StateKeys.SIGNED_IN_AS] = user.username
 
-    _without_cookie_reader_component()
-    settings = services.settings
-    credentials = _active_user_credentials(fingerprint, services)
-    auth = stauth.Authenticate(credentials, cookie_name=settings.cookie_name, cookie_key=settings.cookie_key,
-                               cookie_expiry_days=settings.cookie_expiry_days, auto_hash=False,
-                               login_sleep_time=0)  # the delay is spent per submitted password (below)
-    model = auth.authentication_controller.authentication_model
 
-    def check_credentials(username: str, password: str) -> bool:
-        time.sleep(settings.login_sleep_time)  # slows password guessing; lockout and audit are the service's
-        try:
-            user = services.users.authenticate(username, password)
-        except AuthenticationError as exc:
-            st.session_state[StateKeys.SIGN_IN_ERROR] = str(exc)
-            return False
-        # a user created after the credentials were cached is added here (the service just accepted them)
-        model.credentials["usernames"].setdefault(
-            user.username, {"name": user.display_name, "roles": [user.role.value], "email": None})
-        st.session_state[StateKeys.PASSWORD_CHECKED] = user.username
-        st.session_state[StateKeys.SIGN_IN_ERROR] = None
-        return True
+def _clear_signed_in_state() -> None:
+    for key in (StateKeys.SESSION_ID, StateKeys.SIGNED_IN_AS, StateKeys.PASSWORD_CHECKED, StateKeys.USERNAME,
+                StateKeys.NAME, StateKeys.ROLES, StateKeys.SELECTED_PATIENT_ID, StateKeys.SELECTED_PATIENT_LABEL,
+                StateKeys.LAST_ACTIVITY, StateKeys.PENDING_ASSESSMENT, StateKeys.SECOND_FACTOR,
+                StateKeys.SIGN_IN_WARNING):
+        st.session_state[key] = None
+    st.session_state[StateKeys.AUTH_STATUS] = None
+    st.session_state[StateKeys.RECENT_PATIENTS] = []
 
-    model.check_credentials = check_credentials
-    cookie_model = auth.cookie_controller.cookie_model
 
-    def set_cookie() -> None:
-        cookie_model.exp_date = cookie_model._set_exp_date()
-        st.session_state[StateKeys.COOKIE_ACTION] = ("set", cookie_model._token_encode(), cookie_model.exp_date,
-                                                     COOKIE_ACTION_RUNS)
-
-    def delete_cookie() -> None:
-        st.session_state[StateKeys.COOKIE_ACTION] = ("delete", None, None, COOKIE_ACTION_RUNS)
-
-    def token_decode() -> Claims | bool:
-        token = cookie_model.token
-        return decode_cookie_token(token, cookie_model.cookie_key) if isinstance(token, str) else False
-
-    controller = auth.authentication_controller
-    library_login = controller.login
-
-    def login(*args: object, token: Claims | None = None, **kwargs: object) -> object:
-        if token is None:
-            return library_login(*args, **kwargs)
-        try:
-            return library_login(*args, token=token, **kwargs)
-        except LoginError as exc:  # a well-signed cookie of a user who is no longer active ("User not authorized")
-            raw = st.context.cookies.get(cookie_model.cookie_name)
-            reject_cookie(raw if isinstance(raw, str) else "", type(exc).__name__)
-            return None
-
-    auth.cookie_controller.set_cookie = set_cookie
-    auth.cookie_controller.delete_cookie = delete_cookie
-    cookie_model._token_decode = token_decode
-    controller.login = login
-    return auth
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 def reject_cookie(token: str, reason: str) -> None:
-    """Remember ``token`` (by its SHA-256) as rejected in this session and schedule the cookie's deletion.
+    """Remember ``token`` (by its SHA-256) as rejected in this tab and schedule the cookie's clearing.
 
-    Logs ``reason`` (an exception class name) only: never the token, nor the unverified username inside it.
+    Logs ``reason`` only: never the token."""
+    logger.info("sign-in cookie not accepted (%s); it will be cleared", reason)
+    st.session_state[StateKeys.REJECTED_COOKIE] = _digest(token)
+    st.session_state[StateKeys.COOKIE_ACTION] = ("clear", None, COOKIE_ACTION_RUNS)
+
+
+def _end_notice(reason: str | None, minutes: int) -> str:
+    if reason == "idle timeout":
+        return f"You were signed out after {minutes} minutes without activity. Please sign in again."
+    if reason == "absolute expiry":
+        return "Your sign-in has expired. Please sign in again."
+    if reason in (None, "sign out"):
+        return "You are signed out. Please sign in again."
+    return f"Your session was ended ({reason}). Please sign in again."
+
+
+def check_session(services: Services) -> User | None:
+    """Run first on every app run: the signed-in user of a live server-side session, or None (signed out).
+
+    With a session in this tab it is validated in the database (revoked, idle, absolute expiry, account active);
+    without one, a cookie the browser sent is resumed only while its session is live. Anything else signs out.
     """
-    logger.warning("sign-in cookie rejected (%s); it will be deleted", reason)
-    st.session_state[StateKeys.REJECTED_COOKIE] = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-    st.session_state[StateKeys.COOKIE_ACTION] = ("delete", None, None, COOKIE_ACTION_RUNS)
+    session_id = st.session_state.get(StateKeys.SESSION_ID)
+    if session_id is not None:
+        active = services.sessions.validate(session_id)
+        if active is not None:
+            touch_activity()
+            return active.user
+        reason = services.sessions.why_ended(session_id)
+        _clear_signed_in_state()
+        _forget_this_tabs_cookie(services)
+        st.session_state[StateKeys.SIGN_IN_NOTICE] = _end_notice(reason, services.settings.session_timeout_minutes)
+        st.session_state[StateKeys.COOKIE_ACTION] = ("clear", None, COOKIE_ACTION_RUNS)
+        return None
+    if signed_in_username() is not None:  # signed-in keys without a server session: never trusted here
+        _clear_signed_in_state()
+    raw = st.context.cookies.get(services.settings.cookie_name)
+    if not isinstance(raw, str) or not raw or st.session_state.get(StateKeys.REJECTED_COOKIE) == _digest(raw):
+        return None
+    active = services.sessions.resume(raw)
+    if active is None:
+        reject_cookie(raw, "no live session")
+        return None
+    _signed_in_state(active.user, active.session_id)
+    touch_activity()
+    return active.user
 
 
-def decode_cookie_token(token: str, cookie_key: str) -> Claims | bool:
-    """The claims of a sign-in cookie signed with ``cookie_key`` (HS256), or False when it cannot be trusted.
-
-    streamlit-authenticator 0.4.2 (``CookieModel._token_decode``) catches only ``DecodeError`` and
-    ``InvalidSignatureError``; any other PyJWT error (``alg: none`` gives ``InvalidAlgorithmError``) escaped from
-    ``Authenticate.login`` before the form was drawn, leaving a blank page. Here every failure, including claims
-    without a string ``username`` and a numeric ``exp_date`` (which the library then indexes), is a rejection
-    (:func:`reject_cookie`, once per session) and the caller shows the sign-in form.
-    """
-    import jwt
-
-    if st.session_state.get(StateKeys.REJECTED_COOKIE) == hashlib.sha256(token.encode("utf-8", "replace")).hexdigest():
-        return False  # already rejected in this session (st.context.cookies keeps the request's value)
+def _forget_this_tabs_cookie(services: Services) -> None:
+    """The cookie this tab's websocket was opened with names the session that just ended: never resume it here
+    (``st.context.cookies`` keeps the handshake's value until the tab reloads)."""
     try:
-        claims = jwt.decode(token, cookie_key, algorithms=["HS256"])
-        if not (isinstance(claims, dict) and isinstance(claims.get("username"), str)
-                and isinstance(claims.get("exp_date"), int | float)):
-            raise jwt.InvalidTokenError("claims lack a username or an expiry")
-    except Exception as exc:  # any jwt.PyJWTError, and anything else a crafted token may trigger
-        reject_cookie(token, type(exc).__name__)
-        return False
-    return claims
+        raw = st.context.cookies.get(services.settings.cookie_name)
+    except Exception:  # no browser behind this run
+        raw = None
+    if isinstance(raw, str) and raw:
+        st.session_state[StateKeys.REJECTED_COOKIE] = _digest(raw)
 
 
-def render_cookie_action(auth: Authenticate) -> None:
-    """Render the pending cookie set/delete component (hidden, zero height) and count the run."""
+def ensure_live_session(services: Services) -> None:
+    """First line of an ``st.fragment``: a fragment's rerun does not run app.py, so its gate did not check the
+    session. A session that ended since (revoked, idle, expired) reruns the whole app, whose gate then signs out."""
+    session_id = st.session_state.get(StateKeys.SESSION_ID)
+    if session_id is not None and services.sessions.validate(session_id) is None:
+        st.rerun(scope="app")
+
+
+def sign_out(services: Services, reason: str = "sign out") -> None:
+    """End this tab's session in the database (audited with ``reason``), clear the cookie and the tab's state."""
+    session_id = st.session_state.get(StateKeys.SESSION_ID)
+    if session_id is not None:
+        services.sessions.end_session(session_id, reason)
+    _clear_signed_in_state()
+    _forget_this_tabs_cookie(services)
+    st.session_state[StateKeys.COOKIE_ACTION] = ("clear", None, COOKIE_ACTION_RUNS)
+
+
+def render_cookie_action() -> None:
+    """Render the pending cookie set/clear frame (hidden, zero height) and count the run.
+
+    The frame's script posts to the app server's session endpoint from this origin; the server sets or clears the
+    HttpOnly cookie. The hand-off token in the frame works once and for two minutes.
+    """
     pending = st.session_state.get(StateKeys.COOKIE_ACTION)
     if not pending:
         return
-    action, token, expiry, runs_left = pending
-    manager = auth.cookie_controller.cookie_model.cookie_manager
-    name = auth.cookie_controller.cookie_model.cookie_name
-    if action == "set":
-        manager.set(name, token, key="nm_cookie_set", expires_at=datetime.fromtimestamp(expiry))
-    else:
-        manager.cookie_manager(method="delete", cookie=name, key="nm_cookie_delete", default=False)
-    st.session_state[StateKeys.COOKIE_ACTION] = (action, token, expiry, runs_left - 1) if runs_left > 1 else None
+    action, token, runs_left = pending
+    url = SESSION_ENDPOINT if action == "set" else SESSION_END_ENDPOINT
+    body = json.dumps({"handoff": token} if action == "set" else {})
+    script = (
+        "<script>(function(){"
+        f"fetch({json.dumps(url)},{{method:'POST',credentials:'same-origin',cache:'no-store',"
+        f"headers:{{'Content-Type':'application/json','X-Novamind-Session':'1'}},body:{json.dumps(body)}}})"
+        ".catch(function(){});})();</script>"
+    )
+    from streamlit.components.v1 import html as html_frame
+
+    html_frame(script, height=0)
+    st.session_state[StateKeys.COOKIE_ACTION] = (action, token, runs_left - 1) if runs_left > 1 else None
 
 
+# ---------------------------------------------------------------------------------------------- deep links
 def remember_deep_link() -> None:
     """On a session's first run, remember the page and query the browser asked for (to restore after sign-in)."""
     if st.session_state.get(StateKeys.DEEP_LINK) is not None or st.session_state.get(StateKeys.FIRST_RUN_SEEN):
@@ -229,65 +247,16 @@ def follow_deep_link(pages: list[PageSpec], st_pages: dict[str, StreamlitPage], 
     st.switch_page(target, query_params=params or None)
 
 
-def sign_out(services: Services, auth: Authenticate, reason: str = "user") -> None:
-    """Audit the sign-out (reason "user" or "idle timeout"), end the session's sign-in and delete the cookie."""
-    username = signed_in_username()
-    if username:
-        user = services.users.get_by_username(username)
-        if user is not None:
-            services.users.sign_out(user, reason)
-    if st.session_state.get(StateKeys.AUTH_STATUS):
-        auth.logout(location="unrendered")
-    for key in (StateKeys.SIGNED_IN_AS, StateKeys.PASSWORD_CHECKED, StateKeys.SELECTED_PATIENT_ID,
-                StateKeys.SELECTED_PATIENT_LABEL, StateKeys.LAST_ACTIVITY, StateKeys.PENDING_ASSESSMENT):
-        st.session_state[key] = None
-    st.session_state[StateKeys.RECENT_PATIENTS] = []
-
-
-def enforce_idle_timeout(services: Services, auth: Authenticate) -> None:
-    """Sign out a session idle for longer than ``session_timeout_minutes`` (checked at the start of each run)."""
-    last = st.session_state.get(StateKeys.LAST_ACTIVITY)
-    if signed_in_username() is None or last is None:
-        return
-    minutes = services.settings.session_timeout_minutes
-    if time.time() - float(last) > minutes * 60:
-        sign_out(services, auth, reason="idle timeout")
-        st.session_state[StateKeys.SIGN_IN_NOTICE] = (
-            f"You were signed out after {minutes} minutes without activity. Please sign in again.")
-
-
-def accept_sign_in(services: Services, auth: Authenticate) -> User | None:
-    """Once per sign-in: audit a cookie re-login (password sign-ins were audited by the service); return the user.
-
-    Returns None (after signing out) when the account is missing or deactivated.
-    """
-    username = signed_in_username()
-    if username is None:
-        return None
-    user = services.users.get_by_username(username)
-    if user is None or not user.active:
-        sign_out(services, auth, reason="account inactive")
-        st.session_state[StateKeys.SIGN_IN_NOTICE] = "This account is not active. Ask an administrator."
-        return None
-    if st.session_state.get(StateKeys.SIGNED_IN_AS) != username:
-        if st.session_state.get(StateKeys.PASSWORD_CHECKED) != username:
-            services.users.record_sign_in(user, "cookie")
-        st.session_state[StateKeys.SIGNED_IN_AS] = username
-        st.session_state[StateKeys.PASSWORD_CHECKED] = None
-        st.session_state[StateKeys.SIGN_IN_NOTICE] = None
-    touch_activity()
-    return user
-
-
-def sign_in_pages(auth: Authenticate, known_pages: list[PageSpec]) -> list[StreamlitPage]:
+# ---------------------------------------------------------------------------------------------- the form
+def sign_in_pages(services: Services, known_pages: list[PageSpec]) -> list[StreamlitPage]:
     """The signed-out navigation: a default "Sign in" page and every known address, each drawing the sign-in form.
 
     Run by ``st.navigation(...).run()``, so the form's widget ids belong to the page the session is on. After a
-    password sign-in the script reruns, and the same address resolves to the real page if the role may open it.
+    sign-in the script reruns, and the same address resolves to the real page if the role may open it.
     """
 
     def sign_in_page() -> None:
-        sign_in_form(auth)
+        sign_in_form(services)
         if signed_in_username() is not None:
             st.rerun()
 
@@ -297,8 +266,53 @@ def sign_in_pages(auth: Authenticate, known_pages: list[PageSpec]) -> list[Strea
     return pages
 
 
-def sign_in_form(auth: Authenticate) -> None:
-    """The sign-in card: product name, the form, and the reason for the last refusal or sign-out."""
+def _password_step(services: Services, username: str, password: str) -> None:
+    from novamind_core.services.users import SecondFactorRequired
+
+    time.sleep(services.settings.login_sleep_time)  # per submitted password; the service does the throttling
+    try:
+        user = services.users.authenticate(username, password, client_address=client_address(services))
+    except SecondFactorRequired as exc:
+        st.session_state[StateKeys.SECOND_FACTOR] = (exc.challenge, exc.enrol, None)
+        st.session_state[StateKeys.SIGN_IN_ERROR] = None
+        return
+    except AuthenticationError as exc:
+        st.session_state[StateKeys.SIGN_IN_ERROR] = str(exc)
+        return
+    start_session(services, user, "web")
+
+
+def _code_step(services: Services, challenge: str, code: str) -> None:
+    try:
+        user = services.users.verify_second_factor(challenge, code, client_address=client_address(services))
+    except AuthenticationError as exc:
+        st.session_state[StateKeys.SIGN_IN_ERROR] = str(exc)
+        if "took too long" in str(exc):
+            st.session_state[StateKeys.SECOND_FACTOR] = None
+        return
+    start_session(services, user, "web")
+
+
+def _enrolment_panel(services: Services, challenge: str) -> None:
+    """An admin's first sign-in where a second factor is required: show the secret (once) and recovery codes."""
+    pending = st.session_state.get(StateKeys.SECOND_FACTOR)
+    shown = pending[2] if pending else None
+    if shown is None:
+        try:
+            enrolment = services.users.start_totp_enrolment(challenge)
+        except NovamindError as exc:
+            st.session_state[StateKeys.SECOND_FACTOR] = None
+            st.session_state[StateKeys.SIGN_IN_ERROR] = str(exc)
+            st.rerun()
+        shown = (enrolment.secret, enrolment.uri, enrolment.recovery_codes)
+        st.session_state[StateKeys.SECOND_FACTOR] = (challenge, True, shown)
+    from components.shared.account_security import show_enrolment
+
+    show_enrolment(*shown)
+
+
+def sign_in_form(services: Services) -> None:
+    """The sign-in card: product name, the password form (or the code form), and the last refusal or notice."""
     _, middle, _ = st.columns([1, 1.3, 1])
     with middle:
         st.markdown("## :material/psychology: Novamind")
@@ -306,12 +320,42 @@ def sign_in_form(auth: Authenticate) -> None:
         notice = st.session_state.get(StateKeys.SIGN_IN_NOTICE)
         if notice:
             st.info(notice, icon=":material/schedule:")
-        try:
-            auth.login(location="main", key="nm_sign_in",
-                       fields={"Form name": "Sign in", "Username": "Username", "Password": "Password",
-                               "Login": "Sign in"})
-        except Exception as exc:  # the authenticator raises LoginError for e.g. an unknown cookie user
-            st.session_state[StateKeys.SIGN_IN_ERROR] = str(exc) or "sign-in failed"
-        if st.session_state.get(StateKeys.AUTH_STATUS) is False:
-            message = st.session_state.get(StateKeys.SIGN_IN_ERROR) or "wrong username or password"
-            st.error(message[0].upper() + message[1:] + ".", icon=":material/lock:")
+        pending = st.session_state.get(StateKeys.SECOND_FACTOR)
+        if pending:
+            challenge, enrol, _ = pending
+            if enrol:
+                _enrolment_panel(services, challenge)
+            with st.form("nm_code_form", clear_on_submit=True):
+                st.markdown("**Second step**")
+                code = st.text_input("Authenticator code", max_chars=16,
+                                     help="The 6-digit code your authenticator app shows now, or a recovery code.")
+                verify = st.form_submit_button("Verify", type="primary", width="stretch")
+            if st.button("Start again", key="nm_second_factor_cancel"):
+                st.session_state[StateKeys.SECOND_FACTOR] = None
+                st.rerun()
+            if verify:
+                _code_step(services, challenge, code)
+        else:
+            with st.form("nm_sign_in"):
+                st.markdown("**Sign in**")
+                username = st.text_input("Username", max_chars=64, autocomplete="username")
+                password = st.text_input("Password", type="password", max_chars=200,
+                                         autocomplete="current-password")
+                submitted = st.form_submit_button("Sign in", type="primary", width="stretch")
+            if submitted:
+                _password_step(services, username, password)
+                if st.session_state.get(StateKeys.SECOND_FACTOR):
+                    st.rerun()
+        message = st.session_state.get(StateKeys.SIGN_IN_ERROR)
+        if message and signed_in_username() is None:
+            st.error(plain(message[0].upper() + message[1:] + "."), icon=":material/lock:")
+        # SSO HOOK: "Sign in with your organisation" under the password form (components/shared/sso.py)
+        _single_sign_on_option()
+
+
+def _single_sign_on_option() -> None:
+    try:
+        from components.shared.sso import render_single_sign_on_option
+    except ImportError:
+        return
+    render_single_sign_on_option()

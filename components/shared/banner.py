@@ -27,6 +27,7 @@ from components.shared.session import (
     select_patient,
     selected_patient_id,
 )
+from components.shared.text import plain
 from components.shared.theme import format_date
 from components.shared.ui import alert_chip, severity_chip
 from novamind_core.domain.alerts import sort_alerts
@@ -78,9 +79,16 @@ def _load(patient_id: int | None, read: Callable[[int], Loaded]) -> Loaded:
 
 
 def load_patient_view(read: Callable[[int], Loaded], patient_id: int | None = None) -> Loaded:
-    """``read(patient_id)`` (default: the selected patient): a page's one view call, or stop the page with a plain
-    message (no patient chosen, or one the user may not open)."""
-    return _load(patient_id if patient_id is not None else selected_patient_id(), read)
+    """``read(patient_id)`` (default: the patient the address bar names, ``?p=<opaque token>``, else the selected
+    patient): a page's one view call, or stop the page with a plain message (no patient chosen, or one the user may
+    not open). The address bar then names the patient, so a reload or a new tab lands on the same one."""
+    from components.shared.patient_link import patient_from_url, put_patient_in_url
+
+    chosen = patient_id if patient_id is not None else patient_from_url() or selected_patient_id()
+    view = _load(chosen, read)
+    if chosen is not None:
+        put_patient_in_url(chosen)
+    return view
 
 
 def load_patient_chart(ctx: PageContext, patient_id: int | None, *,
@@ -127,16 +135,16 @@ def draw_banner(chart: ChartSummary) -> None:
         with left:
             status = "" if p.status.value == "active" else f" · <b>{p.status.value}</b>"
             st.markdown(
-                f'<div class="nm-banner-name">{html.escape(p.full_name)}</div>'
+                f'<div class="nm-banner-name">{plain(p.full_name)}</div>'
                 f'<div class="nm-muted">{chart.age_years} y · {html.escape(p.sex_at_birth.value)} · MRN '
-                f"<b>{html.escape(p.mrn)}</b>{status} · "
-                f"{html.escape(f'{primary.code} {primary.label}' if primary else 'no diagnosis recorded')}</div>"
+                f"<b>{plain(p.mrn)}</b>{status} · "
+                f"{plain(f'{primary.code} {primary.label}' if primary else 'no diagnosis recorded')}</div>"
                 f'<div class="nm-muted">Medications: {html.escape(meds) if meds else "none active"}</div>'
                 f'<div class="nm-muted">Last assessment: {format_date(last) if last else "none yet"}'
                 + "".join(f" · {k} {severity_chip(v.severity, f'{v.total} {v.severity}')}"
                           for k, v in chart.latest.items() if k in ("PHQ-9", "GAD-7"))
                 + "</div>",
-                unsafe_allow_html=True,
+                unsafe_allow_html=True,  # text-safe: names, MRN and diagnosis through plain(); the rest is code's
             )
             if alerts:
                 st.markdown(" ".join(alert_chip(a.text) for a in alerts), unsafe_allow_html=True)

@@ -29,6 +29,7 @@ from novamind_core.bootstrap import Services
 from novamind_core.domain.medications import MedicationOrder
 from novamind_core.domain.records import AssessmentRecord, ChartSummary
 from novamind_core.domain.users import User
+from novamind_core.interop.spreadsheet import safe_frame
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -58,6 +59,16 @@ def pdf_unavailable_reason() -> str | None:
     return None
 
 
+def export_file_stem(what: str, when: datetime | None = None) -> str:
+    """A download's file name without its extension: ``novamind-<what>-<YYYY-MM-DD-HHMM>``.
+
+    Never the MRN or a name: the file lands in a Downloads folder, a browser's history and mail attachments, where an
+    identifier in the name is disclosed without the file being opened. The time tells two downloads apart."""
+    moment = when or datetime.now()
+    safe = "".join(c if c.isalnum() else "-" for c in what.lower()).strip("-") or "export"
+    return f"novamind-{safe}-{moment:%Y-%m-%d-%H%M}"
+
+
 def chart_csv(assessments: Sequence[AssessmentRecord], medication_orders: Sequence[MedicationOrder]) -> str:
     """The chart's data as CSV text: assessments (total, band, item answers) and medication orders by date."""
     rows: list[dict[str, object]] = []
@@ -77,7 +88,7 @@ def chart_csv(assessments: Sequence[AssessmentRecord], medication_orders: Sequen
     whole = ["total", *[f"item_{i}" for i in range(1, 10)]]
     frame[whole] = frame[whole].astype("Int64")  # whole points, blank where not applicable (not 9.0)
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
+    safe_frame(frame).to_csv(buffer, index=False)  # reasons are typed or imported text: no spreadsheet formulae
     return buffer.getvalue()
 
 
@@ -98,7 +109,7 @@ def summary_html(chart: ChartSummary, assessments: Sequence[AssessmentRecord],
     primary = p.primary_diagnosis
     meds = "".join(f"<li>{esc(m.describe())} since {format_date(m.start_date)}</li>" for m in chart.active_medications)
     outcomes = "".join(f"<p class='sentence'>{esc(o.sentence)}</p>" for o in chart.outcomes.values())
-    alerts = "".join(f"<li>{esc(a.message)}</li>" for a in chart.open_alerts)
+    alerts = "".join(f"<li>{esc(a.text)}</li>" for a in chart.open_alerts)  # in words, no storage prefix
     scores = "".join(f"<tr><td>{format_date(a.administered_on)}</td><td>{esc(a.instrument.value)}</td>"
                      f"<td>{a.total}</td><td>{esc(a.severity)}</td></tr>"
                      for a in sorted(assessments, key=lambda a: a.administered_on, reverse=True)[:20])

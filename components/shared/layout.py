@@ -7,6 +7,7 @@ import html
 import streamlit as st
 
 from components.shared.session import StateKeys
+from components.shared.text import plain
 from components.shared.theme import DISCLAIMER
 from novamind_core.domain.users import User
 
@@ -36,14 +37,14 @@ def inject_css() -> None:
 def render_header(user: User) -> None:
     """One line above every page: signed-in user, role and the selected patient (or none)."""
     label = st.session_state.get(StateKeys.SELECTED_PATIENT_LABEL)
-    patient = f"Patient: <b>{html.escape(label)}</b>" if label else "No patient selected"
+    patient = f"Patient: <b>{plain(label)}</b>" if label else "No patient selected"
     if user.role.value not in ("clinician", "clinic_lead"):
         patient = "De-identified data only" if user.role.value == "analyst" else "No patient data"
     st.markdown(
-        f'<div class="nm-header"><span>Signed in as <b>{html.escape(user.display_name)}</b></span>'
+        f'<div class="nm-header"><span>Signed in as <b>{plain(user.display_name)}</b></span>'
         f'<span>Role: <b>{html.escape(ROLE_LABELS.get(user.role.value, user.role.value))}</b></span>'
         f"<span>{patient}</span></div>",
-        unsafe_allow_html=True,
+        unsafe_allow_html=True,  # text-safe: the patient label went through plain() above
     )
 
 

@@ -19,6 +19,7 @@ from typing import TypeVar
 import streamlit as st
 
 from components.shared.navigation import PAGES_BY_ID, page_allowed
+from components.shared.text import plain
 from novamind_core.bootstrap import Services
 from novamind_core.domain.errors import ConfigurationError
 from novamind_core.domain.records import ChartSummary
@@ -51,7 +52,10 @@ class StateKeys:
     CASELOAD_PAGE = "nm_caseload_page"
     PENDING_ASSESSMENT = "nm_pending_assessment"  # (instrument, answers, date) awaiting confirmation
     FIRST_RUN_SEEN = "nm_first_run_seen"  # the session's first run has remembered its deep link
-    COOKIE_ACTION = "nm_cookie_action"  # (action, token, expiry timestamp, runs left): auth.render_cookie_action
+    COOKIE_ACTION = "nm_cookie_action"  # ("set" | "clear", hand-off token, runs left): auth.render_cookie_action
+    SESSION_ID = "nm_session_id"  # the server-side session (user_sessions.id) this tab is signed in with
+    SECOND_FACTOR = "nm_second_factor"  # (challenge, enrol?, enrolment shown once) between password and code
+    SIGN_IN_WARNING = "nm_sign_in_warning"  # "N failed sign-in attempts since you last signed in"
     REJECTED_COOKIE = "nm_rejected_cookie"  # SHA-256 hex of the sign-in cookie this session found unverifiable
     ADMIN_KEY_STATUS = "nm_ad_key_status"  # the Admin page's last key scan (counts only), until re-checked
     ADMIN_AUDIT_CSV = "nm_ad_audit_csv"  # the Admin page's prepared audit export
@@ -112,7 +116,7 @@ def get_services() -> Services:
 
 
 def stop_on_configuration_error(exc: ConfigurationError) -> None:
-    st.error(f"Novamind is not configured correctly: {exc}. Fix the setting named above and restart the app "
+    st.error(f"Novamind is not configured correctly: {plain(exc)}. Fix the setting named above and restart the app "
              "(see README, Configuration).", icon=":material/settings:")
     st.stop()
 
@@ -195,7 +199,7 @@ def flash(message: str) -> None:
 
 def show_flash() -> None:
     for message in st.session_state.get(StateKeys.FLASH, []):
-        st.success(message, icon=":material/check_circle:")
+        st.success(plain(message), icon=":material/check_circle:")  # messages carry names and MRNs
     st.session_state[StateKeys.FLASH] = []
 
 

@@ -23,6 +23,7 @@ from components.twin.state_charts import MODELLED
 from novamind_core.domain.brain import Neurotransmitter, Region
 from novamind_core.domain.instruments import Instrument
 from novamind_core.domain.scenario_limits import PHQ9_REMISSION_MAX_TOTAL
+from novamind_core.interop.spreadsheet import safe_frame
 from novamind_core.services.twin_types import Band, ScenarioRun, TimelineData
 from novamind_core.twin.types import ModelBasis, ScenarioResult
 
@@ -242,9 +243,9 @@ def comparison_csv(run: ScenarioRun) -> str:
     buf = io.StringIO()
     buf.write(f"# Novamind scenario comparison; week 0 = {run.week0.isoformat()}; draws={run.draws} seed={run.seed}; "
               f"{run.based_on}. {DISCLAIMER}\n")
-    frame.to_csv(buf, index=False)
+    safe_frame(frame).to_csv(buf, index=False)  # scenario names are typed text: no spreadsheet formulae
     buf.write("\n")
-    pd.DataFrame(weekly).to_csv(buf, index=False)
+    safe_frame(pd.DataFrame(weekly)).to_csv(buf, index=False)
     return buf.getvalue()
 
 

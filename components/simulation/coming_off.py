@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from components.shared.text import plain
 from novamind_core.domain.errors import ValidationError
 from novamind_core.pharmacology.discontinuation import discontinuation_risk
 from novamind_core.pharmacology.switching import switch_plan
@@ -39,7 +40,7 @@ def _taper_table(drug: str, dose_mg: float, key: str) -> None:
     try:
         plan = hyperbolic_taper(drug, dose_mg, float(points), float(weeks))
     except ValidationError as exc:
-        st.info(f"Hyperbolic taper: {exc}", icon=":material/info:")
+        st.info(f"Hyperbolic taper: {plain(exc)}", icon=":material/info:")
         return
     st.markdown(f"**Hyperbolic taper of {drug}** from {dose_mg:g} mg/day: {len(plan.steps) - 1} steps of "
                 f"{plan.actual_step_occupancy_points:g} SERT-occupancy points, {plan.total_weeks:g} weeks in all")
@@ -73,7 +74,7 @@ def _one_plan(plan: Scenario, current_drug: str, current_dose_mg: float, key: st
             try:
                 sw = switch_plan(current_drug, current_dose_mg, to, plan.switch_strategy)
             except ValidationError as exc:
-                st.info(f"Switch plan: {exc}", icon=":material/info:")
+                st.info(f"Switch plan: {plain(exc)}", icon=":material/info:")
                 return
             st.markdown(f"**Switch to {to}** ({sw.strategy})")
             for line in sw.advice:

@@ -30,10 +30,36 @@ COMMAND_MODULES: tuple[str, ...] = (
     "novamind_core.cli.interop",
     "novamind_core.cli.ml",
     "novamind_core.cli.ops",
+    "novamind_core.cli.monitoring",
     "novamind_core.cli.reporting",
     "novamind_core.cli.outcomes",
     "novamind_core.cli.worker",
+    "novamind_core.cli.sessions",
 )
+
+
+#: The module that registers each command, so ``python -m novamind_core <command>`` imports that module alone (building
+#: every module's parser costs about half a second of imports, twice what ``simulate`` itself needs). A command not
+#: listed here still works: every module in :data:`COMMAND_MODULES` is then loaded. Kept true by
+#: ``tests/unit/test_cli_routing.py``.
+COMMAND_HOMES: dict[str, str] = {
+    **dict.fromkeys(("migrate", "seed-demo", "users", "tokens", "audit-verify", "rotate-keys"),
+                    "novamind_core.cli.admin"),
+    **dict.fromkeys(("score", "change"), "novamind_core.cli.scores"),
+    **dict.fromkeys(("pk", "pk-fit", "drugs"), "novamind_core.cli.pharmacology"),
+    "tdm": "novamind_core.cli.tdm",
+    "taper": "novamind_core.cli.taper",
+    **dict.fromkeys(("simulate", "cohort-simulate", "calibrate"), "novamind_core.cli.twin"),
+    "actigraphy": "novamind_core.cli.biometrics",
+    **dict.fromkeys(("import", "export", "seed-wearables"), "novamind_core.cli.interop"),
+    **dict.fromkeys(("train", "models"), "novamind_core.cli.ml"),
+    **dict.fromkeys(("init-keys", "demo-sign-ins", "backup", "restore"), "novamind_core.cli.ops"),
+    **dict.fromkeys(("metrics", "audit"), "novamind_core.cli.monitoring"),
+    **dict.fromkeys(("requests", "plans"), "novamind_core.cli.reporting"),
+    **dict.fromkeys(("outcomes", "billing"), "novamind_core.cli.outcomes"),
+    **dict.fromkeys(("worker", "outbox"), "novamind_core.cli.worker"),
+    "sessions": "novamind_core.cli.sessions",
+}
 
 
 def version() -> str:
@@ -59,17 +85,31 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _VersionAction(argparse.Action):
+    """``--version``: the version is looked up only when asked (``importlib.metadata`` costs ~0.1 s to import)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[no-untyped-def]
+        print(f"{DISTRIBUTION} {version()}")
+        parser.exit()
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``command`` (listed in :data:`COMMAND_HOMES`) only that command's module is loaded."""
     parser = _Parser(prog="python -m novamind_core", description="Novamind digital twin: command-line tools.")
-    parser.add_argument("--version", action="version", version=f"{DISTRIBUTION} {version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
-    for name in COMMAND_MODULES:
+    for name in (COMMAND_HOMES[command],) if command in COMMAND_HOMES else COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -1,19 +1,27 @@
-"""Administration commands: migrate, seed-demo, users, audit-verify, rotate-keys.
+"""Administration commands: migrate, seed-demo, users, tokens, audit-verify, rotate-keys.
 
-Maintenance commands act as the command-line system user (trusted by OS access to the keys and database); every one
-of them is audited like a service call.
+Maintenance commands act as the command-line system user (trusted by OS access to the keys and database: whoever
+can run them can read the key variables anyway); every one of them is audited like a service call, on channel
+``cli``. ``tokens`` manages operators' personal API tokens and needs an administrator who authenticates (an
+``admin``-scoped token, or ``--as ADMIN`` and a password prompt). Passwords are never read from the command line.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from novamind_core.cli.common import cli_settings, open_services
+from novamind_core.cli.common import (
+    acting_user,
+    add_credential_arguments,
+    cli_settings,
+    open_services,
+    require_password_from_stdin_or_prompt,
+)
 from novamind_core.domain.errors import NotFoundError, ValidationError
 from novamind_core.domain.users import SYSTEM_USER
 
@@ -55,11 +63,10 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
-    password = args.password or os.environ.get("NOVAMIND_NEW_PASSWORD")
-    if not password:
-        if not sys.stdin.isatty():
-            raise ValidationError("password required: pass --password or set NOVAMIND_NEW_PASSWORD", field="password")
-        password = getpass.getpass("Password for the new user: ")
+    if args.password is not None:  # kept only to refuse it: argv is visible to every local user (ps, /proc)
+        raise ValidationError("--password is not accepted: a password on the command line is visible to every "
+                              "local user; type it at the prompt or pipe it with --password-stdin", field="password")
+    password = require_password_from_stdin_or_prompt(f"Password for {args.username}: ", stdin=args.password_stdin)
     account = open_services().users.create(SYSTEM_USER, args.username, args.name or args.username, args.role, password)
     print(f"created user {account.username} (id {account.id}, role {account.role})")
     return 0
@@ -97,6 +104,67 @@ def cmd_users_deactivate(args: argparse.Namespace) -> int:
     services = open_services()
     account = services.users.deactivate(SYSTEM_USER, _user_id(services, args.username))
     print(f"{account.username} is deactivated")
+    return 0
+
+
+def cmd_tokens_create(args: argparse.Namespace) -> int:
+    from novamind_core.domain.operators import TokenScope
+
+    services = open_services()
+    try:
+        admin = acting_user(services, args, "managing API tokens", TokenScope.ADMIN)
+        issued = services.operators.create(admin, args.username, args.scope, days=args.days, name=args.name or "")
+    finally:
+        services.close()
+    info = issued.info
+    print(f"token {info.id} for {info.username}: scopes {' '.join(info.scopes)}, expires "
+          f"{info.expires_at:%Y-%m-%d %H:%M} UTC")
+    if args.out:
+        target = Path(args.out).expanduser()
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never overwrite; 0600 from birth
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(issued.token + "\n")
+        print(f"the token is in {target} (mode 0600); hand it to {info.username} and use it with --token-file")
+    else:
+        print(issued.token)
+        print("shown once and stored nowhere: give it to its owner, who keeps it in a 0600 file (--token-file) or "
+              "NOVAMIND_API_TOKEN", file=sys.stderr)
+    return 0
+
+
+def cmd_tokens_list(args: argparse.Namespace) -> int:
+    from novamind_core.domain.operators import TokenScope
+
+    services = open_services()
+    try:
+        admin = acting_user(services, args, "managing API tokens", TokenScope.ADMIN)
+        tokens = services.operators.list(admin, args.user)
+        now = services.context.now()
+    finally:
+        services.close()
+    rows = [{"id": t.id, "user": t.username, "name": t.name, "prefix": t.prefix, "scopes": list(t.scopes),
+             "state": t.state(now), "expires_at": t.expires_at.isoformat(),
+             "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None} for t in tokens]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'id':>4}  {'user':<20} {'state':<8} {'scopes':<32} {'expires (UTC)':<16}  last used")
+    for r in rows:
+        print(f"{r['id']:>4}  {r['user']:<20} {r['state']:<8} {' '.join(r['scopes']):<32} {r['expires_at'][:16]:<16}"
+              f"  {(r['last_used_at'] or 'never')[:16]}")
+    return 0
+
+
+def cmd_tokens_revoke(args: argparse.Namespace) -> int:
+    from novamind_core.domain.operators import TokenScope
+
+    services = open_services()
+    try:
+        admin = acting_user(services, args, "managing API tokens", TokenScope.ADMIN)
+        info = services.operators.revoke(admin, args.token_id)
+    finally:
+        services.close()
+    print(f"token {info.id} of {info.username} is revoked")
     return 0
 
 
@@ -138,7 +206,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("username")
     p.add_argument("--role", required=True, choices=["clinician", "clinic_lead", "analyst", "admin"])
     p.add_argument("--name", help="display name (default: the username)")
-    p.add_argument("--password", help="initial password (else NOVAMIND_NEW_PASSWORD or a prompt)")
+    p.add_argument("--password", help=argparse.SUPPRESS)  # refused with a reason (never from argv)
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the initial password from standard input's first line (default: a prompt)")
     p.set_defaults(func=cmd_users_add)
     p = usub.add_parser("list", help="list users")
     p.add_argument("--json", action="store_true")
@@ -151,6 +221,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("username")
     p.set_defaults(func=cmd_users_deactivate)
     users.set_defaults(func=lambda a: (users.print_help(), 2)[1])
+
+    tokens = subparsers.add_parser(
+        "tokens", help="operators' personal API tokens (admins; the token is shown once and stored hashed)",
+        description="Create, list and revoke personal API tokens. The command-line tools that touch patient data "
+        "need one (NOVAMIND_API_TOKEN or --token-file) or a password typed at a prompt. Scopes: phi:read, "
+        "phi:write, phi:export, admin. These commands need an administrator: an admin-scoped token or --as ADMIN "
+        "with a password prompt.")
+    tsub = tokens.add_subparsers(dest="tokens_command", metavar="<action>", parser_class=type(tokens))
+    p = tsub.add_parser("create", help="issue a token for a user (printed once)")
+    p.add_argument("username", help="the staff member who will use the token")
+    p.add_argument("--scope", action="append", required=True,
+                   choices=["phi:read", "phi:write", "phi:export", "admin"], help="repeat for several scopes")
+    p.add_argument("--days", type=int, default=90, help="days until it expires (1-365; default 90)")
+    p.add_argument("--name", help="a label to tell tokens apart (e.g. 'nightly FHIR export')")
+    p.add_argument("--out", metavar="FILE", help="write the token to a new 0600 file instead of printing it")
+    add_credential_arguments(p, "API tokens")
+    p.set_defaults(func=cmd_tokens_create)
+    p = tsub.add_parser("list", help="list tokens (never the token text)")
+    p.add_argument("--user", help="only this user's tokens")
+    p.add_argument("--json", action="store_true")
+    add_credential_arguments(p, "API tokens")
+    p.set_defaults(func=cmd_tokens_list)
+    p = tsub.add_parser("revoke", help="revoke a token now")
+    p.add_argument("token_id", type=int)
+    add_credential_arguments(p, "API tokens")
+    p.set_defaults(func=cmd_tokens_revoke)
+    tokens.set_defaults(func=lambda a: (tokens.print_help(), 2)[1])
 
     p = subparsers.add_parser("audit-verify", help="verify the audit log's hash chain; names the first broken row")
     p.add_argument("--json", action="store_true")

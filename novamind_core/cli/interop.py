@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from novamind_core.cli.common import USER_ENV, acting_user, open_services
+from novamind_core.cli.common import acting_user, add_credential_arguments, open_services
 from novamind_core.domain.errors import NotFoundError
 
 if TYPE_CHECKING:
@@ -36,8 +36,8 @@ def _services() -> Services:
     return open_services()
 
 
-def _acting_user(services: Services, username: str | None) -> User:
-    return acting_user(services, username, "imports and exports")
+def _acting_user(services: Services, args: argparse.Namespace, scope: str) -> User:
+    return acting_user(services, args, "imports and exports", scope)
 
 
 def _patient_id(services: Services, user: User, mrn: str | None) -> int | None:
@@ -64,7 +64,7 @@ def _run_import(args: argparse.Namespace, kind: str) -> int:
 
     services = _services()
     try:
-        user = _acting_user(services, args.as_user)
+        user = _acting_user(services, args, "phi:read" if args.dry_run else "phi:write")
         service = import_service(services)
         patient_id = _patient_id(services, user, getattr(args, "patient", None))
         path = Path(args.file)
@@ -114,7 +114,7 @@ def cmd_export_fhir(args: argparse.Namespace) -> int:
 
     services = _services()
     try:
-        user = _acting_user(services, args.as_user)
+        user = _acting_user(services, args, "phi:export")
         bundle = import_service(services).export_fhir(user, 0, mrn=args.patient)
         text = json.dumps(bundle, indent=2)
         if args.out:
@@ -141,8 +141,7 @@ def cmd_seed_wearables(args: argparse.Namespace) -> int:
 
 
 def _common(p: argparse.ArgumentParser, *, patient_required: bool) -> None:
-    p.add_argument("--as", dest="as_user", metavar="USERNAME",
-                   help=f"act as this clinician (on the patient's care team); default ${USER_ENV}")
+    add_credential_arguments(p, "the patient's record")
     p.add_argument("--patient", metavar="MRN", required=patient_required, help="the patient's MRN")
     p.add_argument("--dry-run", action="store_true", help="print the preview (JSON) and write nothing")
 
@@ -171,8 +170,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = esub.add_parser("fhir", help="export a patient as a FHIR R4 Bundle (JSON)")
     p.add_argument("--patient", metavar="MRN", required=True)
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
-    p.add_argument("--as", dest="as_user", metavar="USERNAME",
-                   help=f"act as this clinician (on the patient's care team); default ${USER_ENV}")
+    add_credential_arguments(p, "the patient's record")
     p.set_defaults(func=cmd_export_fhir)
 
     p = subparsers.add_parser("seed-wearables", help="add synthetic minute actigraphy to demo patients (not in "

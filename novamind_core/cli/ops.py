@@ -53,7 +53,7 @@ def _services_for_ops() -> Services:
     from novamind_core.bootstrap import build_services
     from novamind_core.config import get_settings
 
-    return build_services(get_settings())
+    return build_services(get_settings(), channel="cli")
 
 
 def _backup(args: argparse.Namespace) -> int:
@@ -68,8 +68,12 @@ def _backup(args: argparse.Namespace) -> int:
         services.close()
     print(f"backup written: {report.path} ({report.size_bytes:,} bytes, {report.method}); audit chain "
           f"{'verifies' if report.audit_ok else 'is BROKEN'} ({report.audit_rows} rows)")
-    print("the backup holds ciphertext only: keep NOVAMIND_ENCRYPTION_KEYS and NOVAMIND_BLIND_INDEX_KEY "
-          "(stored separately) to restore it")
+    head = (report.manifest or {}).get("audit_head") or {}
+    print(f"manifest: {sum(((report.manifest or {}).get('table_counts') or {}).values()):,} rows in "
+          f"{len((report.manifest or {}).get('table_counts') or {})} tables, audit head {head.get('last_id')}:"
+          f"{str(head.get('last_hash'))[:16]}")
+    print("restoring it needs NOVAMIND_BACKUP_KEY (it signs and encrypts the file) and the database keys "
+          "(NOVAMIND_ENCRYPTION_KEYS, NOVAMIND_BLIND_INDEX_KEY); keep all of them apart from the backups")
     return 0 if report.audit_ok else 1
 
 
@@ -80,9 +84,13 @@ def _restore(args: argparse.Namespace) -> int:
     settings = get_settings()
     if not args.yes:
         raise ConfigurationError("restore replaces every row of the database: add --yes to confirm")
-    report = restore_database(settings.database_url, args.from_path, _services_for_ops)
-    print(f"restored {report.path.name} into the {report.backend} database ({report.method}); audit chain "
+    report = restore_database(settings.database_url, args.from_path, _services_for_ops,
+                              sidecar_dir=args.rewound_dir)
+    print(f"verified and restored {report.path.name} (made {(report.manifest or {}).get('created_at')}) into the "
+          f"{report.backend} database ({report.method}); audit chain "
           f"{'verifies' if report.audit_ok else 'is BROKEN'} ({report.audit_rows} rows)")
+    print(f"the restore rewound {report.rewound_rows} newer audit rows; they are kept in {report.sidecar} and the "
+          "ops.restore audit event names them")
     return 0 if report.audit_ok else 1
 
 
@@ -100,19 +108,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "backup",
         help="copy the database to a new file (SQLite online copy; PostgreSQL via pg_dump)",
-        description="Copy the whole database to OUT (mode 0600). SQLite: the sqlite3 backup API, safe while the app "
-        "runs. PostgreSQL: pg_dump (plain SQL; needs the PostgreSQL client tools). The copy holds ciphertext: "
-        "restoring it needs the same keys. Audited as ops.backup.",
+        description="Copy the whole database to OUT (mode 0600), encrypted and signed with NOVAMIND_BACKUP_KEY, with "
+        "a manifest (row counts, audit head, schema revision). SQLite: the sqlite3 backup API, safe while the app "
+        "runs. PostgreSQL: pg_dump (needs the PostgreSQL client tools; the password goes through a private "
+        "PGPASSFILE, never argv). The copy holds ciphertext: restoring it also needs the database keys. Audited "
+        "as ops.backup.",
     )
     p.add_argument("--out", required=True, metavar="FILE", help="new file to write (never overwritten)")
     p.set_defaults(func=_backup)
     p = sub.add_parser(
         "restore",
         help="replace the database's content with a backup (needs --yes)",
-        description="Replace every row with the backup FILE (SQLite: backup API; PostgreSQL: psql in one "
-        "transaction, so a failed restore changes nothing), verify the audit chain and audit ops.restore. "
-        "Stop the app first on PostgreSQL.",
+        description="Verify the backup FILE (signature, encryption, manifest counts and audit head) and refuse it "
+        "(exit 2, nothing changed) if anything fails; then keep the live audit rows newer than the backup in a "
+        "0600 sidecar file, replace every row (SQLite: backup API; PostgreSQL: psql in one transaction), and "
+        "audit ops.restore naming what was rewound. Stop the app first on PostgreSQL.",
     )
     p.add_argument("--from", dest="from_path", required=True, metavar="FILE", help="backup written by `backup`")
     p.add_argument("--yes", action="store_true", help="confirm that the current content is replaced")
+    p.add_argument("--rewound-dir", metavar="DIR",
+                   help="where to keep the audit rows the restore rewinds (default: beside the backup)")
     p.set_defaults(func=_restore)

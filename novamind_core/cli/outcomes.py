@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from novamind_core.cli.common import acting_user, open_services
+from novamind_core.cli.common import acting_user, add_credential_arguments, open_services
 from novamind_core.domain.outcome_records import DEFAULT_UNITS_CAP_PER_ENCOUNTER
 
 
@@ -44,7 +44,7 @@ def _text(payload: dict) -> list[str]:
 def cmd_outcomes(args: argparse.Namespace) -> int:
     services = open_services()
     try:
-        user = acting_user(services, args.as_user, "clinic outcomes")
+        user = acting_user(services, args, "clinic outcomes", "phi:read")
         report = services.outcomes.report(user, standard=args.standard, start=args.start, end=args.end, by=args.by,
                                           period=args.period)
     finally:
@@ -57,7 +57,7 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
 def cmd_billing(args: argparse.Namespace) -> int:
     services = open_services()
     try:
-        user = acting_user(services, args.as_user, "measurement billing")
+        user = acting_user(services, args, "measurement billing", "phi:export")
         if args.csv or args.output:
             data = services.outcomes.billing_csv(user, args.month, args.cap)
         else:
@@ -83,7 +83,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--to", dest="end", required=True, help="last day of the period (YYYY-MM-DD)")
     p.add_argument("--by", choices=["clinician", "drug", "diagnosis"], help="group the figures")
     p.add_argument("--period", choices=["month", "quarter"], default="month", help="rates over time by")
-    p.add_argument("--as", dest="as_user", help="the user to act as (or NOVAMIND_CLI_USER)")
+    add_credential_arguments(p, "clinic outcomes")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_outcomes)
 
@@ -93,5 +93,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=f"payer's units per encounter (default {DEFAULT_UNITS_CAP_PER_ENCOUNTER})")
     p.add_argument("--csv", action="store_true", help="print the CSV export")
     p.add_argument("--output", help="write the CSV export to this file")
-    p.add_argument("--as", dest="as_user", help="the user to act as (or NOVAMIND_CLI_USER)")
+    add_credential_arguments(p, "measurement billing")
     p.set_defaults(func=cmd_billing)

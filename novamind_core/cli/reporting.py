@@ -18,7 +18,7 @@ import argparse
 import dataclasses
 from typing import TYPE_CHECKING
 
-from novamind_core.cli.common import acting_user, open_services
+from novamind_core.cli.common import acting_user, add_credential_arguments, open_services
 from novamind_core.domain.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -28,10 +28,10 @@ if TYPE_CHECKING:
     from novamind_core.domain.users import User
 
 
-def _context(args: argparse.Namespace) -> tuple[Services, User, int]:
+def _context(args: argparse.Namespace, scope: str = "phi:write") -> tuple[Services, User, int]:
     services = open_services()
     try:
-        user = acting_user(services, args.as_user, "questionnaires and measurement plans")
+        user = acting_user(services, args, "questionnaires and measurement plans", scope)
         patient_id = services.patients.find_by_mrn(user, args.patient).id
     except BaseException:
         services.close()
@@ -81,7 +81,7 @@ def _describe(panel: MeasurementPanel) -> list[str]:
 
 
 def _show(args: argparse.Namespace) -> int:
-    services, user, patient_id = _context(args)
+    services, user, patient_id = _context(args, "phi:read")
     try:
         panel = services.reporting.plan_view(user, patient_id)
     finally:
@@ -148,8 +148,7 @@ def _positive(text: str) -> int:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--patient", required=True, metavar="MRN", help="the patient's medical record number")
-    p.add_argument("--as", dest="as_user", metavar="USERNAME",
-                   help="act as this clinician (on the patient's care team); default: $NOVAMIND_CLI_USER")
+    add_credential_arguments(p, "the patient's questionnaires")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -65,7 +65,7 @@ def cmd_change(args: argparse.Namespace) -> int:
         print(json.dumps({"instrument": c.instrument.value, "baseline": c.baseline_total, "current": c.current_total,
                           "change": c.change, "percent_change": c.percent_change, "response": c.response,
                           "remission": c.remission, "mcid_improved": c.mcid_improved,
-                          "mcid_worsened": c.mcid_worsened, "rci": round(c.rci, 4),
+                          "mcid_worsened": c.mcid_worsened, "rci": round(c.rci, 4) if c.rci is not None else None,
                           "reliable_improvement": c.reliable_improvement,
                           "reliable_deterioration": c.reliable_deterioration,
                           "baseline_severity": c.baseline_severity, "current_severity": c.current_severity,

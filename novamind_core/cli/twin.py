@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from novamind_core.cli.common import add_credential_arguments
 from novamind_core.domain.errors import ValidationError
 
 
@@ -32,7 +33,8 @@ def _simulate(args: argparse.Namespace) -> int:
         from novamind_core.cli.common import acting_user, open_services
 
         services = open_services()
-        history = services.twin.patient_history(acting_user(services, args.as_user, "a patient's twin"), args.patient)
+        history = services.twin.patient_history(acting_user(services, args, "a patient's twin", "phi:read"),
+                                                 args.patient)
     result = run_scenario(scenario, history, draws=args.draws, seed=args.seed)
     out = result.to_dict()
     keys = ("weeks", "phq9", "gad7", "p_response_week8", "p_remission_week8", "p_response_week12",
@@ -66,8 +68,7 @@ def register(subparsers) -> None:
     p.add_argument("--scenario", required=True,
                    help="scenario JSON file (regimen steps as in pharmacology.regimen, plus horizon_weeks)")
     p.add_argument("--patient", metavar="MRN", help="patient whose history calibrates the twin")
-    p.add_argument("--as", dest="as_user", metavar="USERNAME",
-                   help="clinician on the patient's care team (with --patient; or set NOVAMIND_CLI_USER)")
+    add_credential_arguments(p, "the patient's twin (with --patient)")
     p.add_argument("--draws", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true")

@@ -17,7 +17,7 @@ def _worker(args: argparse.Namespace) -> int:
     from novamind_core.security.redaction import configure_logging
     from novamind_core.worker import Worker
 
-    services = open_services()
+    services = open_services(channel="worker")  # its audit rows say they came from the background sender
     configure_logging(services.settings)
     transport = transport_from_settings(services.settings, "console" if args.console else "smtp")
     worker = Worker(services, transport, worker_id=args.worker_id or None)

@@ -27,12 +27,24 @@ def create_engine_for(database_url: str, cipher: Any, *, echo: bool = False) -> 
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(url.database))
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine, wal=bool(url.database) and url.database != ":memory:")
     else:
         engine = create_engine(url, echo=echo, pool_pre_ping=True)
     attach_cipher(engine, cipher)
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """Create a new SQLite file with mode 0600 before SQLite opens it: SQLite gives its -wal, -shm and -journal files
+    the database file's own mode, so none of them is ever readable by other local users (an existing file is left
+    as it is)."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
@@ -64,6 +76,10 @@ def migrate(database_url: str, revision: str = "head") -> None:
     """Run ``alembic upgrade <revision>`` on ``database_url`` (the only way the schema is made)."""
     from alembic import command
 
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(url.database))  # a new database file is 0600 from birth, as are its WAL files
     command.upgrade(alembic_config(database_url), revision)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from novamind_core.db.types import EncryptedBytes, EncryptedJSON, EncryptedText, UTCDateTime
@@ -146,6 +147,7 @@ class AssessmentRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     answers: Mapped[str] = mapped_column(String(120))  # JSON list of item answers, e.g. "[1,2,0,...]"
+    extra_answers: Mapped[str | None] = mapped_column(String(40), nullable=True)  # unscored items, e.g. PHQ-9 item 10
     total: Mapped[int] = mapped_column(Integer)
     severity: Mapped[str] = mapped_column(String(24))
     item9: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -177,6 +179,9 @@ class MedicationOrderRow(Base):
     __table_args__ = (
         Index("ix_medication_orders_patient_start", "patient_id", "start_date"),
         Index("ix_medication_orders_patient_stop", "patient_id", "stop_date"),
+        # at most one active order per patient and drug, enforced by the database (migration 0006)
+        Index("uq_medication_orders_active_drug", "patient_id", "drug", unique=True,
+              sqlite_where=sql_text("stop_date IS NULL"), postgresql_where=sql_text("stop_date IS NULL")),
     )
 
 
@@ -273,6 +278,8 @@ class AuditRow(Base):
     detail: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # web | cli | worker; "" on rows written before migration 0005 (their hash has no channel)
+    channel: Mapped[str] = mapped_column(String(8), default="", server_default="")
 
     __table_args__ = (
         Index("ix_audit_log_patient_at", "patient_id", "at"),
@@ -289,6 +296,28 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class OperatorTokenRow(Base):
+    """A personal API token for the command line (migration 0005): only its SHA-256 is stored, never the token.
+
+    ``scopes`` is a space-separated list (``phi:read phi:write phi:export admin``); a token works until
+    ``expires_at`` or ``revoked_at``, and ``last_used_at`` shows when it last opened a command.
+    """
+
+    __tablename__ = "operator_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    scopes: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class WearableMinuteDayRow(Base):
@@ -496,3 +525,111 @@ class NotificationPreferenceRow(Base):
     email: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     urgent_by_email: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# ------------------------------------------------------------------ forms: drafts, idempotent submissions, links, notes
+# (migration 0007; FORMS work). Nothing typed is lost: drafts survive a reload; a double submit is ignored.
+
+
+class FormDraftRow(Base):
+    """What a user has typed into one form of one patient's chart, kept until it is saved or expires."""
+
+    __tablename__ = "form_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    form: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict] = mapped_column(EncryptedJSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("user_id", "patient_id", "form"),
+                      Index("ix_form_drafts_expires_at", "expires_at"))
+
+
+class FormSubmissionRow(Base):
+    """One accepted form submission, by its one-time token: a repeat of the token returns the first result."""
+
+    __tablename__ = "form_submissions"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer)
+    form: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PatientLinkRow(Base):
+    """A random, per-patient token that stands for the patient in the address bar (never the MRN)."""
+
+    __tablename__ = "patient_links"
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NoteSignatureRow(Base):
+    """A note's signature (it is then locked) and, for a trainee's note, the supervisor's co-signature."""
+
+    __tablename__ = "note_signatures"
+
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True)
+    signed_by: Mapped[int] = mapped_column(Integer)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cosign_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    cosigned_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cosigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class NoteAddendumRow(Base):
+    """Text added to a signed note (a signed note is never edited)."""
+
+    __tablename__ = "note_addenda"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_note_addenda_note_id", "note_id"),)
+
+
+class TraineeRow(Base):
+    """A clinician in training: their signed notes wait for a supervisor's co-signature."""
+
+    __tablename__ = "trainees"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    supervisor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UserIdentityRow(Base):
+    """An organisation (OpenID Connect) identity linked to a staff account: matched by (issuer, subject) only.
+
+    ``last_issued_at``/``last_assertion`` record the newest ID token accepted, so the same token (or an older one)
+    cannot sign in again (novamind_core/security/oidc.py). Staff identifiers, not PHI.
+    """
+
+    __tablename__ = "user_identities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_assertion: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+
+# Sign-in sessions, throttling and second factors (migration 0004, AUTH work) live in their own module.
+from novamind_core.db import models_auth as _models_auth  # noqa: E402,F401  (registers the tables on Base)
+
+# Structured risk reviews and safety plans (migration 0008, RISK work) live in their own module.
+from novamind_core.db import models_risk as _models_risk  # noqa: E402,F401  (registers the tables on Base)

@@ -36,15 +36,21 @@ from novamind_core.db.repositories import (
     WearableRepository,
 )
 from novamind_core.db.repositories.drug_levels import DrugLevelRepository
+from novamind_core.db.repositories.forms import DraftRepository, PatientLinkRepository, SubmissionRepository
+from novamind_core.db.repositories.identities import IdentityRepository
+from novamind_core.db.repositories.operator_tokens import OperatorTokenRepository
+from novamind_core.db.repositories.risk import RiskReviewRepository
+from novamind_core.db.repositories.sessions import SecondFactorRepository, SessionRepository, SignInThrottleRepository
 from novamind_core.domain.errors import ConflictError, StaleWriteError
 
 
 class UnitOfWork:
     """``with uow_factory() as uow: ...; uow.commit()`` — leaving the block without commit rolls back."""
 
-    def __init__(self, session_factory: Callable[[], Session], indexer: Any):
+    def __init__(self, session_factory: Callable[[], Session], indexer: Any, channel: str = "web"):
         self._session_factory = session_factory
         self.indexer = indexer
+        self.channel = channel  # web | cli | worker: stamped on every audit row this unit of work writes
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
@@ -57,7 +63,8 @@ class UnitOfWork:
         self.visits = VisitRepository(s)
         self.alerts = AlertRepository(s)
         self.users = UserRepository(s)
-        self.audit = AuditRepository(s)
+        self.audit = AuditRepository(s, self.channel)
+        self.operator_tokens = OperatorTokenRepository(s)
         self.wearables = WearableRepository(s)
         self.twin = TwinRepository(s)
         self.cohort = CohortRepository(s)
@@ -70,6 +77,14 @@ class UnitOfWork:
         self.outbox = OutboxRepository(s)
         self.outcomes = OutcomeRepository(s)
         self.drug_levels = DrugLevelRepository(s)
+        self.risk_reviews = RiskReviewRepository(s)
+        self.drafts = DraftRepository(s)
+        self.submissions = SubmissionRepository(s)
+        self.patient_links = PatientLinkRepository(s)
+        self.sessions = SessionRepository(s)
+        self.sign_in_throttle = SignInThrottleRepository(s)
+        self.second_factors = SecondFactorRepository(s)
+        self.identities = IdentityRepository(s)
         return self
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
@@ -103,6 +118,8 @@ def translate_db_errors() -> Iterator[None]:
         text = str(exc.orig).lower()
         if "mrn_bidx" in text:
             raise ConflictError("a patient with this MRN already exists") from None
+        if "uq_medication_orders_active_drug" in text or "medication_orders.patient_id, medication_orders.drug" in text:
+            raise ConflictError("this drug is already active for this patient; titrate or stop it instead") from None
         if "username" in text:
             raise ConflictError("a user with this username already exists") from None
         raise ConflictError("the change conflicts with existing data (a uniqueness rule would be broken)") from None

@@ -15,6 +15,7 @@ from datetime import date
 from novamind_core.domain.episodes import ScoredContact
 from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.instruments import Instrument
+from novamind_core.domain.spreadsheet import safe_cell
 
 UNASSIGNED = "unassigned"
 """Group label of an episode whose patient has no clinician on the care team (or no drug, or no diagnosis)."""
@@ -180,9 +181,8 @@ BILLING_CSV_COLUMNS = ("mrn", "service_date", "cpt", "units", "instrument", "sco
 
 
 def _cell(value: object) -> str:
-    """Neutralise spreadsheet formulae (a cell starting with = + - @ or a control character)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """Neutralise spreadsheet formulae (:func:`novamind_core.domain.spreadsheet.safe_cell`); None is blank."""
+    return str(safe_cell("" if value is None else str(value)))
 
 
 def billing_csv_text(events: Sequence[BillableEvent]) -> str:

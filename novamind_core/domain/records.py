@@ -29,6 +29,12 @@ class AssessmentRecord:
     recorded_by: int | None
     source: AssessmentSource = AssessmentSource.CLINICIAN
     completed_at: datetime | None = None  # when the patient finished (remote link or kiosk)
+    extra_answers: tuple[int, ...] = ()  # unscored extra items (PHQ-9 item 10, MDQ 2-3); ``answers`` are the scored
+
+    @property
+    def all_answers(self) -> tuple[int, ...]:
+        """The scored items' answers, then any unscored extra items' (the flowsheet, FHIR export, risk review)."""
+        return tuple(self.answers) + tuple(self.extra_answers)
 
     @property
     def answers_available(self) -> bool:
@@ -195,6 +201,7 @@ class AuditEntry:
     patient_id: int | None
     outcome: str
     detail: str
+    channel: str = ""  # web | cli | worker ("" on rows from before migration 0005)
 
 
 @dataclass(frozen=True)

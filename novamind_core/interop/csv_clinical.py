@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from novamind_core.biometrics.parsers.csv_files import read_raw_csv
+from novamind_core.biometrics.parsers.csv_files import EARLIEST_RECORD_DATE, read_raw_csv
 from novamind_core.biometrics.problems import ImportProblems, ProblemCollector
 from novamind_core.domain.assessments import Instrument
 from novamind_core.domain.errors import ValidationError
@@ -80,6 +80,10 @@ def _date(text: str, row: int, column: str, today: date, problems: ProblemCollec
     if day > today:
         problems.add("date is in the future", row=row, column=column, value=text)
         return None
+    if day < EARLIEST_RECORD_DATE:
+        problems.add(f"date out of range: expected {EARLIEST_RECORD_DATE.isoformat()} or later", row=row,
+                     column=column, value=text)
+        return None
     return day
 
 
@@ -107,7 +111,7 @@ def parse_assessments_csv(source: Any, *, today: date) -> tuple[ClinicalBatch, l
         return ClinicalBatch("assessments", name), problems.problems
     out: list[AssessmentEntry] = []
     seen: dict[tuple, int] = {}
-    for i, rec in enumerate(df.to_dict("records")):
+    for i, rec in zip(df.index, df.to_dict("records"), strict=True):  # index = spreadsheet row - 2
         row = i + 2
         try:
             instrument = Instrument.parse(rec["instrument"])
@@ -182,7 +186,7 @@ def parse_medications_csv(source: Any, *, today: date, known_drugs: frozenset[st
     if problems:
         return ClinicalBatch("medications", name), problems.problems
     out: list[MedicationEntry] = []
-    for i, rec in enumerate(df.to_dict("records")):
+    for i, rec in zip(df.index, df.to_dict("records"), strict=True):  # index = spreadsheet row - 2
         row = i + 2
         ok = True
         drug = " ".join(rec["drug"].lower().split())

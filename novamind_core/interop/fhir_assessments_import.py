@@ -21,6 +21,7 @@ Every problem names the entry (``row``), the FHIR path (``column``) and the valu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -65,13 +66,14 @@ class AssessmentReader:
 
     def _score_value(self, holder: Mapping[str, Any], n: int, column: str) -> int | None:
         if holder.get("valueInteger") is not None:
-            return int(holder["valueInteger"])
+            return self._integer(holder["valueInteger"], n, f"{column}Integer")
         for key in ("valueQuantity", "valueDecimal"):
             if key in holder:
-                v = holder[key].get("value") if key == "valueQuantity" else holder[key]
-                if v is not None and float(v) == int(float(v)):
+                v = holder[key].get("value") if key == "valueQuantity" and isinstance(holder[key], Mapping) \
+                    else holder[key]
+                if _is_number(v) and _finite(v) and float(v) == int(float(v)):
                     return int(float(v))
-                self.problems.add("score must be a whole number", row=n, column=column, value=v)
+                self.problems.add("score must be a whole number", row=n, column=column, value=short(v))
                 return None
         concept = holder.get("valueCodeableConcept") or (
             {"coding": [holder["valueCoding"]]} if holder.get("valueCoding") else None)
@@ -82,6 +84,14 @@ class AssessmentReader:
             self.problems.add("answer code is not a known LOINC answer (LA6568-5 .. LA6571-9)", row=n, column=column,
                               value=short(concept))
             return None
+        return None
+
+    def _integer(self, value: Any, n: int, column: str) -> int | None:
+        """A FHIR ``integer``: a JSON whole number. ``true``/``false`` are booleans, not 1 and 0, and are refused."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        self.problems.add("valueInteger must be a whole number (true/false, text and decimals are not)", row=n,
+                          column=column, value=short(value))
         return None
 
     def _effective(self, n: int, r: Mapping[str, Any], what: str, key: str = "effectiveDateTime") -> date | None:
@@ -207,7 +217,9 @@ class AssessmentReader:
                                       value=codes.items[hit[2]])
                 answers[hit[2]] = value
         if stated_total is None and r.get("valueInteger") is not None:
-            stated_total = int(r["valueInteger"])
+            stated_total = self._integer(r["valueInteger"], n, f"{where}.valueInteger")
+            if stated_total is None:
+                return None
         if not answers:
             if stated_total is None:
                 self.problems.add(f"{instrument.value} panel has neither item answers nor a total", row=n,
@@ -338,3 +350,15 @@ class AssessmentReader:
                 continue
             out.append(entry)
         return out
+
+
+def _is_number(value: Any) -> bool:
+    """A JSON number (not a boolean, not text)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer too large for a float
+        return False

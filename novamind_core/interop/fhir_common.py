@@ -14,8 +14,43 @@ from zoneinfo import ZoneInfo
 
 from novamind_core.biometrics.problems import ProblemCollector
 
+#: Deepest nesting of objects and lists accepted (FHIR resources nest about ten levels; a file nested far deeper is
+#: an attack on the parser, e.g. 200,000 ``[``).
+MAX_JSON_DEPTH = 64
+#: Longest integer literal accepted (FHIR ``integer`` is 32-bit and ``integer64`` has 19 digits; a 5,000-digit number
+#: would otherwise stop Python's ``int`` conversion).
+MAX_INTEGER_DIGITS = 30
+
+
+class _JsonLimit(ValueError):
+    """A JSON file beyond :data:`MAX_JSON_DEPTH` or :data:`MAX_INTEGER_DIGITS`, or with NaN/Infinity."""
+
+
+def _bounded_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INTEGER_DIGITS:
+        raise _JsonLimit(f"a number has {digits} digits (at most {MAX_INTEGER_DIGITS} are accepted)")
+    return int(text)
+
+
+def _no_constant(text: str) -> float:
+    raise _JsonLimit(f"{text} is not a JSON number")
+
+
+def _depth_exceeds(data: Any, limit: int) -> bool:
+    """Whether objects/lists nest deeper than ``limit`` (iterative, so it cannot itself overflow the stack)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return False
+
 
 def load_json(source: Any, problems: ProblemCollector) -> Any:
+    """Parse a FHIR JSON file; anything that is not plain, bounded JSON becomes a problem (never an exception)."""
     if isinstance(source, Mapping):
         return source
     try:
@@ -31,11 +66,18 @@ def load_json(source: Any, problems: ProblemCollector) -> Any:
         else:
             problems.add(f"cannot read a FHIR Bundle from {type(source).__name__}")
             return None
-        return json.loads(text)
+        data = json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
+        if _depth_exceeds(data, MAX_JSON_DEPTH):
+            raise _JsonLimit(f"objects and lists nest more than {MAX_JSON_DEPTH} levels deep")
+        return data
     except UnicodeDecodeError:
         problems.add("the file is not UTF-8 text (a FHIR JSON Bundle is expected)")
     except json.JSONDecodeError as exc:
         problems.add(f"not valid JSON: {exc.msg}", row=exc.lineno, column=f"character {exc.colno}")
+    except _JsonLimit as exc:
+        problems.add(f"not accepted as a FHIR Bundle: {exc}")
+    except RecursionError:
+        problems.add(f"not accepted as a FHIR Bundle: objects and lists nest more than {MAX_JSON_DEPTH} levels deep")
     except OSError as exc:
         problems.add(f"cannot read the file ({exc.strerror})")
     return None

@@ -90,6 +90,8 @@ class _Reader(AssessmentReader, MedicationReader):
         self.drug_names = drug_names
         self.by_ref: dict[str, tuple[int, Mapping[str, Any]]] = {}
         self.patient_refs: set[str] = set()
+        self.has_patient = False
+        self.subject_seen: tuple[int, str] | None = None  # Bundles without a Patient: the first record's subject
         self.consumed: set[int] = set()
 
     def note(self, message: str, row: int | None = None, column: str | None = None, value: Any = None) -> None:
@@ -138,6 +140,7 @@ class _Reader(AssessmentReader, MedicationReader):
         if not patients:
             return None
         n, r = patients[0]
+        self.has_patient = True
         self.patient_refs = {ref for ref, (m, _) in self.by_ref.items() if m == n}
         where = f"entry[{n}].resource"
         identifiers = [i for i in r.get("identifier", []) or [] if i.get("value")]
@@ -193,11 +196,37 @@ class _Reader(AssessmentReader, MedicationReader):
         return PatientEntry(mrn, given, family, dob, sex, contact, row=n, gender_identity=gender_identity)
 
     def check_subject(self, n: int, resource: Mapping[str, Any], key: str = "subject") -> bool:
-        ref = (resource.get(key) or {}).get("reference")
-        if ref and self.patient_refs and ref not in self.patient_refs:
-            self.problems.add("refers to a patient other than the Bundle's Patient", row=n,
-                              column=f"entry[{n}].resource.{key}.reference", value=ref)
-            return False
+        """Whether the record is the Bundle's patient's, matched strictly; any doubt is a problem, never a guess.
+
+        With a Patient in the Bundle, the record's ``subject.reference`` must be that Patient's ``fullUrl`` or
+        ``Patient/<id>``: a record with no subject reference, or a Patient with neither id nor fullUrl (nothing a
+        reference could point at), is refused rather than assumed to be the same person. Without a Patient (the user
+        chose the chart), every record must name the same subject."""
+        subject = resource.get(key)
+        ref = subject.get("reference") if isinstance(subject, Mapping) else None
+        column = f"entry[{n}].resource.{key}.reference"
+        if self.has_patient:
+            if not ref:
+                self.problems.add("has no subject reference, so it cannot be matched to the Bundle's Patient",
+                                  row=n, column=column)
+                return False
+            if not self.patient_refs:
+                self.problems.add("the Bundle's Patient has no id or fullUrl, so this reference cannot be matched "
+                                  "to it", row=n, column=column, value=short(ref))
+                return False
+            if ref not in self.patient_refs:
+                self.problems.add("refers to a patient other than the Bundle's Patient", row=n, column=column,
+                                  value=short(ref))
+                return False
+            return True
+        if ref:
+            if self.subject_seen is None:
+                self.subject_seen = (n, str(ref))
+            elif self.subject_seen[1] != ref:
+                self.problems.add(f"refers to a different patient from entry {self.subject_seen[0]} "
+                                  f"({short(self.subject_seen[1])}); import one patient per Bundle", row=n,
+                                  column=column, value=short(ref))
+                return False
         return True
 
     # ------------------------------------------------------------------ conditions

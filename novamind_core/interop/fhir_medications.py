@@ -162,7 +162,14 @@ class MedicationReader:
                               column=f"{column}.doseAndRate[0].doseQuantity.unit", value=quantity.get("unit"))
             return None
         try:
-            return validate_dose_mg(float(quantity["value"]) * factor)
+            value = quantity["value"]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValidationError("dose must be a number (in mg)", field="dose_mg", value=value)
+            return validate_dose_mg(float(value) * factor)
+        except OverflowError:
+            self.problems.add("dose is not a finite number", row=n,
+                              column=f"{column}.doseAndRate[0].doseQuantity.value", value=short(quantity["value"]))
+            return None
         except ValidationError as exc:
             self.problems.add(str(exc), row=n, column=f"{column}.doseAndRate[0].doseQuantity.value",
                               value=quantity["value"])

@@ -12,8 +12,8 @@ bad row, column and value). This module only shapes their output for storage:
 
 from __future__ import annotations
 
+import contextlib
 import os
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -109,18 +109,20 @@ def _records_batch(kind: str, records: Any, tz: str, today: date, label: str) ->
 def read_fitbit(source: Any, *, tz: str, today: date, name: str | None = None) -> ClinicalBatch:
     from novamind_core.biometrics.parsers.fitbit import read_fitbit_json
 
-    with _as_path(source, ".json") as path:
+    label = name or _name(source)
+    with _as_path(source, ".json", label) as path:
         records = read_fitbit_json(path, tz=tz)
-    return _records_batch("fitbit", records, tz, today, name or _name(source))
+    return _records_batch("fitbit", records, tz, today, label)
 
 
 def read_apple(source: Any, *, tz: str, today: date, name: str | None = None,
                progress: Callable[[int, int], None] | None = None) -> ClinicalBatch:
     from novamind_core.biometrics.parsers.apple_health import read_apple_health
 
-    with _as_path(source, ".xml") as path:
+    label = name or _name(source)
+    with _as_path(source, ".xml", label) as path:
         records = read_apple_health(path, tz=tz, progress=progress)
-    return _records_batch("apple_health", records, tz, today, name or _name(source))
+    return _records_batch("apple_health", records, tz, today, label)
 
 
 # ---------------------------------------------------------------------------------------------- file plumbing
@@ -139,16 +141,26 @@ def _readable(source: Any) -> Any:
 
 
 class _as_path:
-    """Context manager: a path for parsers that stream from disk (uploads in memory are spooled to a temp file)."""
+    """Context manager: a path for parsers that stream from disk (uploads in memory are spooled to a temp file).
 
-    def __init__(self, source: Any, suffix: str):
+    The temporary file carries the upload's own name (made safe), in a private temporary folder, so the parsers'
+    messages name the file the user chose rather than a random temporary name."""
+
+    def __init__(self, source: Any, suffix: str, label: str | None = None):
         self.source, self.suffix, self.tmp = source, suffix, None
+        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in Path(label or "upload").name)[:80]
+        self.filename = safe.strip(".") or "upload"
+        if not self.filename.lower().endswith(suffix):
+            self.filename += suffix
 
     def __enter__(self) -> Path:
         if isinstance(self.source, str | os.PathLike):
             return Path(self.source)
-        fd, name = tempfile.mkstemp(suffix=self.suffix)
-        self.tmp = Path(name)
+        from novamind_core.security.spool import new_spool_folder
+
+        folder = new_spool_folder()  # app-owned 0700 spool, never the system temp dir; crash leftovers are cleaned
+        self.tmp = folder / self.filename
+        fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             if isinstance(self.source, bytes | bytearray):
                 fh.write(self.source)
@@ -162,6 +174,8 @@ class _as_path:
     def __exit__(self, *exc: object) -> None:
         if self.tmp is not None:
             self.tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                self.tmp.parent.rmdir()
 
 
 __all__ = ["daily_entries", "minute_days", "read_activity", "read_apple", "read_daily", "read_fitbit"]

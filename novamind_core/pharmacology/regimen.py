@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from novamind_core.domain.errors import ValidationError
+from novamind_core.domain.medications import MAX_DOSE_MG
 from novamind_core.pharmacology.catalogue import PHENOTYPES, Catalogue, load_catalogue
 
 NO_DRUG = "none"
@@ -131,13 +132,18 @@ class DoseSchedule:
     other_agents: tuple[str, ...] = ()
 
     def taken_mask(self, drug: str, n_patients: int) -> np.ndarray:
-        """Boolean (P, Nd): which doses each virtual patient takes (Bernoulli(adherence), seeded)."""
+        """Boolean (P, Nd): which doses each virtual patient takes (Bernoulli(adherence), seeded).
+
+        Drawn dose by dose (all patients' draws for dose 1, then dose 2, ...), so a schedule that continues another
+        (a plan after the history, the timelines to today after the twin state's day) keeps the same missed doses
+        on the days they share, and every page reads the same levels for them.
+        """
         nd = self.drugs[drug].times_h.size
         if self.adherence >= 1.0:
             return np.ones((n_patients, nd), dtype=bool)
         salt = sum(map(ord, drug))
         rng = np.random.default_rng([0 if self.seed is None else self.seed, salt])
-        return rng.random((n_patients, nd)) < self.adherence
+        return self.adherence > rng.random((nd, n_patients)).T
 
 
 def _num(raw: Mapping[str, Any], key: str, where: str, default: float | None = None) -> float:
@@ -177,8 +183,9 @@ def parse_scenario(raw: Mapping[str, Any], catalogue: Catalogue | None = None) -
             raise ValidationError(f"{where}.interval_h must be within {MIN_INTERVAL_H:g}-{MAX_INTERVAL_H:g} h, got "
                                   f"{interval:g}", field=f"{where}.interval_h", value=interval)
         dose = _num(s, "dose_mg", where, 0.0 if drug in (NO_DRUG, "placebo") else None)
-        if dose < 0:
-            raise ValidationError(f"{where}.dose_mg must be >= 0, got {dose:g}", field=f"{where}.dose_mg", value=dose)
+        if dose < 0 or dose > MAX_DOSE_MG:
+            raise ValidationError(f"{where}.dose_mg must be within 0-{MAX_DOSE_MG:g} mg, got {dose:g}",
+                                  field=f"{where}.dose_mg", value=dose)
         if drug not in (NO_DRUG, "placebo") and drug in cat.drugs and dose == 0:
             raise ValidationError(f"{where}.dose_mg must be > 0 for {drug} (use 'none' for a gap)",
                                   field=f"{where}.dose_mg")
@@ -195,8 +202,10 @@ def parse_scenario(raw: Mapping[str, Any], catalogue: Catalogue | None = None) -
     if not 0.0 <= adherence <= 1.0:
         raise ValidationError(f"adherence must be within 0-1, got {adherence:g}", field="adherence", value=adherence)
     missed = raw.get("missed_days", []) or []
-    if not isinstance(missed, list) or any(isinstance(d, bool) or not isinstance(d, int) or d < 0 for d in missed):
-        raise ValidationError("missed_days must be a list of whole day numbers >= 0", field="missed_days")
+    if not isinstance(missed, list) or any(isinstance(d, bool) or not isinstance(d, int)
+                                           or not 0 <= d <= MAX_REGIMEN_DAYS for d in missed):
+        raise ValidationError(f"missed_days must be a list of whole day numbers from 0 to {MAX_REGIMEN_DAYS}",
+                              field="missed_days")
     phen = {}
     for gene in ("cyp2d6", "cyp2c19"):
         value = str(raw.get(gene, "NM")).strip().upper()

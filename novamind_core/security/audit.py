@@ -3,12 +3,17 @@
 Each row stores ``prev_hash`` (the previous row's ``hash``; :data:`GENESIS_HASH` for the first row) and
 
     hash = SHA-256( canonical_json( {at, user_id, username, role, action, patient_id, outcome, detail,
-                                     prev_hash} ) )
+                                     prev_hash[, channel]} ) )
 
 with ``canonical_json`` = JSON with sorted keys, no whitespace, UTF-8, ``at`` as UTC ISO-8601 with microseconds.
 Changing any field of any row, deleting or inserting a row in the middle, or reordering rows breaks the chain at
 that row; :func:`verify_chain` reports the first broken row. (Truncating the newest rows leaves a valid, shorter
 chain: keep the latest hash elsewhere, e.g. in the operations log, to detect that.)
+
+``channel`` says through which door the action came: ``web`` (the app), ``cli`` (the command line) or ``worker``
+(the background sender). Rows written before channels existed (migration 0005) have none; their canonical JSON
+has no ``channel`` key, so they keep verifying, while every newer row hashes its channel (changing or blanking it
+breaks the chain like any other field).
 
 Audit rows carry ids, roles and action names only, never PHI: ``detail`` is a short PHI-free note
 (e.g. ``"page=2 sort=last_assessment"``). Schneier & Kelsey, "Secure audit logs to support computer forensics",
@@ -102,11 +107,29 @@ class AuditAction:
     OUTCOMES_EPISODES = "outcomes.episodes"
     BILLING_EXPORT = "billing.export"
     MEASUREMENT_EVENTS = "measurement.events"  # one patient's measurement events of a date, for the visit note
+    # operators' personal API tokens (docs/security.md, "Operators")
+    TOKEN_CREATE = "token.create"
+    TOKEN_LIST = "token.list"
+    TOKEN_REVOKE = "token.revoke"
+    AUTH_TOKEN = "auth.token"  # a command authenticated with a token (detail: token id and scope)
+    AUTH_TOKEN_REFUSED = "auth.token_refused"  # unknown, expired, revoked or out-of-scope token
 
     @classmethod
     def all(cls) -> tuple[str, ...]:
         """Every defined action name."""
         return tuple(v for k, v in vars(cls).items() if k.isupper() and isinstance(v, str))
+
+
+class AuditChannel:
+    """Where an audited action came from (stored; never rename one)."""
+
+    WEB = "web"
+    CLI = "cli"
+    WORKER = "worker"
+
+    @classmethod
+    def all(cls) -> tuple[str, ...]:
+        return (cls.WEB, cls.CLI, cls.WORKER)
 
 
 class AuditOutcome:
@@ -146,6 +169,9 @@ class AuditRecord:
         One of :class:`AuditOutcome`.
     detail : str
         Short PHI-free note.
+    channel : str
+        :class:`AuditChannel` value; "" only for rows written before channels existed (the repository fills in the
+        channel of the process that writes the row when a caller leaves it empty).
     """
 
     at: datetime
@@ -156,6 +182,7 @@ class AuditRecord:
     patient_id: int | None
     outcome: str
     detail: str = ""
+    channel: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.at, datetime):
@@ -175,9 +202,10 @@ class AuditRecord:
         patient_id: int | None = None,
         outcome: str = AuditOutcome.SUCCESS,
         detail: str = "",
+        channel: str = "",
     ) -> AuditRecord:
         """Build a record stamped with the current UTC time."""
-        return cls(datetime.now(UTC), user_id, username, role, action, patient_id, outcome, detail)
+        return cls(datetime.now(UTC), user_id, username, role, action, patient_id, outcome, detail, channel)
 
     def canonical(self, prev_hash: str) -> bytes:
         """The exact bytes :func:`chain_hash` digests: sorted-key compact JSON, UTF-8."""
@@ -192,6 +220,8 @@ class AuditRecord:
             "user_id": self.user_id,
             "username": self.username,
         }
+        if self.channel:  # rows from before migration 0005 have no channel and hash exactly as they did
+            payload["channel"] = self.channel
         return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 

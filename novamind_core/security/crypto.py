@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
 
@@ -37,6 +39,26 @@ MIN_BLIND_INDEX_KEY_BYTES = 32
 """HMAC-SHA256 keys shorter than the 32-byte output weaken it (RFC 2104 §3); refuse them."""
 
 _WHITESPACE = re.compile(r"\s+")
+
+logger = logging.getLogger(__name__)
+_failures = {"count": 0}
+_failures_lock = threading.Lock()
+
+
+def decryption_failures() -> int:
+    """How many stored values this process could not decrypt (or re-encrypt) since it started: a metric to alert on
+    (a removed key, an altered value). Each failure is also logged at WARNING, without the value."""
+    with _failures_lock:
+        return _failures["count"]
+
+
+def _record_failure(operation: str, size: int) -> None:
+    with _failures_lock:
+        _failures["count"] += 1
+        total = _failures["count"]
+    # never the token or any part of it: its length is enough to tell a truncated value from a foreign one
+    logger.warning("%s failed: no configured key authenticates a stored value (%d bytes); %d failure(s) in this "
+                   "process", operation, size, total)
 
 
 class DecryptionError(ConfigurationError):
@@ -100,6 +122,7 @@ class FieldCipher:
         try:
             return self._multi.decrypt(token)
         except InvalidToken:
+            _record_failure("decryption", len(token))
             raise DecryptionError(
                 "NOVAMIND_ENCRYPTION_KEYS: a stored value cannot be decrypted with any configured key "
                 "(was a key removed before rotate-keys finished, or was the value altered?)"
@@ -129,6 +152,7 @@ class FieldCipher:
         try:
             return self._multi.rotate(token.encode("ascii")).decode("ascii")
         except InvalidToken:
+            _record_failure("re-encryption", len(token))
             raise DecryptionError(
                 "NOVAMIND_ENCRYPTION_KEYS: a stored value cannot be re-encrypted: no configured key decrypts it"
             ) from None

@@ -1,4 +1,4 @@
-"""De-identification helpers for analyst views and exports (HIPAA Safe Harbor, 45 CFR 164.514(b)(2)).
+"""Pseudonymisation for analyst views and exports: a limited data set, *not* HIPAA Safe Harbor (README).
 
 * **Pseudonyms**: ``"P-" + base32(HMAC-SHA256(k, "novamind/pseudonym/" + normalised MRN))[:8]``, keyed by
   ``NOVAMIND_DEID_KEY``: stable for a patient across exports, not reversible or guessable without the key.

@@ -195,8 +195,10 @@ def configure_logging(settings: Any = None, *, stream: Any = None) -> logging.Ha
     stream : file-like, optional
         Where to write (default ``sys.stderr``).
     """
+    from novamind_core.observability.logs import LogContextFilter, effective_log_format
+
     level = str(getattr(settings, "log_level", "INFO") or "INFO").upper()
-    log_format = getattr(settings, "log_format", "text") or "text"
+    log_format = effective_log_format(settings)  # json by default in production
     root = logging.getLogger()
     for existing in list(root.handlers):
         if getattr(existing, _HANDLER_MARK, False):
@@ -205,6 +207,7 @@ def configure_logging(settings: Any = None, *, stream: Any = None) -> logging.Ha
     setattr(handler, _HANDLER_MARK, True)
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     handler.addFilter(PHIRedactingFilter())
+    handler.addFilter(LogContextFilter())  # request_id / session_id fields (novamind_core/observability/logs.py)
     root.addHandler(handler)
     root.setLevel(level)
     # every other handler already on the root (e.g. a platform's) gets the filter too

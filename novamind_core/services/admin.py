@@ -35,6 +35,7 @@ from novamind_core.domain.administration import (
 )
 from novamind_core.domain.errors import NotFoundError, ValidationError
 from novamind_core.domain.patients import normalise_mrn
+from novamind_core.domain.spreadsheet import safe_row
 from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction, AuditOutcome
 from novamind_core.security.rbac import require
@@ -294,11 +295,12 @@ class AdminService(BaseService):
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             writer.writerow(["id", "at_utc", "user_id", "username", "role", "action", "patient_id", "outcome",
-                             "detail", "prev_hash", "hash"])
-            for r in rows:
+                             "detail", "prev_hash", "hash", "channel"])  # channel: part of the hash since 0005
+            for r in rows:  # usernames typed at sign-in and details are text: formulae neutralised (safe_row)
                 e = r.entry
-                writer.writerow([e.id, e.at.isoformat(timespec="seconds"), e.user_id, e.username, e.role, e.action,
-                                 e.patient_id, e.outcome, e.detail, r.prev_hash, r.hash])
+                writer.writerow(safe_row([e.id, e.at.isoformat(timespec="seconds"), e.user_id, e.username, e.role,
+                                          e.action, e.patient_id, e.outcome, e.detail, r.prev_hash, r.hash,
+                                          e.channel]))
             self._audit(uow, actor, AUDIT_EXPORT, detail=f"rows={len(rows)}")
             uow.commit()
             return buffer.getvalue().encode("utf-8")

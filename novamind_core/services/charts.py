@@ -18,12 +18,18 @@ service's ``chart`` and ``timeline`` use them too, so every page states the same
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from novamind_core.domain.alerts import Alert, AlertKind, sort_alerts
 from novamind_core.domain.assessments import ChangeSummary, Instrument, compare_to_baseline
-from novamind_core.domain.caseload import PatientSummary
+from novamind_core.domain.caseload import MAX_PAGE_SIZE, PatientSummary
+from novamind_core.domain.caseload_export import (
+    MAX_CASELOAD_EXPORT_ROWS,
+    CaseloadExport,
+    caseload_csv_text,
+    caseload_file_name,
+)
 from novamind_core.domain.episodes import ScoredContact
 from novamind_core.domain.errors import NotFoundError, PermissionDenied
 from novamind_core.domain.medications import ChangeKind, MedicationOrder
@@ -39,6 +45,7 @@ from novamind_core.domain.records import (
 from novamind_core.domain.reporting_views import MeasurementPanel
 from novamind_core.domain.users import Permission, Role, User
 from novamind_core.domain.visits import Visit, VisitStatus, is_overdue
+from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService
 from novamind_core.services.caseload import caseload_request, read_caseload
 from novamind_core.services.outcomes import EpisodeOutcomes, episode_outcomes, patient_episodes
@@ -162,6 +169,39 @@ class ChartService(BaseService):
             uow.commit()
         return CaseloadView(page=result, filtered=request.filtered)
 
+    def caseload_csv(self, user: User, *, search: str | None = None, sort: str = "priority", descending: bool = True,
+                     severities: Sequence[str] = (), only_alerts: bool = False, only_overdue: bool = False,
+                     status: str | None = "active", only_questionnaires_overdue: bool = False) -> CaseloadExport:
+        """The caseload the table shows (every page, same search, filters and order) as a CSV file: the audited
+        replacement for the table's own download, which the app switches off (``client.disableDataExport``).
+
+        Needs EXPORT_PHI (the rows are the user's own care team, as on the caseload page). One transaction, one
+        ``export.csv`` audit event with the row count and the filters (never the search text); at most
+        ``MAX_CASELOAD_EXPORT_ROWS`` patients. The file name carries the date, never an MRN.
+        """
+        request = caseload_request(search=search, page=1, page_size=MAX_PAGE_SIZE, sort=sort, descending=descending,
+                                   severities=severities, only_alerts=only_alerts, only_overdue=only_overdue,
+                                   status=status, only_questionnaires_overdue=only_questionnaires_overdue)
+        with self._tx() as uow:
+            actor = self._authorize(uow, user, Permission.EXPORT_PHI, AuditAction.EXPORT_CSV)
+            if actor.role is Role.ANALYST:  # defence in depth, as for the caseload view
+                self._deny(uow, actor, AuditAction.EXPORT_CSV, None, PermissionDenied("analysts see no PHI"))
+            rows: list = []
+            total = 0
+            while len(rows) < MAX_CASELOAD_EXPORT_ROWS:
+                page = read_caseload(uow, actor, request, self.ctx.today(), self.ctx.settings.overdue_assessment_days)
+                rows.extend(page.rows)
+                total = page.total
+                if not page.rows or len(rows) >= total:
+                    break
+                request = replace(request, page=request.page + 1)
+            rows = rows[:MAX_CASELOAD_EXPORT_ROWS]
+            self._audit(uow, actor, AuditAction.EXPORT_CSV,
+                        detail=f"caseload export: rows={len(rows)} total={total} {request.describe()}")
+            uow.commit()
+        return CaseloadExport(caseload_file_name(self.ctx.today()), caseload_csv_text(rows).encode("utf-8"),
+                              len(rows), truncated=total > len(rows))
+
 
 # ---------------------------------------------------------------------------------------------- pure builders
 def chart_summary(patient: Patient, summary: PatientSummary, names: dict[int, str],
@@ -217,7 +257,7 @@ def timeline_events(history: Sequence[AssessmentRecord], orders: Sequence[Medica
     events += [TimelineEvent(n.note_date, "note", f"Note by {n.author_name}", n.text, n.id) for n in notes]
     events += [TimelineEvent(v.scheduled_for.date(), "visit", f"Visit ({v.status.value})", v.note or "", v.id)
                for v in visits]
-    events += [TimelineEvent(al.raised_at.date(), "alert", al.message, "", al.id) for al in alerts if al.id]
+    events += [TimelineEvent(al.raised_at.date(), "alert", al.text, "", al.id) for al in alerts if al.id]  # in words
     return tuple(sorted(events, key=lambda e: (e.on, TIMELINE_ORDER[e.kind])))
 
 

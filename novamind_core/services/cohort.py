@@ -1,8 +1,8 @@
 """Analyst cohort views over de-identified data: outcomes, response and remission by drug, time to response,
 trajectory clusters, data completeness, a population what-if against the twin, and de-identified exports.
 
-De-identification (HIPAA Safe Harbor, 45 CFR 164.514(b)(2); helpers in :mod:`novamind_core.security.deid`)
------------------------------------------------------------------------------------------------------------
+Pseudonymisation (a limited data set, not HIPAA Safe Harbor: README; helpers in :mod:`novamind_core.security.deid`)
+-------------------------------------------------------------------------------------------------------------------
 * No names, MRNs, contact details, dates of birth or database ids leave this module. A patient is a keyed pseudonym
   (``P-`` + 8 base32 characters of HMAC-SHA256 over the MRN, key ``NOVAMIND_DEID_KEY``); a clinician is a keyed
   label (``C-`` + 6 characters of HMAC-SHA256 over the user id).
@@ -78,6 +78,7 @@ from novamind_core.interop.deidentified import (  # noqa: F401  (export constant
     export_frame,
     fhir_bundle,
 )
+from novamind_core.interop.spreadsheet import safe_frame
 from novamind_core.security.audit import AuditAction
 from novamind_core.security.rbac import require
 from novamind_core.services.base import BaseService
@@ -248,7 +249,7 @@ class CohortService(BaseService):
                 frame = export_frame(raws, patients, day0s, key)
                 n_rows = len(frame)
                 if fmt == "csv":
-                    content = frame.to_csv(index=False).encode("utf-8")
+                    content = safe_frame(frame).to_csv(index=False).encode("utf-8")  # no spreadsheet formulae
                 else:
                     buffer = io.BytesIO()
                     frame.to_parquet(buffer, engine="pyarrow", index=False)

@@ -8,6 +8,11 @@ that need the stored record (duplicates, overlapping medication periods, the MRN
 so a failed import, or a crash half-way, stores nothing (the unit of work rolls back). A clean import writes every
 record, refreshes the caseload summary, and appends one audit event, in the same transaction.
 
+Concurrency: the write transaction locks the patient's row before it reads the stored record, so parallel imports
+of one file into one chart run one after the other and every import after the first skips what is already stored
+(the idempotent answer). Two imports that both register a Bundle's new patient meet at the MRN's unique index; the
+loser runs once more and adds to (or skips into) the chart the winner created.
+
 Alerts: an imported PHQ-9 with item 9 above 0 raises the self-harm alert whatever its date (docs/science.md §2); the
 MCID-worsening alert is evaluated only for the newest imported score of each instrument when it is the patient's
 newest score (historical imports must not flood the caseload with stale worsening alerts).
@@ -23,7 +28,7 @@ from typing import Any
 from novamind_core.biometrics.problems import ImportProblems, Problem
 from novamind_core.domain.alerts import AlertKind
 from novamind_core.domain.assessments import score_assessment, score_total_only
-from novamind_core.domain.errors import ValidationError
+from novamind_core.domain.errors import ConflictError, ValidationError
 from novamind_core.domain.medications import ChangeKind
 from novamind_core.domain.patients import Diagnosis
 from novamind_core.domain.reporting import AssessmentSource
@@ -163,6 +168,18 @@ class ImportService(BaseService):
 
     def _write(self, user: User, batch: ClinicalBatch, patient_id: int | None, problems: list[Problem],
                progress: Progress | None) -> ImportResult:
+        try:
+            return self._write_once(user, batch, patient_id, problems, progress)
+        except ConflictError:
+            if not (batch.kind == "fhir" and batch.patient is not None and patient_id is None):
+                raise
+            # Another import registered this Bundle's patient between our check and our write (the MRN's unique
+            # index refused the second chart). Once more: the chart now exists, so the records are added to it or
+            # skipped as already stored, the same answer as importing the file twice one after the other.
+            return self._write_once(user, batch, patient_id, problems, progress)
+
+    def _write_once(self, user: User, batch: ClinicalBatch, patient_id: int | None, problems: list[Problem],
+                    progress: Progress | None) -> ImportResult:
         with self._tx() as uow:
             actor, plan = self._plan(uow, user, batch, patient_id, problems, AuditAction.IMPORT_DATA)
             refusal = plan.refusal()
@@ -216,6 +233,8 @@ class ImportService(BaseService):
                                     else "the Bundle has no Patient: choose the patient to import into"))
             return actor, ImportPlan(None, False, problems, notes, batch, {})
         actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, action)
+        if action == AuditAction.IMPORT_DATA:
+            uow.patients.lock(patient_id)  # parallel imports into one chart run one after the other (PostgreSQL)
         return actor, self._check(uow, ImportPlan(patient_id, new_patient, problems, notes, batch, {}))
 
     def _check(self, uow: UnitOfWork, plan: ImportPlan) -> ImportPlan:

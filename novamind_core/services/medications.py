@@ -1,10 +1,17 @@
-"""Medications: add, titrate, switch, stop (each with a reason), adherence notes and history."""
+"""Medications: add, titrate, switch, stop (each with a reason), adherence notes and history.
+
+Concurrency: each change locks the patient's row before it reads the active orders, so simultaneous starts of one
+drug run one after the other and all but the first are refused with the usual "already active" answer. The database
+also refuses a second active order of one drug (partial unique index, migration 0006); that refusal reaches the
+caller as the same :class:`ConflictError`.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
 from novamind_core.domain.errors import ConflictError, NotFoundError, ValidationError
+from novamind_core.domain.forms import FormName
 from novamind_core.domain.medications import (
     ChangeKind,
     Frequency,
@@ -13,10 +20,13 @@ from novamind_core.domain.medications import (
     validate_dose_mg,
 )
 from novamind_core.domain.patients import parse_enum
+from novamind_core.domain.prescribing import DrugKnowledge, InteractionReviewRequired, StartCheck
 from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService, not_in_future, optional_text, parse_date
+from novamind_core.services.drafts import first_submission, remember_submission
 from novamind_core.services.ports import UnitOfWork
+from novamind_core.services.prescribing import check_start, knowledge_of, refuse_unknown
 from novamind_core.services.reporting import medication_changed
 
 
@@ -34,30 +44,60 @@ def _reason(value: str | None) -> str:
 class MedicationService(BaseService):
     def add(self, user: User, patient_id: int, drug: str, dose_mg: float, frequency: str | Frequency = "daily",
             start_date: date | str | None = None, reason: str | None = None,
-            adherence_note: str | None = None) -> MedicationOrder:
-        """Start a drug. Refused (ConflictError) when the same drug is already active: titrate it instead."""
+            adherence_note: str | None = None, *, not_modelled: bool = False, interactions_reviewed: bool = False,
+            submission_token: str | None = None) -> MedicationOrder:
+        """Start a drug. Refused (ConflictError) when the same drug is already active: titrate it instead.
+
+        Prescribing from the catalogue (:mod:`novamind_core.services.prescribing`): a name the catalogue does not know
+        is refused (with its closest catalogue spelling) unless ``not_modelled=True`` records it explicitly as not
+        modelled; a start whose check (:meth:`check_start`) has warnings (a second antidepressant, a serotonergic
+        combination, a dose above the usual maximum...) is refused with :class:`InteractionReviewRequired` unless
+        ``interactions_reviewed=True``. With ``submission_token``, a repeat of the same form rendering returns the
+        order the first submission started.
+        """
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI,
                                             AuditAction.MEDICATION_CREATE)
+            repeat = first_submission(uow, submission_token, actor.id, FormName.MEDICATION_START)
+            if repeat is not None:
+                return uow.medications.get(repeat)
             name = normalise_drug(drug)
             dose = validate_dose_mg(dose_mg)
             freq = _frequency(frequency)
+            if knowledge_of(name)[1] is DrugKnowledge.NOT_MODELLED and not not_modelled:
+                refuse_unknown(name)
             today = self.ctx.today()
             start = not_in_future(parse_date(start_date, "start_date", default=today), today, "start_date")
+            uow.patients.lock(patient_id)  # a racing start of the same drug waits here, then sees this one
             if any(m.drug == name for m in uow.medications.active(patient_id)):
                 raise ConflictError(f"{name} is already active for this patient; titrate or stop it instead")
+            check = check_start(uow.medications.active(patient_id), name, dose, freq)
+            if check.needs_review and not interactions_reviewed:
+                raise InteractionReviewRequired(check)
             order = uow.medications.add(
                 patient_id=patient_id, drug=name, dose_mg=dose, frequency=freq.value, start_date=start,
                 change_kind=ChangeKind.START.value, start_reason=optional_text(reason, "reason", 500),
                 adherence_note=optional_text(adherence_note, "adherence_note", 1000),
                 prescribed_by=actor.id if actor.id > 0 else None, created_at=self.ctx.now())
             medication_changed(uow, patient_id, start, self.ctx.now())
-            self._audit(uow, actor, AuditAction.MEDICATION_CREATE, patient_id=patient_id, detail=f"start {name}")
+            remember_submission(uow, submission_token, actor.id, FormName.MEDICATION_START, order.id, self.ctx.now())
+            if actor.id > 0:
+                uow.drafts.delete(actor.id, patient_id, FormName.MEDICATION_START.value)
+            self._audit(uow, actor, AuditAction.MEDICATION_CREATE, patient_id=patient_id,
+                        detail=f"start {name}" + (" (not modelled)" if check.knowledge is DrugKnowledge.NOT_MODELLED
+                                                  else "") + (f" warnings={len(check.warnings)} reviewed"
+                                                              if check.warnings else ""))
             uow.commit()
             return order
 
     @staticmethod
     def _active_order(uow: UnitOfWork, order_id: int) -> MedicationOrder:
+        """The order, still active; the patient's row is locked first, so a racing change to the same order waits
+        and is then told the order was already stopped (the partial unique index of migration 0006 is the
+        backstop: one active order per patient and drug)."""
+        patient_id = uow.patients.id_for("medication_order", order_id)
+        if patient_id is not None:
+            uow.patients.lock(patient_id)
         order = uow.medications.get(order_id)
         if order.stop_date is not None:
             raise ConflictError(f"medication order {order_id} was already stopped on {order.stop_date.isoformat()}")
@@ -156,6 +196,20 @@ class MedicationService(BaseService):
             self._audit(uow, actor, AuditAction.MEDICATION_UPDATE, patient_id=patient_id, detail="adherence note")
             uow.commit()
             return order
+
+    def check_start(self, user: User, patient_id: int, drug: str, dose_mg: float,
+                    frequency: str | Frequency = "daily") -> StartCheck:
+        """The check to show before a start is saved: the drug as the catalogue names it (a near miss refused with
+        its spelling; an unknown name comes back as not modelled), interactions with the active medications, and a
+        dose above the usual range. Reads the active orders: audited as a medication read."""
+        with self._tx() as uow:
+            actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, AuditAction.MEDICATION_READ)
+            check = check_start(uow.medications.active(patient_id), drug, validate_dose_mg(dose_mg),
+                                _frequency(frequency))
+            self._audit(uow, actor, AuditAction.MEDICATION_READ, patient_id=patient_id,
+                        detail=f"start check {check.drug} warnings={len(check.warnings)}")
+            uow.commit()
+            return check
 
     def history(self, user: User, patient_id: int) -> tuple[MedicationOrder, ...]:
         """Every order, oldest first (titrations appear as consecutive orders linked by ``previous_id``)."""

@@ -39,6 +39,15 @@ if TYPE_CHECKING:  # the concrete repositories document the methods; the fakes m
         WearableRepository,
     )
     from novamind_core.db.repositories.drug_levels import DrugLevelRepository
+    from novamind_core.db.repositories.forms import DraftRepository, PatientLinkRepository, SubmissionRepository
+    from novamind_core.db.repositories.identities import IdentityRepository
+    from novamind_core.db.repositories.operator_tokens import OperatorTokenRepository
+    from novamind_core.db.repositories.risk import RiskReviewRepository
+    from novamind_core.db.repositories.sessions import (
+        SecondFactorRepository,
+        SessionRepository,
+        SignInThrottleRepository,
+    )
 
 
 class UnitOfWork(Protocol):
@@ -64,6 +73,15 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     outcomes: OutcomeRepository
     drug_levels: DrugLevelRepository
+    risk_reviews: RiskReviewRepository
+    drafts: DraftRepository
+    submissions: SubmissionRepository
+    patient_links: PatientLinkRepository
+    sessions: SessionRepository
+    sign_in_throttle: SignInThrottleRepository
+    second_factors: SecondFactorRepository
+    operator_tokens: OperatorTokenRepository
+    identities: IdentityRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

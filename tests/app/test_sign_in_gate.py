@@ -1,197 +1,185 @@
-"""The sign-in gate's session logic in a real script run: idle timeout and sign-out are audited and end the session.
+"""The sign-in gate in a real script run (AppTest): the server-side session is checked on every run; idle, revoked
+and signed-out sessions end with the reason shown; signed-in keys planted in the session state without a server
+session are not trusted; the password form signs in through the users service with its one uniform refusal.
 
-(The login form and cookie re-login run in the browser tests; AppTest does not run custom components.)
+(The HttpOnly cookie, its hand-off and cookie re-login run in the browser tests: AppTest has no browser.)
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 
 def gate_script() -> None:
     import streamlit as st
 
-    from components.shared.auth import build_authenticator, enforce_idle_timeout, sign_out
-    from components.shared.session import StateKeys, _environment_fingerprint, get_services, init_session_state
+    from components.shared.auth import check_session, sign_out
+    from components.shared.session import StateKeys, get_services, init_session_state
 
     init_session_state()
     services = get_services()
-    auth = build_authenticator(services, _environment_fingerprint())
-    enforce_idle_timeout(services, auth)
-    if st.session_state.get("do_sign_out"):
-        sign_out(services, auth)
-    st.write(f"status={st.session_state.get(StateKeys.AUTH_STATUS)}")
+    user = check_session(services)
+    if user is not None and st.session_state.get("do_sign_out"):
+        sign_out(services)
+        user = None
+    st.write(f"user={user.username if user else None}")
     st.write(f"notice={st.session_state.get(StateKeys.SIGN_IN_NOTICE)}")
 
 
-def gate(username: str, **state):  # type: ignore[no-untyped-def]
+def gate(services, username: str | None, **state):  # type: ignore[no-untyped-def]
+    """Run the gate once in a tab signed in as ``username`` (a fresh server-side session), with extra ``state``."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_function(gate_script, default_timeout=30)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["name"] = username
-    at.session_state["roles"] = ["clinician"]
-    at.session_state["logout"] = None
+    session_id = None
+    if username is not None:
+        session_id = services.sessions.create_session(services.users.get_by_username(username), "web").session_id
+        at.session_state["nm_session_id"] = session_id
+        at.session_state["authentication_status"] = True
+        at.session_state["username"] = username
     for key, value in state.items():
         at.session_state[key] = value
-    return at.run()
+    return at, session_id
 
 
-def sign_outs(services, user_id: int) -> list[str]:  # type: ignore[no-untyped-def]
-    from novamind_core.services.base import SYSTEM_USER
+def _expire_idle(services, session_id: int) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
 
-    return [e.detail for e in services.audit.query(SYSTEM_USER, action="auth.sign_out", user_id=user_id)]
-
-
-def test_an_idle_session_is_signed_out_audited_and_told_why(seeded):
-    import time
-
-    services, cohort = seeded
-    minutes = services.settings.session_timeout_minutes
-    at = gate("demo.clinician", nm_last_activity=time.time() - minutes * 60 - 5)
-    assert not at.exception
-    assert "status=None" in at.markdown[0].value
-    assert f"signed out after {minutes} minutes without activity" in at.markdown[1].value
-    assert "idle timeout" in sign_outs(services, cohort.clinician_id)
-    assert at.session_state["nm_cookie_action"][0] == "delete"
+    with services.engine.begin() as conn:
+        conn.execute(text("UPDATE user_sessions SET idle_expires_at = :t WHERE id = :i"),
+                     {"t": datetime.now(UTC) - timedelta(seconds=1), "i": session_id})
 
 
 def test_an_active_session_stays_signed_in(seeded):
-    import time
+    services, _ = seeded
+    at, _ = gate(services, "demo.clinician")
+    at.run()
+    assert not at.exception and "user=demo.clinician" in at.markdown[0].value
 
-    at = gate("demo.clinician", nm_last_activity=time.time() - 60)
-    assert "status=True" in at.markdown[0].value
+
+def test_an_idle_session_is_signed_out_and_told_why(seeded):
+    services, _ = seeded
+    at, session_id = gate(services, "demo.clinician")
+    _expire_idle(services, session_id)
+    at.run()
+    minutes = services.settings.session_timeout_minutes
+    assert "user=None" in at.markdown[0].value
+    assert f"signed out after {minutes} minutes without activity" in at.markdown[1].value
+    assert at.session_state["nm_cookie_action"][0] == "clear"
+    assert services.sessions.why_ended(session_id) == "idle timeout"
 
 
-def test_signing_out_is_audited_and_deletes_the_cookie(seeded):
+def test_a_session_revoked_elsewhere_ends_at_the_next_run(seeded):
     services, cohort = seeded
-    before = sign_outs(services, cohort.other_clinician_id).count("user")
-    at = gate("demo.clinician2", do_sign_out=True)
-    assert "status=None" in at.markdown[0].value
-    assert sign_outs(services, cohort.other_clinician_id).count("user") == before + 1
-    assert at.session_state["nm_cookie_action"][0] == "delete"
+    at, session_id = gate(services, "demo.clinician2")
+    at.run()
+    assert "user=demo.clinician2" in at.markdown[0].value
+    admin = services.users.get_by_username("demo.admin")
+    services.sessions.revoke(admin, session_id)
+    at.run()
+    assert "user=None" in at.markdown[0].value and "revoked by an administrator" in at.markdown[1].value
+
+
+def test_signing_out_revokes_the_session_in_the_database_and_clears_the_cookie(seeded):
+    from novamind_core.services.base import SYSTEM_USER
+
+    services, cohort = seeded
+    at, session_id = gate(services, "demo.clinician2", do_sign_out=True)
+    at.run()
+    assert "user=None" in at.markdown[0].value
+    assert at.session_state["nm_cookie_action"][0] == "clear"
+    assert services.sessions.validate(session_id) is None
+    outs = [e.detail for e in services.audit.query(SYSTEM_USER, action="auth.sign_out",
+                                                    user_id=cohort.other_clinician_id)]
+    assert any(d.startswith("sign out") for d in outs)
+
+
+def test_signed_in_keys_planted_without_a_server_session_are_not_trusted(seeded):
+    """Wave 1 trusted ``authentication_status`` + ``username`` in the session state; now only a live session counts."""
+    services, _ = seeded
+    at, _ = gate(services, None, authentication_status=True, nm_session_id=None)
+    at.session_state["username"] = "demo.admin"
+    at.run()
+    assert "user=None" in at.markdown[0].value
+    assert at.session_state["authentication_status"] is None
 
 
 def login_script() -> None:
     import streamlit as st
 
-    from components.shared.auth import build_authenticator
-    from components.shared.session import StateKeys, _environment_fingerprint, get_services, init_session_state
+    from components.shared.auth import sign_in_form
+    from components.shared.session import StateKeys, get_services, init_session_state
 
     init_session_state()
-    services = get_services()
-    auth = build_authenticator(services, _environment_fingerprint())
-    for password in st.session_state["attempts"]:
-        auth.authentication_controller.login(st.session_state["who"], password)
-    st.write(f"status={st.session_state.get(StateKeys.AUTH_STATUS)}")
-    st.write(f"error={st.session_state.get(StateKeys.SIGN_IN_ERROR)}")
+    sign_in_form(get_services())
+    st.write(f"session={st.session_state.get(StateKeys.SESSION_ID)}")
 
 
-def attempt(who: str, *passwords: str):  # type: ignore[no-untyped-def]
+def _submit(username: str, password: str):  # type: ignore[no-untyped-def]
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_function(login_script, default_timeout=30)
-    at.session_state["who"] = who
-    at.session_state["attempts"] = list(passwords)
+    at = AppTest.from_function(login_script, default_timeout=30).run()
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
+    next(b for b in at.button if b.label == "Sign in").click()
     return at.run()
 
 
-def test_the_password_is_checked_by_the_users_service(seeded):
+def test_the_password_form_opens_a_server_session_and_schedules_the_cookie(seeded):
     from novamind_core.security.passwords import DEMO_CREDENTIALS
 
-    at = attempt("demo.analyst", DEMO_CREDENTIALS["demo.analyst"])
-    assert "status=True" in at.markdown[0].value
-    assert at.session_state["nm_password_checked"] == "demo.analyst"
+    services, _ = seeded
+    at = _submit("demo.analyst", DEMO_CREDENTIALS["demo.analyst"])
+    assert not at.exception
+    session_id = at.session_state["nm_session_id"]
+    assert isinstance(session_id, int) and services.sessions.validate(session_id) is not None
+    action, token, _runs = at.session_state["nm_cookie_action"]
+    assert action == "set" and len(token) >= 43
 
 
-def test_repeated_wrong_passwords_lock_the_account_in_the_service(seeded):
-    services, cohort = seeded
-    limit = services.settings.login_max_attempts
-    at = attempt("demo.admin", *["wrong-password-123"] * limit)
-    assert "status=False" in at.markdown[0].value
-    assert "locked" in at.markdown[1].value
+def test_every_refusal_shows_the_same_message(seeded):
+    services, _ = seeded
+    shown = set()
+    for username, password in (("no.such.user", "whatever-pass-1"), ("demo.clinician", "wrong-password-1")):
+        at = _submit(username, password)
+        assert "nm_session_id" not in at.session_state or at.session_state["nm_session_id"] is None
+        shown.add(at.error[0].value)
+    assert len(shown) == 1 and "wrong username or password" in shown.pop().lower()
+
+
+def test_an_enrolled_account_is_asked_for_its_code_before_any_session_opens(seeded):
+    import time
+
+    from novamind_core.security import totp
     from novamind_core.security.passwords import DEMO_CREDENTIALS
 
-    again = attempt("demo.admin", DEMO_CREDENTIALS["demo.admin"])  # right password, but locked now
-    assert "status=False" in again.markdown[0].value and "locked" in again.markdown[1].value
-    from novamind_core.services.base import SYSTEM_USER
-
-    assert services.audit.query(SYSTEM_USER, action="auth.locked", user_id=cohort.admin_id)
-
-
-def cookie_script() -> None:
-    import streamlit as st
-
-    from components.shared.auth import build_authenticator
-    from components.shared.session import StateKeys, _environment_fingerprint, get_services, init_session_state
-
-    init_session_state()
-    auth = build_authenticator(get_services(), _environment_fingerprint())
-    model = auth.cookie_controller.cookie_model
-    model.token = st.session_state["raw_token"]
-    claims = model._token_decode()  # the decoder build_authenticator installs (the library's raises on alg: none)
-    if claims:
-        auth.authentication_controller.login(token=claims)  # the cookie re-login step of Authenticate.login
-    st.write(f"claims={claims if claims is False else sorted(claims)}")
-    st.write(f"status={st.session_state.get(StateKeys.AUTH_STATUS)}")
-
-
-def cookie_run(services, token: str):  # type: ignore[no-untyped-def]
-    """Run ``cookie_script`` with ``token`` as the sign-in cookie; also return how many audit rows it wrote."""
-    from streamlit.testing.v1 import AppTest
-
-    from novamind_core.services.base import SYSTEM_USER
-
-    newest_before = services.audit.query(SYSTEM_USER, limit=1)[0].id  # this query then audits itself: +1
-    at = AppTest.from_function(cookie_script, default_timeout=30)
-    at.session_state["raw_token"] = token
+    services, _ = seeded
+    lead = services.users.get_by_username("demo.lead") or services.users.get_by_username("demo.clinician")
+    enrolment = services.users.start_totp_enrolment(lead)
+    services.users.confirm_totp_enrolment(lead, totp.code_at(enrolment.secret, time.time()))
+    at = _submit(lead.username, DEMO_CREDENTIALS[lead.username])
+    assert "nm_session_id" not in at.session_state or at.session_state["nm_session_id"] is None  # no session yet
+    assert [t.label for t in at.text_input] == ["Authenticator code"], (
+        [e.value for e in at.error], [m.value for m in at.markdown], at.exception)
+    at.text_input[0].input(enrolment.recovery_codes[0])
+    next(b for b in at.button if b.label == "Verify").click()
     at.run()
-    written = services.audit.query(SYSTEM_USER, limit=1)[0].id - (newest_before + 1)
-    return at, written
+    assert not at.exception and isinstance(at.session_state["nm_session_id"], int)
 
 
-def _b64(obj: dict) -> str:
-    import base64
-    import json
+def test_an_admin_without_a_second_factor_must_set_one_up_when_it_is_required(seeded, monkeypatch):
+    import time
 
-    return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+    from novamind_core.security import totp
+    from novamind_core.security.passwords import DEMO_CREDENTIALS
 
-
-def _signed(services, username: str) -> str:  # type: ignore[no-untyped-def]
-    import jwt
-
-    return jwt.encode({"username": username, "exp_date": 4e9}, services.settings.cookie_key, algorithm="HS256")
-
-
-def test_an_alg_none_sign_in_cookie_is_rejected_deleted_and_audits_nothing(seeded):
-    services, _ = seeded
-    token = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64({'username': 'demo.clinician', 'exp_date': 4e9})}."
-    at, written = cookie_run(services, token)
+    monkeypatch.setenv("NOVAMIND_TOTP_REQUIRED_FOR_ADMINS", "true")  # production's default
+    at = _submit("demo.admin", DEMO_CREDENTIALS["demo.admin"])
     assert not at.exception
-    assert "claims=False" in at.markdown[0].value and "status=None" in at.markdown[1].value
-    assert at.session_state["nm_cookie_action"][0] == "delete"
-    assert written == 0
-
-
-def test_a_sign_in_cookie_with_a_wrong_signature_is_rejected_and_deleted(seeded):
-    services, _ = seeded
-    header, payload, _signature = _signed(services, "demo.clinician").split(".")
-    at, _ = cookie_run(services, f"{header}.{payload}.{'A' * 43}")
-    assert not at.exception and "claims=False" in at.markdown[0].value
-    assert at.session_state["nm_cookie_action"][0] == "delete"
-
-
-def test_a_well_signed_sign_in_cookie_signs_in_and_is_kept(seeded):
-    services, _ = seeded
-    at, _ = cookie_run(services, _signed(services, "demo.clinician"))
-    assert not at.exception
-    assert "claims=['exp_date', 'username']" in at.markdown[0].value and "status=True" in at.markdown[1].value
-    assert "nm_cookie_action" not in at.session_state or not at.session_state["nm_cookie_action"]
-
-
-def test_a_well_signed_cookie_of_a_user_who_is_not_active_is_deleted_instead_of_raising(seeded):
-    services, _ = seeded
-    at, written = cookie_run(services, _signed(services, "no.longer.here"))
-    assert not at.exception  # the library raises LoginError("User not authorized") before drawing the form
-    assert "status=None" in at.markdown[1].value
-    assert at.session_state["nm_cookie_action"][0] == "delete"
-    assert written == 0
+    assert "nm_session_id" not in at.session_state or at.session_state["nm_session_id"] is None
+    assert any("Set up your authenticator app" in m.value for m in at.markdown)
+    secret = at.session_state["nm_second_factor"][2][0]
+    next(t for t in at.text_input if t.label == "Authenticator code").input(totp.code_at(secret, time.time()))
+    next(b for b in at.button if b.label == "Verify").click()
+    at.run()
+    assert not at.exception and isinstance(at.session_state["nm_session_id"], int)

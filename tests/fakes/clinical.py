@@ -19,7 +19,7 @@ from novamind_core.domain.assessments import AssessmentScore, Instrument, severi
 from novamind_core.domain.caseload import PatientSummary
 from novamind_core.domain.errors import ConflictError, NotFoundError, StaleWriteError
 from novamind_core.domain.medications import ChangeKind, Frequency, MedicationOrder
-from novamind_core.domain.notes import NoteRevision, ProgressNote
+from novamind_core.domain.notes import NoteAddendum, NoteRevision, NoteSignature, ProgressNote
 from novamind_core.domain.patients import Diagnosis, Patient, PatientStatus
 from novamind_core.domain.records import AssessmentRecord
 from novamind_core.domain.reporting import AssessmentSource
@@ -66,6 +66,9 @@ class FakePatientRepository(_Fake):
 
     def exists(self, patient_id: int) -> bool:
         return patient_id in self.patients
+
+    def lock(self, patient_id: int) -> None:
+        """One fake transaction at a time: nothing to lock."""
 
     def get(self, patient_id: int) -> Patient:
         if patient_id not in self.patients:
@@ -123,9 +126,10 @@ class FakeAssessmentRepository(_Fake):
     def add(self, patient_id: int, score: AssessmentScore, administered_on: date, recorded_at: datetime,
             recorded_by: int | None, *, source: AssessmentSource = AssessmentSource.CLINICIAN,
             completed_at: datetime | None = None, request_id: int | None = None) -> AssessmentRecord:
-        record = AssessmentRecord(len(self.records) + 1, patient_id, score.instrument, administered_on, score.answers,
-                                  score.total, score.severity, score.item9_positive, recorded_at, recorded_by,
-                                  source=source, completed_at=completed_at)
+        record = AssessmentRecord(len(self.records) + 1, patient_id, score.instrument, administered_on,
+                                  score.item_answers, score.total, score.severity, score.item9_positive, recorded_at,
+                                  recorded_by, source=source, completed_at=completed_at,
+                                  extra_answers=score.extra_answers)
         self.records.append(record)
         return record
 
@@ -196,6 +200,10 @@ class FakeMedicationRepository(_Fake):
 
     def add(self, **values: Any) -> MedicationOrder:
         values.pop("created_at", None)
+        if values.get("stop_date") is None and any(
+                o.patient_id == values["patient_id"] and o.drug == values["drug"] and o.stop_date is None
+                for o in self.orders.values()):  # the database's partial unique index (migration 0006)
+            raise ConflictError("this drug is already active for this patient; titrate or stop it instead")
         order_id = len(self.orders) + 1
         order = MedicationOrder(id=order_id, **{**values, "frequency": Frequency(values["frequency"]),
                                                 "change_kind": ChangeKind(values["change_kind"])})
@@ -254,6 +262,40 @@ class FakeNoteRepository(_Fake):
     def list(self, patient_id: int, note_ids: Sequence[int] | None = None) -> list[ProgressNote]:
         return sorted((n for n in self.notes.values() if n.patient_id == patient_id
                        and (note_ids is None or n.id in note_ids)), key=lambda n: (n.note_date, n.id), reverse=True)
+
+    # signing, co-signing, addenda and the trainee flag (tests/unit/services/test_note_documents.py)
+    trainees: set[int]
+
+    def sign(self, note_id: int, user_id: int, now: datetime, *, cosign_required: bool) -> ProgressNote:
+        note = self.get(note_id)
+        if note.signature is not None:
+            raise ConflictError(f"note {note_id} is already signed")
+        sig = NoteSignature(user_id, self._name(user_id), now, cosign_required)
+        self.notes[note_id] = dataclasses.replace(note, signature=sig)
+        return self.notes[note_id]
+
+    def cosign(self, note_id: int, user_id: int, now: datetime) -> ProgressNote:
+        note = self.get(note_id)
+        if note.signature is None or not note.signature.awaiting_cosignature:
+            raise ConflictError(f"note {note_id} is not waiting for a co-signature")
+        sig = dataclasses.replace(note.signature, cosigned_by=user_id, cosigned_by_name=self._name(user_id),
+                                  cosigned_at=now)
+        self.notes[note_id] = dataclasses.replace(note, signature=sig)
+        return self.notes[note_id]
+
+    def add_addendum(self, note_id: int, author_id: int, text: str, now: datetime) -> ProgressNote:
+        note = self.get(note_id)
+        n = sum(len(x.addenda) for x in self.notes.values()) + 1
+        self.notes[note_id] = dataclasses.replace(
+            note, addenda=(*note.addenda, NoteAddendum(n, author_id, self._name(author_id), text, now)))
+        return self.notes[note_id]
+
+    def is_trainee(self, user_id: int) -> bool:
+        return user_id in self.__dict__.setdefault("trainees", set())
+
+    def set_trainee(self, user_id: int, trainee: bool, supervisor_id: int | None, now: datetime) -> None:
+        found = self.__dict__.setdefault("trainees", set())
+        (found.add if trainee else found.discard)(user_id)
 
 
 class FakeVisitRepository(_Fake):

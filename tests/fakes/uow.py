@@ -18,12 +18,18 @@ from types import SimpleNamespace
 from typing import Any
 
 from novamind_core.services.base import ServiceContext
-from tests.fakes import clinical, reporting
+from tests.fakes import clinical, forms, reporting
 from tests.fakes.data import FakeCohortRepository, FakeWearableRepository
 from tests.fakes.drug_levels import FakeDrugLevelRepository
 from tests.fakes.outbox import FakeOutboxRepository
 from tests.fakes.outcomes import FakeOutcomeRepository
 from tests.fakes.repositories import FakeAuditRepository, FakeUserRepository
+from tests.fakes.risk import FakeRiskReviewRepository
+from tests.fakes.sessions import (
+    FakeSecondFactorRepository,
+    FakeSessionRepository,
+    FakeSignInThrottleRepository,
+)
 
 #: Every repository attribute of the unit of work, with the factory of its fake. Add a line when a service
 #: starts using a new repository.
@@ -41,12 +47,19 @@ FAKE_REPOSITORIES: dict[str, Callable[[], Any]] = {
     "outbox": FakeOutboxRepository,
     "outcomes": FakeOutcomeRepository,
     "drug_levels": FakeDrugLevelRepository,
+    "risk_reviews": FakeRiskReviewRepository,
+    "drafts": forms.FakeDraftRepository,
+    "submissions": forms.FakeSubmissionRepository,
+    "patient_links": forms.FakePatientLinkRepository,
     "plans": reporting.FakeMeasurementPlanRepository,
     "consents": reporting.FakeContactConsentRepository,
     "requests": reporting.FakeQuestionnaireRequestRepository,
     "delivery": reporting.FakeDeliveryLogRepository,
     "rate_limits": reporting.FakeRateLimitRepository,
     "preferences": reporting.FakeNotificationPreferenceRepository,
+    "sessions": FakeSessionRepository,
+    "sign_in_throttle": FakeSignInThrottleRepository,
+    "second_factors": FakeSecondFactorRepository,
 }
 
 

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from novamind_core.cli import main
+from tests.cli_credentials import token_from_environment
 from tests.conftest import make_settings
 
 
@@ -30,7 +31,9 @@ def seeded_cli(sqlite_url, clock, monkeypatch):  # type: ignore[no-untyped-def]
     return settings
 
 
-def test_outcomes_json_gives_rates_with_intervals_episodes_and_completeness_by_clinician(seeded_cli, capsys):
+def test_outcomes_json_gives_rates_with_intervals_episodes_and_completeness_by_clinician(seeded_cli, capsys,
+                                                                                       monkeypatch):
+    token_from_environment("demo.lead", monkeypatch)
     assert main(["outcomes", "--standard", "talking-therapies", "--from", "2025-01-01", "--to", "2026-12-31",
                  "--by", "clinician", "--as", "demo.lead", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -44,27 +47,31 @@ def test_outcomes_json_gives_rates_with_intervals_episodes_and_completeness_by_c
     assert len(out["groups"]) == 3 and all(d["source"] for d in out["definitions"])
 
 
-def test_outcomes_for_us_measures_in_text_names_each_measure(seeded_cli, capsys):
+def test_outcomes_for_us_measures_in_text_names_each_measure(seeded_cli, capsys, monkeypatch):
+    token_from_environment("demo.admin", monkeypatch)
     assert main(["outcomes", "--standard", "us", "--from", "2025-01-01", "--to", "2026-12-31",
                  "--as", "demo.admin"]) == 0
     text = capsys.readouterr().out
     assert "Remission at 6 months" in text and "PHQ-9 utilisation" in text and "data completeness" in text
 
 
-def test_an_analyst_is_refused_outcomes_with_a_one_line_reason(seeded_cli, capsys):
+def test_an_analyst_is_refused_outcomes_with_a_one_line_reason(seeded_cli, capsys, monkeypatch):
+    token_from_environment("demo.analyst", monkeypatch)
     assert main(["outcomes", "--standard", "us", "--from", "2025-01-01", "--to", "2026-12-31",
                  "--as", "demo.analyst"]) == 2
     assert "analyst" in capsys.readouterr().err
 
 
-def test_billing_csv_lists_cpt_96127_units_for_the_month(seeded_cli, capsys):
+def test_billing_csv_lists_cpt_96127_units_for_the_month(seeded_cli, capsys, monkeypatch):
+    token_from_environment("demo.lead", monkeypatch)
     assert main(["billing", "--month", "2026-02", "--cap", "2", "--csv", "--as", "demo.lead"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert rows and {r["cpt"] for r in rows} == {"96127"} and {r["units"] for r in rows} == {"1"}
     assert {r["instrument"] for r in rows} <= {"PHQ-9", "GAD-7", "ISI"}
 
 
-def test_billing_is_refused_to_a_clinician(seeded_cli, capsys):
+def test_billing_is_refused_to_a_clinician(seeded_cli, capsys, monkeypatch):
+    token_from_environment("demo.clinician", monkeypatch)
     assert main(["billing", "--month", "2026-02", "--as", "demo.clinician"]) == 2
     assert "billing" in capsys.readouterr().err
 

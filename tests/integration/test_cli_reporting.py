@@ -18,11 +18,20 @@ def cli_env(services, settings, monkeypatch):  # type: ignore[no-untyped-def]
                        "NOVAMIND_PUBLIC_BASE_URL": "https://clinic.example"}.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("NOVAMIND_CLI_USER", raising=False)
+    monkeypatch.delenv("NOVAMIND_API_TOKEN", raising=False)
     return services
 
 
+@pytest.fixture
+def as_clinician(cli_env, clinician, monkeypatch):  # type: ignore[no-untyped-def]
+    """The clinician's own API token in NOVAMIND_API_TOKEN (``--as`` alone is no credential)."""
+    from tests.cli_credentials import use_token
+
+    return use_token(cli_env, clinician.username, monkeypatch)
+
+
 def test_requests_create_prints_the_link_only_when_asked_and_stores_only_its_digest(cli_env, clinician, patient,
-                                                                                   capsys):
+                                                                                   capsys, as_clinician):
     assert main(["requests", "create", "--patient", patient.mrn, "--instruments", "PHQ-9,GAD-7",
                  "--as", clinician.username]) == 0
     quiet = capsys.readouterr().out
@@ -37,7 +46,7 @@ def test_requests_create_prints_the_link_only_when_asked_and_stores_only_its_dig
     assert request is not None and request.id == 2 and patient.mrn not in link
 
 
-def test_plans_set_then_show_reflects_each_option(cli_env, clinician, patient, capsys):
+def test_plans_set_then_show_reflects_each_option(cli_env, clinician, patient, capsys, as_clinician):
     assert main(["plans", "show", "--patient", patient.mrn, "--as", clinician.username]) == 0
     assert "state: no plan" in capsys.readouterr().out
     assert main(["plans", "set", "--patient", patient.mrn, "--as", clinician.username, "--instruments", "PHQ-9",
@@ -64,15 +73,18 @@ def test_plans_set_then_show_reflects_each_option(cli_env, clinician, patient, c
     (["plans", "set", "--patient", "NM-000001", "--reminder-hours", "200", "--link-hours", "100"], "reminder"),
     (["plans", "show", "--patient", "NM-999999"], "no patient has this MRN"),
 ])
-def test_bad_input_exits_2_with_a_clear_message(cli_env, clinician, patient, capsys, argv, message):
+def test_bad_input_exits_2_with_a_clear_message(cli_env, clinician, patient, capsys, argv, message, as_clinician):
     assert main([*argv, "--as", clinician.username]) == 2
     assert message.lower() in capsys.readouterr().err.lower()
 
 
 def test_without_a_user_or_off_the_care_team_the_command_is_refused(cli_env, clinician, other_clinician, patient,
-                                                                    capsys):
+                                                                    capsys, monkeypatch):
+    from tests.cli_credentials import use_token
+
     assert main(["plans", "show", "--patient", patient.mrn]) == 2
     assert "--as" in capsys.readouterr().err
+    use_token(cli_env, other_clinician.username, monkeypatch)
     assert main(["requests", "create", "--patient", patient.mrn, "--instruments", "PHQ-9", "--as",
                  other_clinician.username]) == 2
     assert "error:" in capsys.readouterr().err

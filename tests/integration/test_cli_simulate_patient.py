@@ -36,8 +36,11 @@ def _history(services, clinician, patient):  # type: ignore[no-untyped-def]
 
 
 def test_simulate_for_a_patient_uses_their_history_and_is_audited(cli_env, clinician, patient, admin,
-                                                                  scenario_file, capsys):
+                                                                  scenario_file, capsys, monkeypatch):
+    from tests.cli_credentials import use_token
+
     _history(cli_env, clinician, patient)
+    use_token(cli_env, clinician.username, monkeypatch)
     assert main(["simulate", "--scenario", str(scenario_file), "--patient", patient.mrn, "--as",
                  clinician.username, "--draws", "200", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -50,9 +53,12 @@ def test_simulate_for_a_patient_uses_their_history_and_is_audited(cli_env, clini
 
 
 def test_simulate_for_a_patient_needs_a_care_team_clinician(cli_env, other_clinician, patient, scenario_file,
-                                                            capsys):
+                                                            capsys, monkeypatch):
+    from tests.cli_credentials import use_token
+
     assert main(["simulate", "--scenario", str(scenario_file), "--patient", patient.mrn]) == 2
-    assert "--as USERNAME" in capsys.readouterr().err
+    assert "authenticated operator" in capsys.readouterr().err
+    use_token(cli_env, other_clinician.username, monkeypatch)
     assert main(["simulate", "--scenario", str(scenario_file), "--patient", patient.mrn, "--as",
                  other_clinician.username]) == 2
     assert "care team" in capsys.readouterr().err

@@ -12,12 +12,16 @@ from novamind_core.cli import main
 from novamind_core.services.base import SYSTEM_USER
 from tests.conftest import register_patient
 
+#: The key that encrypts and signs backups in these tests (NOVAMIND_BACKUP_KEY; never inside a backup).
+BACKUP_KEY = "backup-key-for-tests-" + "k" * 40
+
 
 @pytest.fixture
 def cli(shared, monkeypatch):  # type: ignore[no-untyped-def]
     services, env, clin, patient = shared
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+    monkeypatch.setenv("NOVAMIND_BACKUP_KEY", BACKUP_KEY)
     return shared
 
 

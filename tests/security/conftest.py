@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tests.conftest import TEST_PASSWORD, register_patient
+from tests.risk_support import complete_review_values
 
 ROLES = ("clinician", "analyst", "admin", "clinic_lead")
 EVERYONE = frozenset(itertools.product(ROLES, (True, False)))
@@ -107,10 +108,24 @@ class World:
     # ------------------------------------------------------------------ fresh objects
     def order(self, pid: int) -> Any:
         return self.services.medications.add(self.owner(pid), pid, f"trialdrug-{self.n()}", 50, start_date="2026-01-01",
-                                             reason=f"{MARKER} start", adherence_note=f"{MARKER} takes it")
+                                             reason=f"{MARKER} start", adherence_note=f"{MARKER} takes it",
+                                             not_modelled=True)
 
     def note(self, pid: int) -> Any:
         return self.services.notes.add(self.owner(pid), pid, f"{MARKER} note {self.n()}")
+
+    def signed_note(self, pid: int) -> Any:
+        note = self.note(pid)
+        return self.services.notes.sign(self.owner(pid), note.id)
+
+    def trainee_note(self, pid: int) -> Any:
+        """A note the patient's clinician signed while flagged as a trainee (so it awaits a co-signature)."""
+        admin, owner = self.users["admin"], self.owner(pid)
+        self.services.notes.set_trainee(admin, owner.id, True)
+        try:
+            return self.signed_note(pid)
+        finally:
+            self.services.notes.set_trainee(admin, owner.id, False)
 
     def visit(self, pid: int) -> Any:
         return self.services.visits.schedule(self.owner(pid), pid, self.services.context.now() + timedelta(days=7),
@@ -119,6 +134,12 @@ class World:
     def alert(self, pid: int) -> Any:
         result = self.services.assessments.record(self.owner(pid), pid, "PHQ-9", [1, 1, 1, 1, 1, 1, 1, 1, 1])
         return next(a for a in result.alerts if a.kind.value == "item9")
+
+    def worsening_alert(self, pid: int) -> Any:
+        """A worsening alert (an item-9 alert closes only through a risk review, never by acknowledging)."""
+        self.services.assessments.record(self.owner(pid), pid, "PHQ-9", [0] * 9)
+        result = self.services.assessments.record(self.owner(pid), pid, "PHQ-9", [2] * 8 + [0])
+        return next(a for a in result.alerts if a.kind.value == "worsening")
 
     def scenario(self, pid: int) -> Any:
         return self.services.twin.save_scenario(self.owner(pid), pid, f"{MARKER} switch {self.n()}",
@@ -227,6 +248,10 @@ ENTRIES: dict[str, Entry] = {
                                   call=lambda w, u, pid, a: w.services.charts.patient_chart(u, pid)),
     "charts.caseload_view": Entry(CLINICIAN_OR_ADMIN, scoped=False, returns_phi=True,
                                   call=lambda w, u, pid, a: w.services.charts.caseload_view(u)),
+    # the caseload as CSV (the audited replacement for the table's own download): clinicians and clinic leads
+    "charts.caseload_csv": Entry(frozenset(itertools.product(("clinician", "clinic_lead"), (True, False))),
+                                 scoped=False, returns_phi=True,
+                                 call=lambda w, u, pid, a: w.services.charts.caseload_csv(u)),
     # ---------------------------------------------------------------- predictions (learned models)
     "predictions.rank_treatments": Entry(OWN_CARE_TEAM, returns_phi=True,
                                          call=lambda w, u, pid, a: w.services.predictions.rank_treatments(u, pid)),
@@ -245,7 +270,10 @@ ENTRIES: dict[str, Entry] = {
     # ---------------------------------------------------------------- medications
     "medications.add": Entry(OWN_CARE_TEAM, returns_phi=True,
                              call=lambda w, u, pid, a: w.services.medications.add(
-                                 u, pid, f"trialdrug-{w.n()}", 25, reason=f"{MARKER} low mood")),
+                                 u, pid, f"trialdrug-{w.n()}", 25, reason=f"{MARKER} low mood", not_modelled=True)),
+    "medications.check_start": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                     call=lambda w, u, pid, a: w.services.medications.check_start(
+                                         u, pid, "sertraline", 50)),
     "medications.titrate": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.order(pid),
                                  call=lambda w, u, pid, a: w.services.medications.titrate(
                                      u, a.id, 100, f"{MARKER} partial response")),
@@ -267,6 +295,31 @@ ENTRIES: dict[str, Entry] = {
     "notes.edit": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.note(pid),
                         call=lambda w, u, pid, a: w.services.notes.edit(u, a.id, f"{MARKER} edited")),
     "notes.list": Entry(OWN_CARE_TEAM, returns_phi=True, call=lambda w, u, pid, a: w.services.notes.list(u, pid)),
+    "notes.sign": Entry(frozenset({("clinician", True)}), returns_phi=True, setup=lambda w, pid: w.note(pid),
+                        call=lambda w, u, pid, a: w.services.notes.sign(u, a.id)),
+    "notes.cosign": Entry(frozenset({("clinic_lead", True)}), returns_phi=True,
+                          setup=lambda w, pid: w.trainee_note(pid),
+                          call=lambda w, u, pid, a: w.services.notes.cosign(u, a.id)),
+    "notes.add_addendum": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.signed_note(pid),
+                                call=lambda w, u, pid, a: w.services.notes.add_addendum(u, a.id, f"{MARKER} later")),
+    "notes.set_trainee": Entry(ADMIN_ONLY, scoped=False, setup=lambda w, pid: w.target_user(),
+                               call=lambda w, u, pid, a: w.services.notes.set_trainee(u, a.id, True)),
+    # ---------------------------------------------------------------- drafts and patient links
+    "drafts.save": Entry(OWN_CARE_TEAM, returns_phi=True, call=lambda w, u, pid, a: w.services.drafts.save(
+        u, pid, "note", {"text": f"{MARKER} half-typed"})),
+    "drafts.load": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.services.drafts.save(
+        w.owner(pid), pid, "note", {"text": f"{MARKER} half-typed"}),
+                         call=lambda w, u, pid, a: w.services.drafts.load(u, pid, "note")),
+    "drafts.discard": Entry(OWN_CARE_TEAM, call=lambda w, u, pid, a: w.services.drafts.discard(u, pid, "note")),
+    "drafts.patient_link": Entry(OWN_CARE_TEAM, audit_events=0,
+                                 why_unaudited="returns a random token that stands for the patient, no PHI; the page "
+                                               "view it leads to is audited",
+                                 call=lambda w, u, pid, a: w.services.drafts.patient_link(u, pid)),
+    "drafts.resolve_link": Entry(OWN_CARE_TEAM, audit_events=0,
+                                 why_unaudited="turns a link token into an internal id after the care-team check; the "
+                                               "page view it leads to is audited (refusals are audited)",
+                                 setup=lambda w, pid: w.services.drafts.patient_link(w.owner(pid), pid),
+                                 call=lambda w, u, pid, a: w.services.drafts.resolve_link(u, a)),
     # ---------------------------------------------------------------- visits
     "visits.schedule": Entry(OWN_CARE_TEAM, returns_phi=True,
                              call=lambda w, u, pid, a: w.services.visits.schedule(
@@ -282,8 +335,19 @@ ENTRIES: dict[str, Entry] = {
     # ---------------------------------------------------------------- alerts
     "alerts.list_for_patient": Entry(OWN_CARE_TEAM, returns_phi=True,
                                      call=lambda w, u, pid, a: w.services.alerts.list_for_patient(u, pid)),
-    "alerts.acknowledge": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.alert(pid),
+    "alerts.acknowledge": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.worsening_alert(pid),
                                 call=lambda w, u, pid, a: w.services.alerts.acknowledge(u, a.id)),
+    # ---------------------------------------------------------------- risk reviews (close item-9 alerts)
+    "risk_reviews.form": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.alert(pid),
+                               call=lambda w, u, pid, a: w.services.risk_reviews.form(u, a.id)),
+    "risk_reviews.complete": Entry(
+        OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.alert(pid),
+        call=lambda w, u, pid, a: w.services.risk_reviews.complete(
+            u, a.id, **complete_review_values(w.services.context.today(), formulation=f"{MARKER} formulation"))),
+    "risk_reviews.history": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                  call=lambda w, u, pid, a: w.services.risk_reviews.history(u, pid)),
+    "risk_reviews.safety_plan": Entry(OWN_CARE_TEAM, returns_phi=True,
+                                      call=lambda w, u, pid, a: w.services.risk_reviews.safety_plan(u, pid)),
     # ---------------------------------------------------------------- users (admin), sign-in (everyone)
     "users.create": Entry(ADMIN_ONLY, scoped=False, call=lambda w, u, pid, a: w.services.users.create(
         u, f"new.user{w.n()}", "New User", "clinician", TEST_PASSWORD)),
@@ -307,12 +371,55 @@ ENTRIES: dict[str, Entry] = {
     "users.record_sign_in": Entry(EVERYONE, scoped=False,
                                   call=lambda w, u, pid, a: w.services.users.record_sign_in(u, "cookie")),
     "users.sign_out": Entry(EVERYONE, scoped=False, call=lambda w, u, pid, a: w.services.users.sign_out(u)),
+    "single_sign_on.sign_in": Entry(EVERYONE, scoped=False,
+                                    call=lambda w, u, pid, a: _sign_in_by_single_sign_on(w, u)),
     "users.get_by_username": Entry(
         EVERYONE, scoped=False, audit_events=0, call=lambda w, u, pid, a: w.services.users.get_by_username(u.username),
         why_unaudited="used by the sign-in screen after the authenticator accepted the user; returns staff data only"),
     "users.login_credentials": Entry(
         EVERYONE, scoped=False, audit_events=0, call=lambda w, u, pid, a: w.services.users.login_credentials(),
         why_unaudited="builds the sign-in form's credential table (bcrypt hashes of staff, no PHI) before sign-in"),
+    # ---------------------------------------------------------------- sign-in: second factor, sessions (AUTH)
+    "users.verify_second_factor": Entry(EVERYONE, scoped=False, setup=lambda w, pid: _totp_challenge(w),
+                                        call=lambda w, u, pid, a: w.services.users.verify_second_factor(
+                                            a.challenge, a.code)),
+    "users.start_totp_enrolment": Entry(EVERYONE, scoped=False,
+                                        call=lambda w, u, pid, a: _start_totp(w, u)),
+    "users.confirm_totp_enrolment": Entry(EVERYONE, scoped=False, audit_events=2,  # start + confirm
+                                          call=lambda w, u, pid, a: _confirm_totp(w, u)),
+    "users.second_factor_enabled": Entry(
+        EVERYONE, scoped=False, audit_events=0, call=lambda w, u, pid, a: w.services.users.second_factor_enabled(u),
+        why_unaudited="says whether the caller's own account has a second factor; a staff setting, no patient data"),
+    "users.reset_second_factor": Entry(ADMIN_ONLY, scoped=False, setup=lambda w, pid: w.target_user(),
+                                       call=lambda w, u, pid, a: w.services.users.reset_second_factor(u, a.id)),
+    "users.take_sign_in_notice": Entry(
+        EVERYONE, scoped=False, audit_events=0, call=lambda w, u, pid, a: w.services.users.take_sign_in_notice(u),
+        why_unaudited="reads the count of the caller's own failed sign-ins (each failure was audited); no PHI"),
+    "sessions.create_session": Entry(EVERYONE, scoped=False,
+                                     call=lambda w, u, pid, a: w.services.sessions.create_session(u, "web")),
+    "sessions.redeem_handoff": Entry(
+        EVERYONE, scoped=False, audit_events=0, setup=lambda w, pid: _session(w, redeem=False),
+        call=lambda w, u, pid, a: w.services.sessions.redeem_handoff(a.handoff_token),
+        why_unaudited="swaps a one-time hand-off token for the cookie secret (the session's opening was audited); "
+                      "no user or patient data"),
+    "sessions.resume": Entry(EVERYONE, scoped=False, setup=lambda w, pid: _session(w),
+                             call=lambda w, u, pid, a: w.services.sessions.resume(a.secret)),
+    "sessions.validate": Entry(
+        EVERYONE, scoped=False, audit_events=0, setup=lambda w, pid: _session(w),
+        call=lambda w, u, pid, a: w.services.sessions.validate(a.session_id),
+        why_unaudited="runs before every page run; opening, resuming and ending the session are audited"),
+    "sessions.why_ended": Entry(
+        EVERYONE, scoped=False, audit_events=0, setup=lambda w, pid: _session(w),
+        call=lambda w, u, pid, a: w.services.sessions.why_ended(a.session_id),
+        why_unaudited="names why a session ended, for the sign-in form's notice; no patient data"),
+    "sessions.end_session": Entry(EVERYONE, scoped=False, setup=lambda w, pid: _session(w),
+                                  call=lambda w, u, pid, a: w.services.sessions.end_session(a.session_id)),
+    "sessions.revoke": Entry(ADMIN_ONLY, scoped=False, setup=lambda w, pid: _session(w),
+                             call=lambda w, u, pid, a: w.services.sessions.revoke(u, a.session_id)),
+    "sessions.revoke_all": Entry(ADMIN_ONLY, scoped=False, setup=lambda w, pid: w.target_user(),
+                                 call=lambda w, u, pid, a: w.services.sessions.revoke_all(u, a.id)),
+    "sessions.list_live": Entry(ADMIN_ONLY, scoped=False,
+                                call=lambda w, u, pid, a: w.services.sessions.list_live(u)),
     # ---------------------------------------------------------------- audit and keys (admin)
     "audit.query": Entry(ADMIN_ONLY, scoped=False, call=lambda w, u, pid, a: w.services.audit.query(u)),
     "audit.verify": Entry(ADMIN_ONLY, scoped=False, call=lambda w, u, pid, a: w.services.audit.verify(u)),
@@ -381,6 +488,14 @@ ENTRIES: dict[str, Entry] = {
         u, w.mrn[pid])),
     "admin.audit_csv": Entry(ADMIN_ONLY, scoped=False, call=lambda w, u, pid, a: w.services.admin.audit_csv(u)),
     "admin.view": Entry(ADMIN_ONLY, call=lambda w, u, pid, a: w.services.admin.view(u, "care_teams", mrn=w.mrn[pid])),
+    # ---------------------------------------------------------------- operators' API tokens (docs/security.md)
+    "operators.create": Entry(ADMIN_ONLY, scoped=False, call=lambda w, u, pid, a: w.services.operators.create(
+        u, w.other.username, "phi:read")),
+    "operators.list": Entry(ADMIN_ONLY, scoped=False, call=lambda w, u, pid, a: w.services.operators.list(u)),
+    "operators.revoke": Entry(ADMIN_ONLY, scoped=False, setup=lambda w, pid: _operator_token(w),
+                              call=lambda w, u, pid, a: w.services.operators.revoke(u, a.info.id)),
+    "operators.authenticate": Entry(EVERYONE, scoped=False, setup=lambda w, pid: _operator_token(w),
+                                    call=lambda w, u, pid, a: w.services.operators.authenticate(a.token, "phi:read")),
     # ---------------------------------------------------------------- patient-reported measurement (staff side)
     "reporting.plan_view": Entry(OWN_CARE_TEAM, returns_phi=True,
                                  call=lambda w, u, pid, a: w.services.reporting.plan_view(u, pid)),
@@ -467,10 +582,68 @@ def _link(w: World, pid: int, verify: bool = False) -> SimpleNamespace:
     return _ns(token=token, dob=dob, proof=proof)
 
 
+def _operator_token(w: World) -> Any:
+    """A fresh phi:read API token for the other clinician, issued by the admin."""
+    return w.services.operators.create(w.users["admin"], w.other.username, "phi:read")
+
+
 def _change_own_password(w: World, user: Any) -> None:
     new = f"rotated-passphrase-{w.n()}-ok"
     w.services.users.change_password(user, w.passwords[user.id], new)
     w.passwords[user.id] = new
+
+
+def _session(w: World, redeem: bool = True) -> Any:
+    """A session of a fresh account: its id, hand-off token and (once redeemed) the cookie secret."""
+    grant = w.services.sessions.create_session(w.target_user(), "web")
+    secret = w.services.sessions.redeem_handoff(grant.handoff_token) if redeem else None
+    return _ns(session_id=grant.session_id, handoff_token=grant.handoff_token, secret=secret)
+
+
+def _totp_challenge(w: World) -> Any:
+    """A fresh enrolled account that passed the password step: the challenge and one of its recovery codes."""
+    from novamind_core.security import totp
+    from novamind_core.services.users import SecondFactorRequired
+
+    target = w.target_user()
+    enrolment = w.services.users.start_totp_enrolment(target)
+    w.services.users.confirm_totp_enrolment(target, totp.code_at(enrolment.secret,
+                                                                 w.services.context.now().timestamp()))
+    try:
+        w.services.users.authenticate(target.username, TEST_PASSWORD)
+    except SecondFactorRequired as exc:
+        return _ns(challenge=exc.challenge, code=enrolment.recovery_codes[0])
+    raise AssertionError("an enrolled account signed in without its second factor")
+
+
+def _start_totp(w: World, user: Any) -> Any:
+    """Start an enrolment from no factor (an earlier entry may have confirmed one for the same user; no audit here)."""
+    with w.services.context.uow() as uow:
+        uow.second_factors.remove(user.id)
+        uow.commit()
+    return w.services.users.start_totp_enrolment(user)
+
+
+def _confirm_totp(w: World, user: Any) -> Any:
+    from novamind_core.security import totp
+
+    with w.services.context.uow() as uow:  # a second call for the same user starts afresh (no audit here)
+        uow.second_factors.remove(user.id)
+        uow.commit()
+    enrolment = w.services.users.start_totp_enrolment(user)
+    return w.services.users.confirm_totp_enrolment(user, totp.code_at(enrolment.secret,
+                                                                      w.services.context.now().timestamp()))
+
+
+def _sign_in_by_single_sign_on(w: World, user: Any) -> Any:
+    """Link ``user`` to an organisation identity (once) and sign in with a fresh ID token's claims."""
+    issuer, subject = "http://127.0.0.1:8801", f"subject-of-{user.id}"
+    with w.services.context.uow() as uow:
+        if uow.identities.find(issuer, subject) is None:
+            uow.identities.add(user.id, issuer, subject, w.services.context.now())
+            uow.commit()
+    return w.services.single_sign_on.sign_in({"iss": issuer, "sub": subject, "nonce": f"nonce-{w.n()}",
+                                              "iat": int(w.services.context.now().timestamp())})
 
 
 #: Methods of the notification worker: they take no user (the worker process is the actor, trusted by its access to
@@ -574,8 +747,11 @@ def cli_environment(database_url: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def cli_env(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """The CLI's environment over a migrated temporary SQLite database (applied with monkeypatch)."""
+def cli_env(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+            ) -> dict[str, str]:
+    """The CLI's environment over a migrated temporary SQLite database (applied with monkeypatch), run from a
+    temporary folder so a fuzzed output path never lands in the checkout."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cli-cwd"))
     env = cli_environment(sqlite_url)
     for key, value in env.items():
         monkeypatch.setenv(key, value)

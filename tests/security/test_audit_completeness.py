@@ -14,7 +14,7 @@ from tests.security.conftest import ENTRIES, contains_any, phi_needles
 
 def _caller(entry):  # type: ignore[no-untyped-def]
     """The first allowed (role, own) pair, preferring the treating clinician."""
-    for pair in (("clinician", True), ("admin", True), ("admin", False), ("analyst", True)):
+    for pair in (("clinician", True), ("admin", True), ("admin", False), ("analyst", True), ("clinic_lead", True)):
         if pair in entry.allowed:
             return pair
     raise AssertionError("an entry nobody may call")

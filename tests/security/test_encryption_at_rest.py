@@ -11,6 +11,7 @@ from sqlalchemy import LargeBinary, Text, select, text, type_coerce
 
 from novamind_core.db.rotation import encrypted_columns
 from novamind_core.db.types import EncryptedBytes
+from tests.risk_support import complete_review_values
 from tests.security.conftest import OWN_PATIENT, phi_needles
 
 
@@ -18,10 +19,17 @@ def _populate_every_encrypted_table(world) -> None:  # type: ignore[no-untyped-d
     pid, owner = world.own_pid, world.owner(world.own_pid)
     world.visit(pid)
     world.alert(pid)
+    world.services.risk_reviews.complete(  # a risk review and its safety plan (encrypted content and plan)
+        owner, world.alert(pid).id, **complete_review_values(world.services.context.today(),
+                                                             formulation="Xyzzymarker formulation",
+                                                             action_taken="Xyzzymarker action"))
     world.scenario(pid)
     world.snapshots(pid)
     note = world.note(pid)
     world.services.notes.edit(owner, note.id, "Xyzzymarker second version")
+    signed = world.services.notes.sign(owner, world.note(pid).id)  # a signed note takes an addendum (encrypted)
+    world.services.notes.add_addendum(owner, signed.id, "Xyzzymarker addendum")
+    world.services.drafts.save(owner, pid, "note", {"text": "Xyzzymarker half-typed"})  # a form draft
     world.services.medications.stop(owner, world.order(pid).id, "Xyzzymarker stopped: nausea")
     world.services.wearables.store_minute_activity(owner, pid, date(2026, 1, 5), np.full((1, 1440), 7.0))
     world.services.wearables.store_daily_summaries(owner, pid, [{"date": "2026-01-05", "steps": 5000}])
@@ -31,6 +39,7 @@ def _populate_every_encrypted_table(world) -> None:  # type: ignore[no-untyped-d
     from novamind_core.domain.reporting import Channel
 
     world.services.reporting.create_request(owner, pid, "PHQ-9", channel=Channel.EMAIL)  # an outbox invitation
+    world.services.users.start_totp_enrolment(owner)  # a TOTP secret (user_second_factors.secret)
 
 
 def test_every_encrypted_column_of_every_table_holds_only_fernet_tokens(world):

@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 
 from tests.security.conftest import fuzz_settings
 
-#: Sub-commands left out of the generic fuzz: they write outside the test database (init-keys -> data/keys.env),
-#: train models or run long simulations whose cost grows with the fuzzed sizes (covered by their own tests).
+#: Sub-commands left out of the generic fuzz: they write outside the test database (init-keys -> data/keys.env;
+#: audit forward/head -> a cursor, a stream or a head file at the fuzzed path), serve until stopped (metrics, which
+#: never returns without --once), train models or run long simulations whose cost grows with the fuzzed sizes
+#: (each covered by its own tests; simulate's hostile scenarios by test_fuzz_regressions.py).
 SKIP = {"init-keys", "seed-demo", "seed-wearables", "train", "calibrate", "cohort-simulate", "simulate", "pk",
-        "migrate", "backup", "restore"}
+        "migrate", "backup", "restore", "metrics", "audit"}
 
 
 def _leaf_commands() -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:

@@ -9,7 +9,7 @@ import json
 import random
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from novamind_core.domain.errors import NovamindError
@@ -123,6 +123,8 @@ def _check_import(world, kind: str, data: bytes) -> None:  # type: ignore[no-unt
 
 @fuzz_settings(25)
 @given(data=fhir_bundles() | st.binary(max_size=200))
+@example(data=b"[" * 200_000)  # crashers found by fuzzing (issue 17): always tried, whatever is drawn
+@example(data=b'{"resourceType": "Bundle", "total": ' + b"9" * 5000 + b"}")
 def test_fuzzed_fhir_bundles_are_refused_cleanly_or_imported_whole(world, data):
     _check_import(world, "fhir", data)
 
@@ -135,6 +137,7 @@ def test_fuzzed_csv_files_are_refused_cleanly_or_imported_whole(world, kind, dat
 
 @fuzz_settings(25)
 @given(data=fitbit_files() | st.binary(max_size=200))
+@example(data=b'{"activities-heart": ["x"]}')
 def test_fuzzed_fitbit_exports_are_refused_cleanly_or_imported_whole(world, data):
     _check_import(world, "fitbit", data)
 

@@ -72,6 +72,9 @@ def test_a_full_session_through_services_and_the_cli_logs_no_phi(debug_log, worl
             report_incident(exc, "test")  # the UI's incident path, as if a page had not expected it
     for key, value in _cli_env(services.settings).items():
         monkeypatch.setenv(key, value)
+    from tests.cli_credentials import use_token
+
+    use_token(services, clin.username, monkeypatch)  # the clinician's own API token: --as alone is no credential
     export = tmp_path / "bundle.json"
     for argv in (["users", "list"], ["audit-verify"],
                  ["export", "fhir", "--patient", OWN_PATIENT["mrn"], "--as", clin.username, "--out", str(export)],

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -47,18 +48,57 @@ _AWARE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+#: The earliest day a wearable, questionnaire or medication record may carry; earlier dates are typing errors (and
+#: out of range for nanosecond timestamps, which end in 1677 and 2262).
+EARLIEST_RECORD_DATE = date(1900, 1, 1)
+LATEST_RECORD_YEAR = 2200
+#: Activity counts are whole numbers per 1-minute epoch; the ceiling is a plausibility limit far above any device's
+#: output that also keeps every stored count inside the int32 the day is packed as.
+MAX_COUNTS_PER_MINUTE = 1_000_000
+_FIELD_COUNT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
 def read_raw_csv(source: str | os.PathLike | io.IOBase, problems: ProblemCollector) -> pd.DataFrame | None:
-    """Every cell as text with lower-case, trimmed column names; an unreadable or empty file becomes a problem."""
+    """Every cell as text with lower-case, trimmed column names; an unreadable or empty file becomes a problem.
+
+    Rows keep their spreadsheet numbers (the index is ``row - 2``): wholly blank rows are dropped but not renumbered,
+    a short row is padded with empty cells, and a row with more fields than the header is a problem naming that row
+    (pandas would otherwise turn the extra fields into an index). A header that names a column twice is a problem.
+    """
     try:
-        df = pd.read_csv(source, dtype=str, keep_default_na=False, skipinitialspace=True)
+        df = pd.read_csv(source, dtype=str, keep_default_na=False, skipinitialspace=True, header=None,
+                         skip_blank_lines=False)
     except pd.errors.EmptyDataError:
         problems.add("the file is empty: expected a header row and data rows", row=1)
         return None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        problems.add(f"not a readable CSV file ({str(exc).splitlines()[0]})")
+    except pd.errors.ParserError as exc:
+        found = _FIELD_COUNT.search(str(exc))
+        if found:
+            expected, line, saw = (int(g) for g in found.groups())
+            problems.add(f"this row has {saw} fields but the header has {expected} columns (an extra separator, or "
+                         "a value with a comma that is not in quotes?)", row=line, value=saw)
+        else:
+            problems.add(f"not a readable CSV file ({str(exc).splitlines()[0]})")
         return None
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    return df
+    except (UnicodeDecodeError, ValueError, OverflowError) as exc:
+        problems.add(f"not a readable CSV file ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})")
+        return None
+    if df.empty:
+        problems.add("the file is empty: expected a header row and data rows", row=1)
+        return None
+    header = [str(c).strip().lower() for c in df.iloc[0].fillna("")]
+    seen: set[str] = set()
+    for col in header:
+        if col in seen:
+            problems.add("column appears more than once in the header", row=1, column=col)
+        seen.add(col)
+    if len(seen) < len(header):
+        return None
+    body = df.iloc[1:].fillna("")
+    body.columns = header
+    body.index = pd.RangeIndex(0, len(body))
+    blank = (body == "").all(axis=1)
+    return body[~blank] if blank.any() else body
 
 
 def _source_name(source) -> str:
@@ -84,13 +124,20 @@ def parse_timestamps(raw: pd.Series, tz: str, column: str, problems: ProblemColl
                      row_offset: int = 2) -> pd.Series:
     """Parse text timestamps to tz-aware ``tz`` times; bad cells are reported and come back as NaT."""
     text = raw.astype(str).str.strip()
+    year = pd.to_numeric(text.str.extract(r"^(\d{4})-", expand=False), errors="coerce")
+    too_far = (year < EARLIEST_RECORD_DATE.year) | (year > LATEST_RECORD_YEAR)
+    for i in text.index[too_far]:
+        problems.add(f"date out of range: expected a year from {EARLIEST_RECORD_DATE.year} to {LATEST_RECORD_YEAR}",
+                     row=int(i) + row_offset, column=column, value=text[i])
+    reported: set = set(text.index[too_far])
+    text = text.where(~too_far, "")
     aware = text.str.contains(_AWARE)
     out = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[ns, {tz}]")
     if aware.any():
         parsed = pd.to_datetime(text[aware], format="ISO8601", utc=True, errors="coerce")
         out[aware] = parsed.dt.tz_convert(tz)
     naive = ~aware
-    dst_bad: set = set()
+    dst_bad: set = reported
     if naive.any():
         parsed = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
         ok = parsed.notna()
@@ -145,7 +192,8 @@ def read_activity_csv(source: str | os.PathLike | io.IOBase, tz: str = "UTC", *,
     """Read a minute-level activity CSV (columns ``timestamp, counts``) into a 1-minute counts series in ``tz``.
 
     Checks: both columns present (aliases in ``ACTIVITY_*_NAMES``), no wrong-unit headers, every timestamp a
-    date-time, every count a finite number >= 0, no repeated timestamp (duplicate), no two rows in the same minute
+    date-time, every count a whole number from 0 to ``MAX_COUNTS_PER_MINUTE``, no repeated timestamp
+    (duplicate), no two rows in the same minute
     (overlapping epochs), and 1-minute epochs (the median step between rows must be 60 s).
 
     Raises
@@ -171,7 +219,7 @@ def read_activity_csv(source: str | os.PathLike | io.IOBase, tz: str = "UTC", *,
         problems.add("the file has a header but no data rows", row=2)
         problems.raise_if_any()
     times = parse_timestamps(df[t_col], tz, t_col, problems)
-    counts = _parse_numbers(df[c_col], c_col, 0, None, False, problems)
+    counts = _parse_numbers(df[c_col], c_col, 0, MAX_COUNTS_PER_MINUTE, True, problems, unit="counts per minute")
     ok = times.notna()
     dup = times.duplicated(keep="first") & ok
     for i in times.index[dup]:
@@ -237,8 +285,13 @@ def read_daily_csv(source: str | os.PathLike | io.IOBase) -> pd.DataFrame:
         problems.raise_if_any()
     text = df["date"].astype(str).str.strip()
     iso = text.str.match(_ISO_DATE)
-    dates = pd.to_datetime(text.where(iso), format="%Y-%m-%d", errors="coerce")
-    for i in text.index[dates.isna()]:
+    year = pd.to_numeric(text.str.slice(0, 4).where(iso), errors="coerce")
+    too_far = (year < EARLIEST_RECORD_DATE.year) | (year > LATEST_RECORD_YEAR)
+    for i in text.index[too_far]:
+        problems.add(f"date out of range: expected a year from {EARLIEST_RECORD_DATE.year} to {LATEST_RECORD_YEAR}",
+                     row=int(i) + 2, column="date", value=text[i])
+    dates = pd.to_datetime(text.where(iso & ~too_far), format="%Y-%m-%d", errors="coerce")
+    for i in text.index[dates.isna() & ~too_far]:
         problems.add("not a date (expected YYYY-MM-DD)", row=int(i) + 2, column="date", value=text[i])
     dup = dates.duplicated(keep="first") & dates.notna()
     for i in text.index[dup]:

@@ -46,6 +46,39 @@ def _local(times: list[str], tz: str, fmt: str | None, problems: ProblemCollecto
     return parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
 
 
+def _entries(value: object, field: str, name: str, problems: ProblemCollector) -> list[tuple[int, dict]]:
+    """The objects of a JSON list as ``(1-based row, object)``; anything else is a problem naming row and value."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.add("expected a list of entries", column=f"{name}:{field}", value=_shown(value))
+        return []
+    out = []
+    for k, item in enumerate(value, 1):
+        if isinstance(item, dict):
+            out.append((k, item))
+        else:
+            problems.add("expected an object with dateTime and value", row=k, column=f"{name}:{field}",
+                         value=_shown(item))
+    return out
+
+
+def _member(value: object, field: str, name: str, problems: ProblemCollector, row: int | None) -> dict:
+    """A JSON object member (``{}`` when absent); any other value is a problem."""
+    if value is None or isinstance(value, dict):
+        return value or {}
+    if field == "value" and isinstance(value, int | float | str) and not isinstance(value, bool):
+        return {}  # a plain value where an object could be (e.g. steps "value": "123"): read elsewhere
+    problems.add("expected an object", row=row, column=f"{name}:{field}", value=_shown(value))
+    return {}
+
+
+def _shown(value: object) -> object:
+    """A bad value as the message shows it: short (a whole nested list is not echoed back)."""
+    text = json.dumps(value)[:60] if not isinstance(value, str) else value[:60]
+    return text
+
+
 def read_fitbit_json(sources: str | os.PathLike | Iterable[str | os.PathLike], tz: str = "UTC") -> WearableRecords:
     """Read one or more Fitbit JSON files into :class:`WearableRecords` (times in ``tz``).
 
@@ -71,29 +104,39 @@ def read_fitbit_json(sources: str | os.PathLike | Iterable[str | os.PathLike], t
             problems.add(f"not valid JSON ({exc.msg}, column {exc.colno})", row=exc.lineno, column=path.name)
             continue
         name = path.name
+
+        def entries(value, field: str, name: str = name) -> list[tuple[int, dict]]:  # noqa: ANN001 - any JSON
+            return _entries(value, field, name, problems)
+
+        def member(value, field: str, row: int | None = None, name: str = name) -> dict:  # noqa: ANN001
+            return _member(value, field, name, problems, row)
+
         if isinstance(data, dict) and ("activities-heart" in data or "activities-heart-intraday" in data):
-            for k, day in enumerate(data.get("activities-heart", []), 1):
-                rhr = (day.get("value") or {}).get("restingHeartRate") if isinstance(day, dict) else None
+            heart_days = entries(data.get("activities-heart"), "activities-heart")
+            for k, day in heart_days:
+                rhr = member(day.get("value"), "value", k).get("restingHeartRate")
                 if rhr is not None:
                     rest_d.append(day.get("dateTime"))
                     rest_v.append((rhr, k, f"{name}:restingHeartRate"))
-            day0 = (data.get("activities-heart") or [{}])[0].get("dateTime")
-            for k, s in enumerate((data.get("activities-heart-intraday") or {}).get("dataset", []), 1):
+            day0 = heart_days[0][1].get("dateTime") if heart_days else None
+            intraday = member(data.get("activities-heart-intraday"), "activities-heart-intraday")
+            for k, s in entries(intraday.get("dataset"), "activities-heart-intraday.dataset"):
                 hr_t.append(f"{day0} {s.get('time')}")
                 hr_v.append((s.get("value"), k, f"{name}:value"))
                 hr_w.append((k, f"{name}:time"))
         elif isinstance(data, dict) and ("activities-steps" in data or "activities-steps-intraday" in data):
-            intraday = (data.get("activities-steps-intraday") or {}).get("dataset", [])
-            days = data.get("activities-steps", [])
+            intraday = entries(member(data.get("activities-steps-intraday"), "activities-steps-intraday")
+                               .get("dataset"), "activities-steps-intraday.dataset")
+            days = entries(data.get("activities-steps"), "activities-steps")
             if intraday:
-                day0 = (days or [{}])[0].get("dateTime")
-                for k, s in enumerate(intraday, 1):
+                day0 = days[0][1].get("dateTime") if days else None
+                for k, s in intraday:
                     st_t0.append(f"{day0} {s.get('time')}")
                     st_t1.append(60)
                     st_v.append((s.get("value"), k, f"{name}:value"))
                     st_w.append((k, f"{name}:time"))
             else:
-                for k, s in enumerate(days, 1):
+                for k, s in days:
                     st_t0.append(f"{s.get('dateTime')} 00:00:00")
                     st_t1.append(86400)
                     st_v.append((s.get("value"), k, f"{name}:value"))
@@ -101,9 +144,10 @@ def read_fitbit_json(sources: str | os.PathLike | Iterable[str | os.PathLike], t
         elif (isinstance(data, dict) and "sleep" in data) or (
             isinstance(data, list) and data and isinstance(data[0], dict) and "startTime" in data[0]
         ):
-            logs = data["sleep"] if isinstance(data, dict) else data
-            for k, log in enumerate(logs, 1):
-                segments = ((log.get("levels") or {}).get("data")) or []
+            logs = entries(data["sleep"] if isinstance(data, dict) else data, "sleep")
+            for k, log in logs:
+                segments = [seg for _, seg in entries(member(log.get("levels"), "levels", k).get("data"),
+                                                      "levels.data")]
                 if segments:
                     for seg in segments:
                         sl_a.append(seg.get("dateTime"))
@@ -113,8 +157,10 @@ def read_fitbit_json(sources: str | os.PathLike | Iterable[str | os.PathLike], t
                 else:
                     start, end = log.get("startTime"), log.get("endTime")
                     try:
+                        if not isinstance(start, str) or not isinstance(end, str):
+                            raise TypeError("a Fitbit time is text")
                         secs = (pd.Timestamp(end) - pd.Timestamp(start)).total_seconds()
-                    except (ValueError, TypeError):
+                    except (ValueError, TypeError, OverflowError):
                         secs = None
                         problems.add("bad startTime/endTime", row=k, column=f"{name}:endTime", value=end)
                     sl_a.append(start)
@@ -123,10 +169,10 @@ def read_fitbit_json(sources: str | os.PathLike | Iterable[str | os.PathLike], t
                     sl_w.append((k, f"{name}:startTime"))
         elif isinstance(data, list) and data and isinstance(data[0], dict) and "dateTime" in data[0]:
             is_hr = isinstance(data[0].get("value"), dict) and "bpm" in data[0]["value"]
-            for k, s in enumerate(data, 1):
+            for k, s in entries(data, "samples"):
                 if is_hr:
                     hr_t.append(s.get("dateTime"))
-                    hr_v.append(((s.get("value") or {}).get("bpm"), k, f"{name}:value.bpm"))
+                    hr_v.append((member(s.get("value"), "value", k).get("bpm"), k, f"{name}:value.bpm"))
                     hr_w.append((k, f"{name}:dateTime"))
                 else:
                     st_t0.append(s.get("dateTime"))
@@ -140,9 +186,14 @@ def read_fitbit_json(sources: str | os.PathLike | Iterable[str | os.PathLike], t
         out = np.full(len(items), np.nan)
         for i, (v, row, col) in enumerate(items):  # per entry validation, reporting each bad value
             try:
+                if isinstance(v, bool) or not isinstance(v, int | float | str):
+                    raise TypeError("true/false, lists and objects are not numbers")
                 x = float(v)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 problems.add("not a number", row=row, column=col, value=v)
+                continue
+            if not np.isfinite(x):
+                problems.add("not a finite number", row=row, column=col, value=v)
                 continue
             if not low <= x <= high:
                 problems.add(f"out of range: allowed {low}..{high}", row=row, column=col, value=v)

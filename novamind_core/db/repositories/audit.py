@@ -7,6 +7,7 @@ transactions cannot both extend the chain from the same hash; on SQLite the engi
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from sqlalchemy import Select, func, select
@@ -19,15 +20,20 @@ from novamind_core.security.audit import GENESIS_HASH, AuditRecord, ChainVerific
 
 
 class AuditRepository:
-    def __init__(self, session: Session):
+    """``channel``: the door of the process writing (web, cli, worker), stamped on every record that names none."""
+
+    def __init__(self, session: Session, channel: str = "web"):
         self.session = session
+        self.channel = channel
 
     def append(self, record: AuditRecord) -> str:
+        if not record.channel:
+            record = dataclasses.replace(record, channel=self.channel)
         head = self.session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()).scalar_one()
         digest = chain_hash(head.last_hash, record)
         row = AuditRow(at=record.at, user_id=record.user_id, username=record.username, role=str(record.role),
                        action=record.action, patient_id=record.patient_id, outcome=record.outcome,
-                       detail=record.detail, prev_hash=head.last_hash, hash=digest)
+                       detail=record.detail, prev_hash=head.last_hash, hash=digest, channel=record.channel)
         self.session.add(row)
         self.session.flush()
         head.last_id = row.id
@@ -37,7 +43,7 @@ class AuditRepository:
     @staticmethod
     def _record(row: AuditRow) -> AuditRecord:
         return AuditRecord(row.at, row.user_id, row.username, row.role, row.action, row.patient_id, row.outcome,
-                           row.detail)
+                           row.detail, row.channel or "")
 
     def _rows(self, batch_size: int = 5000, *, upto: int | None = None) -> Iterator[tuple[int, AuditRecord, str, str]]:
         """Rows in id order, ``batch_size`` at a time; with ``upto``, only rows with ``id <= upto``."""
@@ -125,6 +131,7 @@ class AuditRepository:
 
 
 def _entry(r: AuditRow) -> AuditEntry:
-    return AuditEntry(r.id, r.at, r.user_id, r.username, r.role, r.action, r.patient_id, r.outcome, r.detail)
+    return AuditEntry(r.id, r.at, r.user_id, r.username, r.role, r.action, r.patient_id, r.outcome, r.detail,
+                      r.channel or "")
 
 __all__ = ["GENESIS_HASH", "AuditRepository"]

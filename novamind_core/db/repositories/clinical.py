@@ -16,9 +16,12 @@ from novamind_core.db.models import (
     AlertRow,
     AssessmentRow,
     MedicationOrderRow,
+    NoteAddendumRow,
     NoteRevisionRow,
     NoteRow,
+    NoteSignatureRow,
     PatientSummaryRow,
+    TraineeRow,
     UserRow,
     VisitRow,
 )
@@ -26,7 +29,7 @@ from novamind_core.domain.alerts import Alert, AlertKind, sort_alerts
 from novamind_core.domain.assessments import AssessmentScore, Instrument, item9_answer, severity_band
 from novamind_core.domain.errors import ConflictError, NotFoundError
 from novamind_core.domain.medications import ChangeKind, Frequency, MedicationOrder
-from novamind_core.domain.notes import NoteRevision, ProgressNote
+from novamind_core.domain.notes import NoteAddendum, NoteRevision, NoteSignature, ProgressNote
 from novamind_core.domain.records import AssessmentRecord
 from novamind_core.domain.reporting import AssessmentSource
 from novamind_core.domain.visits import Visit, VisitStatus
@@ -52,7 +55,8 @@ class AssessmentRepository:
             administered_on=administered_on,
             recorded_at=recorded_at,
             recorded_by=recorded_by,
-            answers=json.dumps(list(score.answers), separators=(",", ":")),
+            answers=json.dumps(list(score.item_answers), separators=(",", ":")),
+            extra_answers=json.dumps(list(score.extra_answers), separators=(",", ":")) if score.extra_answers else None,
             total=score.total,
             severity=score.severity,
             item9=item9_answer(score.instrument, score.answers),
@@ -79,6 +83,7 @@ class AssessmentRepository:
             recorded_by=row.recorded_by,
             source=AssessmentSource(row.source or AssessmentSource.CLINICIAN.value),
             completed_at=row.completed_at,
+            extra_answers=tuple(json.loads(row.extra_answers)) if row.extra_answers else (),
         )
 
     def history(self, patient_id: int, instrument: Instrument | None = None) -> list[AssessmentRecord]:
@@ -212,31 +217,92 @@ class NoteRepository:
         return self.list(row.patient_id, [note_id])[0]
 
     def list(self, patient_id: int, note_ids: Sequence[int] | None = None) -> list[ProgressNote]:
-        stmt = select(NoteRow).where(NoteRow.patient_id == patient_id)
+        """Notes newest first, each with its revisions, signature and addenda (addenda read only when a note is
+        signed)."""
+        stmt = (select(NoteRow, NoteSignatureRow).outerjoin(NoteSignatureRow, NoteSignatureRow.note_id == NoteRow.id)
+                .where(NoteRow.patient_id == patient_id))
         if note_ids is not None:
             stmt = stmt.where(NoteRow.id.in_(list(note_ids)))
-        notes = list(self.session.scalars(stmt.order_by(NoteRow.note_date.desc(), NoteRow.id.desc())))
-        if not notes:
+        pairs = list(self.session.execute(stmt.order_by(NoteRow.note_date.desc(), NoteRow.id.desc())).all())
+        if not pairs:
             return []
+        notes = [n for n, _ in pairs]
+        signatures = {n.id: s for n, s in pairs if s is not None}
         revs: dict[int, list[NoteRevisionRow]] = {n.id: [] for n in notes}
         for r in self.session.scalars(select(NoteRevisionRow).where(NoteRevisionRow.note_id.in_(list(revs)))
                                       .order_by(NoteRevisionRow.note_id, NoteRevisionRow.revision)):
             revs[r.note_id].append(r)
-        user_ids = {n.author_id for n in notes} | {r.edited_by for rs in revs.values() for r in rs}
+        addenda: dict[int, list[NoteAddendumRow]] = {n.id: [] for n in notes}
+        if signatures:
+            for a in self.session.scalars(select(NoteAddendumRow).where(NoteAddendumRow.note_id.in_(list(signatures)))
+                                          .order_by(NoteAddendumRow.id)):
+                addenda[a.note_id].append(a)
+        user_ids = ({n.author_id for n in notes} | {r.edited_by for rs in revs.values() for r in rs}
+                    | {s.signed_by for s in signatures.values()}
+                    | {s.cosigned_by for s in signatures.values() if s.cosigned_by is not None}
+                    | {a.author_id for rows in addenda.values() for a in rows})
         names = _names(self.session, user_ids)
+
+        def name(uid: int) -> str:
+            return names.get(uid, f"user {uid}")
+
+        def signature(s: NoteSignatureRow | None) -> NoteSignature | None:
+            if s is None:
+                return None
+            return NoteSignature(s.signed_by, name(s.signed_by), s.signed_at, bool(s.cosign_required), s.cosigned_by,
+                                 name(s.cosigned_by) if s.cosigned_by is not None else None, s.cosigned_at)
+
         return [
             ProgressNote(
                 id=n.id, patient_id=n.patient_id, note_date=n.note_date, author_id=n.author_id,
-                author_name=names.get(n.author_id, f"user {n.author_id}"), text=n.text, created_at=n.created_at,
+                author_name=name(n.author_id), text=n.text, created_at=n.created_at,
                 updated_at=n.updated_at,
-                revisions=tuple(
-                    NoteRevision(r.revision, r.text, r.edited_by, names.get(r.edited_by, f"user {r.edited_by}"),
-                                 r.edited_at)
-                    for r in revs[n.id]
-                ),
+                revisions=tuple(NoteRevision(r.revision, r.text, r.edited_by, name(r.edited_by), r.edited_at)
+                                for r in revs[n.id]),
+                signature=signature(signatures.get(n.id)),
+                addenda=tuple(NoteAddendum(a.id, a.author_id, name(a.author_id), a.text, a.created_at)
+                              for a in addenda[n.id]),
             )
             for n in notes
         ]
+
+    def sign(self, note_id: int, user_id: int, now: datetime, *, cosign_required: bool) -> ProgressNote:
+        """Sign (and so lock) a note; ConflictError when it is already signed."""
+        row = self._row(note_id)
+        if self.session.get(NoteSignatureRow, note_id) is not None:
+            raise ConflictError(f"note {note_id} is already signed")
+        self.session.add(NoteSignatureRow(note_id=note_id, signed_by=user_id, signed_at=now,
+                                          cosign_required=cosign_required))
+        self.session.flush()
+        return self.list(row.patient_id, [note_id])[0]
+
+    def cosign(self, note_id: int, user_id: int, now: datetime) -> ProgressNote:
+        row = self._row(note_id)
+        sig = self.session.get(NoteSignatureRow, note_id)
+        if sig is None or not sig.cosign_required or sig.cosigned_by is not None:
+            raise ConflictError(f"note {note_id} is not waiting for a co-signature")
+        sig.cosigned_by, sig.cosigned_at = user_id, now
+        self.session.flush()
+        return self.list(row.patient_id, [note_id])[0]
+
+    def add_addendum(self, note_id: int, author_id: int, text: str, now: datetime) -> ProgressNote:
+        row = self._row(note_id)
+        self.session.add(NoteAddendumRow(note_id=note_id, author_id=author_id, text=text, created_at=now))
+        self.session.flush()
+        return self.list(row.patient_id, [note_id])[0]
+
+    def is_trainee(self, user_id: int) -> bool:
+        return self.session.get(TraineeRow, user_id) is not None
+
+    def set_trainee(self, user_id: int, trainee: bool, supervisor_id: int | None, now: datetime) -> None:
+        row = self.session.get(TraineeRow, user_id)
+        if trainee and row is None:
+            self.session.add(TraineeRow(user_id=user_id, supervisor_id=supervisor_id, since=now))
+        elif trainee and row is not None:
+            row.supervisor_id = supervisor_id
+        elif row is not None:
+            self.session.delete(row)
+        self.session.flush()
 
 
 class VisitRepository:

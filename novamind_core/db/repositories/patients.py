@@ -76,6 +76,12 @@ class PatientRepository:
             raise NotFoundError(f"patient {patient_id} does not exist")
         return row
 
+    def lock(self, patient_id: int) -> None:
+        """Hold the patient's row until the transaction ends (``SELECT ... FOR UPDATE`` on PostgreSQL), so writes to
+        one chart that read before they write (imports, medication changes) run one after the other. SQLite needs no
+        lock: every transaction there is ``BEGIN IMMEDIATE``."""
+        self.session.execute(select(PatientRow.id).where(PatientRow.id == patient_id).with_for_update())
+
     def exists(self, patient_id: int) -> bool:
         return self.session.scalar(select(PatientRow.id).where(PatientRow.id == patient_id)) is not None
 

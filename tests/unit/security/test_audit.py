@@ -69,6 +69,7 @@ TAMPERED_VALUES = {
     "patient_id": 999,
     "outcome": "denied",
     "detail": "page=99",
+    "channel": "worker",
 }
 
 
@@ -142,3 +143,33 @@ def test_audit_actions_are_unique_dotted_names():
     assert len(actions) == len(set(actions))
     assert {"patient.read", "auth.sign_in_failed", "export.csv", "user.create"} <= set(actions)
     assert all("." in a for a in actions)
+
+
+def _pre_channel_digest(prev: str, r: AuditRecord) -> str:
+    """The hash exactly as it was computed before audit rows had a channel (migration 0005)."""
+    import hashlib
+    import json
+
+    payload = {"action": r.action, "at": r.at.isoformat(timespec="microseconds"), "detail": r.detail,
+               "outcome": r.outcome, "patient_id": r.patient_id, "prev_hash": prev, "role": r.role,
+               "user_id": r.user_id, "username": r.username}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                          .encode("utf-8")).hexdigest()
+
+
+def test_rows_written_before_channels_existed_keep_verifying():
+    records = make_records()
+    rows, prev = [], GENESIS_HASH
+    for row_id, record in enumerate(records, start=1):
+        digest = _pre_channel_digest(prev, record)
+        rows.append((row_id, record, prev, digest))
+        prev = digest
+    assert verify_chain(rows).ok
+
+
+def test_the_channel_of_a_new_row_is_part_of_its_hash_so_blanking_it_breaks_the_chain():
+    record = dataclasses.replace(make_records(1)[0], channel="cli")
+    digest = chain_hash(GENESIS_HASH, record)
+    assert digest != _pre_channel_digest(GENESIS_HASH, record)
+    blanked = dataclasses.replace(record, channel="")
+    assert not verify_chain([(1, blanked, GENESIS_HASH, digest)]).ok
