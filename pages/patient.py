@@ -1,17 +1,21 @@
-"""Patient chart: banner, outcome summary, trajectories, and tabs for assessments, medications, notes, visits,
-alerts and export. ``/patient?p=<opaque token>`` opens that patient (the address bar always names the open chart this
-way, never by MRN, so a reload or a new tab lands on the same chart); ``/patient?alert=<id>`` (the urgent e-mail's
-link) opens the chart of that alert's patient; a legacy ``?mrn=`` link still opens its patient and is replaced by
-``?p=`` at once (care-team check in the service for each).
+"""Patient chart: a compact banner, then the tabs at once (Overview: outcome summary and trajectory; assessments,
+questionnaires, medications, notes, visits, alerts and the rest), so the open tab's content is in the first screen.
+
+``/patient?p=<opaque token>`` opens that patient (the address bar always names the open chart this way, never by
+MRN, so a reload or a new tab lands on the same chart); ``/patient?alert=<id>`` (the urgent e-mail's link) opens
+the chart of that alert's patient; a legacy ``?mrn=`` link still opens its patient and is replaced by ``?p=`` at
+once (care-team check in the service for each); ``?tab=medications`` names the open tab.
 
 Recipe: resolve the patient -> one ``services.charts.patient_chart`` call (one transaction, one audit event) ->
 render. Every write is one service call followed by a rerun with a confirmation. The Wearables tab draws from the
 chart view (its window control is read before the call); the Insight tab reads the predictions service only when its
 button is pressed.
 
-First useful paint: the banner, the outcome cards and the PHQ-9/GAD-7 trajectory come first. The tabs remember which
-one is open (``on_change="rerun"``), and the heavy ones (:data:`DRAWN_WHEN_OPEN`: three more Plotly charts, the
-insight and the export) are drawn only while open, from the same view (no second read); docs/load.md.
+First useful paint: the banner, then the Overview tab (the outcome cards and the PHQ-9/GAD-7 trajectory). The tabs
+remember which one is open (``key`` + ``on_change="rerun"``, and ``?tab=`` in the address bar, so a reload or a save's
+rerun comes back to the same tab); each save's confirmation is shown beside the form that made it (``flash(at=)``). The
+heavy ones (:data:`DRAWN_WHEN_OPEN`: three more Plotly charts, the insight and the export) are drawn only while
+open, from the same view (no second read); docs/load.md.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from novamind_core.services.charts import PatientChart
 ctx = page_guard("patient")
 
 CHART_TAB_KEY = "nm_chart_tab"
+TAB_PARAM = "tab"  # ?tab=medications: the open chart tab, so a reload comes back to it
 # Tabs whose content is drawn only while the tab is open (the browser draws nothing hidden on opening a chart).
 # (A comment, not a docstring: Streamlit's magic would draw a bare string on the page.)
 DRAWN_WHEN_OPEN = ("Wearables", "Timeline", "Insight", "Export")
@@ -88,13 +93,24 @@ def read_chart() -> PatientChart:
 
 
 def chart_tabs(labels: list[str]) -> dict[str, DeltaGenerator]:
-    """The chart's tabs by name (the label up to " ("), remembering the open one when a label's count changes."""
+    """The chart's tabs by name (the label up to " ("), remembering the open one across reruns (a save's rerun
+    included) and when a label's count changes; a reload or a link opens the tab the address bar names (``?tab=``),
+    and the address bar follows the open tab."""
     names = [label.split(" (")[0] for label in labels]
     kept = st.session_state.get(CHART_TAB_KEY)
+    if kept is None:  # first run of this session (a reload, a new browser tab): the address bar names the tab
+        asked = str(st.query_params.get(TAB_PARAM, "")).lower()
+        kept = next((label for name, label in zip(names, labels, strict=True) if name.lower() == asked), None)
+        if kept is not None:
+            st.session_state[CHART_TAB_KEY] = kept
     if kept is not None and kept not in labels:  # e.g. "Alerts (2 open)" after an acknowledgement
         name = str(kept).split(" (")[0]
         st.session_state[CHART_TAB_KEY] = labels[names.index(name)] if name in names else labels[0]
-    return dict(zip(names, st.tabs(labels, key=CHART_TAB_KEY, on_change="rerun"), strict=True))
+    tabs = dict(zip(names, st.tabs(labels, key=CHART_TAB_KEY, on_change="rerun"), strict=True))
+    open_name = str(st.session_state.get(CHART_TAB_KEY) or labels[0]).split(" (")[0].lower()
+    if st.query_params.get(TAB_PARAM) != open_name:
+        st.query_params[TAB_PARAM] = open_name
+    return tabs
 
 
 def drawn(tab: DeltaGenerator) -> bool:
@@ -108,17 +124,19 @@ def chart_page() -> None:
     draw_banner(chart)
     put_patient_in_url(pid)  # the address bar is a deep link to this chart (opaque token, not the MRN)
     services, user = ctx.services, ctx.user
-    outcome_cards(chart)
-    figure = trajectory_figure(view.assessments, view.medication_orders, note_dates=[n.note_date for n in view.notes])
-    st.plotly_chart(figure, key="nm_trajectory", config={"displaylogo": False})
-    st.caption(trajectory_caption(chart.outcomes, chart.latest) if not chart.outcomes else
-               "Shaded bands are the severity ranges; dashed line: response (50% below baseline); dotted line: "
-               "remission. Hover a point for the item-level answers.")
-    episodes_section(view.episodes)
     questionnaires = "Questionnaires" + (f" ({view.measurement.state.value})"
                                          if view.measurement is not None else "")
-    tabs = chart_tabs(["Assessments", questionnaires, "Medications", "Notes", "Visits",
-                        f"Alerts ({view.open_alert_count} open)", *DRAWN_WHEN_OPEN])
+    tabs = chart_tabs(["Overview", "Assessments", questionnaires, "Medications", "Notes", "Visits",
+                       f"Alerts ({view.open_alert_count} open)", *DRAWN_WHEN_OPEN])
+    with tabs["Overview"]:
+        outcome_cards(chart)
+        figure = trajectory_figure(view.assessments, view.medication_orders,
+                                   note_dates=[n.note_date for n in view.notes])
+        st.plotly_chart(figure, key="nm_trajectory", config={"displaylogo": False})
+        st.caption(trajectory_caption(chart.outcomes, chart.latest) if not chart.outcomes else
+                   "Shaded bands are the severity ranges; dashed line: response (50% below baseline); dotted line: "
+                   "remission. Hover a point for the item-level answers.")
+        episodes_section(view.episodes)
     with tabs["Assessments"]:
         assessment_entry(services, user, pid, ctx.today)
         assessment_list(view.assessments)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from components.patient.form_state import submission_token
-from components.shared.session import StateKeys, flash
+from components.shared.session import StateKeys, flash, show_flash_at
 from components.shared.text import plain
 from components.shared.theme import format_date
 from components.shared.ui import severity_chip
@@ -143,11 +143,13 @@ def _confirm_and_save(services: Services, user: User, patient_id: int, instrumen
     band = band_for(instrument, total)
     st.warning(f"Save {instrument.value} administered {format_date(on)}: total **{total}** ({band.label})? "
                "Check the answers above before confirming.", icon=":material/fact_check:")
-    c1, c2 = st.columns(2)
-    if c2.button("Cancel", key=f"nm_q_{instrument.name}_cancel"):
+    # Stacked, each the column's full width: side by side in the narrow score column they read "Confir…".
+    confirm = st.button("Confirm and save", type="primary", icon=":material/save:",
+                        key=f"nm_q_{instrument.name}_confirm", width="stretch")
+    if st.button("Cancel", key=f"nm_q_{instrument.name}_cancel", width="stretch"):
         st.session_state[StateKeys.PENDING_ASSESSMENT] = None
         st.rerun(scope="fragment")
-    if c1.button("Confirm and save", type="primary", icon=":material/save:", key=f"nm_q_{instrument.name}_confirm"):
+    if confirm:
         token = submission_token(FormName.ASSESSMENT, patient_id,
                                  {"instrument": instrument.value, "answers": list(answers), "date": on.isoformat()})
         try:
@@ -164,7 +166,7 @@ def _confirm_and_save(services: Services, user: User, patient_id: int, instrumen
         message = f"Saved {instrument.value} {saved.total} ({saved.severity}) for {format_date(saved.administered_on)}."
         if result.alerts:
             message += " Alerts raised: " + "; ".join(a.text for a in result.alerts) + "."
-        flash(message)
+        flash(message, at="assessments")
         st.rerun()
 
 
@@ -210,3 +212,4 @@ def assessment_entry(services: Services, user: User, patient_id: int, today: dat
         if not complete:
             st.caption("Answer every item to save.")
         _confirm_and_save(services, user, patient_id, instrument)
+        show_flash_at("assessments")  # the confirmation beside the button that saved, not at the page top

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 import streamlit as st
 
-from components.shared.session import flash
+from components.shared.session import flash, show_flash_at
 from components.shared.text import plain
 from novamind_core.domain.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from novamind_core.domain.users import User
@@ -99,8 +99,9 @@ def levels_section(services: Services, user: User, patient_id: int, drugs: list[
         except (ValidationError, ConflictError, NotFoundError, PermissionDenied) as exc:
             st.error(f"Not saved: {plain(exc)}.", icon=":material/error:")
         else:
-            flash(f"Saved a {entry.drug} level of {entry.concentration_ng_ml:g} ng/mL.")
+            flash(f"Saved a {entry.drug} level of {entry.concentration_ng_ml:g} ng/mL.", at="levels")
             st.rerun()
+    show_flash_at("levels")
     if st.toggle("Show drug levels and forecast (TDM)", key="nm_levels_show"):
         drug = st.selectbox("Forecast for", drugs, key="nm_levels_forecast_drug")
         view = services.drug_levels.view(user, patient_id, drug)

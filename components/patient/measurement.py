@@ -21,7 +21,7 @@ from components.caseload.table import state_text
 from components.patient.plan_form import plan_form
 from components.questionnaire.kiosk import start_kiosk_button
 from components.shared.forms import errors_from
-from components.shared.session import flash
+from components.shared.session import flash, show_flash_at
 from components.shared.text import plain
 from components.shared.theme import format_date, format_datetime
 from novamind_core.domain.errors import ConflictError, NotFoundError, StaleWriteError, ValidationError
@@ -94,17 +94,17 @@ def plan_actions(services: Services, user: User, panel: MeasurementPanel) -> Non
             if st.button("Start the suggested plan", type="primary", icon=":material/play_arrow:",
                          key=f"nm_mp_start_{pid}"):
                 saved = services.reporting.set_plan(user, pid, panel.suggested, expected_version=0)
-                flash(f"Plan started: {_instruments(saved.instruments)}, {saved.rule.describe()}.")
+                flash(f"Plan started: {_instruments(saved.instruments)}, {saved.rule.describe()}.", at="plan")
                 st.rerun()
         elif panel.plan.active:
             if st.button("Pause plan", icon=":material/pause:", key=f"nm_mp_pause_{pid}"):
                 services.reporting.pause_plan(user, pid, expected_version=panel.plan.version)
-                flash("Plan paused: no new questionnaires are sent until you resume it.")
+                flash("Plan paused: no new questionnaires are sent until you resume it.", at="plan")
                 st.rerun()
         elif st.button("Resume plan", icon=":material/play_arrow:", key=f"nm_mp_resume_{pid}"):
             services.reporting.set_plan(user, pid, dataclasses.replace(panel.plan, active=True),
                                         expected_version=panel.plan.version)
-            flash("Plan resumed.")
+            flash("Plan resumed.", at="plan")
             st.rerun()
     except SAVE_ERRORS as exc:
         st.error(plain(_on_change(exc)), icon=":material/error:")
@@ -139,7 +139,7 @@ def edit_plan(services: Services, user: User, panel: MeasurementPanel, today: da
     st.session_state[errors_key] = {}
     st.session_state[seen_key] = saved.version
     flash(f"Plan saved: {_instruments(saved.instruments)}, {saved.rule.describe()}, by "
-          f"{CHANNEL_WORDS[saved.channel].lower()} at {saved.send_time:%H:%M}.")
+          f"{CHANNEL_WORDS[saved.channel].lower()} at {saved.send_time:%H:%M}.", at="plan")
     st.rerun()
 
 
@@ -158,7 +158,8 @@ def consent_section(services: Services, user: User, panel: MeasurementPanel, tod
             except SAVE_ERRORS as exc:
                 st.error(f"Not saved: {plain(exc)}.", icon=":material/error:")
             else:
-                flash(f"Consent recorded: e-mail {'yes' if email else 'no'}, SMS {'yes' if sms else 'no'}.")
+                flash(f"Consent recorded: e-mail {'yes' if email else 'no'}, SMS {'yes' if sms else 'no'}.",
+                      at="consent")
                 st.rerun()
 
 
@@ -189,7 +190,7 @@ def send_actions(services: Services, user: User, panel: MeasurementPanel, tz: Zo
                 st.error(f"Not sent: {plain(exc)}.", icon=":material/error:")
             else:
                 flash(f"Questionnaire ({_instruments(tuple(chosen))}) queued by {CHANNEL_WORDS[channel].lower()}; "
-                      "the delivery log shows when it is sent.")
+                      "the delivery log shows when it is sent.", at="send")
                 st.rerun()
     with c2:
         if st.button("Print link", icon=":material/print:", key=f"nm_mp_print_{pid}",
@@ -238,6 +239,9 @@ def measurement_tab(services: Services, user: User, panel: MeasurementPanel | No
     state_summary(panel, tz)
     plan_actions(services, user, panel)
     edit_plan(services, user, panel, today, tz)
+    show_flash_at("plan")  # each confirmation beside the form that saved it
     send_actions(services, user, panel, tz)
+    show_flash_at("send")
     consent_section(services, user, panel, today)
+    show_flash_at("consent")
     history_tables(panel, tz)

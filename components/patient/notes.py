@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from components.patient.visit_note import SAVE_ERRORS, new_note_form
-from components.shared.session import flash
+from components.shared.session import flash, show_flash_at
 from components.shared.text import plain
 from components.shared.theme import format_date, format_datetime
 from novamind_core.domain.notes import MAX_ADDENDUM_CHARS, ProgressNote
@@ -40,7 +40,7 @@ def _act(action: str, run: object) -> None:
     except SAVE_ERRORS as exc:
         st.error(f"Not saved: {plain(exc)}.", icon=":material/error:")
     else:
-        flash(action)
+        flash(action, at="notes")
         st.rerun()
 
 
@@ -89,13 +89,14 @@ def _signed(services: Services, user: User, note: ProgressNote) -> None:
         else:
             st.session_state.pop(token_key, None)
             st.session_state.pop(f"nm_addendum_text_{note.id}", None)
-            flash("Addendum added.")
+            flash("Addendum added.", at="notes")
             st.rerun()
 
 
 def notes_section(services: Services, user: User, view: PatientChart, today: date) -> None:
     pid = view.patient.id
     new_note_form(services, user, pid, today, view.assessments, view.medication_orders, view.summary.open_alerts)
+    show_flash_at("notes")
     notes = view.notes
     if not notes:
         st.info("No progress notes yet.", icon=":material/description:")

@@ -18,7 +18,7 @@ import streamlit as st
 from components.patient.risk_print import safety_plan_html
 from components.shared.export import html_to_pdf, pdf_unavailable_reason
 from components.shared.forms import field_error
-from components.shared.session import flash
+from components.shared.session import flash, show_flash_at
 from components.shared.text import plain
 from components.shared.theme import format_date
 from novamind_core.domain.alerts import Alert, AlertKind
@@ -160,7 +160,7 @@ def risk_review_panel(services: Services, user: User, patient_id: int, today: da
         st.rerun()
     _close_review()
     flash("Risk review saved: the alert is closed, your name and the time are recorded, and the safety plan is ready "
-          "to print below.")
+          "to print below.", at="risk_review")
     st.rerun()
 
 
@@ -198,6 +198,7 @@ def safety_plan_print(services: Services, user: User, patient_id: int) -> None:
 def risk_section(services: Services, user: User, patient_id: int, alerts: tuple[Alert, ...], today: date) -> None:
     """Under the alerts: the open review form, then the safety plan to print."""
     risk_review_panel(services, user, patient_id, today)
+    show_flash_at("risk_review")
     if any(a.kind is AlertKind.ITEM9 for a in alerts):
         st.markdown("**Safety plan**")
         safety_plan_print(services, user, patient_id)

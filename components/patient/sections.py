@@ -1,7 +1,7 @@
 """Sections of the patient chart: outcome cards, medications, notes, visits and alerts.
 
 Each section takes the data a service returned and the services for its one write; validation messages from the
-service are shown next to the form, confirmations after the rerun (``flash``).
+service are shown next to the form, and so are the confirmations after the rerun (``flash(at=)``/``show_flash_at``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from components.patient.medication_forms import medication_start_form
 from components.patient.risk_review import start_review_button
 from components.patient.visit_form import visit_form
 from components.shared.forms import medication_change_form
-from components.shared.session import flash
+from components.shared.session import flash, show_flash_at
 from components.shared.text import plain
 from components.shared.theme import format_date, format_datetime, format_duration_days
 from components.shared.ui import alert_chip, severity_chip
@@ -100,8 +100,9 @@ def medications_section(services: Services, user: User, patient_id: int, orders:
             except SAVE_ERRORS as exc:
                 st.error(f"Not saved: {plain(exc)}.", icon=":material/error:")
             else:
-                flash(done)
+                flash(done, at="medications")
                 st.rerun()
+        show_flash_at("medications")
     if orders:
         st.markdown("**History**")
         st.dataframe(pd.DataFrame([{
@@ -166,7 +167,7 @@ def alerts_section(services: Services, user: User, alerts: tuple[Alert, ...]) ->
                 except SAVE_ERRORS as exc:
                     st.error(f"Not saved: {plain(exc)}.", icon=":material/error:")
                 else:
-                    flash("Alert acknowledged; your name and the time are recorded.")
+                    flash("Alert acknowledged; your name and the time are recorded.", at="alerts")
                     st.rerun()
         else:
             by = alert.acknowledged_by_name or "a clinician"

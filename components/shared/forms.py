@@ -94,9 +94,10 @@ def medication_change_form(active: list[MedicationOrder], today: date) -> Medica
         return None
     with st.form("nm_med_change", clear_on_submit=False):  # a refused change keeps what was typed
         st.markdown("**Change or stop a medication**")
-        c1, c2, c3, c4 = st.columns([2, 1.2, 1, 1.3])
         labels = {m.id: m.describe() for m in active}
-        order_id = c1.selectbox("Medication", list(labels), format_func=lambda i: labels[i])
+        # The whole width: in a quarter column "sertraline 150 mg once daily" read "sertraline 15…".
+        order_id = st.selectbox("Medication", list(labels), format_func=lambda i: labels[i])
+        c2, c3, c4 = st.columns([1.3, 1, 1.2])
         action = c2.radio("Action", ("Change dose", "Stop"), horizontal=True)
         new_dose = c3.number_input("New dose (mg)", min_value=0.0, value=None, step=5.0,
                                    help="Above 0 and at most 3,000 mg; the service names a dose out of range.")

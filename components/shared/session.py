@@ -49,6 +49,7 @@ class StateKeys:
     SELECTED_PATIENT_LABEL = "nm_selected_patient_label"  # "Name (MRN)" for the header
     RECENT_PATIENTS = "nm_recent_patients"  # [(patient id, label)], newest first
     FLASH = "nm_flash"  # confirmations to show after the rerun that follows a save
+    FLASH_AT = "nm_flash_at"  # the same, by the place (form) that made them: shown beside that form
     CASELOAD_PAGE = "nm_caseload_page"
     PENDING_ASSESSMENT = "nm_pending_assessment"  # (instrument, answers, date) awaiting confirmation
     FIRST_RUN_SEEN = "nm_first_run_seen"  # the session's first run has remembered its deep link
@@ -192,15 +193,26 @@ def open_patient(patient_id: int, label: str | None = None) -> None:
     go_to("patient")
 
 
-def flash(message: str) -> None:
-    """Queue a confirmation to show after the next rerun (``show_flash``)."""
-    st.session_state.setdefault(StateKeys.FLASH, []).append(message)
+def flash(message: str, *, at: str | None = None) -> None:
+    """Queue a confirmation to show after the next rerun: at the top of the page (``show_flash``), or, with ``at``,
+    beside the form that made it (``show_flash_at(at)``, plus a toast), where the user is looking."""
+    if at is None:
+        st.session_state.setdefault(StateKeys.FLASH, []).append(message)
+    else:
+        st.session_state.setdefault(StateKeys.FLASH_AT, {}).setdefault(at, []).append(message)
 
 
 def show_flash() -> None:
     for message in st.session_state.get(StateKeys.FLASH, []):
         st.success(plain(message), icon=":material/check_circle:")  # messages carry names and MRNs
     st.session_state[StateKeys.FLASH] = []
+
+
+def show_flash_at(at: str) -> None:
+    """The confirmations queued for this place (``flash(message, at=at)``): a toast and an inline success here."""
+    for message in st.session_state.get(StateKeys.FLASH_AT, {}).pop(at, []):
+        st.toast(plain(message), icon=":material/check_circle:")  # messages carry names and drugs
+        st.success(plain(message), icon=":material/check_circle:")
 
 
 # ---------------------------------------------------------------------------------------------- guard
