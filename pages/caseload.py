@@ -8,10 +8,18 @@ page; one transaction, one audit event) -> render the table. Registering a patie
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.elements.lib.column_types import ColumnConfig
 
 from components.caseload.export import caseload_export_block
 from components.caseload.summary import page_severity_strip
-from components.caseload.table import SEVERITY_FILTERS, SORT_LABELS, caseload_frame, style_caseload
+from components.caseload.table import (
+    COLUMN_ORDER,
+    COLUMN_WIDTHS_PX,
+    SEVERITY_FILTERS,
+    SORT_LABELS,
+    caseload_frame,
+    style_caseload,
+)
 from components.shared.choices import CaseloadControls
 from components.shared.errors import error_boundary
 from components.shared.forms import errors_from, register_patient_form
@@ -74,6 +82,30 @@ def register_section() -> None:
         open_patient(patient.id, f"{patient.full_name} ({patient.mrn})")
 
 
+def caseload_column_config() -> dict[str, ColumnConfig]:
+    """Widths that fit the triage columns at 1280 px, Name pinned (it stays while the rest scrolls sideways)."""
+    w = COLUMN_WIDTHS_PX
+    return {
+        "Name": st.column_config.TextColumn("Name", width=w["Name"], pinned=True),
+        "Alerts": st.column_config.TextColumn(width=w["Alerts"]),
+        "PHQ-9": st.column_config.TextColumn(width=w["PHQ-9"]),
+        "PHQ-9 trend": st.column_config.TextColumn("Trend", width=w["PHQ-9 trend"], help="PHQ-9 since the last score"),
+        "GAD-7": st.column_config.TextColumn(width=w["GAD-7"]),
+        "GAD-7 trend": st.column_config.TextColumn("Trend", width=w["GAD-7 trend"], help="GAD-7 since the last score"),
+        "Questionnaires": st.column_config.TextColumn(
+            width=w["Questionnaires"], help="From each patient's questionnaire plan: due, overdue, completed, not due, "
+            "paused or no plan"),
+        "Next due": st.column_config.TextColumn(width=w["Next due"]),
+        "Days since assessed": st.column_config.NumberColumn("Days since", format="%d d",
+                                                             width=w["Days since assessed"],
+                                                             help="Days since the last assessment"),
+        "MRN": st.column_config.TextColumn(width=w["MRN"]),
+        "Age": st.column_config.NumberColumn(format="%d y", width=w["Age"]),
+        "Primary diagnosis": st.column_config.TextColumn(width=w["Primary diagnosis"]),
+        "Medications": st.column_config.TextColumn(width=w["Medications"]),
+    }
+
+
 def caseload_section() -> None:
     st.title("Caseload")
     query = controls()
@@ -101,17 +133,7 @@ def caseload_section() -> None:
     event = st.dataframe(style_caseload(frame, rows), hide_index=True, on_select="rerun", selection_mode="single-row",
                          key="nm_cl_table", width="stretch",
                          height=min(36 * (len(rows) + 1) + 4, 36 * 26),
-                         column_config={"Alerts": st.column_config.TextColumn(width="medium"),
-                                        "Name": st.column_config.TextColumn(width="medium"),
-                                        "Primary diagnosis": st.column_config.TextColumn(width="medium"),
-                                        "PHQ-9": st.column_config.TextColumn(width="medium"),
-                                        "GAD-7": st.column_config.TextColumn(width="medium"),
-                                        "Questionnaires": st.column_config.TextColumn(
-                                            width="small", help="From each patient's questionnaire plan: due, "
-                                            "overdue, completed, not due, paused or no plan"),
-                                        "Age": st.column_config.NumberColumn(format="%d y", width="small"),
-                                        "Days since assessed": st.column_config.NumberColumn(
-                                            "Days since", format="%d d", width="small")})
+                         column_order=COLUMN_ORDER, column_config=caseload_column_config())
     selected = list(getattr(getattr(event, "selection", None), "rows", []) or [])
     if selected:
         row = rows[selected[0]]

@@ -31,6 +31,25 @@ SEVERITY_FILTERS: tuple[str, ...] = SEVERITY_NAMES
 COLUMNS: tuple[str, ...] = ("Alerts", "Name", "MRN", "Age", "Primary diagnosis", "PHQ-9", "PHQ-9 trend", "GAD-7",
                             "GAD-7 trend", "Questionnaires", "Days since assessed", "Next due", "Medications")
 
+FIRST_SCREEN_WIDTH_PX = 960
+"""The table's width at a 1280 px screen with the sidebar open (wide layout, 256 px sidebar, the 1.5 rem side
+padding of ``components/shared/layout.py``)."""
+
+COLUMN_ORDER: tuple[str, ...] = ("Name", "Alerts", "PHQ-9", "PHQ-9 trend", "GAD-7", "GAD-7 trend", "Questionnaires",
+                                 "Next due", "Days since assessed", "MRN", "Age", "Primary diagnosis", "Medications")
+"""What the table shows, left to right: the triage columns first (Name to Next due fit in
+:data:`FIRST_SCREEN_WIDTH_PX`), then the rest, reachable by scrolling sideways while the pinned Name stays."""
+assert sorted(COLUMN_ORDER) == sorted(COLUMNS), "the shown order names every column once"
+TRIAGE_COLUMNS = COLUMN_ORDER[:COLUMN_ORDER.index("Next due") + 1]
+
+COLUMN_WIDTHS_PX: dict[str, int] = {
+    "Name": 150, "Alerts": 115, "PHQ-9": 135, "PHQ-9 trend": 45, "GAD-7": 135, "GAD-7 trend": 45,
+    "Questionnaires": 100, "Next due": 200, "Days since assessed": 70, "MRN": 100, "Age": 55,
+    "Primary diagnosis": 220, "Medications": 240,
+}
+"""Each column's width in pixels (the triage columns add up to no more than :data:`FIRST_SCREEN_WIDTH_PX`)."""
+assert sum(COLUMN_WIDTHS_PX[c] for c in TRIAGE_COLUMNS) <= FIRST_SCREEN_WIDTH_PX, "the triage columns fit at 1280 px"
+
 #: An icon beside each questionnaire state's words (never colour alone); the chart's Questionnaires tab uses them too.
 STATE_ICONS: dict[MeasurementState, str] = {
     MeasurementState.NO_PLAN: "○", MeasurementState.PAUSED: "⏸", MeasurementState.NOT_DUE: "·",

@@ -16,7 +16,7 @@ ROLE_LABELS = {"clinician": "Clinician", "clinic_lead": "Clinic lead",
 
 _CSS = """
 <style>
-  .block-container {padding-top: 2.2rem; padding-bottom: 3.5rem;}
+  .block-container {padding-top: 2.2rem; padding-bottom: 3.5rem; padding-left: 1.5rem; padding-right: 1.5rem;}
   .nm-footer {position: fixed; left: 0; right: 0; bottom: 0; z-index: 999; background: #f3f6fa;
               border-top: 1px solid #dde3ea; color: #37474f; font-size: 0.8rem; padding: 4px 16px;
               text-align: center;}

@@ -125,3 +125,20 @@ def test_a_role_claimed_in_session_state_is_not_trusted(seeded, app_as, page_tex
     at.session_state["roles"] = ["clinician"]
     at.run()
     assert "This page is not available for your role" in page_text(at)
+
+
+def test_the_caseload_pins_the_name_first_and_fits_the_triage_columns_in_a_1280_px_screen(seeded, app_as):
+    import json
+
+    at = app_as("caseload", "demo.clinician")
+    at.run()
+    table = at.dataframe[0].proto
+    order = list(table.column_order)
+    config = json.loads(table.columns)
+    assert order[0] == "Name" and config["Name"]["pinned"] is True, "the name stays while the table scrolls sideways"
+    assert order[1] == "Alerts"
+    assert {"MRN", "Age", "Primary diagnosis", "Medications", "Days since assessed"} <= set(order), "all reachable"
+    triage = order[:order.index("Next due") + 1]
+    assert {"PHQ-9", "GAD-7", "Questionnaires"} <= set(triage)
+    # 1280 px less the 256 px sidebar and the page's side padding: what the table has on a first screen
+    assert sum(config[c]["width"] for c in triage) <= 960
