@@ -54,7 +54,21 @@ def summary_cards(view: CohortView) -> None:
     c2.metric("Evaluable for response", view.overall.n_evaluable,
               help="Baseline PHQ-9 of at least 10 and a follow-up score on the index course.")
     for col, label, p in ((c3, "Response", view.overall.response), (c4, "Remission", view.overall.remission)):
-        col.metric(label, format_proportion(p))
+        # The estimate as the value and its interval on its own line: "48% (95% CI …" was cut in a quarter column.
+        col.metric(label, percent_text(p), help="With its 95% confidence interval (Wilson) below.")
+        col.caption(interval_text(p))
+
+
+def percent_text(p: Proportion) -> str:
+    """``"42%"``; an em dash without evaluable patients."""
+    return "—" if p.estimate is None else f"{100 * p.estimate:.0f}%"
+
+
+def interval_text(p: Proportion) -> str:
+    """``"95% CI 30-54%"``; empty without evaluable patients."""
+    if p.estimate is None:
+        return ""
+    return f"95% CI {100 * p.lower:.0f}-{100 * p.upper:.0f}%"
 
 
 def format_proportion(p: Proportion) -> str:

@@ -80,3 +80,15 @@ def test_clinicians_cannot_open_the_cohort_page(seeded, app_as, page_text):
     at.run()
     assert "not available for your role" in page_text(at)
     assert not at.get("plotly_chart")
+
+
+def test_the_response_and_remission_cards_show_the_percentage_whole_and_the_interval_on_its_own_line(seeded, app_as):
+    at = app_as("cohort", "demo.analyst")
+    at.run()
+    assert not at.exception
+    cards = {m.label: m.value for m in at.metric if m.label in ("Response", "Remission")}
+    assert set(cards) == {"Response", "Remission"}
+    for value in cards.values():  # "48% (95% CI …" was cut in a quarter column: the value is the percentage alone
+        assert value == "—" or (value.endswith("%") and "CI" not in value)
+    if cards["Response"] != "—":
+        assert any(str(c.value).startswith("95% CI ") for c in at.caption)
