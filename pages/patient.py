@@ -44,7 +44,7 @@ from components.patient.sections import (
 from components.shared.banner import draw_banner, load_patient_chart
 from components.shared.errors import error_boundary
 from components.shared.patient_link import patient_from_url, put_patient_in_url
-from components.shared.session import page_guard, selected_patient_id
+from components.shared.session import page_guard, selected_patient_id, show_flash_leftovers
 from novamind_core.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from novamind_core.services.charts import PatientChart
 
@@ -167,6 +167,7 @@ def chart_page() -> None:
     with tabs["Export"]:
         if drawn(tabs["Export"]):
             export_tab(services, user, view, figure, ctx.today)
+    show_flash_leftovers()
 
 
 with error_boundary("patient"):

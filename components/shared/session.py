@@ -215,6 +215,14 @@ def show_flash_at(at: str) -> None:
         st.success(plain(message), icon=":material/check_circle:")
 
 
+def show_flash_leftovers() -> None:
+    """At the end of a page: any placed confirmation whose place was not drawn this run (its section was not shown)
+    as a toast, so it is neither lost nor shown later on another chart."""
+    for messages in st.session_state.pop(StateKeys.FLASH_AT, {}).values():
+        for message in messages:
+            st.toast(plain(message), icon=":material/check_circle:")
+
+
 # ---------------------------------------------------------------------------------------------- guard
 @dataclass(frozen=True)
 class PageContext:

@@ -81,3 +81,17 @@ def test_the_medication_to_change_and_the_confirm_button_get_the_forms_whole_wid
     # side by side in the narrow score column the button read "Confir…": it has the score column's width
     holding = [c for c in at.columns if any(b.key == "nm_q_PHQ9_confirm" for b in c.button)]
     assert holding and all(any(b.key == "nm_q_PHQ9_review" for b in c.button) for c in holding)
+
+
+def test_a_confirmation_whose_section_was_not_drawn_is_toasted_once_and_not_carried_to_another_chart(seeded, app_as):
+    _, cohort = seeded
+    at = app_as("patient", "demo.clinician")
+    at.session_state["nm_selected_patient_id"] = cohort.switched_id
+    at.session_state["nm_flash_at"] = {"levels-of-a-stopped-drug": ["Saved a sertraline level of 40 ng/mL."]}
+    at.run()
+    assert not at.exception
+    assert [t for t in at.toast if "sertraline level" in str(t.proto.body)]
+    at.session_state["nm_selected_patient_id"] = cohort.responder_id
+    at.run()
+    assert not [t for t in at.toast if "sertraline level" in str(t.proto.body)]
+    assert not [s for s in at.success if "sertraline level" in s.value]

@@ -58,6 +58,8 @@ def test_clinician_signs_in_opens_a_patient_enters_a_phq9_sees_the_new_point_and
     page.set_viewport_size({"width": 1440, "height": 2300})
     page.screenshot(path=str(_shot("patient.png")))
 
+    page.get_by_role("tab", name="Assessments").click()  # the chart opens on its Overview tab
+    wait_idle(page)
     radios = page.locator('[data-testid="stRadio"]')
     for item, answer in enumerate([1, 1, 1, 1, 1, 0, 0, 0, 0]):
         radios.nth(item).get_by_text(re.compile(rf"^{answer} · ")).click()
@@ -66,7 +68,9 @@ def test_clinician_signs_in_opens_a_patient_enters_a_phq9_sees_the_new_point_and
     page.screenshot(path=str(_shot("assessment-entry.png")))
     page.get_by_role("button", name="Review and save").click()
     page.get_by_role("button", name="Confirm and save").click()
-    page.get_by_text("Saved PHQ-9 5 (mild)").wait_for()
+    page.get_by_text("Saved PHQ-9 5 (mild)").first.wait_for()  # beside the button (and as a toast)
+    wait_idle(page)
+    page.get_by_role("tab", name="Overview").click()
     wait_idle(page)
     assert phq9_points(page) == [*before, 5]
 

@@ -63,7 +63,7 @@ def test_a_clinician_loses_nothing_typed_and_nothing_is_silently_changed(forms_a
     note_box.press("Tab")  # committed (as leaving the box does)
     wait_idle(page)
     page.reload()
-    page.locator(".js-plotly-plot .main-svg").first.wait_for()
+    page.get_by_role("tablist").first.wait_for()  # the reload reopens the Notes tab (?tab=notes), not the trajectory
     wait_idle(page)
     open_tab(page, "Notes")
     assert key(page, f"nm_note_draft_{pid}").locator("textarea").input_value() == TYPED
