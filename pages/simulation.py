@@ -20,7 +20,14 @@ from components.shared.export import export_file_stem
 from components.shared.session import flash, page_guard, patient_banner_from, patient_view
 from components.shared.text import plain
 from components.shared.theme import format_date
-from components.simulation.charts import fan_chart, nt_panel, outcomes_frame, pk_panels, remission_caption
+from components.simulation.charts import (
+    fan_chart,
+    model_technicalities,
+    nt_panel,
+    outcomes_frame,
+    pk_panels,
+    remission_caption,
+)
 from components.simulation.coming_off import coming_off_section
 from components.simulation.dose_cut import dose_cut_warnings
 from components.simulation.form import scenario_form
@@ -53,11 +60,13 @@ def results_section(run: ScenarioRun, pid: int, mrn: str) -> None:
     st.dataframe(table, hide_index=True, width="stretch", key="nm_sim_table", column_config={
         c: st.column_config.NumberColumn(format="percent") for c in table.columns if c.startswith("P(")})
     model_note(run.posterior)
+    with st.expander("Advanced: how these predictions were computed"):
+        for line in model_technicalities(run.posterior):
+            st.markdown(f"- {line}")  # text-safe: model metadata (method name and numbers), no user text
     for tab, result in zip(st.tabs([plain(r.name) for r in run.results]), run.results, strict=True):
         with tab:
             st.plotly_chart(pk_panels(result, run.week0), key=f"nm_sim_pk_{result.name}")
             st.plotly_chart(nt_panel(result, run.week0), key=f"nm_sim_nt_{result.name}")
-            model_note(result.calibration)
     with st.form("nm_sim_save", clear_on_submit=True):
         st.markdown("**Save a plan to the chart**")
         names = [r.name for r in run.results]
@@ -117,12 +126,15 @@ def simulation_page() -> None:
     dose_cut_warnings(queue, view.defaults.current_drug, view.defaults.current_dose_mg)  # a lower dose is named
     coming_off_section(queue, view.defaults.current_drug, view.defaults.current_dose_mg)
     safety_section(queue, view.defaults)
-    c1, c2, c3 = st.columns([1, 1, 2])
-    draws = c1.selectbox("Monte Carlo draws", DRAWS, index=2, key="nm_sim_draws")
-    seed = c2.number_input("Seed", 0, 10_000, 0, key="nm_sim_seed")
-    if c3.button("Run simulation", type="primary", icon=":material/play_arrow:", disabled=not queue,
+    with st.expander("Advanced: simulation settings"):
+        a1, a2 = st.columns(2)
+        draws = a1.selectbox("Number of simulated patients", DRAWS, index=2, key="nm_sim_draws",
+                             help="More simulated patients give smoother predictions and take longer.")
+        seed = a2.number_input("Random seed (for repeatable results)", 0, 10_000, 0, key="nm_sim_seed",
+                               help="The same plans with the same seed give the same predictions.")
+    if st.button("Run simulation", type="primary", icon=":material/play_arrow:", disabled=not queue,
                  key="nm_sim_run_button"):
-        bar = st.progress(5, text=f"Fitting the twin and simulating {len(queue)} plan(s) × {draws} draws…")
+        bar = st.progress(5, text=f"Predicting {len(queue)} plan(s) for this patient…")
         st.session_state["nm_sim_run"] = ctx.services.twin.run_scenarios(ctx.user, pid, list(queue), draws=draws,
                                                                          seed=int(seed))
         st.session_state["nm_sim_ran"] = list(queue)

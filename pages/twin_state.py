@@ -70,7 +70,6 @@ def twin_state_page() -> None:
                         config={"displaylogo": False})
         st.caption(f"Occupancy on {format_date(view.as_of)} (mean over the day): the same reading as Timelines and "
                    "the simulation's week 0 on that date.")
-    model_note(page.basis)
 
     history_tab, data_tab, models_tab = st.tabs(["Version history", "What the twin is based on",
                                                  "Learned models (synthetic data)"])

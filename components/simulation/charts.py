@@ -255,7 +255,7 @@ def remission_caption() -> str:
 
 
 def model_statement(basis: ModelBasis | None, patient: str | None = None,
-                    population_calibrated: bool | None = None) -> str:
+                    population_calibrated: bool | None = None, *, disclaimer: bool = True) -> str:
     """What the model is, its calibration status, and the disclaimer: the sentence under every result panel.
 
     ``patient`` replaces the part about the patient's posterior (e.g. for timelines, which use no symptom fit);
@@ -269,8 +269,19 @@ def model_statement(basis: ModelBasis | None, patient: str | None = None,
     elif basis is None or basis.is_prior:
         patient = "no PHQ-9 history, so this patient uses the population prior"
     else:
-        patient = f"fitted to this patient's {basis.n_observations} PHQ-9 totals ({basis.method})"
-    draws = f"; {basis.draws} Monte Carlo draws, seed {basis.seed}" if basis is not None and basis.draws else ""
+        patient = f"fitted to this patient's {basis.n_observations} PHQ-9 totals"
+    draws = f"; {basis.draws:,} simulated patients" if basis is not None and basis.draws else ""
     return (f"Model: Novamind twin — pharmacokinetics → target occupancy → neurotransmitter dynamics with receptor "
             f"adaptation → PHQ-9/GAD-7 response; {pop}; {patient}{draws}. Intervals show uncertainty, not "
-            f"certainty. {DISCLAIMER}")
+            f"certainty." + (f" {DISCLAIMER}" if disclaimer else ""))
+
+
+def model_technicalities(basis: ModelBasis | None) -> list[str]:
+    """The statistical details behind a result, for the page's "Advanced" expander (kept out of the clinical text)."""
+    if basis is None:
+        return []
+    lines = [f"Patient fit: {'population prior (no PHQ-9 history)' if basis.is_prior else basis.method}"
+             f"{'' if basis.is_prior else f' on {basis.n_observations} PHQ-9 totals'}."]
+    if basis.draws:
+        lines.append(f"Monte Carlo draws (simulated patients): {basis.draws:,}; random seed: {basis.seed}.")
+    return lines

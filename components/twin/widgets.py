@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from components.shared.session import once_per_page
 from components.shared.text import plain
 from components.shared.theme import DISCLAIMER, format_date, format_datetime
 from components.simulation.charts import comparison_csv, fan_chart, model_statement, outcomes_frame
@@ -28,8 +29,10 @@ SEVERITY_ORDER = {"contraindicated": 0, "major": 1, "moderate": 2, "minor": 3, "
 
 def model_note(basis: ModelBasis | None, patient: str | None = None, population_calibrated: bool | None = None
                ) -> None:
-    """The line under every result panel: what the model is, its calibration, the disclaimer."""
-    st.caption(model_statement(basis, patient, population_calibrated),
+    """What the model is, its calibration and the disclaimer: once per page, under the first model output."""
+    if not once_per_page("model statement"):
+        return
+    st.caption(model_statement(basis, patient, population_calibrated, disclaimer=once_per_page("disclaimer")),
                help="See docs/calibration.md for the fitted parameters and residuals.")
 
 
