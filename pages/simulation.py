@@ -42,6 +42,7 @@ from components.twin.widgets import (
 )
 from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.forms import FormName
+from novamind_core.domain.patients import Patient
 from novamind_core.domain.scenario_limits import MAX_COMPARED_SCENARIOS
 from novamind_core.services.twin import ScenarioRun
 from novamind_core.twin.types import Scenario
@@ -50,7 +51,8 @@ ctx = page_guard("simulation")
 DRAWS = (250, 500, 1000, 2000)
 
 
-def results_section(run: ScenarioRun, pid: int, mrn: str) -> None:
+def results_section(run: ScenarioRun, patient: Patient) -> None:
+    pid = patient.id
     st.subheader("Results", anchor=False)
     warnings_block(run.results)
     st.plotly_chart(fan_chart(run), key="nm_sim_fan", config={"displaylogo": False})
@@ -77,7 +79,8 @@ def results_section(run: ScenarioRun, pid: int, mrn: str) -> None:
                                                     note=note)
             flash(f"Saved '{saved.name}' to the chart.")
             st.rerun()
-    export_block(ctx.services, ctx.user, pid, run, export_file_stem("scenarios"))  # no MRN in file names
+    export_block(ctx.services, ctx.user, patient, run, st.session_state["nm_sim_ran"],
+                 export_file_stem("scenarios"))  # no MRN in file names
 
 
 def simulation_page() -> None:
@@ -140,7 +143,7 @@ def simulation_page() -> None:
         st.session_state["nm_sim_ran"] = list(queue)
         bar.progress(100, text=f"Done: {len(queue)} plan(s) simulated.")
     if st.session_state.get("nm_sim_run") is not None:
-        results_section(st.session_state["nm_sim_run"], pid, chart.patient.mrn)
+        results_section(st.session_state["nm_sim_run"], chart.patient)
     elif not queue:
         st.info("Add one or more plans above, then run the simulation to compare them.", icon=":material/science:")
     with st.expander("Candidate drugs ranked by the learned response model (trained on synthetic data)"):

@@ -109,6 +109,13 @@ def padded_date_range(dates: Sequence[dt.date | dt.datetime]) -> list[dt.date | 
     return [first - pad, last + pad]
 
 
+def translucent(colour: str, alpha: float) -> str:
+    """``#rrggbb`` as ``rgba(r,g,b,alpha)``: overlapping bands of several plans stay visible through each other."""
+    c = colour.lstrip("#")
+    r, g, b = (int(c[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha:g})"
+
+
 def severity_colour(band: str | None) -> str:
     """Colour of a severity band name (case-insensitive); grey when unknown."""
     return SEVERITY_COLOURS.get((band or "").lower(), ACKNOWLEDGED_GREY)

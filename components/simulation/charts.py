@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from components.shared.theme import COLOURWAY, DISCLAIMER, OBSERVED, TEMPLATE_NAME, severity_colour
+from components.shared.theme import COLOURWAY, DISCLAIMER, OBSERVED, TEMPLATE_NAME, severity_colour, translucent
 from components.shared.ui import tint
 from components.twin.state_charts import MODELLED
 from novamind_core.domain.brain import Neurotransmitter, Region
@@ -150,9 +150,9 @@ def fan_chart(run: ScenarioRun, instrument: str = "phq9") -> go.Figure:
         colour = COLOURWAY[(k + 1) % len(COLOURWAY)]
         q = r.phq9 if instrument == "phq9" else r.gad7
         x = _week_dates(run.week0, r.weeks)
-        for lo, hi, alpha, label in (("p05", "p95", 0.12, "90%"), ("p25", "p75", 0.30, "50%")):
+        for lo, hi, alpha, label in (("p05", "p95", 0.12, "90%"), ("p25", "p75", 0.26, "50%")):
             fig.add_trace(go.Scatter(x=x + x[::-1], y=list(q[hi]) + list(q[lo])[::-1], fill="toself",
-                                     fillcolor=tint(colour, alpha), line=dict(width=0), hoverinfo="skip",
+                                     fillcolor=translucent(colour, alpha), line=dict(width=0), hoverinfo="skip",
                                      name=f"{r.name} {label} interval", legendgroup=r.name, showlegend=False))
         fig.add_trace(go.Scatter(x=x, y=list(q.p50), name=f"{r.name} (median, 50% and 90% bands)", legendgroup=r.name,
                                  mode="lines", line=dict(color=colour, width=2.5, dash="dash"),

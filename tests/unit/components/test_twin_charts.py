@@ -161,3 +161,28 @@ def test_twin_versions_are_placed_by_the_clinical_date_of_their_data_not_the_sto
     assert list(points.text) == ["v1", "v2"]
     assert "clinical date" in fig.layout.xaxis.title.text and "stored" not in fig.layout.xaxis.title.text
     assert fig.layout.xaxis.range[1] > date(2026, 4, 6)  # the newest version is drawn whole
+
+
+def test_each_plan_band_on_the_fan_chart_is_semi_transparent_in_its_own_colour(run):  # type: ignore[no-untyped-def]
+    bands = [t for t in sc.fan_chart(run).data if t.fill == "toself"]
+    assert len(bands) == 4  # 50% and 90% for each of the two plans
+    alphas = [float(t.fillcolor.removeprefix("rgba(").rstrip(")").split(",")[3]) for t in bands]
+    assert all(0 < a < 1 for a in alphas)
+    colours = {t.legendgroup: t.fillcolor.rsplit(",", 1)[0] for t in bands}
+    assert len(set(colours.values())) == 2
+
+
+def test_the_printed_comparison_names_the_patient_each_plan_and_gives_probabilities_in_percent(run):  # type: ignore[no-untyped-def]
+    from components.twin.widgets import comparison_html
+    from novamind_core.domain.patients import Patient, SexAtBirth
+    from novamind_core.twin.types import Scenario, ScenarioStep
+
+    patient = Patient(7, "MRN-00042", "Ada", "O'Hara", date(1980, 2, 29), next(iter(SexAtBirth)))
+    plans = [Scenario(steps=(ScenarioStep("sertraline", 84, 100.0),), name="A", horizon_weeks=12),
+             Scenario(steps=(ScenarioStep("escitalopram", 84, 10.0),), name="B", horizon_weeks=12, adherence=0.8)]
+    text = comparison_html(run, None, "Dr Lovelace", patient, plans)
+    assert "Ada O&#x27;Hara" in text and "MRN-00042" in text and "29 Feb 1980" in text
+    assert "sertraline 100 mg daily for 12 weeks" in text and "escitalopram 10 mg daily for 12 weeks" in text
+    assert "adherence 80%" in text
+    p = run.table[0].p_response_week8
+    assert f"<td>{p:.0%}</td>" in text and f"<td>{p:.2f}</td>" not in text
