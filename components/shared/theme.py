@@ -68,8 +68,10 @@ def _build_template() -> go.layout.Template:
         plot_bgcolor="white",
         hovermode="x unified",
         hoverlabel=dict(bgcolor="white", font_size=12),
-        xaxis=dict(showgrid=True, gridcolor="#e8edf2", zeroline=False, linecolor="#b0bec5", ticks="outside"),
-        yaxis=dict(showgrid=True, gridcolor="#e8edf2", zeroline=False, linecolor="#b0bec5", ticks="outside"),
+        xaxis=dict(showgrid=True, gridcolor="#e8edf2", zeroline=False, linecolor="#b0bec5", ticks="outside",
+                   automargin=True),  # tick labels and the axis title push the margin, never under the legend
+        yaxis=dict(showgrid=True, gridcolor="#e8edf2", zeroline=False, linecolor="#b0bec5", ticks="outside",
+                   automargin=True),
         legend=LEGEND_AT_FOOT,
     )
     return template

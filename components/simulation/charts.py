@@ -119,9 +119,9 @@ def timelines_figure(data: TimelineData) -> go.Figure:
         dict(count=1, label="1 month", step="month", stepmode="backward"),
         dict(count=3, label="3 months", step="month", stepmode="backward"),
         dict(count=6, label="6 months", step="month", stepmode="backward"), dict(step="all", label="all")],
-        y=-0.14, x=0.0, yanchor="top"))
+        y=1.0, x=0.0, yanchor="bottom", xanchor="left"))  # above the top panel: the legend owns the foot
     what = f"history and the saved plan '{data.scenario_name}'" if future else "the medication history to today"
-    fig.update_layout(template=TEMPLATE_NAME, height=820, hovermode="x unified", margin=dict(t=110, b=90),
+    fig.update_layout(template=TEMPLATE_NAME, height=820, hovermode="x unified", margin=dict(t=110),
                       title=dict(text=f"Plasma levels, occupancy and neurotransmitter levels over {what}"))
     return fig
 
