@@ -186,8 +186,9 @@ def plan_details(plan: Scenario) -> str:
     return ", then ".join(steps) + ("; " + ", ".join(extras) if extras else "")
 
 
-def _percent(value: object) -> str:
-    return "" if value is None or value != value else f"{float(value):.0%}"  # type: ignore[arg-type]
+def _percent(value: float | None) -> str:
+    """A probability as the care team reads it (``6%``); blank when there is none."""
+    return "" if value is None or value != value else f"{value:.0%}"
 
 
 def comparison_html(run: ScenarioRun, png: bytes | None, author: str, patient: Patient,
