@@ -20,7 +20,14 @@ from components.shared.export import export_file_stem
 from components.shared.session import flash, page_guard, patient_banner_from, patient_view
 from components.shared.text import plain
 from components.shared.theme import format_date
-from components.simulation.charts import fan_chart, nt_panel, outcomes_frame, pk_panels, remission_caption
+from components.simulation.charts import (
+    fan_chart,
+    model_technicalities,
+    nt_panel,
+    outcomes_frame,
+    pk_panels,
+    remission_caption,
+)
 from components.simulation.coming_off import coming_off_section
 from components.simulation.dose_cut import dose_cut_warnings
 from components.simulation.form import scenario_form
@@ -35,6 +42,7 @@ from components.twin.widgets import (
 )
 from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.forms import FormName
+from novamind_core.domain.patients import Patient
 from novamind_core.domain.scenario_limits import MAX_COMPARED_SCENARIOS
 from novamind_core.services.twin import ScenarioRun
 from novamind_core.twin.types import Scenario
@@ -43,7 +51,8 @@ ctx = page_guard("simulation")
 DRAWS = (250, 500, 1000, 2000)
 
 
-def results_section(run: ScenarioRun, pid: int, mrn: str) -> None:
+def results_section(run: ScenarioRun, patient: Patient) -> None:
+    pid = patient.id
     st.subheader("Results", anchor=False)
     warnings_block(run.results)
     st.plotly_chart(fan_chart(run), key="nm_sim_fan", config={"displaylogo": False})
@@ -53,11 +62,13 @@ def results_section(run: ScenarioRun, pid: int, mrn: str) -> None:
     st.dataframe(table, hide_index=True, width="stretch", key="nm_sim_table", column_config={
         c: st.column_config.NumberColumn(format="percent") for c in table.columns if c.startswith("P(")})
     model_note(run.posterior)
+    with st.expander("Advanced: how these predictions were computed"):
+        for line in model_technicalities(run.posterior):
+            st.markdown(f"- {line}")  # text-safe: model metadata (method name and numbers), no user text
     for tab, result in zip(st.tabs([plain(r.name) for r in run.results]), run.results, strict=True):
         with tab:
             st.plotly_chart(pk_panels(result, run.week0), key=f"nm_sim_pk_{result.name}")
             st.plotly_chart(nt_panel(result, run.week0), key=f"nm_sim_nt_{result.name}")
-            model_note(result.calibration)
     with st.form("nm_sim_save", clear_on_submit=True):
         st.markdown("**Save a plan to the chart**")
         names = [r.name for r in run.results]
@@ -68,7 +79,8 @@ def results_section(run: ScenarioRun, pid: int, mrn: str) -> None:
                                                     note=note)
             flash(f"Saved '{saved.name}' to the chart.")
             st.rerun()
-    export_block(ctx.services, ctx.user, pid, run, export_file_stem("scenarios"))  # no MRN in file names
+    export_block(ctx.services, ctx.user, patient, run, st.session_state["nm_sim_ran"],
+                 export_file_stem("scenarios"))  # no MRN in file names
 
 
 def simulation_page() -> None:
@@ -117,18 +129,21 @@ def simulation_page() -> None:
     dose_cut_warnings(queue, view.defaults.current_drug, view.defaults.current_dose_mg)  # a lower dose is named
     coming_off_section(queue, view.defaults.current_drug, view.defaults.current_dose_mg)
     safety_section(queue, view.defaults)
-    c1, c2, c3 = st.columns([1, 1, 2])
-    draws = c1.selectbox("Monte Carlo draws", DRAWS, index=2, key="nm_sim_draws")
-    seed = c2.number_input("Seed", 0, 10_000, 0, key="nm_sim_seed")
-    if c3.button("Run simulation", type="primary", icon=":material/play_arrow:", disabled=not queue,
+    with st.expander("Advanced: simulation settings"):
+        a1, a2 = st.columns(2)
+        draws = a1.selectbox("Number of simulated patients", DRAWS, index=2, key="nm_sim_draws",
+                             help="More simulated patients give smoother predictions and take longer.")
+        seed = a2.number_input("Random seed (for repeatable results)", 0, 10_000, 0, key="nm_sim_seed",
+                               help="The same plans with the same seed give the same predictions.")
+    if st.button("Run simulation", type="primary", icon=":material/play_arrow:", disabled=not queue,
                  key="nm_sim_run_button"):
-        bar = st.progress(5, text=f"Fitting the twin and simulating {len(queue)} plan(s) × {draws} draws…")
+        bar = st.progress(5, text=f"Predicting {len(queue)} plan(s) for this patient…")
         st.session_state["nm_sim_run"] = ctx.services.twin.run_scenarios(ctx.user, pid, list(queue), draws=draws,
                                                                          seed=int(seed))
         st.session_state["nm_sim_ran"] = list(queue)
         bar.progress(100, text=f"Done: {len(queue)} plan(s) simulated.")
     if st.session_state.get("nm_sim_run") is not None:
-        results_section(st.session_state["nm_sim_run"], pid, chart.patient.mrn)
+        results_section(st.session_state["nm_sim_run"], chart.patient)
     elif not queue:
         st.info("Add one or more plans above, then run the simulation to compare them.", icon=":material/science:")
     with st.expander("Candidate drugs ranked by the learned response model (trained on synthetic data)"):

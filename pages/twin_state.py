@@ -19,6 +19,7 @@ from components.shared.theme import format_date
 from components.twin.response_review import response_review_panel
 from components.twin.state_charts import (
     brain_map,
+    clinical_date,
     diff_rows,
     neurotransmitter_columns,
     occupancy_bars,
@@ -70,7 +71,6 @@ def twin_state_page() -> None:
                         config={"displaylogo": False})
         st.caption(f"Occupancy on {format_date(view.as_of)} (mean over the day): the same reading as Timelines and "
                    "the simulation's week 0 on that date.")
-    model_note(page.basis)
 
     history_tab, data_tab, models_tab = st.tabs(["Version history", "What the twin is based on",
                                                  "Learned models (synthetic data)"])
@@ -82,9 +82,12 @@ def twin_state_page() -> None:
                        "PGx result or wearable import changes the twin's inputs.")
         else:
             numbers = [v.version for v in versions]
+            labels = {v.version: f"v{v.version} · data to {format_date(clinical_date(v))}" for v in versions}
             c1, c2 = st.columns(2)
-            a = c1.selectbox("Compare version", numbers, index=len(numbers) - 2, key="nm_twin_diff_from")
-            b = c2.selectbox("with version", numbers, index=len(numbers) - 1, key="nm_twin_diff_to")
+            a = c1.selectbox("Compare version", numbers, index=len(numbers) - 2, key="nm_twin_diff_from",
+                             format_func=labels.get)
+            b = c2.selectbox("with version", numbers, index=len(numbers) - 1, key="nm_twin_diff_to",
+                             format_func=labels.get)
             if page.difference is not None and a != b:
                 rows = diff_rows(page.difference)
                 st.dataframe(rows, hide_index=True, width="stretch", key="nm_twin_diff")

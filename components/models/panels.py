@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from components.models.charts import forecast_fan_figure, treatment_ranking_figure
+from components.shared.session import once_per_page
 from components.shared.theme import DISCLAIMER, SYNTHETIC_NOTICE
 from novamind_core.domain.users import User
 from novamind_core.services.predictions import (
@@ -67,8 +68,13 @@ def model_card_expander(info: ModelInfo) -> None:
             st.markdown(f"- {line}")
 
 
+def _disclaimer() -> str:
+    """The decision-support disclaimer the first time on the page, else nothing (it is already shown above)."""
+    return DISCLAIMER if once_per_page("disclaimer") else ""
+
+
 def _notices(synthetic: bool) -> None:
-    if synthetic:
+    if synthetic and once_per_page("synthetic data"):
         st.warning(SYNTHETIC_NOTICE, icon=":material/science:")
 
 
@@ -102,7 +108,7 @@ def treatment_ranking_panel(models: ModelOutputs, key: str = "nm_ml_rank") -> Tr
         for line in ranking.missing:
             st.markdown(f"- Missing: {line}")
     model_card_expander(ranking.model)
-    st.caption(f"{CHEKROUD_LINE} {DISCLAIMER}")
+    st.caption(f"{CHEKROUD_LINE} {_disclaimer()}")
     return ranking
 
 
@@ -130,7 +136,8 @@ def forecast_panel(models: ModelOutputs, key: str = "nm_ml_forecast") -> Forecas
         for line in (*fc.notes, *fc.missing):
             st.markdown(f"- {line}")
     model_card_expander(fc.model)
-    st.caption(DISCLAIMER)
+    if once_per_page("disclaimer"):
+        st.caption(DISCLAIMER)
     return fc
 
 
@@ -154,7 +161,7 @@ def insight_panel(services: Services, user: User, patient_id: int, auto: bool = 
     for notice in insight.notices:
         st.info(notice, icon=":material/info:")
     _notices(insight.trained_on_synthetic_data)
-    st.caption(f"Written by the {insight.provider} provider. {DISCLAIMER}")
+    st.caption(f"Written by the {insight.provider} provider. {_disclaimer()}")
     return insight
 
 

@@ -14,15 +14,15 @@ from typing import Protocol
 
 import plotly.graph_objects as go
 
-from components.shared.theme import COLOURWAY, OBSERVED, SECONDARY, TEMPLATE_NAME
+from components.shared.theme import COLOURWAY, LEGEND_AT_FOOT, OBSERVED, SECONDARY, TEMPLATE_NAME
 from components.shared.ui import tint
 from novamind_core.analytics.outcome_stats import SUPPRESSION_MIN_COUNT, OutcomeRate
 
 SUPPRESSED_TEXT = "<5"
 SUPPRESSED_HOVER = ("Suppressed: fewer than 5 episodes in this cell, or hidden so that a total cannot reveal one "
                     "(official-statistics practice)")
-LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0)
-"""Legends go under the plot area: the template's top-right legend collides with a long left-aligned title."""
+LEGEND_BELOW = LEGEND_AT_FOOT
+"""Legends go under the plot area, at the figure's foot (the template's rule, components/shared/theme.py)."""
 MUTED = "#546e7a"
 
 

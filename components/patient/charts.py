@@ -13,7 +13,15 @@ from datetime import date
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from components.shared.theme import COLOURWAY, OBSERVED, SECONDARY, TEMPLATE_NAME, format_date, severity_colour
+from components.shared.theme import (
+    COLOURWAY,
+    OBSERVED,
+    SECONDARY,
+    TEMPLATE_NAME,
+    format_date,
+    padded_date_range,
+    severity_colour,
+)
 from components.shared.ui import tint
 from novamind_core.domain.assessments import RESPONSE_MIN_REDUCTION_FRACTION, Instrument, total_only_note
 from novamind_core.domain.medications import MedicationOrder
@@ -111,7 +119,7 @@ def trajectory_figure(assessments: Sequence[AssessmentRecord], medication_orders
                 customdata=[[a.severity, item_hover_text(inst, a.all_answers), a.source.label] for a in series],
                 hovertemplate=(f"<b>{inst.value} %{{y}}</b> (%{{customdata[0]}})<br>%{{x|%d %b %Y}} · "
                                "%{customdata[2]}<br>%{customdata[1]}<extra></extra>"),
-                xaxis=x_ref, yaxis=y_ref,
+                xaxis=x_ref, yaxis=y_ref, cliponaxis=False,
             ))
             baseline = series[0].total
             response_at = RESPONSE_MIN_REDUCTION_FRACTION * baseline
@@ -153,7 +161,7 @@ def trajectory_figure(assessments: Sequence[AssessmentRecord], medication_orders
         ))
     last_x = f"xaxis{'' if len(parsed) == 1 else len(parsed)}"
     axes[last_x] = dict(title=dict(text="date of administration"))
-    date_range = [min(all_dates), max(all_dates + [max(all_dates)])] if all_dates else None
+    date_range = padded_date_range(all_dates)
     fig.add_traces(traces)
     fig.update_layout(template=TEMPLATE_NAME, height=260 * len(parsed) + 120, hovermode="closest",
                       title=dict(text="Symptom scores over time, with medication changes"), margin=dict(t=110),

@@ -12,6 +12,7 @@ import streamlit as st
 
 from components.shared.session import flash, show_flash_at
 from components.shared.text import plain
+from components.shared.theme import TEMPLATE_NAME
 from novamind_core.domain.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
 from novamind_core.domain.users import User
 
@@ -63,8 +64,9 @@ def levels_figure(view: LevelsView) -> go.Figure:
         if rr is not None:
             fig.add_hrect(y0=rr.low_ng_ml, y1=rr.high_ng_ml, fillcolor="rgba(46,139,87,0.12)", line_width=0,
                           annotation_text=f"reference range ({rr.analyte})", annotation_position="top left")
-    fig.update_layout(xaxis_title="days on the current regimen", yaxis_title="ng/mL", height=360,
-                      margin={"l": 40, "r": 10, "t": 30, "b": 40}, legend={"orientation": "h"})
+    fig.update_layout(template=TEMPLATE_NAME, xaxis_title="days on the current regimen", yaxis_title="ng/mL",
+                      height=380, title={"text": "Drug levels: measured, individual fit and population band"},
+                      hovermode="closest")
     return fig
 
 

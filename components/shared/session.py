@@ -255,9 +255,24 @@ def _reached_without_router() -> bool:
     return Path(run_ctx.pages_manager.main_script_path).name == "app.py"
 
 
+PAGE_NOTES_KEY = "nm_page_notes"
+
+
+def once_per_page(note: str) -> bool:
+    """True the first time ``note`` (e.g. "model statement", "synthetic data", "disclaimer") is asked for in this
+    run of the page, False after: a model's caption and the synthetic-data notice appear once per page, under the first
+    model output, not under every panel (issue 18 "Layout"). ``page_guard`` starts each run with none shown."""
+    shown = st.session_state.setdefault(PAGE_NOTES_KEY, set())
+    if note in shown:
+        return False
+    shown.add(note)
+    return True
+
+
 def page_guard(page_id: str) -> PageContext:
     """Call first on every page: signed in, account active, role allowed for ``page_id``; else explain and stop."""
     init_session_state()
+    st.session_state[PAGE_NOTES_KEY] = set()  # this run has shown no model caption yet (see once_per_page)
     if _reached_without_router():
         # go through the router (sign-in gate, role navigation), then come back here: a deep link survives
         spec = PAGES_BY_ID[page_id]

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from components.shared.theme import COLOURWAY, DISCLAIMER, OBSERVED, TEMPLATE_NAME, severity_colour
+from components.shared.theme import COLOURWAY, DISCLAIMER, OBSERVED, TEMPLATE_NAME, severity_colour, translucent
 from components.shared.ui import tint
 from components.twin.state_charts import MODELLED
 from novamind_core.domain.brain import Neurotransmitter, Region
@@ -119,9 +119,9 @@ def timelines_figure(data: TimelineData) -> go.Figure:
         dict(count=1, label="1 month", step="month", stepmode="backward"),
         dict(count=3, label="3 months", step="month", stepmode="backward"),
         dict(count=6, label="6 months", step="month", stepmode="backward"), dict(step="all", label="all")],
-        y=-0.14, x=0.0, yanchor="top"))
+        y=1.0, x=0.0, yanchor="bottom", xanchor="left"))  # above the top panel: the legend owns the foot
     what = f"history and the saved plan '{data.scenario_name}'" if future else "the medication history to today"
-    fig.update_layout(template=TEMPLATE_NAME, height=820, hovermode="x unified", margin=dict(t=110, b=90),
+    fig.update_layout(template=TEMPLATE_NAME, height=820, hovermode="x unified", margin=dict(t=110),
                       title=dict(text=f"Plasma levels, occupancy and neurotransmitter levels over {what}"))
     return fig
 
@@ -150,9 +150,9 @@ def fan_chart(run: ScenarioRun, instrument: str = "phq9") -> go.Figure:
         colour = COLOURWAY[(k + 1) % len(COLOURWAY)]
         q = r.phq9 if instrument == "phq9" else r.gad7
         x = _week_dates(run.week0, r.weeks)
-        for lo, hi, alpha, label in (("p05", "p95", 0.12, "90%"), ("p25", "p75", 0.30, "50%")):
+        for lo, hi, alpha, label in (("p05", "p95", 0.12, "90%"), ("p25", "p75", 0.26, "50%")):
             fig.add_trace(go.Scatter(x=x + x[::-1], y=list(q[hi]) + list(q[lo])[::-1], fill="toself",
-                                     fillcolor=tint(colour, alpha), line=dict(width=0), hoverinfo="skip",
+                                     fillcolor=translucent(colour, alpha), line=dict(width=0), hoverinfo="skip",
                                      name=f"{r.name} {label} interval", legendgroup=r.name, showlegend=False))
         fig.add_trace(go.Scatter(x=x, y=list(q.p50), name=f"{r.name} (median, 50% and 90% bands)", legendgroup=r.name,
                                  mode="lines", line=dict(color=colour, width=2.5, dash="dash"),
@@ -255,7 +255,7 @@ def remission_caption() -> str:
 
 
 def model_statement(basis: ModelBasis | None, patient: str | None = None,
-                    population_calibrated: bool | None = None) -> str:
+                    population_calibrated: bool | None = None, *, disclaimer: bool = True) -> str:
     """What the model is, its calibration status, and the disclaimer: the sentence under every result panel.
 
     ``patient`` replaces the part about the patient's posterior (e.g. for timelines, which use no symptom fit);
@@ -269,8 +269,19 @@ def model_statement(basis: ModelBasis | None, patient: str | None = None,
     elif basis is None or basis.is_prior:
         patient = "no PHQ-9 history, so this patient uses the population prior"
     else:
-        patient = f"fitted to this patient's {basis.n_observations} PHQ-9 totals ({basis.method})"
-    draws = f"; {basis.draws} Monte Carlo draws, seed {basis.seed}" if basis is not None and basis.draws else ""
+        patient = f"fitted to this patient's {basis.n_observations} PHQ-9 totals"
+    draws = f"; {basis.draws:,} simulated patients" if basis is not None and basis.draws else ""
     return (f"Model: Novamind twin — pharmacokinetics → target occupancy → neurotransmitter dynamics with receptor "
             f"adaptation → PHQ-9/GAD-7 response; {pop}; {patient}{draws}. Intervals show uncertainty, not "
-            f"certainty. {DISCLAIMER}")
+            f"certainty." + (f" {DISCLAIMER}" if disclaimer else ""))
+
+
+def model_technicalities(basis: ModelBasis | None) -> list[str]:
+    """The statistical details behind a result, for the page's "Advanced" expander (kept out of the clinical text)."""
+    if basis is None:
+        return []
+    lines = [f"Patient fit: {'population prior (no PHQ-9 history)' if basis.is_prior else basis.method}"
+             f"{'' if basis.is_prior else f' on {basis.n_observations} PHQ-9 totals'}."]
+    if basis.draws:
+        lines.append(f"Monte Carlo draws (simulated patients): {basis.draws:,}; random seed: {basis.seed}.")
+    return lines

@@ -14,12 +14,14 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from components.shared.session import once_per_page
+from components.shared.theme import DISCLAIMER
 from novamind_core.pharmacology.regimen_safety import RegimenSafety
 from novamind_core.services.twin_checks import scenario_safety
 from novamind_core.services.twin_types import ScenarioDefaults
 from novamind_core.twin.types import Scenario
 
-LABEL = "Decision support for research and demonstration; not a medical device."
+LABEL = DISCLAIMER
 FINDING_ICONS = {"major": ":material/error:", "moderate": ":material/warning:", "info": ":material/info:"}
 
 
@@ -68,4 +70,5 @@ def safety_section(plans: Sequence[Scenario], defaults: ScenarioDefaults) -> Non
                 _one(r)
         st.caption("Steady state of the typical patient with the chart's covariates (age from the date of birth, sex "
                    "at birth; weight and smoking are not recorded, so 70 kg non-smoker is assumed), the plan's PGx and "
-                   f"the chart's other medication, at each drug's highest dose in the plan. {LABEL}")
+                   "the chart's other medication, at each drug's highest dose in the plan."
+                   + (f" {LABEL}" if once_per_page("disclaimer") else ""))

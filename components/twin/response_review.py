@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.shared.session import once_per_page
+from components.shared.theme import DISCLAIMER
 from novamind_core.twin.response_review import OptionOutcome, ResponseReview, Signal
 
 STATUS_WORDS = {"ok": "✅ fine", "concern": "⚠️ check", "unknown": "❔ not known"}
@@ -61,4 +63,5 @@ def response_review_panel(review: ResponseReview | None) -> None:
     st.dataframe(outcome_rows(review.outcomes, review.horizon_weeks), hide_index=True, width="stretch",
                  key="nm_twin_review_options")
     for line in review.assumptions:
-        st.caption(line)
+        if line != DISCLAIMER or once_per_page("disclaimer"):  # the disclaimer once per page
+            st.caption(line)

@@ -9,11 +9,19 @@ read by attribute. The scenario and timeline figures are in :mod:`components.sim
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from components.shared.theme import COLOURWAY, OBSERVED, TEMPLATE_NAME, format_date, severity_colour
+from components.shared.theme import (
+    COLOURWAY,
+    OBSERVED,
+    TEMPLATE_NAME,
+    format_date,
+    padded_date_range,
+    severity_colour,
+)
 from novamind_core.domain.brain import CIRCUITS, NEUROTRANSMITTERS, REGIONS, Neurotransmitter, Region
 from novamind_core.domain.twin import SnapshotDifference
 from novamind_core.services.twin_types import TwinStateView, VersionInfo
@@ -186,21 +194,28 @@ def occupancy_bars(occupancy_percent: Mapping[str, float]) -> go.Figure:
 
 
 def version_timeline(versions: Sequence[VersionInfo]) -> go.Figure:
-    """Twin versions over time, each labelled with what triggered it (hover: the change and the PHQ-9)."""
+    """Twin versions placed by clinical date (the date of the data each reflects: its latest assessment or visit),
+    labelled with the version number and what triggered it; the storage clock only appears in the hover."""
     fig = go.Figure(go.Scatter(
-        x=[v.created_at for v in versions], y=[v.trigger for v in versions], mode="markers+text",
-        text=[f"v{v.version}" for v in versions], textposition="top center",
+        x=[clinical_date(v) for v in versions], y=[v.trigger for v in versions], mode="markers+text",
+        text=[f"v{v.version}" for v in versions], textposition="top center", cliponaxis=False,
         marker=dict(size=14, color=OBSERVED, symbol="diamond"),
-        customdata=[[v.change_text, "" if v.phq9_total is None else v.phq9_total,
-                     format_date(v.as_of) if v.as_of else ""] for v in versions],
-        hovertemplate=("<b>version %{text}</b> · %{x|%d %b %Y %H:%M}<br>%{customdata[0]}<br>"
-                       "based on data to %{customdata[2]} (PHQ-9 %{customdata[1]})<extra></extra>"),
+        customdata=[[v.change_text, "" if v.phq9_total is None else v.phq9_total, format_date(clinical_date(v)),
+                     format_date(v.created_at)] for v in versions],
+        hovertemplate=("<b>version %{text}</b> · data to %{customdata[2]}<br>%{customdata[0]}<br>"
+                       "PHQ-9 %{customdata[1]} · stored %{customdata[3]}<extra></extra>"),
     ))
-    fig.update_layout(template=TEMPLATE_NAME, height=240, showlegend=False, hovermode="closest",
-                      title=dict(text="Twin versions and what triggered each"))
-    fig.update_xaxes(title_text="stored at")
+    fig.update_layout(template=TEMPLATE_NAME, height=260, showlegend=False, hovermode="closest",
+                      title=dict(text="Twin versions by the clinical date of their data, and what triggered each"))
+    fig.update_xaxes(title_text="clinical date (latest assessment or visit the version reflects)",
+                     tickformat="%d %b %Y", range=padded_date_range([clinical_date(v) for v in versions]))
     fig.update_yaxes(title_text=None)
     return fig
+
+
+def clinical_date(version: VersionInfo) -> date:
+    """The date of the data a version reflects; the storage date only for an old version that did not record it."""
+    return version.as_of or version.created_at.date()
 
 
 def _fmt(value: object) -> str:

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from components.shared.session import once_per_page
 from components.shared.text import plain
-from components.shared.theme import DISCLAIMER, format_date, format_datetime
+from components.shared.theme import DISCLAIMER, format_date, format_datetime, format_dose, format_duration_days
 from components.simulation.charts import comparison_csv, fan_chart, model_statement, outcomes_frame
+from novamind_core.domain.patients import Patient
 from novamind_core.domain.twin import SavedScenario
 from novamind_core.domain.users import User
 from novamind_core.services.twin_inputs import CompletenessItem
@@ -28,8 +30,10 @@ SEVERITY_ORDER = {"contraindicated": 0, "major": 1, "moderate": 2, "minor": 3, "
 
 def model_note(basis: ModelBasis | None, patient: str | None = None, population_calibrated: bool | None = None
                ) -> None:
-    """The line under every result panel: what the model is, its calibration, the disclaimer."""
-    st.caption(model_statement(basis, patient, population_calibrated),
+    """What the model is, its calibration and the disclaimer: once per page, under the first model output."""
+    if not once_per_page("model statement"):
+        return
+    st.caption(model_statement(basis, patient, population_calibrated, disclaimer=once_per_page("disclaimer")),
                help="See docs/calibration.md for the fitted parameters and residuals.")
 
 
@@ -135,7 +139,8 @@ def saved_picker(saved: Sequence[SavedScenario], key: str) -> SavedScenario | No
     return by_id.get(choice)
 
 
-def export_block(services: Services, user: User, patient_id: int, run: ScenarioRun, stem: str) -> None:
+def export_block(services: Services, user: User, patient: Patient, run: ScenarioRun, plans: Sequence[Scenario],
+                 stem: str) -> None:
     """Comparison as CSV (always) and PDF (kaleido + chromium; says what is missing otherwise); audited."""
     from components.shared.export import figure_png, html_to_pdf, pdf_unavailable_reason
 
@@ -143,7 +148,7 @@ def export_block(services: Services, user: User, patient_id: int, run: ScenarioR
     with c1:
         if st.download_button("Download comparison (CSV)", comparison_csv(run), f"{stem}.csv", "text/csv",
                               icon=":material/table:", on_click="ignore", key="nm_sim_csv"):
-            services.twin.record_export(user, patient_id, "csv", f"scenarios={len(run.results)}")
+            services.twin.record_export(user, patient.id, "csv", f"scenarios={len(run.results)}")
     with c2:
         reason = pdf_unavailable_reason()
         if reason:
@@ -152,26 +157,63 @@ def export_block(services: Services, user: User, patient_id: int, run: ScenarioR
             with st.spinner("Rendering the fan chart and printing the PDF (a few seconds)…"):
                 try:
                     png = figure_png(fan_chart(run), width=1000, height=480)
-                    st.session_state["nm_sim_pdf"] = html_to_pdf(comparison_html(run, png, user.display_name))
+                    document = comparison_html(run, png, user.display_name, patient, plans)
+                    st.session_state["nm_sim_pdf"] = html_to_pdf(document)
                 except RuntimeError as exc:
                     st.error(f"PDF not produced: {plain(exc)}. The CSV export still works.", icon=":material/error:")
         if st.session_state.get("nm_sim_pdf") and st.download_button(
                 "Download PDF", st.session_state["nm_sim_pdf"], f"{stem}.pdf", "application/pdf",
                 icon=":material/download:", on_click="ignore", key="nm_sim_pdf_dl"):
-            services.twin.record_export(user, patient_id, "pdf", f"scenarios={len(run.results)}")
+            services.twin.record_export(user, patient.id, "pdf", f"scenarios={len(run.results)}")
 
 
-def comparison_html(run: ScenarioRun, png: bytes | None, author: str) -> str:
-    """A printable comparison: fan chart, outcome table, model statement and disclaimer."""
+def plan_details(plan: Scenario) -> str:
+    """A plan as the care team writes it: each step's drug, dose and schedule, then adherence, switch and therapy."""
+    steps = []
+    for step in plan.steps:
+        if step.drug in ("none", "placebo"):
+            steps.append(f"{'no drug' if step.drug == 'none' else 'placebo'} for {format_duration_days(step.days)}")
+            continue
+        schedule = "daily" if step.interval_h == 24 else f"every {step.interval_h:g} hours"
+        steps.append(f"{format_dose(step.drug, step.dose_mg, schedule)} for {format_duration_days(step.days)}")
+    extras = [] if plan.adherence is None else [f"adherence {plan.adherence:.0%}"]
+    if plan.missed_days:
+        extras.append(f"{len(plan.missed_days)} missed doses")
+    if plan.switch_strategy != "direct":
+        extras.append(f"switch by {plan.switch_strategy}")
+    if plan.psychotherapy:
+        extras.append("with psychotherapy")
+    return ", then ".join(steps) + ("; " + ", ".join(extras) if extras else "")
+
+
+def _percent(value: float | None) -> str:
+    """A probability as the care team reads it (``6%``); blank when there is none."""
+    return "" if value is None or value != value else f"{value:.0%}"
+
+
+def comparison_html(run: ScenarioRun, png: bytes | None, author: str, patient: Patient,
+                    plans: Sequence[Scenario]) -> str:
+    """The printed comparison, a clinical document: who it is about (name, MRN, date of birth), each plan's drug,
+    dose and schedule, the fan chart, the outcomes with probabilities in percent, the model statement."""
     import base64
 
-    table = outcomes_frame(run).to_html(index=False, float_format=lambda v: f"{v:.2f}", border=0)
+    frame = outcomes_frame(run)
+    formatters = {c: _percent for c in frame.columns if c.startswith("P(")}
+    formatters.update({c: (lambda v: "" if v is None or v != v else f"{v:.1f}") for c in frame.columns
+                       if c.startswith("PHQ-9")})
+    table = frame.to_html(index=False, formatters=formatters, border=0)
     img = f"<img style='width:100%' src='data:image/png;base64,{base64.b64encode(png).decode()}'>" if png else ""
+    plan_items = "".join(f"<li><b>{html.escape(p.name)}</b>: {html.escape(plan_details(p))}</li>" for p in plans)
+    identity = (f"<p class='who'><b>{html.escape(patient.full_name)}</b> · MRN {html.escape(patient.mrn)} · "
+                f"date of birth {format_date(patient.date_of_birth)}</p>")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>Scenario comparison</title><style>"
             "body{font-family:Helvetica,Arial,sans-serif;color:#1a2733;font-size:11pt} table{border-collapse:collapse;"
-            "width:100%} td,th{border-bottom:1px solid #e3e8ee;padding:3px 6px;text-align:left}</style></head><body>"
-            f"<h1>Treatment scenario comparison</h1><p>Week 0 = {format_date(run.week0)}; {html.escape(run.based_on)};"
-            f" {run.draws} draws, seed {run.seed}.</p>{img}{table}"
-            f"<p style='font-size:9pt'>{html.escape(model_statement(run.posterior))}</p>"
-            f"<footer style='font-size:9pt'>Generated {format_datetime(datetime.now())} by {html.escape(author)}. "
+            "width:100%} td,th{border-bottom:1px solid #e3e8ee;padding:3px 6px;text-align:left}"
+            ".who{font-size:12pt;border-bottom:2px solid #1a2733;padding-bottom:4px}</style></head><body>"
+            f"{identity}<h1>Treatment scenario comparison</h1><p>Week 0 = {format_date(run.week0)}; "
+            f"{html.escape(run.based_on)}; {run.draws:,} simulated patients.</p>"
+            f"<h2>Plans compared</h2><ul>{plan_items}</ul>{img}{table}"
+            f"<p style='font-size:9pt'>{html.escape(model_statement(run.posterior, disclaimer=False))}</p>"
+            f"<footer style='font-size:9pt'>{html.escape(patient.full_name)} · MRN {html.escape(patient.mrn)}. "
+            f"Generated {format_datetime(datetime.now())} by {html.escape(author)}. "
             f"Confidential. {html.escape(DISCLAIMER)}</footer></body></html>")

@@ -7,6 +7,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from components.shared.theme import DISCLAIMER, SYNTHETIC_NOTICE
 from tests.app.ui_cohort import CLINICIAN
 
 PAGE = "../../pages/simulation.py"
@@ -67,7 +68,8 @@ def test_two_plans_run_into_a_fan_chart_and_an_outcomes_table(cohort):  # type: 
     table = next(d.value for d in at.dataframe if "Scenario" in d.value.columns)
     assert list(table["Scenario"]) == ["Stay on sertraline", "Lower adherence"]
     assert table["P(response) wk 8"].iloc[0] > table["P(response) wk 8"].iloc[1]  # adherence matters
-    assert any("not a medical device" in cap.value and "calibrated" in cap.value for cap in at.caption)
+    assert any("Model: Novamind twin" in cap.value and "calibrated" in cap.value for cap in at.caption)
+    assert sum("not a medical device" in cap.value for cap in at.caption) == 1  # once per page
 
 
 def test_changing_the_dose_changes_the_predicted_outcome(cohort):  # type: ignore[no-untyped-def]
@@ -141,3 +143,30 @@ def test_each_plan_shows_its_qtc_the_citalopram_qt_cap_and_the_reference_range_w
     assert "covariates used: age" in text and "sex female" in text
     assert any("citalopram QT-safe maximum 40 mg/day" in cap.value for cap in at.caption)  # the QT rule
     assert any("FDA" in cap.value and "Hiemke" in cap.value for cap in at.caption)
+
+
+def model_notice_counts(at: AppTest) -> dict[str, int]:
+    """How often each model caption appears in the page body (captions and warnings; the layout's footer is apart)."""
+    texts = [el.value for el in (*at.caption, *at.warning)]
+    return {name: sum(marker in text for text in texts) for name, marker in (
+        ("model statement", "Model: Novamind twin"), ("synthetic data", SYNTHETIC_NOTICE), ("disclaimer", DISCLAIMER))}
+
+
+def test_statistical_settings_sit_in_an_advanced_expander_in_plain_words_and_each_model_caption_shows_once(cohort):  # type: ignore[no-untyped-def]
+    _services, c = cohort
+    at = open_page(c.responder_id)
+    (advanced,) = [e for e in at.expander if e.label == "Advanced: simulation settings"]
+    assert [s.label for s in advanced.selectbox] == ["Number of simulated patients"]
+    assert [n.label for n in advanced.number_input] == ["Random seed (for repeatable results)"]
+    labels = [w.label for w in (*at.selectbox, *at.number_input)]
+    assert not [label for label in labels if "Monte Carlo" in label or label == "Seed"]
+    add_plan(at, "Stay on sertraline", start=100.0, dose2=0.0)
+    add_plan(at, "Lower adherence", adherence=60, start=100.0, dose2=0.0)
+    at.button(key="nm_sim_run_button").click().run()
+    assert not at.exception
+    counts = model_notice_counts(at)
+    assert counts["model statement"] == 1 and counts["disclaimer"] == 1 and counts["synthetic data"] <= 1, [
+        t[:80] for t in (el.value for el in (*at.caption, *at.warning)) if DISCLAIMER in t or SYNTHETIC_NOTICE in t]
+    assert not [cap.value for cap in at.caption if "Monte Carlo" in cap.value or "Laplace" in cap.value]
+    (how,) = [e for e in at.expander if e.label == "Advanced: how these predictions were computed"]
+    assert any("MAP + Laplace" in m.value for m in how.markdown)

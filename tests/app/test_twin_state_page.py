@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from streamlit.testing.v1 import AppTest
 
+from components.shared.theme import DISCLAIMER, SYNTHETIC_NOTICE
 from novamind_core.domain.brain import Neurotransmitter
 from tests.app.ui_cohort import CLINICIAN
 
@@ -114,3 +115,13 @@ def test_only_the_modelled_neurotransmitters_show_until_the_toggle_that_says_the
     toggle.set_value(True).run()
     heat = next(f for f in figures(at) if f["data"][0]["type"] == "heatmap")
     assert heat["data"][0]["x"][:3] == ["Serotonin", "Dopamine", "Norepinephrine"] and len(heat["data"][0]["x"]) == 12
+
+
+def test_each_model_caption_and_the_synthetic_data_notice_appear_once_on_the_twin_page(cohort):  # type: ignore[no-untyped-def]
+    _services, c = cohort
+    at = open_page(c.responder_id)
+    assert not at.exception
+    texts = [el.value for el in (*at.caption, *at.warning)]
+    assert sum("Model: Novamind twin" in t for t in texts) == 1
+    assert sum(SYNTHETIC_NOTICE in t for t in texts) == 1  # the learned models' output is on the page
+    assert sum(DISCLAIMER in t for t in texts) == 1, [t[:90] for t in texts if DISCLAIMER in t]

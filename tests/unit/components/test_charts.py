@@ -13,6 +13,7 @@ from components.patient.charts import (
     trajectory_caption,
     trajectory_figure,
 )
+from components.shared.theme import legend_and_title_apart
 from novamind_core.domain.assessments import Instrument, score_assessment
 from novamind_core.domain.medications import ChangeKind, Frequency, MedicationOrder
 from novamind_core.domain.records import AssessmentRecord, TimelineEvent
@@ -123,3 +124,17 @@ def test_timeline_puts_each_kind_on_its_own_row():
 
 def test_caption_falls_back_to_what_is_missing():
     assert trajectory_caption({}, {}) == "No assessments yet. Enter a PHQ-9 or GAD-7 under Assessments."
+
+
+def test_the_newest_score_is_drawn_whole_with_room_past_the_last_date(history):
+    fig = trajectory_figure(history)
+    first, last = fig.layout.xaxis.range
+    newest = max(a.administered_on for a in history)
+    assert last >= newest + timedelta(days=2)
+    assert first < START
+    assert all(t.cliponaxis is False for t in fig.data if t.mode and "markers" in t.mode)
+
+
+def test_the_trajectory_and_timeline_keep_legend_and_title_apart(history, orders):
+    for fig in (trajectory_figure(history, orders), timeline_figure([TimelineEvent(START, "visit", "Visit", None)])):
+        assert legend_and_title_apart(fig), fig.layout.title.text

@@ -13,6 +13,7 @@ from components.cohort.charts import (
     severity_shift_figure,
     what_if_figure,
 )
+from components.shared.theme import legend_and_title_apart
 from novamind_core.services.cohort import (
     CompletenessItem,
     DrugOutcome,
@@ -99,3 +100,17 @@ def test_what_if_figure_sets_twin_predictions_beside_observed_rates():
     assert list(twin.y) == pytest.approx([50.0, 30.0, 45.0, 25.0]) and twin.marker.pattern.shape == "/"
     assert list(observed.y)[:2] == pytest.approx([50.0, 25.0]) and observed.y[2] is None
     assert fig.layout.title.text == "sertraline vs bupropion: twin prediction vs observed"
+
+
+def test_every_cohort_figure_keeps_its_legend_at_the_foot_away_from_the_title():
+    arm = WhatIfArm("sertraline", None, wilson_interval(500, 1000), wilson_interval(300, 1000), -7.5,
+                    outcome("sertraline", 2, 1, 4))
+    figures = [rates_figure([outcome("sertraline", 6, 3, 10)]),
+               km_figure([kaplan_meier([14, 28, 28, 42], [1, 1, 0, 0], label="all")]),
+               severity_shift_figure({"minimal": 1, "severe": 3}, {"minimal": 3, "severe": 1}),
+               clusters_figure(TrajectoryClusters((0.0, 2.0), (TrajectoryCluster("relapse", 3, (1.0, 0.4),
+                                                                                  (18.0, 7.0)),), 3, 1, 0)),
+               completeness_figure([CompletenessItem("baseline PHQ-9", 3, 4)]),
+               what_if_figure(PopulationWhatIf((arm,), 1000, 8, 0, 15.0, 3.0, 10.0, 4, True))]
+    for fig in figures:
+        assert legend_and_title_apart(fig), fig.layout.title.text

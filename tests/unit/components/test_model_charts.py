@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from components.models import charts as mc
 from components.models.panels import ranking_rows
+from components.shared.theme import legend_and_title_apart
 from novamind_core.services.model_cards import ForecasterBaseline
 from novamind_core.services.predictions import Reason, TreatmentOption
 
@@ -85,3 +86,13 @@ def test_ranking_rows_show_percentages_intervals_and_reasons_in_words():
     assert rows[0]["Drug"] == "sertraline" and rows[0]["Response at week 8"] == "62%"
     assert rows[0]["Response 80% interval"] == "55%–70%"
     assert rows[1]["Main reasons"] == "baseline GAD-7 total (14) lowers the chance"
+
+
+def test_every_model_figure_keeps_its_legend_at_the_foot_away_from_the_title():
+    figures = [mc.treatment_ranking_figure(OPTIONS),
+               mc.forecast_fan_figure([(TODAY, 11)], [TODAY + timedelta(weeks=h) for h in (1, 2, 3)], QUANTILES,
+                                      "GRU", origin=TODAY),
+               mc.reliability_figure({"response": [(0.1, 0.08, 50)]}, "Treatment response"),
+               mc.forecaster_comparison_figure([ForecasterBaseline("gru", "GRU", 0.56, 1.8, 91.4, 49.0, default=True)])]
+    for fig in figures:
+        assert legend_and_title_apart(fig), fig.layout.title.text

@@ -16,6 +16,7 @@ from components.outcomes.charts import (
     rates_over_time_figure,
 )
 from components.outcomes.funnel import POSITION_STYLE, funnel_figure, oe_funnel_figure, time_to_response_figure
+from components.shared.theme import legend_and_title_apart
 from novamind_core.analytics.cohort_stats import kaplan_meier
 from novamind_core.analytics.outcome_stats import (
     observed_expected_by_group,
@@ -44,7 +45,7 @@ def all_text(fig) -> str:  # type: ignore[no-untyped-def]
 
 def legend_is_below_the_plot(fig) -> bool:  # type: ignore[no-untyped-def]
     legend = fig.layout.legend
-    return legend.y is not None and legend.y < 0 and legend.yanchor == "top"
+    return legend.yref == "container" and legend.y is not None and legend.y <= 0.05 and legend.yanchor == "bottom"
 
 
 @pytest.fixture
@@ -202,6 +203,7 @@ def test_every_outcome_figure_puts_its_legend_below_the_plot_so_it_never_covers_
         assert legend_is_below_the_plot(fig), fig.layout.title.text
         assert fig.layout.legend.to_plotly_json() == {**LEGEND_BELOW}
         assert fig.layout.margin.b >= 100  # room for the axis title and the legend
+        assert legend_and_title_apart(fig)
         assert fig.layout.template.layout.colorway[0] == "#1565c0"
 
 

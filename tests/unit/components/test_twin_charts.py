@@ -6,11 +6,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from components.shared.theme import legend_and_title_apart
 from components.simulation import charts as sc
 from components.twin import state_charts as tsc
 from novamind_core.domain import brain
 from novamind_core.services.twin import Band, ScenarioRun, TimelineData, TimelineSummary, TwinStateView
 from novamind_core.services.twin_inputs import MedicationEvent
+from novamind_core.services.twin_types import VersionInfo
 from novamind_core.twin import ComparisonRow, ModelBasis, PatientHistory, build_twin_state, run_scenario
 
 HISTORY = {"phq9": [[7 * i, v] for i, v in enumerate([18, 16, 14, 12, 11])],
@@ -135,3 +137,52 @@ def test_the_fan_chart_shades_the_phq9_bands_of_the_instrument_definition(run): 
     assert [(r.y0, r.y1) for r in rects] == [(b.min_total - 0.5 if b.min_total else 0, b.max_total + 0.5)
                                               for b in Instrument.PHQ9.spec.bands]
     assert "PHQ-9 ≤ 4" in sc.remission_caption()
+
+
+def test_every_twin_and_simulation_figure_keeps_its_legend_at_the_foot_away_from_the_title(view, run):  # type: ignore[no-untyped-def]
+    result, week0 = run.results[0], run.week0
+    figures = [tsc.state_heatmap(view), tsc.brain_map(view, "serotonin"), tsc.symptom_profile(view.state.symptoms),
+               tsc.occupancy_bars({"SERT": 80.0}), sc.timelines_figure(_timeline(True)), sc.fan_chart(run),
+               sc.pk_panels(result, week0), sc.nt_panel(result, week0),
+               tsc.version_timeline([VersionInfo(1, datetime(2026, 3, 1, tzinfo=UTC), "assessment", (), "new", None,
+                                                 None)])]
+    for fig in figures:
+        assert legend_and_title_apart(fig), fig.layout.title.text
+        assert fig.layout.title.text
+
+
+def test_twin_versions_are_placed_by_the_clinical_date_of_their_data_not_the_storage_clock():
+    stored = datetime(2026, 6, 30, 23, 59, tzinfo=UTC)
+    versions = [VersionInfo(1, stored, "assessment", (), "new PHQ-9", date(2026, 3, 2), 14),
+                VersionInfo(2, stored, "visit", (), "visit recorded", date(2026, 4, 6), 11)]
+    fig = tsc.version_timeline(versions)
+    (points,) = fig.data
+    assert list(points.x) == [date(2026, 3, 2), date(2026, 4, 6)]
+    assert list(points.text) == ["v1", "v2"]
+    assert "clinical date" in fig.layout.xaxis.title.text and "stored" not in fig.layout.xaxis.title.text
+    assert fig.layout.xaxis.range[1] > date(2026, 4, 6)  # the newest version is drawn whole
+
+
+def test_each_plan_band_on_the_fan_chart_is_semi_transparent_in_its_own_colour(run):  # type: ignore[no-untyped-def]
+    bands = [t for t in sc.fan_chart(run).data if t.fill == "toself"]
+    assert len(bands) == 4  # 50% and 90% for each of the two plans
+    alphas = [float(t.fillcolor.removeprefix("rgba(").rstrip(")").split(",")[3]) for t in bands]
+    assert all(0 < a < 1 for a in alphas)
+    colours = {t.legendgroup: t.fillcolor.rsplit(",", 1)[0] for t in bands}
+    assert len(set(colours.values())) == 2
+
+
+def test_the_printed_comparison_names_the_patient_each_plan_and_gives_probabilities_in_percent(run):  # type: ignore[no-untyped-def]
+    from components.twin.widgets import comparison_html
+    from novamind_core.domain.patients import Patient, SexAtBirth
+    from novamind_core.twin.types import Scenario, ScenarioStep
+
+    patient = Patient(7, "MRN-00042", "Ada", "O'Hara", date(1980, 2, 29), next(iter(SexAtBirth)))
+    plans = [Scenario(steps=(ScenarioStep("sertraline", 84, 100.0),), name="A", horizon_weeks=12),
+             Scenario(steps=(ScenarioStep("escitalopram", 84, 10.0),), name="B", horizon_weeks=12, adherence=0.8)]
+    text = comparison_html(run, None, "Dr Lovelace", patient, plans)
+    assert "Ada O&#x27;Hara" in text and "MRN-00042" in text and "29 Feb 1980" in text
+    assert "sertraline 100 mg daily for 12 weeks" in text and "escitalopram 10 mg daily for 12 weeks" in text
+    assert "adherence 80%" in text
+    p = run.table[0].p_response_week8
+    assert f"<td>{p:.0%}</td>" in text and f"<td>{p:.2f}</td>" not in text
