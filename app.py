@@ -35,6 +35,7 @@ def main() -> None:  # noqa: C901  (the router reads top to bottom)
         sign_out,
     )
     from components.shared.errors import error_boundary
+    from components.shared.keep_typing import keep_typing_on_leave
     from components.shared.layout import ROLE_LABELS, inject_css, render_footer, render_header
     from components.shared.navigation import PAGES, pages_for_role
     from components.shared.observability import bind_run_log_context, observe_page
@@ -50,6 +51,7 @@ def main() -> None:  # noqa: C901  (the router reads top to bottom)
     st.set_page_config(page_title="Novamind", page_icon=":material/psychology:", layout="wide",
                        initial_sidebar_state="expanded")
     inject_css()
+    keep_typing_on_leave()  # a reload in mid-sentence commits the sentence first (its draft is then kept)
     init_session_state()
     bind_run_log_context()  # request_id / session_id on this run's log lines (docs/deployment.md)
     remember_deep_link()
