@@ -162,7 +162,7 @@ def _entries(services: Services, user: User, form: RiskReviewForm, alert_id: int
         st.session_state["nm_rr_follow_up"] = min(max(follow, form.today), latest)  # an old draft's date
     keep_args = (services, user, form.patient_id, FORM, fields)
     errors: dict[str, str] = st.session_state.get(ERRORS_KEY, {})
-    with st.container(border=True):
+    with st.container(border=True, key="nm_rr_form"):  # .st-key-nm_rr_form in the browser test
         draft_restored_notice(FORM, form.patient_id)
         st.markdown("**C-SSRS screener** (past month). Ask 1 and 2; after a yes to 2 ask 3-5 (otherwise answer No); "
                     "always ask 6, and 7 after a yes to 6.")
