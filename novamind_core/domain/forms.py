@@ -38,6 +38,7 @@ class FormName(str, Enum):
     MEDICATION_CHANGE = "medication_change"
     ASSESSMENT = "assessment"
     SIMULATION_PLANS = "simulation_plans"
+    RISK_REVIEW = "risk_review"
     PAGE_STATE = "page_state"
 
     @classmethod

@@ -14,6 +14,7 @@ from datetime import date
 
 from novamind_core.domain.alerts import Alert, AlertKind
 from novamind_core.domain.errors import ConflictError, NotFoundError, ValidationError
+from novamind_core.domain.forms import FormName
 from novamind_core.domain.risk import (
     RaisingAnswer,
     RiskLevel,
@@ -27,6 +28,7 @@ from novamind_core.domain.risk import (
 )
 from novamind_core.domain.users import Permission, User
 from novamind_core.services.base import BaseService, parse_date
+from novamind_core.services.drafts import first_submission, remember_submission
 from novamind_core.services.ports import UnitOfWork
 
 RISK_REVIEW_OPEN = "risk_review.open"
@@ -88,19 +90,27 @@ class RiskReviewService(BaseService):
 
     def complete(self, user: User, alert_id: int, *, cssrs_answers: Sequence[int | None], formulation: str,
                  risk_level: RiskLevel | str | None, safety_plan: SafetyPlan | Mapping[str, object],
-                 action_taken: str, follow_up_on: date | str | None) -> RiskReview:
+                 action_taken: str, follow_up_on: date | str | None,
+                 submission_token: str | None = None) -> RiskReview:
         """Store a complete review and close the alert with it, in one transaction.
 
         Refused with ValidationError (naming the first missing field and listing every one) when any part is
         missing: the seven C-SSRS screener answers, the formulation, the risk level, each of the six safety-plan
         steps, the action taken, or a follow-up date from today up to 90 days ahead. Nothing is stored then, and
         the alert stays open. ConflictError when the alert was closed meanwhile.
+
+        With ``submission_token``, a repeat of the same form submission (a double-click, a resent request) returns
+        the review the first one stored instead of a ConflictError or a second review. The user's risk-review draft
+        for this patient is dropped in the same transaction as the save.
         """
         with self._tx() as uow:
             patient_id = uow.patients.id_for("alert", alert_id)
             if patient_id is None:
                 raise NotFoundError(f"alert {alert_id} does not exist")
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, RISK_REVIEW_CREATE)
+            repeat = first_submission(uow, submission_token, actor.id, FormName.RISK_REVIEW)
+            if repeat is not None:
+                return uow.risk_reviews.list(None, review_id=repeat)[0]
             _open_item9_alert(uow, patient_id, alert_id)
             today = self.ctx.today()
             plan = safety_plan if isinstance(safety_plan, SafetyPlan) else SafetyPlan.from_mapping(safety_plan)
@@ -112,6 +122,9 @@ class RiskReviewService(BaseService):
             by = actor.id if actor.id > 0 else None
             review = uow.risk_reviews.add(patient_id, alert_id, checked, level, now, by)
             uow.alerts.acknowledge(alert_id, by, now)
+            remember_submission(uow, submission_token, actor.id, FormName.RISK_REVIEW, review.id, now)
+            if actor.id > 0:
+                uow.drafts.delete(actor.id, patient_id, FormName.RISK_REVIEW.value)
             self._audit(uow, actor, RISK_REVIEW_CREATE, patient_id=patient_id,
                         detail=f"alert {alert_id} review {review.id} closed the alert")
             uow.commit()

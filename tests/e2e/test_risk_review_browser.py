@@ -71,13 +71,24 @@ def test_an_item9_alert_closes_only_through_the_review_and_the_safety_plan_print
     assert page.get_by_role("button", name="Start risk review").count() >= 1
     page.get_by_role("button", name="Start risk review").first.click()
     wait_idle(page)
-    form = page.locator('[data-testid="stForm"]').filter(has_text="C-SSRS screener")
+    form = page.locator(".st-key-nm_rr_form")  # the review's fields (kept as a draft; no st.form)
     form.wait_for()
     page.set_viewport_size({"width": 1440, "height": 1500})
     page.get_by_text("What raised it:").evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(300)
     page.screenshot(path=str(_shot("risk-review.png")))
     form.get_by_label("Risk formulation *").fill("Passive wish to be dead since the redundancy; no plan, no intent.")
+    form.get_by_label("Risk formulation *").blur()  # committed: kept as the user's draft
+    wait_idle(page)
+    page.goto(risk_app["url"])  # a new tab or a reload is a new browser session
+    wait_idle(page)
+    if page.get_by_role("textbox", name="Username").count():
+        sign_in(page)
+    page.get_by_text("Caseload", exact=True).first.wait_for()
+    wait_idle(page)
+    open_alerts_tab(page)  # the review reopens by itself with what was typed
+    form.wait_for()
+    assert form.get_by_label("Risk formulation *").input_value().startswith("Passive wish"), "the draft came back"
     form.get_by_role("button", name="Complete review and close alert").click()
     wait_idle(page)
     page.get_by_text("Answer screener question 1 yes or no").first.wait_for()
@@ -88,7 +99,9 @@ def test_an_item9_alert_closes_only_through_the_review_and_the_safety_plan_print
     radios = form.locator('[data-testid="stRadio"]')
     for number in range(len(CSSRS_ITEMS)):
         radios.nth(number).get_by_text("Yes" if number == 0 else "No", exact=True).click()
+        wait_idle(page)  # each answer is kept as it is clicked (a rerun)
     radios.nth(len(CSSRS_ITEMS)).get_by_text("Low risk", exact=True).click()
+    wait_idle(page)
     for step in SAFETY_PLAN_STEPS:
         box = form.get_by_role("textbox", name=f"{step.heading} *", exact=True)
         box.fill(f"First entry for step {step.heading[0]}\nSecond entry")

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from novamind_core.domain.alerts import AlertKind
 from novamind_core.domain.errors import ConflictError, PermissionDenied, ValidationError
+from novamind_core.domain.forms import FormName
 from novamind_core.domain.patients import Patient, SexAtBirth
 from novamind_core.domain.risk import SAFETY_PLAN_STEPS, RiskLevel
 from novamind_core.domain.users import Role, User
@@ -17,6 +18,7 @@ from novamind_core.insights import TwinInsightInput, generate_insight
 from novamind_core.security.audit import AuditOutcome
 from novamind_core.services.alerts import AlertService
 from novamind_core.services.assessments import AssessmentService
+from novamind_core.services.drafts import DraftService
 from novamind_core.services.risk_reviews import RISK_REVIEW_CREATE, RiskReviewService
 from tests.fakes.uow import FakeStore, fake_context
 
@@ -123,6 +125,17 @@ def test_a_second_review_of_a_closed_alert_is_refused(store):
     RiskReviewService(ctx(store)).complete(CLINICIAN, alert.id, **complete_review())
     with pytest.raises(ConflictError, match="already closed"):
         RiskReviewService(ctx(store)).complete(CLINICIAN, alert.id, **complete_review())
+
+
+def test_a_repeated_submission_returns_the_first_review_and_the_draft_is_dropped_with_the_save(store):
+    alert = item9_alert(store)
+    DraftService(ctx(store)).save(CLINICIAN, PID, FormName.RISK_REVIEW, {"formulation": "Half written"})
+    token = "risk-review-token-0001"
+    first = RiskReviewService(ctx(store)).complete(CLINICIAN, alert.id, submission_token=token, **complete_review())
+    again = RiskReviewService(ctx(store)).complete(CLINICIAN, alert.id, submission_token=token, **complete_review())
+    assert again.id == first.id
+    assert [r.id for r in RiskReviewService(ctx(store)).history(CLINICIAN, PID)] == [first.id]
+    assert DraftService(ctx(store)).load(CLINICIAN, PID, FormName.RISK_REVIEW) is None
 
 
 def test_the_printable_safety_plan_carries_the_patient_the_six_steps_and_the_follow_up(store):
