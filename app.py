@@ -36,7 +36,7 @@ def main() -> None:  # noqa: C901  (the router reads top to bottom)
     )
     from components.shared.errors import error_boundary
     from components.shared.keep_typing import keep_typing_on_leave
-    from components.shared.layout import ROLE_LABELS, inject_css, render_footer, render_header
+    from components.shared.layout import ROLE_LABELS, header_slot, inject_css, redraw_header, render_footer
     from components.shared.navigation import PAGES, pages_for_role
     from components.shared.observability import bind_run_log_context, observe_page
     from components.shared.session import (
@@ -128,13 +128,17 @@ def main() -> None:  # noqa: C901  (the router reads top to bottom)
         sign_out(services, reason="sign out")
         st.rerun()
 
-    render_header(user)
+    # The header names the selected patient, but on the first run of a chart opened from a `?p=` link (a reload, a
+    # link in a new tab) the page's banner resolves that patient only while the page runs: the header is drawn into a
+    # slot first (from what the session knew) and drawn again in the same slot once the page has run.
+    header = header_slot(user)
     warning = st.session_state.get(StateKeys.SIGN_IN_WARNING)
     if warning:
         st.warning(warning, icon=":material/gpp_maybe:")
         st.session_state[StateKeys.SIGN_IN_WARNING] = None
     with error_boundary("page " + page.title), observe_page(page.title, services.settings.metrics_dir):
         page.run()  # timed for the page-latency metric (components/shared/observability.py)
+    redraw_header(header, user)  # the patient the page resolved (from the link) on this run
     render_footer()
 
 

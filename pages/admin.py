@@ -36,6 +36,8 @@ SECTIONS = {"Users": AdminSection.USERS, "Care teams": AdminSection.CARE_TEAMS, 
             "System health": AdminSection.HEALTH}
 ACTION_DONE = {"set_role": "Role changed for", "reset_password": "Password reset for", "deactivate": "Deactivated",
                "reactivate": "Reactivated", "unlock": "Unlocked", "reset_second_factor": "Second factor reset for"}
+TRAINEE_DONE = {"on": "is now a trainee: their signed notes need a co-signature.",
+                "off": "is no longer a trainee: their signed notes need no co-signature."}
 KEY_STATUS = StateKeys.ADMIN_KEY_STATUS
 AUDIT_CSV = StateKeys.ADMIN_AUDIT_CSV
 
@@ -51,6 +53,11 @@ def users_section() -> None:
     if chosen is not None and chosen.action == "revoke_sessions":
         ended = svc.sessions.revoke_all(me, chosen.user_id)
         flash(f"Ended {ended} session(s); that account must sign in again.")
+        st.rerun()
+    if chosen is not None and chosen.action == "set_trainee":
+        svc.notes.set_trainee(me, chosen.user_id, chosen.value == "on")
+        account_name = next(a.username for a in view.accounts if a.id == chosen.user_id)
+        flash(f"{account_name} {TRAINEE_DONE[str(chosen.value)]}")
         st.rerun()
     if chosen is not None:
         method = getattr(svc.users, chosen.action)

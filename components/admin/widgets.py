@@ -20,6 +20,7 @@ KEY = "nm_ad_"
 ROLES = [r.value for r in Role]
 ANY = "(any)"
 OUTCOMES = (ANY, "success", "denied", "failure")
+TRAINEE_LABEL = "Trainee (notes need a co-signature)"
 AUDIT_WINDOW_DAYS = 30
 """The audit viewer's default date range: the last 30 days."""
 
@@ -36,7 +37,8 @@ class NewUser:
 
 @dataclass(frozen=True)
 class UserAction:
-    """A button pressed on one account: ``action`` is a users-service method name, ``value`` its argument."""
+    """A button pressed on one account: ``action`` is a users-service method name (``set_trainee``: the notes
+    service's, ``value`` "on"/"off"), ``value`` its argument."""
 
     action: str
     user_id: int
@@ -48,7 +50,7 @@ def users_table(accounts: Sequence[UserAccount]) -> pd.DataFrame:
         "Id": a.id, "Username": a.username, "Name": a.display_name, "Role": a.role,
         "Status": "active" if a.active else "deactivated",
         "Locked until": format_datetime(a.locked_until) if a.locked_until else "",
-        "Failed sign-ins": a.failed_attempts, "Patients": a.patient_count,
+        "Failed sign-ins": a.failed_attempts, "Patients": a.patient_count, "Trainee": "yes" if a.trainee else "",
         "Last sign-in": format_datetime(a.last_sign_in_at) if a.last_sign_in_at else "never",
     } for a in accounts])
 
@@ -93,7 +95,13 @@ def user_actions(accounts: Sequence[UserAccount]) -> UserAction | None:
         if st.button("Unlock", key=KEY + "unlock", icon=":material/lock_open:",
                      help="Lift this account's sign-in back-off (after repeated failed sign-ins), from every address."):
             return UserAction("unlock", uid)
-    c4, c5, _ = st.columns([1.3, 1.5, 1.2])
+    c4, c5, c6 = st.columns([1.3, 1.5, 1.2])
+    trainee = c6.toggle(TRAINEE_LABEL, value=account.trainee, key=KEY + f"trainee_{uid}",
+                        disabled=account.role != Role.CLINICIAN.value and not account.trainee,
+                        help="A trainee's signed notes wait for a co-signature by a clinician on the patient's care "
+                             "team who is not a trainee. Clinicians only.")
+    if trainee != account.trainee:
+        return UserAction("set_trainee", uid, "on" if trainee else "off")
     if c4.button("End all sessions", key=KEY + "revoke_sessions", icon=":material/logout:",
                  help="Sign this account out everywhere now (a lost laptop, a shared screen)."):
         return UserAction("revoke_sessions", uid)

@@ -7,6 +7,10 @@ antidepressant, a serotonergic combination, a dose above the usual maximum...) n
 shown with their sources and "Start after reviewing the warnings" saves it. An impossible dose (5,000 mg) is refused
 under the dose field. The fields are kept as the user's draft and cleared only once the order is saved; a
 double-click starts one order (submission token).
+
+"Change or stop a medication" (:func:`medication_change_form`) keeps its reason the same way: typed, it is the
+user's draft for this patient (a reload or a new tab puts it back), and it is cleared and its draft dropped once the
+change is saved (:func:`change_saved`); a refused change keeps it.
 """
 
 from __future__ import annotations
@@ -30,10 +34,13 @@ from components.patient.form_state import (
     submission_token,
 )
 from components.patient.visit_note import SAVE_ERRORS
+from components.shared.choices import MedicationChange
 from components.shared.forms import FREQUENCIES
 from components.shared.text import plain
 from components.shared.theme import format_date
+from novamind_core.domain.errors import NovamindError
 from novamind_core.domain.forms import FormName
+from novamind_core.domain.medications import MedicationOrder
 from novamind_core.domain.prescribing import DrugKnowledge, InteractionReviewRequired, StartCheck
 from novamind_core.domain.users import User
 from novamind_core.services.prescribing import knowledge_of, known_names
@@ -42,6 +49,7 @@ if TYPE_CHECKING:
     from novamind_core.bootstrap import Services
 
 FORM = FormName.MEDICATION_START
+CHANGE_FORM = FormName.MEDICATION_CHANGE
 KNOWLEDGE_WORDS = {
     DrugKnowledge.MODELLED: "in the drug catalogue: simulated by the twin",
     DrugKnowledge.INTERACTIONS_ONLY: "checked for interactions; not simulated by the twin",
@@ -149,3 +157,56 @@ def medication_start_form(services: Services, user: User, patient_id: int, today
         message = st.session_state.pop(f"nm_med_message_{patient_id}", None)
         if message:
             st.success(plain(message), icon=":material/check_circle:")
+
+
+def change_fields(patient_id: int) -> tuple[Field, ...]:
+    """The change form's fields kept as a draft: the reason (the medication, action, dose and date are quick picks,
+    and the order picked may be gone by the time the draft comes back)."""
+    return (Field("reason", f"nm_med_change_reason_{patient_id}", "text", ""),)
+
+
+def _change_saved_key(patient_id: int) -> str:
+    return f"nm_med_change_saved_{patient_id}"
+
+
+def change_saved(services: Services, user: User, patient_id: int) -> None:
+    """After the page saved the change: drop the reason's draft now and clear the field on the next run (before
+    its widget is drawn)."""
+    with contextlib.suppress(NovamindError, ValueError):
+        services.drafts.discard(user, patient_id, CHANGE_FORM)
+    st.session_state[_change_saved_key(patient_id)] = True
+
+
+def medication_change_form(services: Services, user: User, patient_id: int, active: list[MedicationOrder],
+                           today: date) -> MedicationChange | None:
+    """Titrate or stop an active order; a reason is required for both (the service enforces it too). The reason is
+    kept as the user's draft (not an ``st.form``: a form's fields take no ``on_change``, so nothing would be kept
+    before "Save change")."""
+    if not active:
+        return None
+    fields = change_fields(patient_id)
+    if st.session_state.pop(_change_saved_key(patient_id), False):
+        clear(CHANGE_FORM, patient_id, fields)
+    restore_once(services, user, patient_id, CHANGE_FORM, fields)
+    keep_args = (services, user, patient_id, CHANGE_FORM, fields)
+    with st.container(border=True):
+        st.markdown("**Change or stop a medication**")
+        draft_restored_notice(CHANGE_FORM, patient_id)
+        labels = {m.id: m.describe() for m in active}
+        # The whole width: in a quarter column "sertraline 150 mg once daily" read "sertraline 15…".
+        order_id = st.selectbox("Medication", list(labels), format_func=lambda i: labels[i],
+                                key=f"nm_med_change_order_{patient_id}")
+        c2, c3, c4 = st.columns([1.3, 1, 1.2])
+        action = c2.radio("Action", ("Change dose", "Stop"), horizontal=True, key=f"nm_med_change_action_{patient_id}")
+        new_dose = c3.number_input("New dose (mg)", min_value=0.0, value=None, step=5.0,
+                                   key=f"nm_med_change_dose_{patient_id}",
+                                   help="Above 0 and at most 3,000 mg; the service names a dose out of range.")
+        on = c4.date_input("From", value=today, format="DD/MM/YYYY", key=f"nm_med_change_on_{patient_id}",
+                           help="Today or earlier; a date in the future is refused, never changed.")
+        reason = st.text_input("Reason *", placeholder="e.g. partial response at 4 weeks; side effects",
+                               key=fields[0].key, on_change=keep, args=keep_args)
+        if st.button("Save change", type="primary", icon=":material/edit:", key=f"nm_med_change_btn_{patient_id}"):
+            keep(*keep_args)  # typed and clicked at once: the reason is kept even if the save is refused
+            return MedicationChange(order_id=order_id, stop=action == "Stop", new_dose_mg=new_dose, on=on,
+                                    reason=reason)
+    return None

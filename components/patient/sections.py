@@ -13,10 +13,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from components.patient.medication_forms import medication_start_form
+from components.patient.medication_forms import change_saved, medication_change_form, medication_start_form
 from components.patient.risk_review import start_review_button
 from components.patient.visit_form import visit_form
-from components.shared.forms import medication_change_form
 from components.shared.session import flash, show_flash_at
 from components.shared.text import plain
 from components.shared.theme import format_date, format_datetime, format_duration_days
@@ -85,7 +84,7 @@ def medications_section(services: Services, user: User, patient_id: int, orders:
     with left:
         medication_start_form(services, user, patient_id, today)  # catalogue, interaction check, draft
     with right:
-        change = medication_change_form(active, today)
+        change = medication_change_form(services, user, patient_id, active, today)  # the reason kept as a draft
         if change is not None:
             try:
                 if change.stop:
@@ -100,6 +99,7 @@ def medications_section(services: Services, user: User, patient_id: int, orders:
             except SAVE_ERRORS as exc:
                 st.error(f"Not saved: {plain(exc)}.", icon=":material/error:")
             else:
+                change_saved(services, user, patient_id)
                 flash(done, at="medications")
                 st.rerun()
         show_flash_at("medications")

@@ -12,9 +12,8 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from components.shared.choices import MedicationChange, PatientRegistration
+from components.shared.choices import PatientRegistration
 from novamind_core.domain.errors import NovamindError
-from novamind_core.domain.medications import MedicationOrder
 
 SEX_OPTIONS = ("female", "male", "other", "unknown")
 FREQUENCIES = ("daily", "nightly", "twice daily", "three times daily", "weekly", "as needed")
@@ -87,24 +86,3 @@ def register_patient_form(errors: dict[str, str], today: date) -> PatientRegistr
         gender_identity=gender or None, phone=phone or None, diagnosis_code=code.strip().upper() if code else None,
         diagnosis_label=(label or COMMON_DIAGNOSES.get(code, "")).strip() if code else "")
 
-
-def medication_change_form(active: list[MedicationOrder], today: date) -> MedicationChange | None:
-    """Titrate or stop an active order; a reason is required for both (the service enforces it too)."""
-    if not active:
-        return None
-    with st.form("nm_med_change", clear_on_submit=False):  # a refused change keeps what was typed
-        st.markdown("**Change or stop a medication**")
-        labels = {m.id: m.describe() for m in active}
-        # The whole width: in a quarter column "sertraline 150 mg once daily" read "sertraline 15…".
-        order_id = st.selectbox("Medication", list(labels), format_func=lambda i: labels[i])
-        c2, c3, c4 = st.columns([1.3, 1, 1.2])
-        action = c2.radio("Action", ("Change dose", "Stop"), horizontal=True)
-        new_dose = c3.number_input("New dose (mg)", min_value=0.0, value=None, step=5.0,
-                                   help="Above 0 and at most 3,000 mg; the service names a dose out of range.")
-        on = c4.date_input("From", value=today, format="DD/MM/YYYY",
-                           help="Today or earlier; a date in the future is refused, never changed.")
-        reason = st.text_input("Reason *", placeholder="e.g. partial response at 4 weeks; side effects")
-        if st.form_submit_button("Save change", type="primary", icon=":material/edit:"):
-            return MedicationChange(order_id=order_id, stop=action == "Stop", new_dose_mg=new_dose, on=on,
-                                    reason=reason)
-    return None

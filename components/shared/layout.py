@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from components.shared.session import StateKeys
 from components.shared.text import plain
@@ -46,6 +47,22 @@ def render_header(user: User) -> None:
         f"<span>{patient}</span></div>",
         unsafe_allow_html=True,  # text-safe: the patient label went through plain() above
     )
+
+
+def header_slot(user: User) -> DeltaGenerator:
+    """Draw the header into a slot and return the slot, for :func:`redraw_header` after the page has run."""
+    slot = st.empty()
+    with slot.container():
+        render_header(user)
+    return slot
+
+
+def redraw_header(slot: DeltaGenerator, user: User) -> None:
+    """Draw the header again in its slot once the page has run: on the first run of a chart opened from a ``?p=``
+    link (a reload, a link in a new tab) the page's banner resolves the patient while the page runs, after the header
+    was first drawn, and the header would otherwise say "No patient selected" next to a banner naming the patient."""
+    with slot.container():
+        render_header(user)
 
 
 def render_footer() -> None:

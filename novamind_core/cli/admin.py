@@ -77,7 +77,7 @@ def cmd_users_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([{"id": a.id, "username": a.username, "display_name": a.display_name, "role": a.role,
                            "active": a.active, "locked_until": a.locked_until.isoformat() if a.locked_until else None,
-                           "patients": a.patient_count} for a in accounts], indent=2))
+                           "patients": a.patient_count, "trainee": a.trainee} for a in accounts], indent=2))
         return 0
     print(f"{'id':>4}  {'username':<20} {'role':<10} {'active':<7} {'patients':>8}  name")
     for a in accounts:
@@ -104,6 +104,15 @@ def cmd_users_deactivate(args: argparse.Namespace) -> int:
     services = open_services()
     account = services.users.deactivate(SYSTEM_USER, _user_id(services, args.username))
     print(f"{account.username} is deactivated")
+    return 0
+
+
+def cmd_users_trainee(args: argparse.Namespace) -> int:
+    services = open_services()
+    trainee = services.notes.set_trainee(SYSTEM_USER, _user_id(services, args.username), args.on)
+    state = ("now a trainee: their signed notes need a co-signature" if trainee
+             else "no longer a trainee: their signed notes need no co-signature")
+    print(f"{args.username} is {state}")
     return 0
 
 
@@ -220,6 +229,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = usub.add_parser("deactivate", help="deactivate a user (they can no longer sign in)")
     p.add_argument("username")
     p.set_defaults(func=cmd_users_deactivate)
+    p = usub.add_parser("trainee", help="flag a clinician as a trainee (signed notes need a co-signature) or unflag")
+    p.add_argument("username")
+    flag = p.add_mutually_exclusive_group(required=True)
+    flag.add_argument("--on", dest="on", action="store_true", help="notes this clinician signs need a co-signature")
+    flag.add_argument("--off", dest="on", action="store_false", help="no co-signature needed any more")
+    p.set_defaults(func=cmd_users_trainee)
     users.set_defaults(func=lambda a: (users.print_help(), 2)[1])
 
     tokens = subparsers.add_parser(

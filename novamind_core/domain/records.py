@@ -188,6 +188,7 @@ class UserAccount:
     created_at: datetime
     last_sign_in_at: datetime | None
     patient_count: int = 0
+    trainee: bool = False  # a clinician whose signed notes wait for a co-signature (services/notes.py)
 
 
 @dataclass(frozen=True)

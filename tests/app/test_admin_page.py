@@ -85,3 +85,38 @@ def test_analysts_cannot_open_the_admin_page(seeded, app_as, page_text):
     at.run()
     assert "not available for your role" in page_text(at)
     assert not at.dataframe
+
+
+def test_an_admin_flags_a_clinician_as_a_trainee_and_back_from_the_user_row(seeded, app_as, page_text):
+    services, _ = seeded
+    from novamind_core.domain.administration import AdminSection
+    from novamind_core.services.base import SYSTEM_USER
+
+    services.users.create(SYSTEM_USER, "dr.trainee", "Dr In Training", "clinician", "a-long-temporary-pass-42")
+    admin = services.users.get_by_username("demo.admin")
+
+    def is_trainee() -> bool:
+        accounts = services.admin.view(admin, AdminSection.USERS).accounts
+        return next(a for a in accounts if a.username == "dr.trainee").trainee
+
+    target = services.users.get_by_username("dr.trainee")
+    at = open_section(app_as, "Users")
+    at.selectbox(key="nm_ad_user").set_value(target.id).run()
+    toggle = at.toggle(key=f"nm_ad_trainee_{target.id}")
+    assert toggle.label == "Trainee (notes need a co-signature)" and toggle.value is False
+    toggle.set_value(True).run()
+    assert not at.exception
+    assert "dr.trainee is now a trainee" in page_text(at)
+    assert is_trainee()
+    assert at.toggle(key=f"nm_ad_trainee_{target.id}").value is True
+    at.toggle(key=f"nm_ad_trainee_{target.id}").set_value(False).run()
+    assert "dr.trainee is no longer a trainee" in page_text(at)
+    assert not is_trainee()
+
+
+def test_the_trainee_toggle_is_off_limits_for_an_account_that_is_not_a_clinician(seeded, app_as):
+    services, _ = seeded
+    analyst = services.users.get_by_username("demo.analyst")
+    at = open_section(app_as, "Users")
+    at.selectbox(key="nm_ad_user").set_value(analyst.id).run()
+    assert at.toggle(key=f"nm_ad_trainee_{analyst.id}").disabled

@@ -165,3 +165,31 @@ def test_queued_simulation_plans_come_back_after_a_reload(seeded, app_as, page_t
     at.run()
     assert not at.exception
     assert "Plans to compare (1/" in page_text(at)
+
+
+def test_a_typed_reason_to_change_or_stop_a_medication_comes_back_after_a_reload(seeded, app_as):
+    services, cohort = seeded
+    pid = cohort.switched_id  # on vortioxetine
+    at = open_chart(app_as, pid, tab="Medications")
+    at.text_input(key=f"nm_med_change_reason_{pid}").input("nausea since the last increase").run()
+    reloaded = open_chart(app_as, pid, tab="Medications")  # a reload is a new session
+    assert reloaded.text_input(key=f"nm_med_change_reason_{pid}").value == "nausea since the last increase"
+    assert any("Restored your unsaved draft" in str(i.value) for i in reloaded.info)
+    click(reloaded, "Save change")  # no new dose: refused, and the reason is still kept
+    assert reloaded.text_input(key=f"nm_med_change_reason_{pid}").value == "nausea since the last increase"
+    again = open_chart(app_as, pid, tab="Medications")
+    assert again.text_input(key=f"nm_med_change_reason_{pid}").value == "nausea since the last increase"
+
+
+def test_a_saved_medication_change_clears_its_reason_and_drops_its_draft(seeded, app_as):
+    services, cohort = seeded
+    pid = cohort.switched_id
+    at = open_chart(app_as, pid, tab="Medications")
+    at.text_input(key=f"nm_med_change_reason_{pid}").input("partial response at 6 weeks")
+    at.number_input(key=f"nm_med_change_dose_{pid}").set_value(15)
+    click(at, "Save change")
+    assert not at.exception
+    assert 15.0 in {m.dose_mg for m in services.medications.active(clinician(services), pid)}
+    assert at.text_input(key=f"nm_med_change_reason_{pid}").value == ""
+    assert services.drafts.load(clinician(services), pid, "medication_change") is None
+    assert open_chart(app_as, pid, tab="Medications").text_input(key=f"nm_med_change_reason_{pid}").value == ""

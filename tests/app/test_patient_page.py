@@ -231,3 +231,36 @@ def test_a_chart_opens_with_the_trajectory_alone_and_draws_a_heavy_tab_when_it_i
     at.run()
     assert not at.exception and len(at.get("plotly_chart")) == 2
     assert "Every dated event on this chart" in page_text(at)
+
+
+
+def framed_chart_script() -> None:
+    """The app's frame around the chart page (app.py's order): the header's slot, the page, the header redrawn."""
+    import runpy
+    from pathlib import Path
+
+    import components
+    from components.shared.layout import header_slot, redraw_header
+    from components.shared.session import current_user, get_services
+
+    user = current_user(get_services())
+    slot = header_slot(user)
+    runpy.run_path(str(Path(components.__file__).resolve().parents[1] / "pages" / "patient.py"), run_name="__main__")
+    redraw_header(slot, user)
+
+
+def test_the_header_names_the_patient_of_a_chart_opened_from_a_link_on_its_first_run(seeded, app_as):
+    from streamlit.testing.v1 import AppTest
+
+    services, cohort = seeded
+    token = services.drafts.patient_link(services.users.get_by_username("demo.clinician"), cohort.responder_id)
+    at = AppTest.from_function(framed_chart_script, default_timeout=30)
+    signed = app_as("patient", "demo.clinician", p=token)  # a reload: nothing selected in the new session
+    for key in ("authentication_status", "username", "name", "roles", "logout"):
+        at.session_state[key] = signed.session_state[key]
+    at.query_params["p"] = token
+    at.run()
+    assert not at.exception
+    header = [str(m.value) for m in at.markdown if 'class="nm-header"' in str(m.value)]
+    assert len(header) == 1
+    assert "Synthia Testcase" in header[0] and "No patient selected" not in header[0]

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from novamind_core.db.models import CareTeamRow, UserRow
+from novamind_core.db.models import CareTeamRow, TraineeRow, UserRow
 from novamind_core.domain.administration import CareTeamMember, LoginCredential, StoredCredentials
 from novamind_core.domain.errors import NotFoundError
 from novamind_core.domain.records import UserAccount
@@ -24,10 +24,11 @@ def _user(row: UserRow) -> User:
                 active=row.active)
 
 
-def _account(row: UserRow, patient_count: int = 0) -> UserAccount:
+def _account(row: UserRow, patient_count: int = 0, trainee: bool = False) -> UserAccount:
     return UserAccount(id=row.id, username=row.username, display_name=row.display_name, role=row.role,
                        active=row.active, locked_until=row.locked_until, failed_attempts=row.failed_attempts,
-                       created_at=row.created_at, last_sign_in_at=row.last_sign_in_at, patient_count=patient_count)
+                       created_at=row.created_at, last_sign_in_at=row.last_sign_in_at, patient_count=patient_count,
+                       trainee=trainee)
 
 
 def _credentials(row: UserRow) -> StoredCredentials:
@@ -63,7 +64,7 @@ class UserRepository:
         """The account with the number of patients on whose care team it is; NotFoundError when missing."""
         row = self._row(user_id)
         count = self.session.scalar(select(func.count()).select_from(CareTeamRow).where(CareTeamRow.user_id == user_id))
-        return _account(row, int(count or 0))
+        return _account(row, int(count or 0), self.session.get(TraineeRow, user_id) is not None)
 
     def credentials(self, username: str, *, for_update: bool = False) -> StoredCredentials | None:
         """The user with password hash and lockout counters; ``for_update`` locks the row (PostgreSQL) so
@@ -80,7 +81,8 @@ class UserRepository:
         stmt = select(UserRow).order_by(UserRow.username)
         if not include_inactive:
             stmt = stmt.where(UserRow.active.is_(True))
-        return [_account(r, counts.get(r.id, 0)) for r in self.session.scalars(stmt)]
+        trainees = set(self.session.scalars(select(TraineeRow.user_id)))
+        return [_account(r, counts.get(r.id, 0), r.id in trainees) for r in self.session.scalars(stmt)]
 
     def login_credentials(self) -> tuple[LoginCredential, ...]:
         """Every *active* account with its password hash, by username."""
