@@ -35,7 +35,6 @@ def main() -> None:  # noqa: C901  (the router reads top to bottom)
         sign_out,
     )
     from components.shared.errors import error_boundary
-    from components.shared.keep_typing import keep_typing_on_leave
     from components.shared.layout import ROLE_LABELS, header_slot, inject_css, redraw_header, render_footer
     from components.shared.navigation import PAGES, pages_for_role
     from components.shared.observability import bind_run_log_context, observe_page
@@ -51,7 +50,6 @@ def main() -> None:  # noqa: C901  (the router reads top to bottom)
     st.set_page_config(page_title="Novamind", page_icon=":material/psychology:", layout="wide",
                        initial_sidebar_state="expanded")
     inject_css()
-    keep_typing_on_leave()  # a reload in mid-sentence commits the sentence first (its draft is then kept)
     init_session_state()
     bind_run_log_context()  # request_id / session_id on this run's log lines (docs/deployment.md)
     remember_deep_link()

@@ -44,6 +44,28 @@ def set_date(page, name: str, day) -> None:  # type: ignore[no-untyped-def]
     wait_idle(page)
 
 
+def draft_text(app, pid: int) -> str | None:  # type: ignore[no-untyped-def]
+    from novamind_core.domain.forms import FormName
+
+    services = app["services"]
+    draft = services.drafts.load(services.users.get_by_username("demo.clinician"), pid, FormName.NOTE)
+    return None if draft is None else str(next(iter(v for k, v in draft.payload.items() if k == "text"), ""))
+
+
+def wait_for_draft(app, pid: int, seconds: float = 20.0) -> str | None:  # type: ignore[no-untyped-def]
+    """The note draft once the server has stored it (bounded wait: a busy server runs the leaving page's last
+    commit a moment later)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        text = draft_text(app, pid)
+        if text:
+            return text
+        time.sleep(0.25)
+    return draft_text(app, pid)
+
+
 def test_a_clinician_loses_nothing_typed_and_nothing_is_silently_changed(forms_app, context):
     services, cohort = forms_app["services"], forms_app["cohort"]
     user = services.users.get_by_username("demo.clinician")
@@ -62,6 +84,7 @@ def test_a_clinician_loses_nothing_typed_and_nothing_is_silently_changed(forms_a
     note_box.fill(TYPED)
     note_box.press("Tab")  # committed (as leaving the box does)
     wait_idle(page)
+    assert wait_for_draft(forms_app, pid) == TYPED  # stored server-side before the reload (bounded wait)
     page.reload()
     page.get_by_role("tablist").first.wait_for()  # the reload reopens the Notes tab (?tab=notes), not the trajectory
     wait_idle(page)

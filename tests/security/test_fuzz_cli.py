@@ -14,11 +14,12 @@ from hypothesis import strategies as st
 from tests.security.conftest import fuzz_settings
 
 #: Sub-commands left out of the generic fuzz: they write outside the test database (init-keys -> data/keys.env;
-#: audit forward/head -> a cursor, a stream or a head file at the fuzzed path), serve until stopped (metrics, which
-#: never returns without --once), train models or run long simulations whose cost grows with the fuzzed sizes
-#: (each covered by its own tests; simulate's hostile scenarios by test_fuzz_regressions.py).
+#: audit forward/head -> a cursor, a stream or a head file at the fuzzed path), serve until stopped (metrics and
+#: worker, which never return without --once; each has its own tests), train models or run long simulations whose
+#: cost grows with the fuzzed sizes (each covered by its own tests; simulate's hostile scenarios by
+#: test_fuzz_regressions.py).
 SKIP = {"init-keys", "seed-demo", "seed-wearables", "train", "calibrate", "cohort-simulate", "simulate", "pk",
-        "migrate", "backup", "restore", "metrics", "audit"}
+        "migrate", "backup", "restore", "metrics", "audit", "worker"}
 
 
 def _leaf_commands() -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
