@@ -30,9 +30,12 @@ def wait_idle(page) -> None:  # type: ignore[no-untyped-def]
 
 def phq9_points(page) -> list[int]:  # type: ignore[no-untyped-def]
     return page.evaluate("""() => {
-        const div = document.querySelector('.js-plotly-plot');
-        const trace = (div && div.data || []).find(t => t.name === 'PHQ-9');
-        return trace ? Array.from(trace.y) : [];
+        // every figure on the page (the caseload's severity strip may still be drawn while the chart replaces it)
+        for (const div of document.querySelectorAll('.js-plotly-plot')) {
+            const trace = (div.data || []).find(t => t.name === 'PHQ-9');
+            if (trace) { return Array.from(trace.y); }
+        }
+        return [];
     }""")
 
 
@@ -50,7 +53,8 @@ def test_clinician_signs_in_opens_a_patient_enters_a_phq9_sees_the_new_point_and
     page.get_by_role("combobox", name="Open a patient").click()
     page.get_by_role("option", name="Synthia Testcase (NM-100001)").click()
     page.get_by_role("button", name="Open chart").click()
-    page.locator(".js-plotly-plot .main-svg").first.wait_for()
+    page.wait_for_function("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+        .some(div => (div.data || []).some(t => t.name === 'PHQ-9'))""", timeout=30_000)
     wait_idle(page)
     assert "/patient" in page.url and "p=" in page.url and "mrn=" not in page.url  # opaque link, not the MRN
     before = phq9_points(page)
