@@ -49,6 +49,8 @@ class Batch:
     visits: tuple[tuple[StepResult, ...], ...]
     wall_s: float
     server_cpu_s: float
+    client_cpu_s: float = 0.0  # the load client's own CPU (it shares the machine's cores with the server)
+    database_cpu_s: float = 0.0  # PostgreSQL's processes, where measured
 
     def seconds(self, step: str) -> list[float]:
         return [s.seconds for v in self.visits for s in v if s.step == step and not s.errors]
@@ -141,10 +143,13 @@ def database(backend: str) -> Iterator[str]:
 
 
 def seeded_environment(directory: Path, database_url: str) -> dict[str, str]:
-    """NOVAMIND_* for a migrated database holding the UI story cohort; the login delay is left at its default."""
+    """NOVAMIND_* for a migrated database holding the UI story cohort, as ``make run`` serves it: the development
+    environment (so passwords are stored and checked at the shipped bcrypt cost, 12, not the test suite's 4) and the
+    login delay at its default."""
     from tests.app import ui_cohort as ui
 
-    env = {**ui.environment_for(directory), "NOVAMIND_DATABASE_URL": database_url}
+    env = {**ui.environment_for(directory), "NOVAMIND_DATABASE_URL": database_url,
+           "NOVAMIND_ENVIRONMENT": "development"}
     env.pop("NOVAMIND_LOGIN_SLEEP_TIME")
     saved = {k: v for k, v in os.environ.items() if k.startswith("NOVAMIND_")}
     try:

@@ -17,6 +17,7 @@ docs/deployment.md, "Sizing".
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -31,6 +32,7 @@ from benchmarks.bench_load import Batch, percentile
 from benchmarks.load_client import StepResult, clinician_visit, run_async
 
 TARGET = "N=20: p95 < 5 s with two replicas, < 8 s single process; 0 errors"
+GATE_TIMEOUT_S = 120.0
 
 
 def _cpu(pids: tuple[int, ...]) -> float:
@@ -45,25 +47,70 @@ def _nginx_worker_pids(master: int) -> tuple[int, ...]:
         return ()
 
 
-def batch(url: str, pids: tuple[int, ...], n: int, *, verify_tls: bool = True) -> Batch:
-    """N visits at once (sign-in and chart, as the demo clinician); wall time and the CPU of ``pids``."""
+def _stat(pid: int) -> list[str]:
+    with open(f"/proc/{pid}/stat") as fh:
+        return fh.read().rsplit(")", 1)[1].split()
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds of PostgreSQL on this machine: the postmaster, its live backends, and (its children's times) every
+    backend that has ended, so connections opened and closed during a batch are counted."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm") as fh:
+                if fh.read().strip() not in ("postgres", "postmaster"):
+                    continue
+            fields = _stat(int(entry))
+            with open(f"/proc/{fields[1]}/comm") as fh:
+                parent_is_postgres = fh.read().strip() in ("postgres", "postmaster")
+        except (OSError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+        if not parent_is_postgres:  # the postmaster: add its reaped children
+            total += int(fields[13]) + int(fields[14])
+    return total / tick
+
+
+class _Gate:
+    """All signed-in sessions open their charts together (a session that failed never arrives: bounded wait)."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.arrived, self.open = n, 0, asyncio.Event()
+
+    async def __call__(self) -> None:
+        self.arrived += 1
+        if self.arrived >= self.n:
+            self.open.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.open.wait(), GATE_TIMEOUT_S)
+
+
+def batch(url: str, pids: tuple[int, ...], n: int, *, verify_tls: bool = True, charts_together: bool = False) -> Batch:
+    """N visits at once (sign-in and chart, as the demo clinician); wall time and the CPU of ``pids``, of this
+    process (the load client) and of PostgreSQL. ``charts_together``: the N sessions sign in, then open their charts
+    at the same moment (the "chart" step is then what N signed-in clinicians wait for at once)."""
     from tests.app import ui_cohort as ui
 
     async def all_visits() -> list[list[StepResult]]:
+        gate = _Gate(n) if charts_together else None
         visits = [clinician_visit(url, ui.CLINICIAN, ui.PASSWORDS[ui.CLINICIAN], simulate=False,
-                                  verify_tls=verify_tls) for _ in range(n)]
+                                  verify_tls=verify_tls, chart_gate=gate) for _ in range(n)]
         return await asyncio.wait_for(asyncio.gather(*visits), timeout=bench_load.BATCH_TIMEOUT_S)
 
-    cpu0, t0 = _cpu(pids), time.perf_counter()
+    cpu0, db0, client0, t0 = _cpu(pids), _postgres_cpu(), time.process_time(), time.perf_counter()
     visits = run_async(all_visits())
-    return Batch(n, tuple(tuple(v) for v in visits), time.perf_counter() - t0, _cpu(pids) - cpu0)
+    return Batch(n, tuple(tuple(v) for v in visits), time.perf_counter() - t0, _cpu(pids) - cpu0,
+                 client_cpu_s=time.process_time() - client0, database_cpu_s=_postgres_cpu() - db0)
 
 
 def measure_single(env: dict[str, str], log: Path, sizes: tuple[int, ...]) -> list[Batch]:
     """One process, reached directly: a warm-up visit, then one batch per size."""
     with bench_load.streamlit_server(env, log) as (url, pid):
         batch(url, (pid,), 1)
-        return [batch(url, (pid,), n) for n in sizes]
+        return [batch(url, (pid,), n) for n in sizes] + [batch(url, (pid,), sizes[-1], charts_together=True)]
 
 
 def _free_port_run(count: int) -> int:
@@ -106,15 +153,23 @@ def measure_replicas(env: dict[str, str], runtime: Path, sizes: tuple[int, ...],
         proxy = _nginx_worker_pids(running.pid("nginx"))
         proxy_cpu0 = _cpu(proxy)
         batches = [batch(plan.proxy_url, pids, n, verify_tls=False) for n in sizes]
-        return batches, _cpu(proxy) - proxy_cpu0
+        proxy_cpu = _cpu(proxy) - proxy_cpu0
+        batches.append(batch(plan.proxy_url, pids, sizes[-1], verify_tls=False, charts_together=True))
+        return batches, proxy_cpu
 
 
 def _steps(b: Batch) -> str:
     to_chart = b.to_chart_seconds()
     errors = b.errors()
     median = f"p50 {statistics.median(to_chart):.2f} s, " if to_chart else ""
+    sign_in, chart = percentile(b.seconds("sign_in"), 95), percentile(b.seconds("chart"), 95)
+    split = (f"; sign-in p95 {sign_in:.2f} s, chart p95 {chart:.2f} s" if sign_in is not None and chart is not None
+             else "")
+    cpu = (f"; CPU per session: load client {b.client_cpu_s / b.sessions:.2f} s, PostgreSQL "
+           f"{b.database_cpu_s / b.sessions:.2f} s")
     return (f"to chart {median}max {max(to_chart):.2f} s (n={len(to_chart)})" if to_chart else "no complete visit") \
-        + f"; errors {len(errors)}" + (f" (first: {errors[0][:160]})" if errors else "") + f"; wall {b.wall_s:.1f} s"
+        + split + f"; errors {len(errors)}" + (f" (first: {errors[0][:160]})" if errors else "") \
+        + f"; wall {b.wall_s:.1f} s" + cpu
 
 
 def _ratio(value: float | None, baseline: float | None) -> float | None:
@@ -128,6 +183,7 @@ def _round(value: float | None) -> float | None:
 def rows(single: list[Batch], replicated: list[Batch], proxy_cpu_s: float, replicas: int) -> list[dict]:
     """The house-format rows: p95 per N for both set-ups, and sessions per core-minute at the largest N."""
     cores = os.cpu_count() or 1
+    (*single, single_together), (*replicated, replicated_together) = single, replicated
     base = percentile(single[0].to_chart_seconds(), 95)
     out: list[dict] = []
     for one, many in zip(single, replicated, strict=True):
@@ -148,6 +204,21 @@ def rows(single: list[Batch], replicated: list[Batch], proxy_cpu_s: float, repli
             "notes": f"PostgreSQL, wss:// through nginx, cookie-sticky hash; {_steps(many)}; server CPU "
                      f"{many.server_cpu_s / many.sessions:.2f} s/session (all replicas)",
         })
+    one_chart = percentile(single_together.seconds("chart"), 95)
+    many_chart = percentile(replicated_together.seconds("chart"), 95)
+    alone = percentile(single[0].seconds("chart"), 95)
+    out.append({
+        "name": f"replicas: {replicas} replicas behind nginx (TLS), {replicated_together.sessions} signed-in sessions "
+                "open a chart at the same moment, chart p95 (ratio vs single process)",
+        "value": _round(many_chart), "unit": "s",
+        "baseline_name": f"single process, {single_together.sessions} signed-in sessions at once, same run",
+        "baseline_value": _round(one_chart), "ratio": _ratio(many_chart, one_chart),
+        "target": "informative: the Monday-morning chart opens once sessions exist (sign-in's bcrypt check excluded)",
+        "peak_memory_mb": None,
+        "notes": f"sessions sign in first (untimed here), then all click Open chart together; one chart alone "
+                 f"{alone:.2f} s; replicas: {_steps(replicated_together)}; single: {_steps(single_together)}"
+        if alone is not None else "no complete single-session chart",
+    })
     one, many = single[-1], replicated[-1]
     per_one, per_many = one.server_cpu_s / one.sessions, many.server_cpu_s / many.sessions
     proxy_per = proxy_cpu_s / sum(b.sessions for b in replicated)

@@ -27,7 +27,7 @@ import asyncio
 import concurrent.futures
 import ssl
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -251,14 +251,16 @@ async def _timed(session: StreamlitSession, name: str, steps: list[StepResult], 
 
 async def clinician_visit(base_url: str, username: str, password: str, *, simulate: bool = True,
                           mount_components: bool = False, verify_tls: bool = True,
-                          cookie: str | None = None) -> list[StepResult]:
+                          cookie: str | None = None,
+                          chart_gate: Callable[[], Awaitable[None]] | None = None) -> list[StepResult]:
     """Open the app, sign in with the form, see the caseload, open the first patient's chart, run one simulation.
 
     Steps: ``open`` (first run, sign-in form drawn), ``sign_in`` (form submitted to the caseload drawn),
     ``chart`` (patient chosen and "Open chart" clicked, to the patient page drawn), ``simulation`` (simulation page
     opened, the default plan added and "Run simulation" clicked). A step that cannot go on ends the visit.
     ``verify_tls=False`` accepts a self-signed certificate (``https://`` URLs speak ``wss://``); ``cookie`` is sent
-    with the handshake (a sticky-session cookie pins the visit to one replica behind the proxy).
+    with the handshake (a sticky-session cookie pins the visit to one replica behind the proxy). ``chart_gate`` is
+    awaited between the caseload and "Open chart" (untimed): N signed-in sessions then open their charts at once.
     """
     steps: list[StepResult] = []
     try:
@@ -278,6 +280,8 @@ async def clinician_visit(base_url: str, username: str, password: str, *, simula
                 return run
 
             await _timed(s, "sign_in", steps, sign_in)
+            if chart_gate is not None:
+                await chart_gate()
 
             async def chart() -> _Run:
                 chooser = s.widget("selectbox", "Open a patient")

@@ -149,7 +149,7 @@ def caseload_section() -> None:
         else:
             open_patient(choice, labels[choice])
     pager(view.page.pages)
-    page_severity_strip(rows)  # also loads Plotly in the browser before a chart is opened
+    page_severity_strip(rows)  # after the selector: the caseload is usable before its one figure is drawn
     caseload_export_block(ctx.services, ctx.user, query)  # the audited download (the table's own is off)
 
 

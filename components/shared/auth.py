@@ -35,6 +35,7 @@ from streamlit.navigation.page import StreamlitPage
 from components.shared.navigation import PageSpec, page_for_url_path
 from components.shared.session import StateKeys, signed_in_username, touch_activity
 from components.shared.text import plain
+from components.shared.warmup import warm_up_charts
 from novamind_core.bootstrap import Services
 from novamind_core.domain.errors import AuthenticationError, NovamindError
 from novamind_core.domain.users import User
@@ -259,6 +260,7 @@ def sign_in_pages(services: Services, known_pages: list[PageSpec]) -> list[Strea
         sign_in_form(services)
         if signed_in_username() is not None:
             st.rerun()
+        warm_up_charts()  # the chart library loads while the user types (components/shared/warmup.py)
 
     pages = [st.Page(sign_in_page, title="Sign in", icon=":material/login:", url_path="sign-in", default=True)]
     pages += [st.Page(sign_in_page, title=spec.title, url_path=spec.url_path, visibility="hidden")

@@ -214,15 +214,24 @@ class UserService(BaseService):
         shown = typed.encode("unicode_escape").decode("ascii")[:64]
         keys = ThrottleKeys.of(name or shown, client_address)
         policy = throttle.limits(settings.login_max_attempts, settings.lockout_minutes)
+        # The password is checked outside any transaction: holding the row locks through a bcrypt check made every
+        # sign-in from one address (a clinic behind one public address, or every user behind a proxy that does not
+        # forward the client's) wait for each other's hash. The outcome is then decided under the locks below, from
+        # the counters as they are at that moment, so parallel guesses are still counted one at a time and a guess
+        # that lands once a back-off has started is refused whatever its password.
         with self._tx() as uow:
-            # the row locks serialise parallel guesses, so failure counts (and back-offs) cannot be raced
+            seen = uow.users.credentials(name) if name else None
+        checked = seen.password_hash if seen is not None else _dummy_hash(self.ctx.bcrypt_rounds)
+        password_ok = verify_password(password or "", checked)  # one check of the same cost on every path
+        with self._tx() as uow:
+            # the row locks serialise the counting, so failure counts (and back-offs) cannot be raced
             stored = uow.users.credentials(name, for_update=True) if name else None
+            if stored is not None and stored.password_hash != checked:  # the password changed during the check
+                password_ok = verify_password(password or "", stored.password_hash)
             now = self.ctx.now()
             states = {kind: uow.sign_in_throttle.get(getattr(keys, kind), lock=True)
                       for kind in ("pair", "account", "address")}
             blocked = [kind for kind, s in states.items() if s.blocked(now)]
-            password_ok = verify_password(password or "", stored.password_hash if stored is not None
-                                          else _dummy_hash(self.ctx.bcrypt_rounds))  # the same cost on every path
             user = stored.user if stored is not None else None
             if blocked:
                 self._audit(uow, user, AuditAction.AUTH_SIGN_IN_FAILED, outcome=AuditOutcome.DENIED,

@@ -168,6 +168,66 @@ def test_parallel_guesses_are_each_counted(services, clinician):
     assert int(counted) == int(checked) >= services.settings.login_max_attempts  # no failure lost to a race
 
 
+def test_two_clinicians_signing_in_from_one_clinic_address_do_not_wait_for_each_others_password_check(
+        services, clinician, other_clinician, monkeypatch):  # type: ignore[no-untyped-def]
+    """A clinic behind one public address: while one clinician's password is being checked, a colleague's sign-in
+    from the same address completes (the check holds no row lock; on PostgreSQL it used to hold the address's)."""
+    real = users_module.verify_password
+    inside, release = threading.Event(), threading.Event()
+
+    def held_for_first(password, hashed):  # type: ignore[no-untyped-def]
+        if password == TEST_PASSWORD and not inside.is_set():
+            inside.set()
+            release.wait(30)  # bounded: the test releases it whatever happens
+        return real(password, hashed)
+
+    monkeypatch.setattr(users_module, "verify_password", held_for_first)
+    outcomes: dict[str, str] = {}
+    first = threading.Thread(target=lambda: outcomes.setdefault("first", _guess(
+        services, clinician.username, TEST_PASSWORD, CLINIC)))
+    first.start()
+    try:
+        assert inside.wait(10), "the first sign-in never reached its password check"
+        second = threading.Thread(target=lambda: outcomes.setdefault("second", _guess(
+            services, other_clinician.username, TEST_PASSWORD, CLINIC)))
+        second.start()
+        second.join(10)
+        assert not second.is_alive(), "the colleague's sign-in waited for the first clinician's password check"
+        assert outcomes["second"] == "signed in"
+    finally:
+        release.set()
+        first.join(30)
+    assert outcomes["first"] == "signed in"
+
+
+def test_a_guess_that_finishes_its_check_after_the_back_off_started_is_refused_even_when_right(
+        services, clinician, monkeypatch):  # type: ignore[no-untyped-def]
+    """Parallel guesses are checked side by side, but the answer is decided under the counters' locks: the right
+    password, checked while other guesses started a back-off, is refused like any guess during a back-off."""
+    real = users_module.verify_password
+    inside, release = threading.Event(), threading.Event()
+
+    def held_for_right(password, hashed):  # type: ignore[no-untyped-def]
+        if password == TEST_PASSWORD:
+            inside.set()
+            release.wait(30)
+        return real(password, hashed)
+
+    monkeypatch.setattr(users_module, "verify_password", held_for_right)
+    outcomes: list[str] = []
+    right = threading.Thread(target=lambda: outcomes.append(_guess(services, clinician.username, TEST_PASSWORD)))
+    right.start()
+    try:
+        assert inside.wait(10)
+        wrong = [_guess(services, clinician.username, f"wrong-{i}")
+                 for i in range(services.settings.login_max_attempts + 1)]
+    finally:
+        release.set()
+        right.join(30)
+    assert wrong[-1] == users_module.SIGN_IN_REFUSED
+    assert outcomes == [users_module.SIGN_IN_REFUSED]
+
+
 @pytest.mark.parametrize("typed", ["dr.one\x00", "\x00", "dr\x00one"])
 def test_a_username_with_a_nul_byte_is_refused_like_any_wrong_sign_in(services, clinician, typed):
     """PostgreSQL text cannot hold NUL: a hostile sign-in form value must still be a plain refusal, audited."""
