@@ -18,9 +18,13 @@ Every run validates the server-side session in the database before anything is d
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from components.shared.text import plain
+
+FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
 
 
 def main() -> None:  # noqa: C901  (the router reads top to bottom)
@@ -47,7 +51,8 @@ def main() -> None:  # noqa: C901  (the router reads top to bottom)
     from novamind_core.domain.errors import ConfigurationError
     from novamind_core.domain.users import User
 
-    st.set_page_config(page_title="Novamind", page_icon=":material/psychology:", layout="wide",
+    # a local file: a ":material/...:" favicon is fetched by the browser from a third-party font server
+    st.set_page_config(page_title="Novamind", page_icon=str(FAVICON), layout="wide",
                        initial_sidebar_state="expanded")
     inject_css()
     init_session_state()

@@ -3,12 +3,15 @@
 Every other browser test runs with the delay at 0, which hid a race: with the default delay the sign-in form was drawn
 before ``st.navigation`` fixed the page, the cookie component's first answer reran the script under another page
 hash, and the typed username and password arrived under widget ids the next run no longer drew (an empty form, no
-audit row). Here a clinician types as soon as the form appears, on fresh servers and fresh browser sessions.
+audit row). Here a clinician types as soon as the form appears, on fresh servers and fresh browser sessions (the
+sign-in page's hidden warm-up of the next pages' scripts is drawn after the form and must not get in the way), and
+nothing the browser fetches comes from another server (a ":material/...:" favicon used to come from a font CDN).
 """
 
 from __future__ import annotations
 
 import os
+from urllib.parse import urlparse
 
 import pytest
 
@@ -52,10 +55,16 @@ def test_sign_in_works_with_the_shipped_sign_in_delay_on_fresh_servers_and_sessi
                     for _ in range(SESSIONS_PER_SERVER):
                         context = browser.new_context(viewport={"width": 1440, "height": 1000})
                         context.set_default_timeout(30_000)
+                        fetched: set[str] = set()
+                        context.on("request", lambda r, seen=fetched: seen.add(r.url))
                         try:
                             type_and_sign_in_at_once(context.new_page(), url)
                         finally:
                             context.close()
+                        elsewhere = {u for u in fetched
+                                     if urlparse(u).scheme in ("http", "https", "ws", "wss")
+                                     and urlparse(u).hostname not in ("127.0.0.1", "localhost")}
+                        assert not elsewhere, f"the browser fetched from another server: {sorted(elsewhere)[:3]}"
                 signed_in = services.audit.query(SYSTEM_USER, action="auth.sign_in", outcome="success")
                 assert len(signed_in) == SESSIONS_PER_SERVER  # one audited password sign-in per session
             finally:
