@@ -54,6 +54,22 @@ def test_a_draft_comes_back_to_the_user_who_typed_it_and_to_no_one_else(store):
         drafts.save(OUTSIDER, PID, "note", {"text": "x"})
 
 
+def test_a_chart_looks_for_every_forms_draft_in_one_read_with_one_audit_event(store):
+    drafts = DraftService(ctx(store))
+    drafts.save(CLINICIAN, PID, "note", {"text": "half a note"})
+    drafts.save(CLINICIAN, PID, "visit", {"note": "bloods first"})
+    audit = store.repositories["audit"]
+    before = len(audit.records)
+    found = drafts.load_many(CLINICIAN, PID)
+    assert {f.value: d.payload for f, d in found.items()} == {"note": {"text": "half a note"},
+                                                              "visit": {"note": "bloods first"}}
+    assert audit.actions()[before:] == ["draft.read"]
+    assert "found=note,visit" in audit.records[-1].detail and "half" not in audit.records[-1].detail
+    assert drafts.load_many(COLLEAGUE, PID) == {}
+    with pytest.raises(PermissionDenied):
+        drafts.load_many(OUTSIDER, PID)
+
+
 def test_a_draft_expires_after_three_days_without_a_change(store):
     DraftService(ctx(store)).save(CLINICIAN, PID, "visit", {"note": "bloods first"})
     assert DraftService(ctx(store, NOW + timedelta(hours=71))).load(CLINICIAN, PID, "visit") is not None
