@@ -33,6 +33,20 @@ from novamind_core.db.models import (
     PatientRow,
     VisitRow,
 )
+from novamind_core.demo.stories import (
+    COMORBID,
+    DIAGNOSES,
+    FAMILY,
+    GIVEN,
+    NOTE_TEXTS,
+    Plan,
+    allocate,
+    phq_course,
+    random_plan,
+    schedule,
+    story_plans,
+    symptom_profile,
+)
 from novamind_core.domain.assessments import ITEM9_INDEX, Instrument, item9_answer, score_assessment
 from novamind_core.domain.errors import ConfigurationError, ConflictError
 from novamind_core.domain.patients import (
@@ -60,32 +74,6 @@ DEMO_USERS: tuple[tuple[str, str, Role], ...] = (
     ("demo.lead", "Dr Lena Lead (clinic lead)", Role.CLINIC_LEAD),
 )
 
-GIVEN = ("Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery", "Quinn", "Rowan", "Robin",
-         "Charlie", "Frankie", "Kai", "Noor", "Priya", "Mateo", "Lena", "Tomas", "Aisha", "Yusuf", "Mei", "Oskar")
-FAMILY = ("Example", "Sample", "Testcase", "Placeholder", "Mockridge", "Fakeley", "Dummett", "Synthetic", "Demoson",
-          "Prototype", "Fixture", "Specimen", "Template", "Stubbs", "Pseudonym", "Testwell", "Mockford", "Samplewood")
-
-DIAGNOSES = (
-    ("F32.1", "Moderate depressive episode"),
-    ("F32.2", "Severe depressive episode without psychotic symptoms"),
-    ("F33.1", "Recurrent depressive disorder, current episode moderate"),
-    ("F33.2", "Recurrent depressive disorder, current episode severe without psychotic symptoms"),
-)
-COMORBID = (("F41.1", "Generalized anxiety disorder"), ("F51.0", "Nonorganic insomnia"),
-            ("F43.1", "Post-traumatic stress disorder"))
-
-# drug, start dose, titrated dose (mg/day, within the usual ranges of docs/science.md §3)
-DRUGS = (("sertraline", 50, 100), ("escitalopram", 10, 20), ("fluoxetine", 20, 40), ("venlafaxine", 75, 150),
-         ("duloxetine", 30, 60), ("mirtazapine", 15, 30), ("bupropion", 150, 300), ("vortioxetine", 10, 20),
-         ("citalopram", 20, 40))
-NOTE_TEXTS = (
-    "Reviewed mood and sleep. Discussed side effects; none significant. Plan: continue, review in two weeks.",
-    "Reports better energy and interest in activities. Adherence good. Safety plan reviewed.",
-    "Low mood persists; some early waking. Discussed options including dose increase and psychotherapy referral.",
-    "Nausea in the first week, now settled. Encouraged regular routine and activity scheduling.",
-)
-
-
 @dataclass(frozen=True)
 class SeedReport:
     patients: int
@@ -97,115 +85,6 @@ class SeedReport:
     skipped: bool = False
     outcome_history_patients: int = 0
     reason: str = ""
-
-
-@dataclass
-class _Plan:
-    """One synthetic patient: the PHQ-9 course and the medication events that drive it."""
-
-    archetype: str
-    weeks: int
-    start_phq: float
-    segments: list  # (start_week, target, tau)
-    meds: list  # (week, action, drug, dose, reason)
-    item9_final: int = 0
-    cyp2c19: str | None = None
-    wearables: bool = False
-    isi: bool = False
-
-
-def _schedule(weeks: int) -> list[int]:
-    """Assessment days: weekly to week 8, fortnightly to week 16, then every 4 weeks (measurement-based care)."""
-    out = list(range(0, min(weeks, 8) + 1))
-    out += list(range(10, min(weeks, 16) + 1, 2))
-    out += list(range(20, weeks + 1, 4))
-    return [w * 7 for w in out]
-
-
-def _phq_course(plan: _Plan, days: list[int], rng: np.random.Generator) -> list[int]:
-    return [int(np.clip(round(_level_at(plan, d / 7) + rng.normal(0, 1.5)), 0, 27)) for d in days]
-
-
-def _level_at(plan: _Plan, t: float) -> float:
-    """PHQ-9 level at week ``t``: each segment starts from the level the previous one reached at its start."""
-    level, prev_start = plan.start_phq, 0.0
-    target, tau = plan.start_phq, 1.0
-    for start_week, seg_target, seg_tau in plan.segments:
-        if t < start_week:
-            break
-        level = target + (level - target) * math.exp(-(start_week - prev_start) / tau)
-        prev_start, target, tau = start_week, seg_target, seg_tau
-    return target + (level - target) * math.exp(-(t - prev_start) / tau)
-
-
-def _allocate(total: int, weights: np.ndarray, max_item: int, rng: np.random.Generator) -> list[int]:
-    """Spread ``total`` points over items, proportionally to ``weights``, at most ``max_item`` per item."""
-    items = np.zeros(len(weights), int)
-    w = weights.astype(float).copy()
-    for _ in range(min(total, int(max_item * np.count_nonzero(w)))):
-        p = np.where(items < max_item, w, 0.0)
-        items[rng.choice(len(w), p=p / p.sum())] += 1
-    return items.tolist()
-
-
-def _plan(archetype: str, rng: np.random.Generator) -> _Plan:
-    weeks = int(rng.integers(13, 53))
-    a, b = rng.choice(len(DRUGS), 2, replace=False)
-    d1, d2 = DRUGS[a], DRUGS[b]
-    start = float(rng.uniform(15, 23))
-    meds = [(0, "start", d1[0], d1[1], "first-line treatment for depression"),
-            (4, "titrate", d1[0], d1[2], "partial early improvement; increased to usual target dose")]
-    if archetype == "responder":
-        segs = [(0, rng.uniform(2, 6), rng.uniform(3, 5))]
-    elif archetype == "partial":
-        sw = int(rng.integers(10, 14))
-        segs = [(0, rng.uniform(10, 13), rng.uniform(3, 5)), (sw, rng.uniform(4, 8), rng.uniform(4, 6))]
-        meds.append((sw, "switch", d2[0], d2[1], "partial response after an adequate trial"))
-        weeks = max(weeks, sw + 12)
-    elif archetype == "nonresponder":
-        sw = 8
-        segs = [(0, rng.uniform(16, 20), 4.0), (sw, rng.uniform(13, 17), 5.0)]
-        meds.append((sw, "switch", d2[0], d2[1], "no response after 8 weeks at target dose"))
-        weeks = max(weeks, 20)
-    else:  # relapse after stopping treatment
-        stop = int(rng.integers(14, 22))
-        segs = [(0, rng.uniform(3, 6), 4.0), (stop + 3, rng.uniform(14, 19), 3.0)]
-        meds.append((stop, "stop", d1[0], 0, "patient chose to stop after feeling well"))
-        weeks = max(weeks, stop + 14)
-    return _Plan(archetype, weeks, start, segs, meds, isi=bool(rng.random() < 0.33))
-
-
-def _story_plans() -> list[tuple[str, str, _Plan]]:
-    """The docs/ux.md demo stories (fixed names so the README can refer to them)."""
-    return [
-        ("Alex", "Example", _Plan("responder", 14, 19, [(0, 4, 3.5)],
-                                  [(0, "start", "sertraline", 50, "first episode, moderate depression"),
-                                   (2, "titrate", "sertraline", 100, "tolerating well; increase to target dose")])),
-        ("Sam", "Sample", _Plan("partial", 26, 20, [(0, 12, 3.5), (12, 5, 4.5)],
-                                [(0, "start", "escitalopram", 10, "first-line treatment"),
-                                 (4, "titrate", "escitalopram", 20, "partial early improvement"),
-                                 (12, "switch", "vortioxetine", 10, "partial response; cognitive complaints")])),
-        ("Jordan", "Testcase", _Plan("responder", 10, 17, [(0, 7, 5.0)],
-                                     [(0, "start", "escitalopram", 10, "first-line; dizziness at week 1 noted")],
-                                     cyp2c19=MetaboliserPhenotype.POOR.value)),
-        ("Taylor", "Placeholder", _Plan("nonresponder", 12, 21, [(0, 18, 4.0)],
-                                        [(0, "start", "sertraline", 50, "first-line treatment"),
-                                         (4, "titrate", "sertraline", 150, "no improvement at 50 mg")],
-                                        item9_final=2)),
-        ("Morgan", "Mockridge", _Plan("relapse", 40, 18, [(0, 4, 4.0), (27, 17, 3.0)],
-                                      [(0, "start", "fluoxetine", 20, "first-line treatment"),
-                                       (24, "stop", "fluoxetine", 0, "patient chose to stop after feeling well")])),
-        ("Casey", "Fakeley", _Plan("partial", 20, 18, [(0, 9, 4.0)],
-                                   [(0, "start", "bupropion", 150, "low energy and hypersomnia prominent")],
-                                   wearables=True, isi=True)),
-    ]
-
-
-def _profile(rng: np.random.Generator, n: int, item9: bool) -> np.ndarray:
-    w = rng.uniform(0.5, 1.5, n)
-    if item9:
-        w[8] = 0.0  # PHQ-9 item 9 is set explicitly for the item-9 story only
-    return w
 
 
 def seed_demo(services: object, n_patients: int = 60, seed: int = 0, if_empty: bool = False,
@@ -234,7 +113,7 @@ def seed_demo(services: object, n_patients: int = 60, seed: int = 0, if_empty: b
             raise ConflictError("the database already has patients; use --if-empty or an empty database")
         user_ids, created = _seed_users(uow, ctx, now)
         clinicians = [user_ids[u] for u, _, r in DEMO_USERS if r is Role.CLINICIAN]
-        stories = _story_plans()
+        stories = story_plans()
         totals = {"assessments": 0, "orders": 0, "alerts": 0, "wearable_days": 0}
         for i in range(n_patients):
             prng = np.random.default_rng([seed, i])
@@ -243,7 +122,7 @@ def seed_demo(services: object, n_patients: int = 60, seed: int = 0, if_empty: b
                 team = [clinicians[0]]
             else:
                 archetype = prng.choice(["responder", "partial", "nonresponder", "relapse"], p=[.4, .25, .15, .2])
-                plan = _plan(str(archetype), prng)
+                plan = random_plan(str(archetype), prng)
                 given, family = GIVEN[prng.integers(len(GIVEN))], FAMILY[prng.integers(len(FAMILY))]
                 team = [clinicians[i % 3]] + ([clinicians[(i + 1) % 3]] if prng.random() < 0.1 else [])
             _seed_patient(uow, ctx, i, given, family, plan, team, prng, now, today, totals)
@@ -281,11 +160,11 @@ def _seed_users(uow, ctx, now: datetime) -> tuple[dict[str, int], int]:  # type:
     return ids, created
 
 
-def _seed_patient(uow, ctx, i, given, family, plan: _Plan, team, rng, now, today, totals) -> None:  # type: ignore[no-untyped-def]  # noqa: E501
+def _seed_patient(uow, ctx, i, given, family, plan: Plan, team, rng, now, today, totals) -> None:  # type: ignore[no-untyped-def]  # noqa: E501
     s = uow.session
     lag_days = int(rng.integers(35, 60)) if rng.random() < 0.15 and i >= 6 else int(rng.integers(0, 10))
     end = today - timedelta(days=lag_days)
-    days = _schedule(plan.weeks)
+    days = schedule(plan.weeks)
     first = end - timedelta(days=days[-1])
     dob = date(int(rng.integers(1950, 2004)), int(rng.integers(1, 13)), int(rng.integers(1, 29)))
     dx = [Diagnosis(*DIAGNOSES[rng.integers(len(DIAGNOSES))], primary=True)]
@@ -324,24 +203,24 @@ def _seed_patient(uow, ctx, i, given, family, plan: _Plan, team, rng, now, today
         current = row
         totals["orders"] += 1
     # assessments
-    phq = _phq_course(plan, days, rng)
-    phq_w = _profile(rng, 9, item9=True)
+    phq = phq_course(plan, days, rng)
+    phq_w = symptom_profile(rng, 9, item9=True)
     gad_w = rng.uniform(0.5, 1.5, 7)
     isi_w = rng.uniform(0.5, 1.5, 7)
     rows: list[tuple[AssessmentRow, object]] = []
     for k, d in enumerate(days):
         on = first + timedelta(days=d)
         at = datetime.combine(on, time(10, 0), tzinfo=UTC)
-        items = _allocate(phq[k], phq_w, 3, rng)
+        items = allocate(phq[k], phq_w, 3, rng)
         if plan.item9_final and k == len(days) - 1:
             items[ITEM9_INDEX] = plan.item9_final
             items[int(np.argmax(items[:8]))] -= 0 if sum(items) <= 27 else 1
         scored = [score_assessment(Instrument.PHQ9, items)]
         gad_total = int(np.clip(round(0.65 * phq[k] * 21 / 27 + rng.normal(0, 1.5)), 0, 21))
-        scored.append(score_assessment(Instrument.GAD7, _allocate(gad_total, gad_w, 3, rng)))
+        scored.append(score_assessment(Instrument.GAD7, allocate(gad_total, gad_w, 3, rng)))
         if plan.isi and k % 2 == 0:
             isi_total = int(np.clip(round(0.7 * phq[k] + rng.normal(0, 2)), 0, 28))
-            scored.append(score_assessment(Instrument.ISI, _allocate(isi_total, isi_w, 4, rng)))
+            scored.append(score_assessment(Instrument.ISI, allocate(isi_total, isi_w, 4, rng)))
         for sc in scored:
             r = AssessmentRow(patient_id=patient_id, instrument=sc.instrument.value, administered_on=on,
                               recorded_at=at, recorded_by=team[0], answers=str(list(sc.answers)).replace(" ", ""),
