@@ -4,6 +4,8 @@ Plain words, large touch targets (the answer choices are full-width radio rows),
 must read well on a 390x844 phone. Nothing about the patient is shown: no name, diagnosis, record number or date of
 birth (the page is given none). The clinic's crisis message appears on the question-9 screen as soon as an answer
 above 0 is chosen, before the patient moves on, and again on the review and thank-you screens (docs/reporting.md).
+PHQ-9 question 10 (how difficult the problems made work, home and getting along with people; not scored) follows the
+nine once any of them is answered above 0, as the published form asks it ("If you checked off any problems").
 """
 
 from __future__ import annotations
@@ -80,8 +82,9 @@ def question_screen(visit: PortalVisit, crisis: Crisis) -> None:
     which = f" · questionnaire {instruments.index(instrument) + 1} of {len(instruments)}"
     which = which if len(instruments) > 1 else ""
     st.caption(f"{spec.title} ({instrument.value}){which}")
-    st.progress(visit.position / len(visit.screens), text=f"Question {item} of {spec.asked_item_count}")
-    st.markdown(spec.stem)
+    st.progress(visit.position / len(visit.screens), text=f"Question {item} of {visit.asked(instrument)}")
+    if item <= len(spec.items):  # the stem ("Over the last 2 weeks, how often ...") is not PHQ-9 item 10's
+        st.markdown(spec.stem)
     st.markdown(f'<p class="nm-question">{_escape(spec.all_items[item - 1])}</p>', unsafe_allow_html=True)
     choices = spec.all_choices[item - 1]
     labels = {c.value: c.label for c in choices}
@@ -112,8 +115,9 @@ def review_screen(visit: PortalVisit, crisis: Crisis, submit: Callable[[PortalVi
     for instrument in visit.request.instruments:
         spec = instrument.spec
         st.markdown(f"**{spec.title} ({instrument.value})**")
-        asked = spec.all_items[:spec.asked_item_count]
-        for item, (text, answer) in enumerate(zip(asked, visit.answers[instrument], strict=True), start=1):
+        count = visit.asked(instrument)
+        asked = zip(spec.all_items[:count], visit.answers[instrument][:count], strict=True)
+        for item, (text, answer) in enumerate(asked, start=1):
             label = next((c.label for c in spec.all_choices[item - 1] if c.value == answer), "not answered")
             line, change = st.columns([5, 1], vertical_alignment="center")
             line.markdown(f"{item}. {_escape(text)}  \n**{label}**")

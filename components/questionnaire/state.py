@@ -21,6 +21,7 @@ import streamlit as st
 
 from components.shared.session import StateKeys
 from novamind_core.domain.instruments import Instrument
+from novamind_core.domain.reporting import patient_item_count
 from novamind_core.domain.reporting_views import PortalRequest, Submission
 
 #: Address parameters that carry a link token, and what each link is for.
@@ -72,17 +73,24 @@ class PortalVisit:
     def kiosk(self) -> bool:
         return self.request is not None and self.request.kiosk
 
+    def asked(self, instrument: Instrument) -> int:
+        """How many questions of ``instrument`` the patient is asked now: PHQ-9 item 10 joins the nine once any of
+        them is answered above 0 (:func:`~novamind_core.domain.reporting.patient_item_count`)."""
+        return patient_item_count(instrument, self.answers.get(instrument, ()))
+
     @property
     def screens(self) -> list[tuple[Instrument, int]]:
-        """One screen per question: (instrument, item number from 1), in the request's order."""
+        """One screen per question: (instrument, item number from 1), in the request's order. An item that joins
+        (PHQ-9 item 10) comes after its instrument's others, so the screens before it never move."""
         if self.request is None:
             return []
-        return [(i, n) for i in self.request.instruments for n in range(1, i.spec.asked_item_count + 1)]
+        return [(i, n) for i in self.request.instruments for n in range(1, self.asked(i) + 1)]
 
     def begin(self, request: PortalRequest) -> None:
-        """The link was accepted: keep what the page may show and prepare empty answers."""
+        """The link was accepted: keep what the page may show and prepare empty answers (a place for every item,
+        the unscored ones too; only the asked ones are shown and sent)."""
         self.request = request
-        self.answers = {i: self.answers.get(i) or [None] * i.spec.asked_item_count for i in request.instruments}
+        self.answers = {i: self.answers.get(i) or [None] * len(i.spec.all_items) for i in request.instruments}
         self.stage = Stage.DOB if request.needs_dob else Stage.QUESTIONS
 
     def refuse(self, message: str) -> None:
@@ -91,12 +99,14 @@ class PortalVisit:
         self.answers = {}
 
     def complete_answers(self) -> dict[Instrument, list[int]]:
-        """Every instrument's answers (the page submits only when none is missing)."""
-        return {i: [int(a) for a in items if a is not None] for i, items in self.answers.items()}
+        """Every instrument's answers to the questions asked (the page submits only when none is missing): an item
+        10 chosen before the patient went back and set all nine to "Not at all" is no longer asked, nor sent."""
+        return {i: [int(a) for a in items[:self.asked(i)] if a is not None] for i, items in self.answers.items()}
 
     @property
     def all_answered(self) -> bool:
-        return bool(self.answers) and all(a is not None for items in self.answers.values() for a in items)
+        return bool(self.answers) and all(a is not None for i, items in self.answers.items()
+                                          for a in items[:self.asked(i)])
 
 
 def current_visit() -> PortalVisit | None:

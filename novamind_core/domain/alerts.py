@@ -9,7 +9,11 @@ from enum import Enum
 
 
 class AlertKind(str, Enum):
-    """Alert kinds in display priority order (item 9 first: docs/science.md §2, shown regardless of the total)."""
+    """Alert kinds in display priority order (item 9 first: docs/science.md §2, shown regardless of the total).
+
+    ``ITEM9`` is the self-harm risk alert: PHQ-9 item 9 above 0, or a positive C-SSRS screener (any yes; its triage
+    level is the alert's ``value``). Either closes only through a documented risk review. The stored value stays
+    ``"item9"`` (never rename a stored value)."""
 
     ITEM9 = "item9"
     WORSENING = "worsening"
@@ -24,6 +28,8 @@ class AlertKind(str, Enum):
 URGENT_PREFIX = "URGENT: "
 #: Alert kinds in clinicians' words.
 ALERT_WORDS = {"item9": "Self-harm item", "worsening": "Worsening", "overdue": "Overdue"}
+#: The words of a self-harm alert raised by a whole suicide-risk screener (the C-SSRS screener) rather than an item.
+SCREEN_ALERT_WORDS = {"C-SSRS": "Suicide risk screen"}
 
 
 @dataclass(frozen=True)
@@ -54,10 +60,12 @@ class Alert:
 
     @property
     def text(self) -> str:
-        """The alert in words for every screen: ``"Urgent · Self-harm item: PHQ-9 item 9 ..."`` (no raw kind codes,
-        no storage prefix)."""
+        """The alert in words for every screen: ``"Urgent · Self-harm item: PHQ-9 item 9 ..."``,
+        ``"Suicide risk screen: C-SSRS screener, high risk ..."`` (no raw kind codes, no storage prefix)."""
         message = self.message.removeprefix(URGENT_PREFIX)
         kind = ALERT_WORDS.get(self.kind.value, self.kind.value.capitalize())
+        if self.kind is AlertKind.ITEM9:
+            kind = SCREEN_ALERT_WORDS.get(self.instrument or "", kind)
         return f"{'Urgent · ' if self.urgent else ''}{kind}: {message}"
 
 

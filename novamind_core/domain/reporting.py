@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import Enum
@@ -32,6 +33,20 @@ MAX_REMINDER_HOURS = 24 * 14
 MAX_LINK_LIFETIME_HOURS = 24 * 30
 #: Instruments patients answer themselves (by link or kiosk): every instrument but the clinician-asked C-SSRS screener.
 REPORTABLE_INSTRUMENTS = tuple(i for i in Instrument if i.spec.self_report)
+
+
+def patient_item_count(instrument: Instrument, answers: Sequence[int | None]) -> int:
+    """How many questions a patient answering alone is asked, given the answers so far.
+
+    Every asked item (:attr:`~novamind_core.domain.instruments.InstrumentSpec.asked_item_count`), and PHQ-9 item 10
+    (functional impairment, not scored) once any of the nine items is answered above 0: the published form asks it
+    "If you checked off any problems" (Kroenke 2001; Spitzer, Kroenke & Williams 1999), so a patient who reports no
+    problem is not asked how difficult the problems made things.
+    """
+    spec = instrument.spec
+    if instrument is Instrument.PHQ9 and any((a or 0) > 0 for a in answers[:len(spec.items)]):
+        return len(spec.all_items)
+    return spec.asked_item_count
 
 
 class Channel(str, Enum):

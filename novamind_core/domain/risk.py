@@ -151,6 +151,41 @@ def cssrs_level(answers: Sequence[int]) -> str:
     return CSSRS_LEVELS[cssrs_triage_level(tuple(answers))]
 
 
+CSSRS_FINDINGS: tuple[str, ...] = (
+    "wished to be dead (question 1)",
+    "thoughts of killing themselves (question 2)",
+    "thought about how they might do it (question 3)",
+    "some intention of acting on these thoughts (question 4)",
+    "worked out how to kill themselves and intends to carry out the plan (question 5)",
+)
+"""C-SSRS screener questions 1-5 answered yes, in a clinician's words (Posner 2011; the screen version)."""
+
+
+def cssrs_findings(answers: Sequence[int]) -> tuple[str, ...]:
+    """The screener's yes answers in a clinician's words, in question order: what a C-SSRS alert says raised it.
+
+    Question 6 (suicidal behaviour, ever) is read with question 7 (within the past 3 months): ``"suicidal behaviour
+    within the past 3 months (questions 6 and 7)"`` or ``"suicidal behaviour more than 3 months ago (question 6)"``.
+    Empty when every answer is no (or none is known).
+    """
+    yes = [bool(a) for a in tuple(answers)[:len(CSSRS_ITEMS)]]
+    yes += [False] * (len(CSSRS_ITEMS) - len(yes))
+    found = [words for words, said in zip(CSSRS_FINDINGS, yes, strict=False) if said]
+    if yes[5]:
+        found.append("suicidal behaviour within the past 3 months (questions 6 and 7)" if yes[6]
+                     else "suicidal behaviour more than 3 months ago (question 6)")
+    return tuple(found)
+
+
+def cssrs_alert_reason(level: int, answers: Sequence[int], on: date) -> str:
+    """Why a C-SSRS screener raised a self-harm risk alert, in words (no codes): the triage level, the date, and
+    each yes answer, e.g. ``"C-SSRS screener, high risk, on 06 Dec 2026: some intention of acting on these thoughts
+    (question 4)"``. Without answers (a total-only import) it says the triage level alone was received."""
+    findings = cssrs_findings(answers)
+    said = "; ".join(findings) if findings else "triage level only, the answers are not available"
+    return f"C-SSRS screener, {CSSRS_LEVELS[level]} risk, on {on.strftime('%d %b %Y')}: {said}"
+
+
 def review_problems(review: RiskReviewInput, today: date) -> dict[str, str]:
     """Every reason the review cannot close the alert, keyed by field (``cssrs_<n>``, ``formulation``,
     ``risk_level``, ``safety_plan.<step>``, ``action_taken``, ``follow_up_on``); empty when complete.

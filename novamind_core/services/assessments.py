@@ -16,13 +16,27 @@ from novamind_core.domain.assessments import (
 from novamind_core.domain.forms import FormName
 from novamind_core.domain.records import AssessmentRecord, AssessmentResult
 from novamind_core.domain.reporting import AssessmentSource
+from novamind_core.domain.risk import cssrs_alert_reason
 from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService, not_in_future, parse_date
 from novamind_core.services.drafts import first_submission, remember_submission
 from novamind_core.services.ports import UnitOfWork
 
-#: How an urgent (patient-reported item 9) alert's message begins; the caseload and chart show it first.
+
+def screener_alert(score: AssessmentScore, on: date) -> tuple[AlertKind, str, int] | None:
+    """The self-harm risk alert a positive C-SSRS screener raises: ``(ITEM9, reason in words, triage level)``.
+
+    Any yes is a positive screen, as PHQ-9 item 9 alerts on any answer above 0. The screener's total is its triage
+    level (``cssrs_triage_level`` in ``domain.instrument_screeners``, the published bands): low for a wish to be
+    dead or thoughts of suicide, moderate for a method or behaviour more than 3 months ago, high for intent, a plan
+    or behaviour in the past 3 months. The level and every yes answer are in the reason, in words. A total-only
+    import (the level without its answers) raises it too. None for other instruments and for a screener answered no
+    throughout.
+    """
+    if score.instrument is not Instrument.CSSRS or score.total <= 0:
+        return None
+    return AlertKind.ITEM9, cssrs_alert_reason(score.total, score.answers, on), score.total
 
 
 def evaluate_alerts(score: AssessmentScore, on: date, earlier_totals: Sequence[int]
@@ -30,6 +44,7 @@ def evaluate_alerts(score: AssessmentScore, on: date, earlier_totals: Sequence[i
     """The alerts a new score raises: ``[(kind, PHI-free message, value)]``.
 
     * PHQ-9 item 9 (thoughts of self-harm) above 0, regardless of the total (docs/science.md);
+    * a positive C-SSRS screener (:func:`screener_alert`): the same self-harm risk alert, closed by a risk review;
     * worsening by at least the instrument's MCID (PHQ-9 5, GAD-7 4, ISI 6 points; sources in
       ``domain.instruments``) against the previous score or the baseline (first score), previous first.
     ``earlier_totals`` are the patient's earlier totals on the same instrument, oldest first.
@@ -40,6 +55,9 @@ def evaluate_alerts(score: AssessmentScore, on: date, earlier_totals: Sequence[i
     if score.item9_positive and item9 is not None:
         out.append((AlertKind.ITEM9, f"PHQ-9 item 9 (thoughts of self-harm) answered {item9} on "
                     f"{on.strftime('%d %b %Y')}", item9))
+    screen = screener_alert(score, on)
+    if screen is not None:
+        out.append(screen)
     for label, earlier in (("previous score", earlier_totals[-1:]), ("baseline", earlier_totals[:1])):
         if earlier and compare_to_baseline(inst, earlier[0], score.total).mcid_worsened:
             out.append((AlertKind.WORSENING, f"{inst.value} rose from {earlier[0]} to {score.total} since the {label} "
@@ -55,7 +73,8 @@ def store_assessment(uow: UnitOfWork, patient_id: int, score: AssessmentScore, o
 
     The one path every assessment takes, whoever entered it (a clinician, the patient through a link or the clinic
     kiosk): the same scoring, the same alerts (:func:`evaluate_alerts`), the same summary. The caller authorises,
-    audits and commits. An item-9 alert from a patient-reported answer is marked urgent in its message.
+    audits and commits. A self-harm risk alert (PHQ-9 item 9, a positive C-SSRS screener) from a patient-reported
+    answer is marked urgent in its message.
     """
     before = [t for t in uow.assessments.totals(patient_id, score.instrument) if t[1] <= on]
     record = uow.assessments.add(patient_id, score, on, now, recorded_by, source=source, completed_at=completed_at,
@@ -87,7 +106,8 @@ class AssessmentService(BaseService):
                ) -> AssessmentResult:
         """Score and store a completed questionnaire; raise alerts when the data call for them.
 
-        Alerts (docs/science.md): PHQ-9 item 9 above 0 (always, regardless of the total); worsening by at least the
+        Alerts (docs/science.md): PHQ-9 item 9 above 0 (always, regardless of the total) and a positive C-SSRS
+        screener (any yes; the reason names the triage level and each yes answer); worsening by at least the
         instrument's MCID against the previous score or the baseline (first score). Invalid answers raise
         ValidationError naming the item and the allowed range, and nothing is stored. A date in the future is
         refused (never replaced by today). With ``submission_token``, a repeat of the same confirmation returns the

@@ -129,8 +129,9 @@ class PortalService(BaseService):
         """Store the answers as ordinary assessments (source: remote link or kiosk) through the clinician's path.
 
         Single use: a second submission of the same link returns ``already_received`` and writes nothing. PHQ-9
-        item 9 above 0 raises an urgent alert, e-mails each opted-in care-team member (no PHI) and returns the
-        crisis message for the page to show at once. Invalid answers raise ValidationError and store nothing.
+        item 9 above 0 (or a positive C-SSRS screener, were it ever offered to patients) raises an urgent alert,
+        e-mails each opted-in care-team member (no PHI) and returns the crisis message for the page to show at once.
+        Invalid answers raise ValidationError and store nothing.
         """
         gate = self._gate(token, client)
         if isinstance(gate, PortalRefusal):
@@ -167,7 +168,7 @@ class PortalService(BaseService):
                                detail=f"request {request.id} {','.join(s.instrument.value for s in scores)} "
                                       f"urgent={len(alerts)}")
             uow.commit()
-        positive = any(s.item9_positive for s in scores)
+        positive = bool(alerts) or any(s.item9_positive for s in scores)  # a positive C-SSRS screener too
         return Submission(accepted=True, item9_positive=positive,
                           crisis_message=self.crisis_text() if positive else None)
 

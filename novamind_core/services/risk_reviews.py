@@ -1,4 +1,5 @@
-"""Structured risk reviews: the only way an item-9 (thoughts of self-harm) alert closes.
+"""Structured risk reviews: the only way an item-9 (thoughts of self-harm) alert closes, whether PHQ-9 item 9 or a
+positive C-SSRS screener recorded on its own raised it.
 
 ``form(user, alert_id)`` is the review form's view model (the answers that raised the alert, the last review and
 safety plan to start from); ``complete(...)`` checks the review (:func:`novamind_core.domain.risk.check_review`),

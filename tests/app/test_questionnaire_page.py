@@ -116,13 +116,13 @@ def test_a_valid_link_leads_through_date_of_birth_and_each_question_to_a_stored_
     visit.dob(*RESPONDER_DOB)
     assert "Question 1 of 9" in visit.text and "PHQ-9" in visit.text
     visit.answer(1).click("Next")
-    assert "Question 2 of 9" in visit.text
-    visit.answer_all([1, 1, 1, 0, 0, 0, 0, 0])
+    assert "Question 2 of 10" in visit.text, "a problem reported: item 10 will be asked too"
+    visit.answer_all([1, 1, 1, 0, 0, 0, 0, 0, 1])
     assert "Check your answers" in visit.text
     visit.click("Send my answers")
     assert "Your answers have been sent to your care team" in visit.text
     stored = services.assessments.history(clinician(services), cohort.responder_id, "PHQ-9")[-1]
-    assert stored.answers == (1, 1, 1, 1, 0, 0, 0, 0, 0)
+    assert stored.answers == (1, 1, 1, 1, 0, 0, 0, 0, 0) and stored.extra_answers == (1,)
     assert stored.source is AssessmentSource.PATIENT_REMOTE and stored.completed_at is not None
     assert_nothing_about_the_patient(visit.everything)
 
@@ -164,20 +164,53 @@ def test_item_9_answered_2_shows_the_crisis_message_on_that_screen_and_again_aft
     assert "Question 9 of 9" in visit.text and crisis not in visit.text
     visit.answer(2)
     assert crisis in visit.text, "the crisis message must show at once, before the patient moves on"
-    visit.click("Check my answers").click("Send my answers")
+    visit.click("Next").answer(0).click("Check my answers").click("Send my answers")
     assert "Thank you" in visit.text and crisis in visit.text
     assert_nothing_about_the_patient(visit.everything)
+
+
+def test_a_patient_who_reports_a_problem_is_asked_item_10_after_the_nine_and_it_is_stored_unscored(seeded):
+    services, cohort = seeded
+    from novamind_core.domain.flowsheet import flowsheet
+    from novamind_core.domain.instruments import PHQ9_FUNCTION_ITEM
+
+    visit = Visit(t=new_link(services, cohort.new_patient_id)).dob(15, 1, 2000)
+    visit.answer_all([0, 0, 2, 0, 0, 0, 0, 0, 0])
+    assert "Question 10 of 10" in visit.text and "If you checked off any problems" in visit.text
+    assert "Over the last 2 weeks" not in visit.text, "the nine items' stem is not item 10's"
+    assert visit.at.radio[0].options == ["Not difficult at all", "Somewhat difficult", "Very difficult",
+                                         "Extremely difficult"]
+    assert not any(b.label == "Next" for b in visit.at.button) and visit.at.button  # the last question
+    visit.answer(3).click("Check my answers")
+    assert "Extremely difficult" in visit.text and "10. " in visit.text
+    visit.click("Send my answers")
+    stored = services.assessments.history(clinician(services), cohort.new_patient_id, "PHQ-9")[-1]
+    assert (stored.answers, stored.extra_answers, stored.total) == ((0, 0, 2, 0, 0, 0, 0, 0, 0), (3,), 2)
+    sheet = flowsheet([stored], "PHQ-9")  # the chart's flowsheet of this questionnaire
+    assert sheet.rows[9].label == f"10. {PHQ9_FUNCTION_ITEM} (not scored)" and sheet.rows[9].values == (3,)
+    assert sheet.rows[10].values == (2,), "item 10 never counts in the total"
+    assert_nothing_about_the_patient(visit.everything)
+
+
+def test_a_patient_who_reports_no_problem_is_not_asked_item_10(seeded):
+    services, cohort = seeded
+    visit = Visit(t=new_link(services, cohort.new_patient_id)).dob(15, 1, 2000)
+    visit.answer_all([0] * 9)
+    assert "Check your answers" in visit.text and "If you checked off any problems" not in visit.text
+    visit.click("Send my answers")
+    stored = services.assessments.history(clinician(services), cohort.new_patient_id, "PHQ-9")[-1]
+    assert stored.answers == (0,) * 9 and stored.extra_answers == ()
 
 
 def test_going_back_a_question_keeps_the_earlier_answers(seeded):
     services, cohort = seeded
     visit = Visit(t=new_link(services, cohort.responder_id)).dob(*RESPONDER_DOB)
     visit.answer(2).click("Next").answer(3).click("Next")
-    assert "Question 3 of 9" in visit.text
+    assert "Question 3 of 10" in visit.text
     visit.click("Back")
-    assert "Question 2 of 9" in visit.text and visit.at.radio[0].value == 3
+    assert "Question 2 of 10" in visit.text and visit.at.radio[0].value == 3
     visit.click("Back")
-    assert "Question 1 of 9" in visit.text and visit.at.radio[0].value == 2
+    assert "Question 1 of 10" in visit.text and visit.at.radio[0].value == 2
     visit.click("Next")
     assert visit.at.radio[0].value == 3
 
@@ -188,7 +221,7 @@ def test_sending_twice_stores_one_assessment(seeded):
 
     before = len(services.assessments.history(clinician(services), cohort.switched_id, "PHQ-9"))
     visit = Visit(t=new_link(services, cohort.switched_id))
-    visit.dob(30, 11, 1975).answer_all([1, 0, 0, 0, 0, 0, 0, 0, 0])
+    visit.dob(30, 11, 1975).answer_all([1, 0, 0, 0, 0, 0, 0, 0, 0, 0])
     state = visit.at.session_state["nm_portal_visit"]
     calls: list[object] = []
 

@@ -2,11 +2,12 @@
 
 A measurement plan makes a request; the worker (``python -m novamind_core worker --once``) hands the invitation to an
 ``aiosmtpd`` server started here; the test reads the link from the received message and opens it in Chromium on a
-390x844 phone viewport: date of birth, a PHQ-9 with item 9 = 2, the crisis message at once, Send. The worker runs
-again and the care team's urgent e-mail arrives (no PHI in it); the clinician signs in and sees the patient at the top
-of the caseload and the new point on the chart. The same link then shows the friendly refusal, as does a tampered
-one. A second test runs a kiosk from the clinician's browser and checks that the tablet cannot get back into the
-clinician's account. The phone screenshot goes to docs/screenshots/questionnaire_phone.png.
+390x844 phone viewport: date of birth, a PHQ-9 with item 9 = 2, the crisis message at once, item 10 (asked because
+problems were reported; not scored), Send. The worker runs again and the care team's urgent e-mail arrives (no PHI in
+it); the clinician signs in and sees the patient at the top of the caseload and the new point on the chart. The same
+link then shows the friendly refusal, as does a tampered one. A second test runs a kiosk from the clinician's
+browser and checks that the tablet cannot get back into the clinician's account. The phone screenshot goes to
+docs/screenshots/questionnaire_phone.png.
 """
 
 from __future__ import annotations
@@ -105,8 +106,8 @@ def confirm_dob(page, day: str, month: str, year: str) -> None:  # type: ignore[
     page.get_by_role("button", name="Continue").click()
 
 
-def answer(page, question: int, label: str) -> None:  # type: ignore[no-untyped-def]
-    page.get_by_text(f"Question {question} of 9").wait_for()
+def answer(page, question: int, label: str, of: int = 9) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_text(f"Question {question} of {of}").wait_for()
     wait_idle(page)
     page.locator('[data-testid="stRadio"]').get_by_text(label, exact=True).click()
     wait_idle(page)
@@ -153,15 +154,18 @@ def test_a_plan_sends_a_link_by_email_and_the_patients_answers_reach_the_care_te
     assert page.locator('[data-testid="stSidebar"]').count() == 0
     answers = ["Several days"] * 4 + ["Not at all"] * 4
     for question, label in enumerate(answers, start=1):
-        answer(page, question, label)
+        answer(page, question, label, of=9 if question == 1 else 10)  # a problem reported: item 10 joins
         if question == 1:
             page.screenshot(path=str(SCREENSHOTS / "questionnaire_phone.png"))
         page.get_by_role("button", name="Next").click()
-    answer(page, 9, "More than half the days")
+    answer(page, 9, "More than half the days", of=10)
     crisis = services.portal.crisis_text()
     page.get_by_text("Help is available now.").wait_for()
     assert crisis[:40] in page.inner_text("body"), "the crisis message shows on the item-9 screen at once"
     page.screenshot(path=str(SCREENSHOTS / "questionnaire_phone_item9.png"))
+    page.get_by_role("button", name="Next").click()
+    answer(page, 10, "Somewhat difficult", of=10)  # PHQ-9 item 10, functional impairment (not scored)
+    assert "how difficult have these problems made it" in page.inner_text("body")
     page.get_by_role("button", name="Check my answers").click()
     page.get_by_role("button", name="Send my answers").click()
     page.get_by_text("Your answers have been sent to your care team").wait_for()
@@ -194,8 +198,10 @@ def test_a_plan_sends_a_link_by_email_and_the_patients_answers_reach_the_care_te
     page.goto(f"{url}/patient?mrn=NM-100001")
     page.locator(".js-plotly-plot .main-svg").first.wait_for()
     wait_idle(page)
-    assert phq9_points(page)[-1] == 6
+    assert phq9_points(page)[-1] == 6, "item 10 (answered 1) is never added to the total"
     desk.close()
+    stored = services.assessments.history(doc, pid, "PHQ-9")[-1]
+    assert stored.extra_answers == (1,) and stored.total == 6
 
     for opened in (link, link[:-1] + ("A" if link[-1] != "A" else "B")):  # the used link, then a tampered one
         ctx, page = phone_page(browser)
