@@ -14,7 +14,7 @@ from novamind_core.domain.records import CaseloadRow
 from novamind_core.domain.reporting import MeasurementState
 
 SORT_LABELS: dict[str, str] = {
-    "priority": "Needs attention first (item 9, open alerts, PHQ-9)",
+    "priority": "Needs attention first (self-harm risk, open alerts, PHQ-9)",
     "phq9": "Latest PHQ-9",
     "gad7": "Latest GAD-7",
     "last_assessed": "Last assessed",
@@ -68,10 +68,11 @@ def score_text(total: int | None, band: str | None) -> str:
 
 
 def alert_text(row: CaseloadRow) -> str:
-    """``"⚠ item 9 · 2 open"``, ``"⚠ 1 open · overdue"``, ``"overdue"`` or ``""``: icon and words, not colour alone."""
+    """``"⚠ self-harm risk · 2 open"``, ``"⚠ 1 open · overdue"``, ``"overdue"`` or ``""``: icon and words, not colour
+    alone. "Self-harm risk" is an open alert from PHQ-9 item 9 or a positive C-SSRS screener."""
     parts = []
     if row.item9_alert:
-        parts.append("item 9")
+        parts.append("self-harm risk")
     if row.open_alerts:
         parts.append(f"{row.open_alerts} open")
     text = "⚠ " + " · ".join(parts) if parts else ""

@@ -32,7 +32,7 @@ from components.shared.theme import format_date
 from novamind_core.domain.alerts import Alert, AlertKind
 from novamind_core.domain.errors import ConflictError, NotFoundError, NovamindError, ValidationError
 from novamind_core.domain.forms import FormName
-from novamind_core.domain.instrument_screeners import CSSRS_ITEMS
+from novamind_core.domain.instrument_screeners import CSSRS_ITEMS, CSSRS_LEVELS
 from novamind_core.domain.risk import (
     SAFETY_PLAN_STEPS,
     RiskLevel,
@@ -81,6 +81,8 @@ def _close_review() -> None:
 def _raising_answers(form: RiskReviewForm) -> None:
     when = f" on {format_date(form.administered_on)}" if form.administered_on else ""
     total = f", total {form.total}" if form.total is not None else ""
+    if form.total is not None and (form.instrument or "").upper().startswith("C-SSRS"):  # its "total" is the triage
+        total = f", {CSSRS_LEVELS[min(max(form.total, 0), len(CSSRS_LEVELS) - 1)]} risk on the screener's triage"
     st.markdown(f"**What raised it:** {form.instrument or 'questionnaire'}{when}{total}")
     if form.answers:
         rows = [{"Item": a.number, "Question": a.question, "Answer": f"{a.answer_label} ({a.answer})"}

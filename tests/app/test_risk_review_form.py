@@ -135,3 +135,14 @@ def test_a_completed_review_drops_its_draft_and_a_repeated_submit_stores_one_rev
     assert [r.id for r in mine] == [again.id]
     assert len(open_item9(services, cohort.item9_id)) == len(before) - 1
     assert services.drafts.load(clinician(services), cohort.item9_id, "risk_review") is None, "the draft is dropped"
+
+
+def test_a_cssrs_alert_names_the_screeners_triage_level_not_a_total(seeded, app_as, page_text):
+    services, cohort = seeded
+    doc = clinician(services)
+    services.assessments.record(doc, cohort.switched_id, "C-SSRS", [1, 1, 1, 1, 0, 0, 0])
+    [alert] = [a for a in open_item9(services, cohort.switched_id) if a.instrument == "C-SSRS"][:1]
+    at = open_chart(app_as, cohort.switched_id)
+    start_review(at, alert.id)
+    shown = page_text(at)
+    assert "high risk on the screener's triage" in shown and "total 3" not in shown
