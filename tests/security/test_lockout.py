@@ -18,6 +18,7 @@ import pytest
 from novamind_core.domain.errors import AuthenticationError
 from novamind_core.security import throttle
 from novamind_core.services import users as users_module
+from novamind_core.services import users_sign_in
 from tests.conftest import TEST_PASSWORD
 
 ATTACKER, CLINIC = "203.0.113.66", "10.1.2.3"
@@ -41,7 +42,8 @@ def bcrypt_checks(monkeypatch):  # type: ignore[no-untyped-def]
         calls.append(1)
         return real(password, hashed)
 
-    monkeypatch.setattr(users_module, "verify_password", counting)
+    for module in (users_module, users_sign_in):  # account changes and the sign-in step each check passwords
+        monkeypatch.setattr(module, "verify_password", counting)
     return calls
 
 
