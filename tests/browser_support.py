@@ -87,12 +87,12 @@ def serving(command: list[str], *, log: Path, ready: Callable[[], bool], what: s
 
 @contextmanager
 def running_app(env: dict[str, str], log: Path, extra_args: tuple[str, ...] = (),
-                port: int | None = None) -> Iterator[str]:
-    """``streamlit run app.py`` on ``port`` (default: a free one) with ``env``; yields its URL once /_stcore/health
-    answers."""
+                port: int | None = None, script: str = "app.py") -> Iterator[str]:
+    """``streamlit run app.py`` (or another ``script``) on ``port`` (default: a free one) with ``env``; yields its
+    URL once /_stcore/health answers."""
     port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
+    command = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.address",
                "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
                "--browser.gatherUsageStats", "false", *extra_args]
     with serving(command, log=log, env={**os.environ, **env, "PYTHONPATH": str(REPO_ROOT)}, what="the app",
