@@ -15,13 +15,13 @@ import sys
 from pathlib import Path
 
 from novamind_core.cli.common import (
+    act_on_account,
     acting_user,
     add_credential_arguments,
     cli_settings,
     open_services,
     print_listing,
     require_password_from_stdin_or_prompt,
-    user_id_named,
 )
 from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.users import SYSTEM_USER
@@ -82,26 +82,20 @@ def cmd_users_list(args: argparse.Namespace) -> int:
 
 
 def cmd_users_set_role(args: argparse.Namespace) -> int:
-    services = open_services()
-    account = services.users.set_role(SYSTEM_USER, user_id_named(services, args.username), args.role)
-    print(f"{account.username} is now {account.role}")
-    return 0
+    return act_on_account(args.username, lambda services, uid: services.users.set_role(SYSTEM_USER, uid, args.role),
+                          lambda account: f"{account.username} is now {account.role}")
 
 
 def cmd_users_deactivate(args: argparse.Namespace) -> int:
-    services = open_services()
-    account = services.users.deactivate(SYSTEM_USER, user_id_named(services, args.username))
-    print(f"{account.username} is deactivated")
-    return 0
+    return act_on_account(args.username, lambda services, uid: services.users.deactivate(SYSTEM_USER, uid),
+                          lambda account: f"{account.username} is deactivated")
 
 
 def cmd_users_trainee(args: argparse.Namespace) -> int:
-    services = open_services()
-    trainee = services.notes.set_trainee(SYSTEM_USER, user_id_named(services, args.username), args.on)
-    state = ("now a trainee: their signed notes need a co-signature" if trainee
-             else "no longer a trainee: their signed notes need no co-signature")
-    print(f"{args.username} is {state}")
-    return 0
+    return act_on_account(
+        args.username, lambda services, uid: services.notes.set_trainee(SYSTEM_USER, uid, args.on),
+        lambda trainee: f"{args.username} is " + ("now a trainee: their signed notes need a co-signature" if trainee
+                                                  else "no longer a trainee: their signed notes need no co-signature"))
 
 
 def cmd_tokens_create(args: argparse.Namespace) -> int:

@@ -135,6 +135,14 @@ def user_id_named(services: Services, username: str) -> int:
     return int(user.id)
 
 
+def act_on_account(username: str, act: Callable[[Services, int], T], say: Callable[[T], str]) -> int:
+    """A command on one named account: open the services, ``act`` on the account called ``username`` (NotFoundError
+    naming it when there is none) and print what ``say`` makes of the result. Returns the exit status (0)."""
+    services = open_services()
+    print(say(act(services, user_id_named(services, username))))
+    return 0
+
+
 def print_listing(items: Sequence[T], *, as_json: bool, header: str, line: Callable[[T], str],
                   record: Callable[[T], object] | None = None) -> int:
     """Print what a ``list`` command found: with ``--json`` an indented JSON array of each item's ``record`` (the

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from novamind_core.cli.common import open_services, print_listing, user_id_named
+from novamind_core.cli.common import act_on_account, open_services, print_listing, user_id_named
 from novamind_core.services.base import SYSTEM_USER
 
 
@@ -37,17 +37,13 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke_all(args: argparse.Namespace) -> int:
-    services = open_services()
-    count = services.sessions.revoke_all(SYSTEM_USER, user_id_named(services, args.username))
-    print(f"{count} session(s) of {args.username} ended")
-    return 0
+    return act_on_account(args.username, lambda services, uid: services.sessions.revoke_all(SYSTEM_USER, uid),
+                          lambda count: f"{count} session(s) of {args.username} ended")
 
 
 def cmd_unlock(args: argparse.Namespace) -> int:
-    services = open_services()
-    account = services.users.unlock(SYSTEM_USER, user_id_named(services, args.username))
-    print(f"sign-in back-off of {account.username} lifted")
-    return 0
+    return act_on_account(args.username, lambda services, uid: services.users.unlock(SYSTEM_USER, uid),
+                          lambda account: f"sign-in back-off of {account.username} lifted")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

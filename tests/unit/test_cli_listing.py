@@ -1,5 +1,6 @@
-"""The listing helpers the command modules share (``users list``, ``tokens list``, ``sessions list``): JSON with
-``--json``, a header and one line per item otherwise; an unknown username is refused by name."""
+"""The helpers the command modules share: listings (``users list``, ``tokens list``, ``sessions list``) print JSON
+with ``--json`` and a header and one line per item otherwise; commands on a named account (``users set-role``,
+``sessions unlock`` ...) act on its id and print one line; an unknown username is refused by name."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from novamind_core.cli.common import print_listing, user_id_named
+from novamind_core.cli import common
+from novamind_core.cli.common import act_on_account, print_listing, user_id_named
 from novamind_core.domain.errors import NotFoundError
 
 ITEMS = [{"id": 1, "name": "a"}, {"id": 22, "name": "bb"}]
@@ -52,3 +54,18 @@ def test_a_username_names_its_account_id():
 def test_an_unknown_username_is_refused_naming_it():
     with pytest.raises(NotFoundError, match="no user named 'nobody'"):
         user_id_named(_services({"dr.one": 7}), "nobody")  # type: ignore[arg-type]
+
+
+def test_a_command_on_a_named_account_acts_on_its_id_and_prints_one_line(monkeypatch, capsys):
+    monkeypatch.setattr(common, "open_services", lambda: _services({"dr.one": 7}))
+    acted: list[int] = []
+    status = act_on_account("dr.one", lambda services, uid: acted.append(uid) or 3, lambda n: f"{n} session(s) ended")
+    assert (status, acted, capsys.readouterr().out) == (0, [7], "3 session(s) ended\n")
+
+
+def test_a_command_on_an_unknown_account_is_refused_before_it_acts(monkeypatch, capsys):
+    monkeypatch.setattr(common, "open_services", lambda: _services({}))
+    acted: list[int] = []
+    with pytest.raises(NotFoundError, match="no user named 'nobody'"):
+        act_on_account("nobody", lambda services, uid: acted.append(uid), str)
+    assert acted == [] and capsys.readouterr().out == ""
