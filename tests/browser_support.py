@@ -39,11 +39,18 @@ def _require_browser() -> str:
             import playwright.sync_api  # noqa: F401
         except ImportError:
             missing = "playwright is not installed (pip install -r requirements-dev.txt)"
-    if missing:
-        if os.environ.get("NOVAMIND_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"browser tests required (NOVAMIND_REQUIRE_BROWSER=1) but {missing}")
-        pytest.skip(f"browser tests skipped: {missing}")
+    skip_or_fail(missing, require_env="NOVAMIND_REQUIRE_BROWSER", required="browser tests required",
+                 skipped="browser tests skipped")
     return chromium  # type: ignore[return-value]
+
+
+def skip_or_fail(missing: str | None, *, require_env: str, required: str, skipped: str) -> None:
+    """Nothing when no part is ``missing``; otherwise fail the test where ``require_env`` is "1" (CI, where the part
+    must be there) and skip it elsewhere, saying what is missing."""
+    if missing:
+        if os.environ.get(require_env) == "1":
+            pytest.fail(f"{required} ({require_env}=1) but {missing}")
+        pytest.skip(f"{skipped}: {missing}")
 
 
 def _free_port() -> int:

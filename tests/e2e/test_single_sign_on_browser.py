@@ -12,7 +12,6 @@ Skips with the reason when node, the installed provider or the browser is missin
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import shutil
 import urllib.request
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import REPO_ROOT, seeded_app, serving
+from tests.browser_support import REPO_ROOT, seeded_app, serving, skip_or_fail
 
 pytestmark = pytest.mark.browser
 
@@ -38,10 +37,8 @@ def _require_provider() -> str:
         missing = "node is absent (apt-get install -y nodejs npm)"
     elif not (OIDC_DIR / "node_modules" / "oidc-provider" / "package.json").exists():
         missing = "tests/oidc has no oidc-provider package (cd tests/oidc && npm ci)"
-    if missing:
-        if os.environ.get("NOVAMIND_REQUIRE_OIDC") == "1":
-            pytest.fail(f"single sign-on test required (NOVAMIND_REQUIRE_OIDC=1) but {missing}")
-        pytest.skip(f"single sign-on browser test skipped: {missing}")
+    skip_or_fail(missing, require_env="NOVAMIND_REQUIRE_OIDC", required="single sign-on test required",
+                 skipped="single sign-on browser test skipped")
     return node  # type: ignore[return-value]
 
 
