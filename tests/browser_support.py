@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,11 +39,18 @@ def _require_browser() -> str:
             import playwright.sync_api  # noqa: F401
         except ImportError:
             missing = "playwright is not installed (pip install -r requirements-dev.txt)"
-    if missing:
-        if os.environ.get("NOVAMIND_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"browser tests required (NOVAMIND_REQUIRE_BROWSER=1) but {missing}")
-        pytest.skip(f"browser tests skipped: {missing}")
+    skip_or_fail(missing, require_env="NOVAMIND_REQUIRE_BROWSER", required="browser tests required",
+                 skipped="browser tests skipped")
     return chromium  # type: ignore[return-value]
+
+
+def skip_or_fail(missing: str | None, *, require_env: str, required: str, skipped: str) -> None:
+    """Nothing when no part is ``missing``; otherwise fail the test where ``require_env`` is "1" (CI, where the part
+    must be there) and skip it elsewhere, saying what is missing."""
+    if missing:
+        if os.environ.get(require_env) == "1":
+            pytest.fail(f"{required} ({require_env}=1) but {missing}")
+        pytest.skip(f"{skipped}: {missing}")
 
 
 def _free_port() -> int:
@@ -58,37 +65,46 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def running_app(env: dict[str, str], log: Path, extra_args: tuple[str, ...] = (),
-                port: int | None = None) -> Iterator[str]:
-    """``streamlit run app.py`` on ``port`` (default: a free one) with ``env``; yields its URL once /_stcore/health
-    answers."""
-    port = port or _free_port()
+def serving(command: list[str], *, log: Path, ready: Callable[[], bool], what: str, cwd: Path = REPO_ROOT,
+            env: dict[str, str] | None = None, timeout_s: float = 60) -> Iterator[subprocess.Popen]:
+    """Run ``command`` (its output to ``log``) until the block ends; enter the block once ``ready()`` is true (an
+    OSError from it means not yet). Fails the test, naming ``what`` and quoting the log's tail, when the process
+    exits or is not ready within ``timeout_s``. The process is always stopped (terminated, killed after 10 s)."""
     with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
-             "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false", *extra_args],
-            cwd=REPO_ROOT, env={**os.environ, **env, "PYTHONPATH": str(REPO_ROOT)}, stdout=out,
-            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout_s
         while True:
             try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                if ready():
                     break
             except OSError:
                 pass
             if time.monotonic() > deadline or proc.poll() is not None:
-                pytest.fail(f"the app did not start; log:\n{log.read_text()[-3000:]}")
+                pytest.fail(f"{what} did not start; log:\n{log.read_text()[-3000:]}")
             time.sleep(0.3)
-        yield url
+        yield proc
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextmanager
+def running_app(env: dict[str, str], log: Path, extra_args: tuple[str, ...] = (),
+                port: int | None = None, script: str = "app.py") -> Iterator[str]:
+    """``streamlit run app.py`` (or another ``script``) on ``port`` (default: a free one) with ``env``; yields its
+    URL once /_stcore/health answers."""
+    port = port or _free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.address",
+               "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
+               "--browser.gatherUsageStats", "false", *extra_args]
+    with serving(command, log=log, env={**os.environ, **env, "PYTHONPATH": str(REPO_ROOT)}, what="the app",
+                 ready=lambda: urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok"):
+        yield url
 
 
 @contextmanager

@@ -13,20 +13,18 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from novamind_core.cli.common import (
+    act_on_account,
     acting_user,
     add_credential_arguments,
     cli_settings,
     open_services,
+    print_listing,
     require_password_from_stdin_or_prompt,
 )
-from novamind_core.domain.errors import NotFoundError, ValidationError
+from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.users import SYSTEM_USER
-
-if TYPE_CHECKING:
-    from novamind_core.bootstrap import Services
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -73,47 +71,31 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
 
 def cmd_users_list(args: argparse.Namespace) -> int:
-    accounts = open_services().users.list(SYSTEM_USER)
-    if args.json:
-        print(json.dumps([{"id": a.id, "username": a.username, "display_name": a.display_name, "role": a.role,
-                           "active": a.active, "locked_until": a.locked_until.isoformat() if a.locked_until else None,
-                           "patients": a.patient_count, "trainee": a.trainee} for a in accounts], indent=2))
-        return 0
-    print(f"{'id':>4}  {'username':<20} {'role':<10} {'active':<7} {'patients':>8}  name")
-    for a in accounts:
-        print(f"{a.id:>4}  {a.username:<20} {a.role:<10} {'yes' if a.active else 'no':<7} {a.patient_count:>8}  "
-              f"{a.display_name}")
-    return 0
-
-
-def _user_id(services: Services, username: str) -> int:
-    user = services.users.get_by_username(username)
-    if user is None:
-        raise NotFoundError(f"no user named {username!r}")
-    return user.id
+    return print_listing(
+        open_services().users.list(SYSTEM_USER), as_json=args.json,
+        record=lambda a: {"id": a.id, "username": a.username, "display_name": a.display_name, "role": a.role,
+                          "active": a.active, "locked_until": a.locked_until.isoformat() if a.locked_until else None,
+                          "patients": a.patient_count, "trainee": a.trainee},
+        header=f"{'id':>4}  {'username':<20} {'role':<10} {'active':<7} {'patients':>8}  name",
+        line=lambda a: f"{a.id:>4}  {a.username:<20} {a.role:<10} {'yes' if a.active else 'no':<7} "
+                       f"{a.patient_count:>8}  {a.display_name}")
 
 
 def cmd_users_set_role(args: argparse.Namespace) -> int:
-    services = open_services()
-    account = services.users.set_role(SYSTEM_USER, _user_id(services, args.username), args.role)
-    print(f"{account.username} is now {account.role}")
-    return 0
+    return act_on_account(args.username, lambda services, uid: services.users.set_role(SYSTEM_USER, uid, args.role),
+                          lambda account: f"{account.username} is now {account.role}")
 
 
 def cmd_users_deactivate(args: argparse.Namespace) -> int:
-    services = open_services()
-    account = services.users.deactivate(SYSTEM_USER, _user_id(services, args.username))
-    print(f"{account.username} is deactivated")
-    return 0
+    return act_on_account(args.username, lambda services, uid: services.users.deactivate(SYSTEM_USER, uid),
+                          lambda account: f"{account.username} is deactivated")
 
 
 def cmd_users_trainee(args: argparse.Namespace) -> int:
-    services = open_services()
-    trainee = services.notes.set_trainee(SYSTEM_USER, _user_id(services, args.username), args.on)
-    state = ("now a trainee: their signed notes need a co-signature" if trainee
-             else "no longer a trainee: their signed notes need no co-signature")
-    print(f"{args.username} is {state}")
-    return 0
+    return act_on_account(
+        args.username, lambda services, uid: services.notes.set_trainee(SYSTEM_USER, uid, args.on),
+        lambda trainee: f"{args.username} is " + ("now a trainee: their signed notes need a co-signature" if trainee
+                                                  else "no longer a trainee: their signed notes need no co-signature"))
 
 
 def cmd_tokens_create(args: argparse.Namespace) -> int:
@@ -154,14 +136,11 @@ def cmd_tokens_list(args: argparse.Namespace) -> int:
     rows = [{"id": t.id, "user": t.username, "name": t.name, "prefix": t.prefix, "scopes": list(t.scopes),
              "state": t.state(now), "expires_at": t.expires_at.isoformat(),
              "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None} for t in tokens]
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    print(f"{'id':>4}  {'user':<20} {'state':<8} {'scopes':<32} {'expires (UTC)':<16}  last used")
-    for r in rows:
-        print(f"{r['id']:>4}  {r['user']:<20} {r['state']:<8} {' '.join(r['scopes']):<32} {r['expires_at'][:16]:<16}"
-              f"  {(r['last_used_at'] or 'never')[:16]}")
-    return 0
+    return print_listing(
+        rows, as_json=args.json,
+        header=f"{'id':>4}  {'user':<20} {'state':<8} {'scopes':<32} {'expires (UTC)':<16}  last used",
+        line=lambda r: f"{r['id']:>4}  {r['user']:<20} {r['state']:<8} {' '.join(r['scopes']):<32} "
+                       f"{r['expires_at'][:16]:<16}  {(r['last_used_at'] or 'never')[:16]}")
 
 
 def cmd_tokens_revoke(args: argparse.Namespace) -> int:

@@ -10,13 +10,15 @@ exactly as in the app, and every audit row names the operator and the channel ``
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import stat
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from novamind_core.domain.errors import AuthenticationError, PermissionDenied, ValidationError
+from novamind_core.domain.errors import AuthenticationError, NotFoundError, PermissionDenied, ValidationError
 
 if TYPE_CHECKING:
     from novamind_core.bootstrap import Services
@@ -28,6 +30,7 @@ USER_ENV = "NOVAMIND_CLI_USER"
 TOKEN_ENV = "NOVAMIND_API_TOKEN"
 """Environment variable holding a personal API token (``--token-file`` overrides it)."""
 CHANNEL = "cli"
+T = TypeVar("T")
 
 
 def cli_settings() -> Settings:
@@ -122,3 +125,32 @@ def require_password_from_stdin_or_prompt(prompt: str, *, stdin: bool) -> str:
     if not password:
         raise ValidationError("the password is empty", field="password")
     return password
+
+
+def user_id_named(services: Services, username: str) -> int:
+    """The id of the account called ``username`` (NotFoundError naming it when there is none)."""
+    user = services.users.get_by_username(username)
+    if user is None:
+        raise NotFoundError(f"no user named {username!r}")
+    return int(user.id)
+
+
+def act_on_account(username: str, act: Callable[[Services, int], T], say: Callable[[T], str]) -> int:
+    """A command on one named account: open the services, ``act`` on the account called ``username`` (NotFoundError
+    naming it when there is none) and print what ``say`` makes of the result. Returns the exit status (0)."""
+    services = open_services()
+    print(say(act(services, user_id_named(services, username))))
+    return 0
+
+
+def print_listing(items: Sequence[T], *, as_json: bool, header: str, line: Callable[[T], str],
+                  record: Callable[[T], object] | None = None) -> int:
+    """Print what a ``list`` command found: with ``--json`` an indented JSON array of each item's ``record`` (the
+    item itself by default), otherwise ``header`` and then one ``line`` per item. Returns the exit status (0)."""
+    if as_json:
+        print(json.dumps([record(item) if record else item for item in items], indent=2))
+        return 0
+    print(header)
+    for item in items:
+        print(line(item))
+    return 0

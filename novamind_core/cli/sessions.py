@@ -11,35 +11,23 @@ The host operator's commands beside ``users`` (no patient data; each is audited 
 from __future__ import annotations
 
 import argparse
-import json
 
-from novamind_core.cli.common import open_services
-from novamind_core.domain.errors import NotFoundError
+from novamind_core.cli.common import act_on_account, open_services, print_listing, user_id_named
 from novamind_core.services.base import SYSTEM_USER
-
-
-def _user_id(services, username: str) -> int:  # type: ignore[no-untyped-def]
-    user = services.users.get_by_username(username)
-    if user is None:
-        raise NotFoundError(f"no user named {username!r}")
-    return int(user.id)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     services = open_services()
-    uid = _user_id(services, args.user) if args.user else None
-    live = services.sessions.list_live(SYSTEM_USER, uid)
-    if args.json:
-        print(json.dumps([{"id": s.id, "username": s.username, "channel": s.channel,
-                           "created_at": s.created_at.isoformat(), "last_seen_at": s.last_seen_at.isoformat(),
-                           "idle_expires_at": s.idle_expires_at.isoformat(),
-                           "absolute_expires_at": s.absolute_expires_at.isoformat()} for s in live], indent=2))
-        return 0
-    print(f"{'id':>6}  {'username':<20} {'channel':<8} {'last activity (UTC)':<20} idle expiry (UTC)")
-    for s in live:
-        print(f"{s.id:>6}  {s.username:<20} {s.channel:<8} {s.last_seen_at:%Y-%m-%d %H:%M:%S}  "
-              f"{s.idle_expires_at:%Y-%m-%d %H:%M:%S}")
-    return 0
+    uid = user_id_named(services, args.user) if args.user else None
+    return print_listing(
+        services.sessions.list_live(SYSTEM_USER, uid), as_json=args.json,
+        record=lambda s: {"id": s.id, "username": s.username, "channel": s.channel,
+                          "created_at": s.created_at.isoformat(), "last_seen_at": s.last_seen_at.isoformat(),
+                          "idle_expires_at": s.idle_expires_at.isoformat(),
+                          "absolute_expires_at": s.absolute_expires_at.isoformat()},
+        header=f"{'id':>6}  {'username':<20} {'channel':<8} {'last activity (UTC)':<20} idle expiry (UTC)",
+        line=lambda s: f"{s.id:>6}  {s.username:<20} {s.channel:<8} {s.last_seen_at:%Y-%m-%d %H:%M:%S}  "
+                       f"{s.idle_expires_at:%Y-%m-%d %H:%M:%S}")
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
@@ -49,17 +37,13 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke_all(args: argparse.Namespace) -> int:
-    services = open_services()
-    count = services.sessions.revoke_all(SYSTEM_USER, _user_id(services, args.username))
-    print(f"{count} session(s) of {args.username} ended")
-    return 0
+    return act_on_account(args.username, lambda services, uid: services.sessions.revoke_all(SYSTEM_USER, uid),
+                          lambda count: f"{count} session(s) of {args.username} ended")
 
 
 def cmd_unlock(args: argparse.Namespace) -> int:
-    services = open_services()
-    account = services.users.unlock(SYSTEM_USER, _user_id(services, args.username))
-    print(f"sign-in back-off of {account.username} lifted")
-    return 0
+    return act_on_account(args.username, lambda services, uid: services.users.unlock(SYSTEM_USER, uid),
+                          lambda account: f"sign-in back-off of {account.username} lifted")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

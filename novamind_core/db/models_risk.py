@@ -2,6 +2,7 @@
 
 The clinical words (screener answers, formulation, action taken, the safety plan) are encrypted at the column type;
 the levels and dates stay in clear, like an assessment's severity, so a caseload can find reviews due for follow-up.
+Every name here is re-exported by :mod:`novamind_core.db.models`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from novamind_core.db.models import Base
+from novamind_core.db.models_base import Base
 from novamind_core.db.types import EncryptedJSON, UTCDateTime
 
 

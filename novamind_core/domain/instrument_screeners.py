@@ -33,7 +33,14 @@ doi:10.1016/S0006-3223(96)00548-3
 
 from __future__ import annotations
 
-from novamind_core.domain.instruments import INSTRUMENTS, AnswerChoice, Instrument, InstrumentSpec, SeverityBand
+from novamind_core.domain.instruments import (
+    INSTRUMENTS,
+    AnswerChoice,
+    Instrument,
+    InstrumentSpec,
+    instrument_spec,
+    instrument_table,
+)
 
 NO_YES: tuple[AnswerChoice, ...] = (AnswerChoice(0, "No"), AnswerChoice(1, "Yes"))
 
@@ -255,147 +262,100 @@ ASRM_CHOICES: tuple[tuple[AnswerChoice, ...], ...] = (
           "I have frequently been more active than usual", "I am constantly more active or on the go all the time"),
 )
 
-_NO_CHANGE_STATS = "not adopted in this project (no reliable change index is shown)"
-
-SCREENER_SPECS: dict[Instrument, InstrumentSpec] = {
-    Instrument.CSSRS: InstrumentSpec(
-        instrument=Instrument.CSSRS,
-        title="Columbia-Suicide Severity Rating Scale, screener",
+SCREENER_SPECS: dict[Instrument, InstrumentSpec] = instrument_table(
+    instrument_spec(
+        Instrument.CSSRS, "Columbia-Suicide Severity Rating Scale, screener",
         reference="Posner K, Brown GK, Stanley B, et al. Am J Psychiatry 2011;168:1266-1277",
         stem="Ask questions 1 and 2. If the answer to 2 is yes, ask 3, 4 and 5; always ask 6 (and 7 after a yes "
              "to 6).",
-        items=CSSRS_ITEMS,
-        choices=(NO_YES,) * 7,
-        bands=(
-            SeverityBand("none", 0, 0, "No suicidal ideation or behaviour reported"),
-            SeverityBand("low", 1, 1, "Low risk: wish to be dead or thoughts of suicide without method, intent or "
-                                      "plan"),
-            SeverityBand("moderate", 2, 2, "Moderate risk: thoughts with a method, or suicidal behaviour more than "
-                                           "3 months ago"),
-            SeverityBand("high", 3, 3, "High risk: intent, a plan with intent, or suicidal behaviour in the past "
-                                       "3 months"),
-        ),
+        items=CSSRS_ITEMS, scale=NO_YES,
+        bands=(("none", 0, 0, "No suicidal ideation or behaviour reported"),
+               ("low", 1, 1, "Low risk: wish to be dead or thoughts of suicide without method, intent or plan"),
+               ("moderate", 2, 2, "Moderate risk: thoughts with a method, or suicidal behaviour more than 3 months "
+                                  "ago"),
+               ("high", 3, 3, "High risk: intent, a plan with intent, or suicidal behaviour in the past 3 months")),
         bands_source="C-SSRS screen version with triage points (Columbia Lighthouse Project; Posner 2011): yes to "
         "1-2 low, yes to 3 or behaviour over 3 months ago moderate, yes to 4-5 or behaviour in 3 months high",
-        remission_max_total=None, remission_source="not applicable: a triage level, not a severity score",
-        mcid_points=None, mcid_source="not applicable", sd_total=None, sd_source=_NO_CHANGE_STATS,
-        test_retest_r=None, test_retest_source=_NO_CHANGE_STATS,
+        remission=(None, "not applicable: a triage level, not a severity score"), mcid=(None, "not applicable"),
         total_rule=cssrs_triage_level, total_max=3, self_report=False,
     ),
-    Instrument.PCL5: InstrumentSpec(
-        instrument=Instrument.PCL5,
-        title="PTSD Checklist for DSM-5",
+    instrument_spec(
+        Instrument.PCL5, "PTSD Checklist for DSM-5",
         reference="Weathers FW, et al. National Center for PTSD 2013; Blevins CA, et al. J Trauma Stress "
                   "2015;28:489-498",
         stem="In the past month, how much were you bothered by:",
-        items=PCL5_ITEMS,
-        choices=(PCL5_CHOICES,) * 20,
-        bands=(
-            SeverityBand("below cut-off", 0, 32, "Below the provisional PTSD cut-off"),
-            SeverityBand("probable PTSD", 33, 80, "Provisional PTSD (33 or more; confirm by interview)"),
-        ),
+        items=PCL5_ITEMS, scale=PCL5_CHOICES,
+        bands=(("below cut-off", 0, 32, "Below the provisional PTSD cut-off"),
+               ("probable PTSD", 33, 80, "Provisional PTSD (33 or more; confirm by interview)")),
         bands_source="Bovin 2016: cut-points 31-33 for probable PTSD; the National Center for PTSD suggests 33",
-        remission_max_total=32, remission_source="below the provisional cut-off of 33 (Bovin 2016)",
-        mcid_points=10, mcid_source="Weathers 2013 (National Center for PTSD): 5-10 points is reliable change, "
-        "10-20 points clinically significant change",
-        sd_total=None, sd_source=_NO_CHANGE_STATS,
-        test_retest_r=0.82, test_retest_source="Blevins 2015: test-retest r 0.82 over about a week",
+        remission=(32, "below the provisional cut-off of 33 (Bovin 2016)"),
+        mcid=(10, "Weathers 2013 (National Center for PTSD): 5-10 points is reliable change, 10-20 points "
+                  "clinically significant change"),
+        test_retest=(0.82, "Blevins 2015: test-retest r 0.82 over about a week"),
     ),
-    Instrument.AUDIT: InstrumentSpec(
-        instrument=Instrument.AUDIT,
-        title="Alcohol Use Disorders Identification Test",
+    instrument_spec(
+        Instrument.AUDIT, "Alcohol Use Disorders Identification Test",
         reference="Babor TF, Higgins-Biddle JC, Saunders JB, Monteiro MG. WHO 2001 (WHO/MSD/MSB/01.6a)",
         stem="One drink is one standard drink. Please answer about the last year.",
-        items=AUDIT_ITEMS,
-        choices=AUDIT_CHOICES,
-        bands=(
-            SeverityBand("low risk", 0, 7, "Zone I: low-risk drinking or abstinence"),
-            SeverityBand("hazardous", 8, 15, "Zone II: hazardous drinking"),
-            SeverityBand("harmful", 16, 19, "Zone III: harmful drinking"),
-            SeverityBand("possible dependence", 20, 40, "Zone IV: possible alcohol dependence"),
-        ),
+        items=AUDIT_ITEMS, scale=AUDIT_CHOICES, loinc=("72110-0", "75624-7"),
+        bands=(("low risk", 0, 7, "Zone I: low-risk drinking or abstinence"),
+               ("hazardous", 8, 15, "Zone II: hazardous drinking"),
+               ("harmful", 16, 19, "Zone III: harmful drinking"),
+               ("possible dependence", 20, 40, "Zone IV: possible alcohol dependence")),
         bands_source="Babor 2001 (WHO), Table 4: zones 0-7, 8-15, 16-19, 20-40",
-        remission_max_total=7, remission_source="zone I, low-risk drinking (Babor 2001)",
-        mcid_points=None, mcid_source="no published MCID adopted",
-        sd_total=None, sd_source=_NO_CHANGE_STATS, test_retest_r=None, test_retest_source=_NO_CHANGE_STATS,
-        loinc_panel="72110-0", loinc_total="75624-7",
+        remission=(7, "zone I, low-risk drinking (Babor 2001)"), mcid=(None, "no published MCID adopted"),
     ),
-    Instrument.AUDITC: InstrumentSpec(
-        instrument=Instrument.AUDITC,
-        title="AUDIT alcohol consumption questions",
+    instrument_spec(
+        Instrument.AUDITC, "AUDIT alcohol consumption questions",
         reference="Bush K, et al. Arch Intern Med 1998;158:1789-1795; Bradley KA, et al. Alcohol Clin Exp Res "
                   "2007;31:1208-1217",
         stem="One drink is one standard drink. Please answer about the last year.",
-        items=AUDIT_ITEMS[:3],
-        choices=AUDIT_CHOICES[:3],
-        bands=(
-            SeverityBand("negative", 0, 2, "Negative screen"),
-            SeverityBand("positive (women)", 3, 3, "Positive screen for women (3 or more); below the threshold for "
-                                                    "men (4)"),
-            SeverityBand("positive", 4, 12, "Positive screen (4 or more; 3 or more for women)"),
-        ),
+        items=AUDIT_ITEMS[:3], scale=AUDIT_CHOICES[:3], loinc=("72109-2", "75626-2"),
+        bands=(("negative", 0, 2, "Negative screen"),
+               ("positive (women)", 3, 3, "Positive screen for women (3 or more); below the threshold for men (4)"),
+               ("positive", 4, 12, "Positive screen (4 or more; 3 or more for women)")),
         bands_source="Bradley 2007: positive at 4 or more in men and 3 or more in women",
-        remission_max_total=2, remission_source="below the positive threshold for women and men (Bradley 2007)",
-        mcid_points=None, mcid_source="no published MCID adopted",
-        sd_total=None, sd_source=_NO_CHANGE_STATS, test_retest_r=None, test_retest_source=_NO_CHANGE_STATS,
-        loinc_panel="72109-2", loinc_total="75626-2", screen_rule=auditc_screen,
+        remission=(2, "below the positive threshold for women and men (Bradley 2007)"),
+        mcid=(None, "no published MCID adopted"), screen_rule=auditc_screen,
     ),
-    Instrument.MDQ: InstrumentSpec(
-        instrument=Instrument.MDQ,
-        title="Mood Disorder Questionnaire",
+    instrument_spec(
+        Instrument.MDQ, "Mood Disorder Questionnaire",
         reference="Hirschfeld RMA, Williams JBW, Spitzer RL, et al. Am J Psychiatry 2000;157:1873-1875",
         stem="Please answer each question as best you can.",
-        items=MDQ_ITEMS,
-        choices=(NO_YES,) * 13,
-        bands=(
-            SeverityBand("fewer than 7", 0, 6, "Fewer than 7 of 13 symptoms (negative screen)"),
-            SeverityBand("7 or more", 7, 13, "7 or more of 13 symptoms (positive only with clustering and a moderate "
-                                             "or serious problem)"),
-        ),
+        items=MDQ_ITEMS, scale=NO_YES,
+        bands=(("fewer than 7", 0, 6, "Fewer than 7 of 13 symptoms (negative screen)"),
+               ("7 or more", 7, 13, "7 or more of 13 symptoms (positive only with clustering and a moderate or "
+                                    "serious problem)")),
         bands_source="Hirschfeld 2000: 7 or more of 13 yes, several at the same time, moderate or serious problem",
-        remission_max_total=None, remission_source="not applicable: a lifetime screen",
-        mcid_points=None, mcid_source="not applicable: a lifetime screen",
-        sd_total=None, sd_source=_NO_CHANGE_STATS, test_retest_r=None, test_retest_source=_NO_CHANGE_STATS,
+        remission=(None, "not applicable: a lifetime screen"), mcid=(None, "not applicable: a lifetime screen"),
         extra_items=MDQ_EXTRA_ITEMS, extra_choices=(NO_YES, MDQ_PROBLEM_CHOICES), extra_items_required=True,
         screen_rule=mdq_screen,
     ),
-    Instrument.WSAS: InstrumentSpec(
-        instrument=Instrument.WSAS,
-        title="Work and Social Adjustment Scale",
+    instrument_spec(
+        Instrument.WSAS, "Work and Social Adjustment Scale",
         reference="Mundt JC, Marks IM, Shear MK, Greist JH. Br J Psychiatry 2002;180:461-464",
         stem="Rate each statement from 0 (not at all impaired) to 8 (very severely impaired).",
-        items=WSAS_ITEMS,
-        choices=(WSAS_CHOICES,) * 5,
-        bands=(
-            SeverityBand("subclinical", 0, 9, "Subclinical impairment"),
-            SeverityBand("significant", 10, 20, "Significant functional impairment"),
-            SeverityBand("moderately severe", 21, 40, "Moderately severe or worse impairment"),
-        ),
+        items=WSAS_ITEMS, scale=WSAS_CHOICES,
+        bands=(("subclinical", 0, 9, "Subclinical impairment"),
+               ("significant", 10, 20, "Significant functional impairment"),
+               ("moderately severe", 21, 40, "Moderately severe or worse impairment")),
         bands_source="Mundt 2002: above 20 moderately severe or worse, 10-20 significant impairment with less severe "
         "symptoms, below 10 subclinical",
-        remission_max_total=9, remission_source="subclinical band, below 10 (Mundt 2002)",
-        mcid_points=None, mcid_source="no published MCID adopted",
-        sd_total=None, sd_source=_NO_CHANGE_STATS,
-        test_retest_r=0.73, test_retest_source="Mundt 2002: test-retest r 0.73",
+        remission=(9, "subclinical band, below 10 (Mundt 2002)"), mcid=(None, "no published MCID adopted"),
+        test_retest=(0.73, "Mundt 2002: test-retest r 0.73"),
     ),
-    Instrument.ASRM: InstrumentSpec(
-        instrument=Instrument.ASRM,
-        title="Altman Self-Rating Mania Scale",
+    instrument_spec(
+        Instrument.ASRM, "Altman Self-Rating Mania Scale",
         reference="Altman EG, Hedeker D, Peterson JL, Davis JM. Biol Psychiatry 1997;42:948-955",
         stem="Choose the one statement in each group that best describes the way you have been feeling for the past "
              "week.",
-        items=ASRM_ITEMS,
-        choices=ASRM_CHOICES,
-        bands=(
-            SeverityBand("below cut-off", 0, 5, "Below the cut-off for mania or hypomania"),
-            SeverityBand("possible mania", 6, 20, "6 or more: high probability of mania or hypomania"),
-        ),
+        items=ASRM_ITEMS, scale=ASRM_CHOICES,
+        bands=(("below cut-off", 0, 5, "Below the cut-off for mania or hypomania"),
+               ("possible mania", 6, 20, "6 or more: high probability of mania or hypomania")),
         bands_source="Altman 1997: a total of 6 or more (sensitivity 85.5%, specificity 87.3%)",
-        remission_max_total=5, remission_source="below the cut-off of 6 (Altman 1997)",
-        mcid_points=None, mcid_source="no published MCID adopted",
-        sd_total=None, sd_source=_NO_CHANGE_STATS, test_retest_r=None, test_retest_source=_NO_CHANGE_STATS,
+        remission=(5, "below the cut-off of 6 (Altman 1997)"), mcid=(None, "no published MCID adopted"),
     ),
-}
+)
 """The step-15 instruments, keyed by :class:`Instrument`."""
 
 INSTRUMENTS.update(SCREENER_SPECS)

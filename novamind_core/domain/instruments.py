@@ -25,6 +25,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from novamind_core.domain.errors import ValidationError
 
@@ -200,6 +201,45 @@ class InstrumentSpec:
         return RCI_CRITICAL_Z * self.s_diff
 
 
+Band = tuple[str, int, int, str]
+"""A severity band as data: ``(name, min_total, max_total, label)`` (see :class:`SeverityBand`)."""
+Scale = tuple[AnswerChoice, ...]
+"""The answer choices of one item."""
+NOT_ADOPTED = "not adopted in this project (no reliable change index is shown)"
+"""The source of a change statistic this project has not adopted (the value is None: never invented)."""
+
+
+def instrument_spec(instrument: Instrument, title: str, *, reference: str, stem: str, items: tuple[str, ...],
+                    scale: Scale | tuple[Scale, ...], bands: tuple[Band, ...], bands_source: str,
+                    remission: tuple[int | None, str], mcid: tuple[int | None, str],
+                    sd: tuple[float | None, str] = (None, NOT_ADOPTED),
+                    test_retest: tuple[float | None, str] = (None, NOT_ADOPTED),
+                    loinc: tuple[str, str] | None = None, **rules: Any) -> InstrumentSpec:
+    """One instrument's definition built from its data.
+
+    ``scale`` is one answer scale asked for every item, or one scale per item; ``bands`` are ``(name, min, max,
+    label)``; each threshold comes with its source as ``(value, source)`` (SD and test-retest r default to not
+    adopted); ``loinc`` is ``(panel code, total code)``. ``rules`` are the remaining :class:`InstrumentSpec` fields by
+    name (unscored extra items, a total or screening rule, ``self_report``).
+    """
+    choices = (scale,) * len(items) if isinstance(scale[0], AnswerChoice) else scale
+    return InstrumentSpec(
+        instrument=instrument, title=title, reference=reference, stem=stem, items=items,
+        choices=choices,  # type: ignore[arg-type]
+        bands=tuple(SeverityBand(*band) for band in bands), bands_source=bands_source,
+        remission_max_total=remission[0], remission_source=remission[1], mcid_points=mcid[0], mcid_source=mcid[1],
+        sd_total=sd[0], sd_source=sd[1], test_retest_r=test_retest[0], test_retest_source=test_retest[1],
+        loinc_panel=loinc[0] if loinc else None, loinc_total=loinc[1] if loinc else None, **rules)
+
+
+def instrument_table(*specs: InstrumentSpec) -> dict[Instrument, InstrumentSpec]:
+    """Definitions keyed by their instrument, in the order given (each instrument once)."""
+    table = {spec.instrument: spec for spec in specs}
+    if len(table) != len(specs):
+        raise ValueError("an instrument is defined twice")
+    return table
+
+
 _FREQUENCY_CHOICES: tuple[AnswerChoice, ...] = (
     AnswerChoice(0, "Not at all"),
     AnswerChoice(1, "Several days"),
@@ -282,70 +322,48 @@ ISI_ITEMS: tuple[str, ...] = (
 )
 """ISI item wording (Bastien 2001, Appendix; Morin 1993)."""
 
-INSTRUMENTS: dict[Instrument, InstrumentSpec] = {
-    Instrument.PHQ9: InstrumentSpec(
-        instrument=Instrument.PHQ9,
-        title="Patient Health Questionnaire-9",
+INSTRUMENTS: dict[Instrument, InstrumentSpec] = instrument_table(
+    instrument_spec(
+        Instrument.PHQ9, "Patient Health Questionnaire-9",
         reference="Kroenke K, Spitzer RL, Williams JBW. J Gen Intern Med 2001;16:606-613",
         stem="Over the last 2 weeks, how often have you been bothered by any of the following problems?",
-        items=PHQ9_ITEMS,
-        choices=(_FREQUENCY_CHOICES,) * 9,
-        bands=(
-            SeverityBand("minimal", 0, 4, "None-minimal depression"),
-            SeverityBand("mild", 5, 9, "Mild depression"),
-            SeverityBand("moderate", 10, 14, "Moderate depression"),
-            SeverityBand("moderately severe", 15, 19, "Moderately severe depression"),
-            SeverityBand("severe", 20, 27, "Severe depression"),
-        ),
+        items=PHQ9_ITEMS, scale=_FREQUENCY_CHOICES, loinc=("44249-1", "44261-6"),
+        bands=(("minimal", 0, 4, "None-minimal depression"),
+               ("mild", 5, 9, "Mild depression"),
+               ("moderate", 10, 14, "Moderate depression"),
+               ("moderately severe", 15, 19, "Moderately severe depression"),
+               ("severe", 20, 27, "Severe depression")),
         bands_source="Kroenke 2001: scores of 5, 10, 15 and 20 represent mild, moderate, moderately severe and "
         "severe depression",
-        remission_max_total=4,
-        remission_source="PHQ-9 < 5 (Kroenke 2001 none-minimal band; Kroenke, Spitzer, Williams & Löwe 2010)",
-        mcid_points=5,
-        mcid_source="Löwe 2004, Med Care 42:1194: a 5-point change is clinically significant",
-        sd_total=5.7,
-        sd_source="representative baseline SD of PHQ-9 totals in treated depression (verify against Löwe 2004 "
-        "Table 1); cross-check: Löwe 2004 set the MCID of 5 points at 2 SEM, i.e. SEM ~2.5 points, and "
-        "5.7 * sqrt(1 - 0.84) = 2.3 points",
-        test_retest_r=0.84,
-        test_retest_source="Kroenke 2001: test-retest correlation 0.84 (MHP re-administration within 48 h)",
-        loinc_panel="44249-1",
-        loinc_total="44261-6",
-        extra_items=(PHQ9_FUNCTION_ITEM,),
-        extra_choices=(PHQ9_FUNCTION_CHOICES,),
+        remission=(4, "PHQ-9 < 5 (Kroenke 2001 none-minimal band; Kroenke, Spitzer, Williams & Löwe 2010)"),
+        mcid=(5, "Löwe 2004, Med Care 42:1194: a 5-point change is clinically significant"),
+        sd=(5.7, "representative baseline SD of PHQ-9 totals in treated depression (verify against Löwe 2004 "
+            "Table 1); cross-check: Löwe 2004 set the MCID of 5 points at 2 SEM, i.e. SEM ~2.5 points, and "
+            "5.7 * sqrt(1 - 0.84) = 2.3 points"),
+        test_retest=(0.84, "Kroenke 2001: test-retest correlation 0.84 (MHP re-administration within 48 h)"),
+        extra_items=(PHQ9_FUNCTION_ITEM,), extra_choices=(PHQ9_FUNCTION_CHOICES,),
     ),
-    Instrument.GAD7: InstrumentSpec(
-        instrument=Instrument.GAD7,
-        title="Generalized Anxiety Disorder 7-item scale",
+    instrument_spec(
+        Instrument.GAD7, "Generalized Anxiety Disorder 7-item scale",
         reference="Spitzer RL, Kroenke K, Williams JBW, Löwe B. Arch Intern Med 2006;166:1092-1097",
         stem="Over the last 2 weeks, how often have you been bothered by the following problems?",
-        items=GAD7_ITEMS,
-        choices=(_FREQUENCY_CHOICES,) * 7,
-        bands=(
-            SeverityBand("minimal", 0, 4, "Minimal anxiety"),
-            SeverityBand("mild", 5, 9, "Mild anxiety"),
-            SeverityBand("moderate", 10, 14, "Moderate anxiety"),
-            SeverityBand("severe", 15, 21, "Severe anxiety"),
-        ),
+        items=GAD7_ITEMS, scale=_FREQUENCY_CHOICES, loinc=("69737-5", "70274-6"),
+        bands=(("minimal", 0, 4, "Minimal anxiety"),
+               ("mild", 5, 9, "Mild anxiety"),
+               ("moderate", 10, 14, "Moderate anxiety"),
+               ("severe", 15, 21, "Severe anxiety")),
         bands_source="Spitzer 2006: cut points of 5, 10 and 15 represent mild, moderate and severe anxiety",
-        remission_max_total=4,
-        remission_source="GAD-7 < 5, Spitzer 2006 minimal band (docs/science.md §2)",
-        mcid_points=4,
-        mcid_source="Toussaint 2020, J Affect Disord 265:395: MCID of 4 points",
-        sd_total=5.0,
-        sd_source="baseline SD of GAD-7 totals in a clinical sample (Toussaint 2020, Table 1; verify)",
-        test_retest_r=0.83,
-        test_retest_source="Spitzer 2006: test-retest intraclass correlation 0.83 (retest within 1 week)",
-        loinc_panel="69737-5",
-        loinc_total="70274-6",
+        remission=(4, "GAD-7 < 5, Spitzer 2006 minimal band (docs/science.md §2)"),
+        mcid=(4, "Toussaint 2020, J Affect Disord 265:395: MCID of 4 points"),
+        sd=(5.0, "baseline SD of GAD-7 totals in a clinical sample (Toussaint 2020, Table 1; verify)"),
+        test_retest=(0.83, "Spitzer 2006: test-retest intraclass correlation 0.83 (retest within 1 week)"),
     ),
-    Instrument.ISI: InstrumentSpec(
-        instrument=Instrument.ISI,
-        title="Insomnia Severity Index",
+    instrument_spec(
+        Instrument.ISI, "Insomnia Severity Index",
         reference="Bastien CH, Vallières A, Morin CM. Sleep Med 2001;2:297-307",
         stem="Please rate the current (i.e. last 2 weeks) severity of your insomnia problem(s).",
         items=ISI_ITEMS,
-        choices=(
+        scale=(
             _SEVERITY_CHOICES,
             _SEVERITY_CHOICES,
             _SEVERITY_CHOICES,
@@ -360,25 +378,19 @@ INSTRUMENTS: dict[Instrument, InstrumentSpec] = {
             _five_point("Not at all worried", "Very much worried"),
             _five_point("Not at all interfering", "Very much interfering"),
         ),
-        bands=(
-            SeverityBand("none", 0, 7, "No clinically significant insomnia"),
-            SeverityBand("subthreshold", 8, 14, "Subthreshold insomnia"),
-            SeverityBand("moderate", 15, 21, "Clinical insomnia (moderate severity)"),
-            SeverityBand("severe", 22, 28, "Clinical insomnia (severe)"),
-        ),
+        bands=(("none", 0, 7, "No clinically significant insomnia"),
+               ("subthreshold", 8, 14, "Subthreshold insomnia"),
+               ("moderate", 15, 21, "Clinical insomnia (moderate severity)"),
+               ("severe", 22, 28, "Clinical insomnia (severe)")),
         bands_source="Bastien 2001: 0-7 no clinically significant insomnia, 8-14 subthreshold, 15-21 moderate, "
         "22-28 severe",
-        remission_max_total=7,
-        remission_source="ISI <= 7, 'no clinically significant insomnia' (Bastien 2001; Morin 2011)",
-        mcid_points=6,
-        mcid_source="Yang 2009, Curr Med Res Opin 25:2487: MID 6 points (Morin 2011: -8.4 for moderate "
-        "improvement; verify)",
-        sd_total=8.0,
-        sd_source="implied by SEM 2.52 at ICC 0.90 in outpatients (Dieperink 2020, J Patient Rep Outcomes 4:18)",
-        test_retest_r=0.90,
-        test_retest_source="Dieperink 2020, J Patient Rep Outcomes 4:18: 2-week test-retest ICC 0.90",
+        remission=(7, "ISI <= 7, 'no clinically significant insomnia' (Bastien 2001; Morin 2011)"),
+        mcid=(6, "Yang 2009, Curr Med Res Opin 25:2487: MID 6 points (Morin 2011: -8.4 for moderate "
+              "improvement; verify)"),
+        sd=(8.0, "implied by SEM 2.52 at ICC 0.90 in outpatients (Dieperink 2020, J Patient Rep Outcomes 4:18)"),
+        test_retest=(0.90, "Dieperink 2020, J Patient Rep Outcomes 4:18: 2-week test-retest ICC 0.90"),
     ),
-}
+)
 """Every supported instrument's definition, keyed by :class:`Instrument`. The step-15 instruments (C-SSRS screener,
 PCL-5, AUDIT, AUDIT-C, MDQ, WSAS, ASRM) are defined in :mod:`novamind_core.domain.instrument_screeners`, which adds
 them here; the ``novamind_core.domain`` package imports it first, so the table is always whole."""

@@ -12,18 +12,15 @@ Skips with the reason when node, the installed provider or the browser is missin
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import shutil
-import subprocess
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser_support import REPO_ROOT, seeded_app
+from tests.browser_support import REPO_ROOT, seeded_app, serving, skip_or_fail
 
 pytestmark = pytest.mark.browser
 
@@ -40,39 +37,23 @@ def _require_provider() -> str:
         missing = "node is absent (apt-get install -y nodejs npm)"
     elif not (OIDC_DIR / "node_modules" / "oidc-provider" / "package.json").exists():
         missing = "tests/oidc has no oidc-provider package (cd tests/oidc && npm ci)"
-    if missing:
-        if os.environ.get("NOVAMIND_REQUIRE_OIDC") == "1":
-            pytest.fail(f"single sign-on test required (NOVAMIND_REQUIRE_OIDC=1) but {missing}")
-        pytest.skip(f"single sign-on browser test skipped: {missing}")
+    skip_or_fail(missing, require_env="NOVAMIND_REQUIRE_OIDC", required="single sign-on test required",
+                 skipped="single sign-on browser test skipped")
     return node  # type: ignore[return-value]
+
+
+def _issuer_answers() -> bool:
+    with urllib.request.urlopen(f"{ISSUER}/.well-known/openid-configuration", timeout=2) as r:
+        return json.load(r)["issuer"] == ISSUER
 
 
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     node = _require_provider()
     log = tmp_path_factory.mktemp("oidc") / "provider.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([node, "provider.js", str(PROVIDER_PORT), f"http://127.0.0.1:{APP_PORT}/oauth2callback"],
-                                cwd=OIDC_DIR, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{ISSUER}/.well-known/openid-configuration", timeout=2) as r:
-                    if json.load(r)["issuer"] == ISSUER:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                pytest.fail(f"the OpenID provider did not start; log:\n{log.read_text()[-3000:]}")
-            time.sleep(0.3)
+    with serving([node, "provider.js", str(PROVIDER_PORT), f"http://127.0.0.1:{APP_PORT}/oauth2callback"],
+                 log=log, cwd=OIDC_DIR, ready=_issuer_answers, what="the OpenID provider", timeout_s=30):
         yield ISSUER
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def write_secrets(path: Path) -> Path:

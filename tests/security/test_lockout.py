@@ -18,6 +18,7 @@ import pytest
 from novamind_core.domain.errors import AuthenticationError
 from novamind_core.security import throttle
 from novamind_core.services import users as users_module
+from novamind_core.services import users_sign_in
 from tests.conftest import TEST_PASSWORD
 
 ATTACKER, CLINIC = "203.0.113.66", "10.1.2.3"
@@ -41,7 +42,8 @@ def bcrypt_checks(monkeypatch):  # type: ignore[no-untyped-def]
         calls.append(1)
         return real(password, hashed)
 
-    monkeypatch.setattr(users_module, "verify_password", counting)
+    for module in (users_module, users_sign_in):  # account changes and the sign-in step each check passwords
+        monkeypatch.setattr(module, "verify_password", counting)
     return calls
 
 
@@ -181,7 +183,7 @@ def test_two_clinicians_signing_in_from_one_clinic_address_do_not_wait_for_each_
             release.wait(30)  # bounded: the test releases it whatever happens
         return real(password, hashed)
 
-    monkeypatch.setattr(users_module, "verify_password", held_for_first)
+    monkeypatch.setattr(users_sign_in, "verify_password", held_for_first)
     outcomes: dict[str, str] = {}
     first = threading.Thread(target=lambda: outcomes.setdefault("first", _guess(
         services, clinician.username, TEST_PASSWORD, CLINIC)))
@@ -213,7 +215,7 @@ def test_a_guess_that_finishes_its_check_after_the_back_off_started_is_refused_e
             release.wait(30)
         return real(password, hashed)
 
-    monkeypatch.setattr(users_module, "verify_password", held_for_right)
+    monkeypatch.setattr(users_sign_in, "verify_password", held_for_right)
     outcomes: list[str] = []
     right = threading.Thread(target=lambda: outcomes.append(_guess(services, clinician.username, TEST_PASSWORD)))
     right.start()

@@ -5,19 +5,15 @@ text rendered raw fetches the image (the control, proving the test would see a f
 from __future__ import annotations
 
 import http.server
-import os
 import socket
-import subprocess
-import sys
 import textwrap
 import threading
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.browser_support import running_app
+
 pytestmark = pytest.mark.browser
 
 
@@ -80,26 +76,7 @@ def test_plain_text_renders_as_typed_and_fetches_nothing_while_raw_markdown_woul
                                                                                   tmp_path):
     script = tmp_path / "page.py"
     script.write_text(textwrap.dedent(SCRIPT).replace("{tracker}", tracker))
-    port = _port()
-    log = tmp_path / "streamlit.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true", "--server.address",
-             "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                pytest.fail(f"streamlit did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.3)
+    with running_app({}, tmp_path / "streamlit.log", port=_port(), script=str(script)) as url:
         page = browser.new_page()
         try:
             page.goto(url)
@@ -110,12 +87,6 @@ def test_plain_text_renders_as_typed_and_fetches_nothing_while_raw_markdown_woul
             text = page.inner_text("body")
         finally:
             page.close()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
     assert "/control.png" in _Tracker.hits, "the control image was never fetched: the test cannot see fetches"
     assert [h for h in _Tracker.hits if "escaped" in h or h == "/l"] == []
     assert f"Ann ![pixel]({tracker}/escaped.png) <img src='{tracker}/escaped-html.png'> $x$" in text
