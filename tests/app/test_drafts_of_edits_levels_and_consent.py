@@ -5,7 +5,7 @@ button is clicked twice, keep every field when the service refuses, and drop the
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from components.patient.note_drafts import addendum_key, edit_key
 from novamind_core.domain.notes import MAX_NOTE_CHARS
@@ -184,9 +184,11 @@ def test_saving_a_level_twice_stores_one_clears_the_entry_and_drops_its_draft(se
     pid = cohort.responder_id  # on sertraline
     before = levels(services, pid, "sertraline")
     at = open_chart(app_as, pid, tab="Medications")
+    at.time_input(key=f"nm_level_time_{pid}").set_value(time(0, 0))  # sampled at midnight: never in the future
     at.number_input(key=f"nm_level_conc_{pid}").set_value(61)
     click(at, "Save level")
-    at.number_input(key=f"nm_level_conc_{pid}").set_value(61)  # the second click still carried the value
+    at.time_input(key=f"nm_level_time_{pid}").set_value(time(0, 0))  # the second click still carried the values
+    at.number_input(key=f"nm_level_conc_{pid}").set_value(61)
     click(at, "Save level")
     assert levels(services, pid, "sertraline") == [*before, 61.0]
     assert at.number_input(key=f"nm_level_conc_{pid}").value is None
