@@ -80,8 +80,11 @@ class DrugLevelService(BaseService):
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI,
                                             AuditAction.DRUG_LEVEL_CREATE)
             repeat = first_submission(uow, submission_token, actor.id, FormName.DRUG_LEVEL)
-            if repeat is not None:
-                return uow.drug_levels.get(repeat)
+            if repeat is not None:  # a double-click: nothing stored again; the draft goes as the first click's did
+                level = uow.drug_levels.get(repeat)
+                drop_draft(uow, actor.id, patient_id, FormName.DRUG_LEVEL)
+                uow.commit()
+                return level
             name = normalise_drug(drug)
             conc = validate_concentration_ng_ml(concentration_ng_ml)
             when = _sampled_at(sampled_at)

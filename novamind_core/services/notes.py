@@ -60,6 +60,14 @@ class NoteService(BaseService):
             raise NotFoundError(f"note {note_id} does not exist")
         return patient_id
 
+    def _repeat(self, uow: UnitOfWork, actor: User, patient_id: int, note_id: int, form: FormName) -> ProgressNote:
+        """A repeated submission (a double-click): nothing is saved again, and the note's draft entry, typed back
+        by the second click, goes as the first click's did."""
+        note = uow.notes.get(note_id)
+        drop_draft(uow, actor.id, patient_id, form, str(note_id), self.ctx.now())
+        uow.commit()
+        return note
+
     def edit(self, user: User, note_id: int, text: str, expected_revision: int | None = None, *,
              submission_token: str | None = None) -> ProgressNote:
         """Replace an unsigned note's text; the earlier text stays as a revision with its author and time. A signed
@@ -69,7 +77,7 @@ class NoteService(BaseService):
             patient_id = self._note_patient(uow, note_id)
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, NOTE_UPDATE)
             if first_submission(uow, submission_token, actor.id, FormName.NOTE_EDIT) is not None:
-                return uow.notes.get(note_id)
+                return self._repeat(uow, actor, patient_id, note_id, FormName.NOTE_EDIT)
             body = validate_note_text(text)
             current = uow.notes.get(note_id)
             if current.signed:
@@ -131,7 +139,7 @@ class NoteService(BaseService):
             patient_id = self._note_patient(uow, note_id)
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, NOTE_ADDENDUM)
             if first_submission(uow, submission_token, actor.id, FormName.ADDENDUM) is not None:
-                return uow.notes.get(note_id)
+                return self._repeat(uow, actor, patient_id, note_id, FormName.ADDENDUM)
             body = validate_note_text(text, limit=MAX_ADDENDUM_CHARS, what="addendum")
             if not uow.notes.get(note_id).signed:
                 raise ConflictError("this note is not signed yet; edit it instead of adding an addendum")

@@ -167,7 +167,9 @@ class ReportingService(BaseService):
                                             AuditAction.CONSENT_RECORD)
             if first_submission(uow, submission_token, actor.id, FormName.CONSENT) is not None:
                 repeat = uow.consents.get(patient_id)
-                if repeat is not None:
+                if repeat is not None:  # a double-click: nothing recorded again; the draft goes as the first did
+                    drop_draft(uow, actor.id, patient_id, FormName.CONSENT)
+                    uow.commit()
                     return repeat
             today = self.ctx.today()
             on = not_in_future(parse_date(recorded_on, "recorded_on", default=today), today, "recorded_on")

@@ -1,6 +1,6 @@
 """The services behind a note's edit and addendum, the drug level entry and the contact consent (in-memory unit of
 work): a repeated submission token saves once, and saving drops the user's draft in the same transaction (for the
-per-note drafts, only that note's entry)."""
+per-note drafts, only that note's entry); so does the repeat, whose click typed the draft back."""
 
 from __future__ import annotations
 
@@ -48,6 +48,8 @@ def test_saving_one_notes_edit_drops_only_that_notes_entry_of_the_draft_and_a_re
     drafts(store).save(CLINICIAN, PID, "note_edit", {str(a.id): {"text": "first, edited", "revision": 1},
                                                      str(b.id): {"text": "second, half", "revision": 1}})
     notes.edit(CLINICIAN, a.id, "first, edited", expected_revision=1, submission_token=TOKEN)
+    drafts(store).save(CLINICIAN, PID, "note_edit", {str(a.id): {"text": "first, edited", "revision": 1},
+                                                     str(b.id): {"text": "second, half", "revision": 1}})
     again = notes.edit(CLINICIAN, a.id, "first, edited", expected_revision=1, submission_token=TOKEN)
     assert [r.text for r in again.revisions] == ["first", "first, edited"]
     assert drafts(store).load(CLINICIAN, PID, "note_edit").payload == {str(b.id): {"text": "second, half",
@@ -61,6 +63,7 @@ def test_adding_an_addendum_drops_its_entry_of_the_draft_and_a_repeat_adds_nothi
     note = notes.sign(CLINICIAN, notes.add(CLINICIAN, PID, "signed").id)
     drafts(store).save(CLINICIAN, PID, "addendum", {str(note.id): {"text": "bloods normal"}})
     notes.add_addendum(CLINICIAN, note.id, "bloods normal", submission_token=TOKEN)
+    drafts(store).save(CLINICIAN, PID, "addendum", {str(note.id): {"text": "bloods normal"}})  # the 2nd click's
     again = notes.add_addendum(CLINICIAN, note.id, "bloods normal", submission_token=TOKEN)
     assert [x.text for x in again.addenda] == ["bloods normal"]
     assert drafts(store).load(CLINICIAN, PID, "addendum") is None
@@ -70,6 +73,7 @@ def test_recording_a_level_drops_its_draft_and_a_repeat_stores_one(store):
     levels = DrugLevelService(ctx(store))
     drafts(store).save(CLINICIAN, PID, "drug_level", {"drug": "sertraline", "concentration_ng_ml": 61.0})
     first = levels.record(CLINICIAN, PID, "sertraline", 61.0, "2026-05-31T08:00:00+00:00", submission_token=TOKEN)
+    drafts(store).save(CLINICIAN, PID, "drug_level", {"drug": "sertraline", "concentration_ng_ml": 61.0})
     second = levels.record(CLINICIAN, PID, "sertraline", 61.0, "2026-05-31T08:00:00+00:00", submission_token=TOKEN)
     assert first == second and len(store.repositories["drug_levels"].rows) == 1
     assert drafts(store).load(CLINICIAN, PID, "drug_level") is None
@@ -80,6 +84,7 @@ def test_recording_consent_drops_its_draft_and_a_repeat_records_nothing_more(sto
                                               public_base_url="https://clinic.example", crisis_region="uk"))
     drafts(store).save(CLINICIAN, PID, "consent", {"email": True, "sms": False, "recorded_on": "2026-06-01"})
     reporting.record_consent(CLINICIAN, PID, email=True, sms=False, submission_token=TOKEN)
+    drafts(store).save(CLINICIAN, PID, "consent", {"email": True, "sms": False, "recorded_on": "2026-06-01"})
     repeat = reporting.record_consent(CLINICIAN, PID, email=True, sms=False, submission_token=TOKEN)
     assert repeat.email and not repeat.sms
     assert store.repositories["audit"].actions().count(AuditAction.CONSENT_RECORD) == 1
