@@ -106,7 +106,7 @@ def restore_once(services: Services, user: User, patient_id: int, form: FormName
             value = _decode(f.kind, draft.payload[f.name])
             st.session_state[f.key] = value if value is not None or f.default is None else f.default
     st.session_state[_last_key(form, patient_id)] = draft.payload
-    st.session_state[f"nm_draft_notice_{form.value}_{patient_id}"] = draft.updated_at
+    st.session_state[notice_key(form, patient_id)] = draft.updated_at
 
 
 def _last_key(form: FormName, patient_id: int) -> str:
@@ -128,12 +128,37 @@ def keep(services: Services, user: User, patient_id: int, form: FormName, fields
     st.session_state[_last_key(form, patient_id)] = values
 
 
+def notice_key(form: FormName, patient_id: int) -> str:
+    """Session key of the time of the draft put back this run (popped by the notice that says so)."""
+    return f"nm_draft_notice_{form.value}_{patient_id}"
+
+
+def restored_notice(when: datetime) -> None:
+    """"Restored your unsaved draft from ...", the words every drafted form uses."""
+    st.info(f"Restored your unsaved draft from {when.astimezone().strftime('%d %b %Y %H:%M')}.",
+            icon=":material/restore:")
+
+
 def draft_restored_notice(form: FormName, patient_id: int) -> None:
     """Say once that a saved draft was put back (and from when)."""
-    when = st.session_state.pop(f"nm_draft_notice_{form.value}_{patient_id}", None)
+    when = st.session_state.pop(notice_key(form, patient_id), None)
     if when is not None:
-        st.info(f"Restored your unsaved draft from {when.astimezone().strftime('%d %b %Y %H:%M')}.",
-                icon=":material/restore:")
+        restored_notice(when)
+
+
+def follow_defaults(form: FormName, patient_id: int, fields: tuple[Field, ...]) -> None:
+    """Fields the user has not changed follow their defaults when these move on (the record was saved here or by a
+    colleague since the fields were drawn); a field the user changed keeps what they chose. Call before
+    :func:`restore_once`."""
+    base_key = f"nm_draft_base_{form.value}_{patient_id}"
+    base = st.session_state.get(base_key)
+    now = {f.name: _encode(f.default) for f in fields}
+    if isinstance(base, dict):
+        for f in fields:
+            if f.key in st.session_state and base.get(f.name) != now[f.name] \
+                    and _encode(st.session_state[f.key]) == base.get(f.name):
+                st.session_state[f.key] = f.default
+    st.session_state[base_key] = now
 
 
 def submission_token(form: FormName, patient_id: int, values: Mapping[str, object]) -> str:
@@ -186,9 +211,15 @@ def keep_value(services: Services, user: User, patient_id: int, form: FormName, 
     st.session_state[last] = value
 
 
-def restored_value(services: Services, user: User, patient_id: int, form: FormName) -> dict[str, object] | None:
+def remember_kept(form: FormName, patient_id: int, value: dict[str, object]) -> None:
+    """Note that the stored draft of ``form`` now holds ``value`` (a save dropped part of it server-side)."""
+    st.session_state[_last_key(form, patient_id)] = value
+
+
+def restored_value(services: Services, user: User, patient_id: int, form: FormName, *,
+                   notice: bool = False) -> dict[str, object] | None:
     """The user's saved draft value of ``form`` (once per browser session and patient; None after that or when
-    there is none)."""
+    there is none). With ``notice``, a non-empty draft's time is left for :func:`draft_restored_notice`."""
     flag = f"nm_draft_restored_{form.value}_{patient_id}"
     if st.session_state.get(flag):
         return None
@@ -200,4 +231,6 @@ def restored_value(services: Services, user: User, patient_id: int, form: FormNa
     if draft is None:
         return None
     st.session_state[_last_key(form, patient_id)] = draft.payload
+    if notice and any(draft.payload.values()):
+        st.session_state[notice_key(form, patient_id)] = draft.updated_at
     return draft.payload

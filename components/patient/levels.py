@@ -1,19 +1,36 @@
 """Measured drug levels on the chart: enter a level with its sample time, see it against the population band and the
-individual fit, and the dose suggestion labelled as decision support. ``levels_figure`` is a pure Plotly builder."""
+individual fit, and the dose suggestion labelled as decision support. ``levels_figure`` is a pure Plotly builder.
+
+The level entry keeps what was typed (``components.patient.form_state``): its fields are the user's draft for this
+patient, saved when a field is committed and put back after a reload; "Save level" sends a submission token (a
+double-click stores one level), and the fields are cleared only once the service stored the level; a refusal (a
+sample time in the future, a concentration out of range) is shown under its field with every field kept."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time as clock
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 import streamlit as st
 
+from components.patient.form_state import (
+    Field,
+    clear,
+    draft_restored_notice,
+    errors_key,
+    field_error,
+    keep,
+    payload,
+    restore_once,
+    set_errors,
+    submission_token,
+)
 from components.shared.session import flash, show_flash_at
-from components.shared.text import plain
 from components.shared.theme import TEMPLATE_NAME
 from novamind_core.domain.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from novamind_core.domain.forms import FormName
 from novamind_core.domain.users import User
 
 if TYPE_CHECKING:
@@ -21,26 +38,70 @@ if TYPE_CHECKING:
     from novamind_core.services.drug_levels import LevelsView
 
 
-@dataclass(frozen=True)
-class LevelEntry:
-    drug: str
-    concentration_ng_ml: float
-    sampled_at: datetime
+FORM = FormName.DRUG_LEVEL
+DEFAULT_TIME = time(8, 0)
+SAVE_ERRORS = (ValidationError, ConflictError, NotFoundError, PermissionDenied)
 
 
-def level_entry_form(drugs: list[str], today: date) -> LevelEntry | None:
-    """A form for one measured level; returns the entry when submitted."""
-    with st.form("nm_level_entry", clear_on_submit=True):
+def level_fields(patient_id: int, drugs: list[str], today: date) -> tuple[Field, ...]:
+    """The level entry's fields, kept as the user's draft for this patient."""
+    return (Field("drug", f"nm_level_drug_{patient_id}", "text", drugs[0]),
+            Field("concentration_ng_ml", f"nm_level_conc_{patient_id}", "number", None),
+            Field("day", f"nm_level_day_{patient_id}", "date", today),
+            Field("at", f"nm_level_time_{patient_id}", "time", DEFAULT_TIME))
+
+
+def _save(services: Services, user: User, patient_id: int, drugs: list[str], today: date) -> None:
+    """"Save level": the service checks first; the fields are cleared only once the level is stored."""
+    fields = level_fields(patient_id, drugs, today)
+    values = payload(fields)
+    state = st.session_state
+    untouched = values == {f.name: f.default.isoformat() if hasattr(f.default, "isoformat") else f.default
+                           for f in fields}
+    if untouched and clock.monotonic() - state.get(f"nm_level_saved_{patient_id}", -9) < 5:
+        return  # the second click of a double-click, after the first one saved and reset the form
+    drug, conc, day = state.get(fields[0].key), state.get(fields[1].key), state.get(fields[2].key)
+    if conc is None or day is None:
+        which = "concentration_ng_ml" if conc is None else "sampled_at"
+        state[errors_key(FORM, patient_id)] = {
+            which: "Not saved: enter the measured concentration." if conc is None else "Not saved: choose the "
+                                                                                       "sample date."}
+        return
+    at = state.get(fields[3].key) or DEFAULT_TIME
+    try:
+        level = services.drug_levels.record(user, patient_id, drug, float(conc),
+                                            datetime.combine(day, at).replace(tzinfo=None),
+                                            submission_token=submission_token(FORM, patient_id, values))
+    except SAVE_ERRORS as exc:
+        set_errors(FORM, patient_id, exc, "concentration_ng_ml")
+        return
+    clear(FORM, patient_id, fields)
+    state[f"nm_level_saved_{patient_id}"] = clock.monotonic()
+    flash(f"Saved a {level.drug} level of {level.concentration_ng_ml:g} ng/mL.", at="levels")
+
+
+def level_entry_form(services: Services, user: User, patient_id: int, drugs: list[str], today: date) -> None:
+    """One measured level (no ``st.form``: each field is kept as the user's draft when it is committed)."""
+    fields = level_fields(patient_id, drugs, today)
+    restore_once(services, user, patient_id, FORM, fields)
+    if st.session_state.get(fields[0].key) not in drugs:  # a drug stopped since the draft was typed
+        st.session_state[fields[0].key] = drugs[0]
+    keep_args = (services, user, patient_id, FORM, fields)
+    with st.container(border=True):
         st.markdown("**Enter a measured drug level**")
-        drug = st.selectbox("Drug", drugs, key="nm_level_drug")
-        conc = st.number_input("Concentration (ng/mL)", min_value=0.0, max_value=100_000.0, step=1.0,
-                               key="nm_level_conc")
+        draft_restored_notice(FORM, patient_id)
+        st.selectbox("Drug", drugs, key=fields[0].key, on_change=keep, args=keep_args)
+        field_error(FORM, patient_id, "drug")
+        st.number_input("Concentration (ng/mL)", min_value=0.0, max_value=100_000.0, step=1.0, key=fields[1].key,
+                        on_change=keep, args=keep_args, placeholder="as reported by the laboratory")
+        field_error(FORM, patient_id, "concentration_ng_ml")
         left, right = st.columns(2)
-        day = left.date_input("Sample date", value=today, max_value=today, key="nm_level_day")
-        at = right.time_input("Sample time (UTC)", value=time(8, 0), key="nm_level_time")
-        if st.form_submit_button("Save level", icon=":material/science:") and drug:
-            return LevelEntry(drug, float(conc), datetime.combine(day, at).replace(tzinfo=None))
-    return None
+        left.date_input("Sample date", format="DD/MM/YYYY", key=fields[2].key, on_change=keep, args=keep_args,
+                        help="Today or earlier; a sample time in the future is refused, never changed.")
+        right.time_input("Sample time (UTC)", key=fields[3].key, on_change=keep, args=keep_args)
+        field_error(FORM, patient_id, "sampled_at", "submission_token")
+        st.button("Save level", icon=":material/science:", key=f"nm_level_save_{patient_id}", on_click=_save,
+                  args=(services, user, patient_id, drugs, today))
 
 
 def levels_figure(view: LevelsView) -> go.Figure:
@@ -94,15 +155,7 @@ def levels_section(services: Services, user: User, patient_id: int, drugs: list[
     """Entry form plus, on request, the levels table, figure and forecast (one audited service call)."""
     if not drugs:
         return
-    entry = level_entry_form(drugs, today)
-    if entry is not None:
-        try:
-            services.drug_levels.record(user, patient_id, entry.drug, entry.concentration_ng_ml, entry.sampled_at)
-        except (ValidationError, ConflictError, NotFoundError, PermissionDenied) as exc:
-            st.error(f"Not saved: {plain(exc)}.", icon=":material/error:")
-        else:
-            flash(f"Saved a {entry.drug} level of {entry.concentration_ng_ml:g} ng/mL.", at="levels")
-            st.rerun()
+    level_entry_form(services, user, patient_id, drugs, today)
     show_flash_at("levels")
     if st.toggle("Show drug levels and forecast (TDM)", key="nm_levels_show"):
         drug = st.selectbox("Forecast for", drugs, key="nm_levels_forecast_drug")

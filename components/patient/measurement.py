@@ -3,8 +3,9 @@
 Everything shown comes from the chart's one view call (``PatientChart.measurement``, a
 :class:`~novamind_core.domain.reporting_views.MeasurementPanel`). Each action is its own audited service call on
 ``services.reporting`` followed by a rerun with a confirmation: start or edit the plan (saved with the version the
-clinician opened, so a stale edit is refused and named), pause or resume it, record consent, send a questionnaire now,
-print a one-time link (shown once, then gone from the page's state) and hand the device over as a kiosk.
+clinician opened, so a stale edit is refused and named), pause or resume it, record consent (kept as a draft:
+``components.patient.consent_form``), send a questionnaire now, print a one-time link (shown once, then gone from the
+page's state) and hand the device over as a kiosk.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from components.caseload.table import state_text
+from components.patient.consent_form import consent_form
 from components.patient.plan_form import plan_form
 from components.questionnaire.kiosk import start_kiosk_button
 from components.shared.forms import errors_from
@@ -146,21 +148,7 @@ def edit_plan(services: Services, user: User, panel: MeasurementPanel, today: da
 def consent_section(services: Services, user: User, panel: MeasurementPanel, today: date) -> None:
     st.markdown("**Contact consent**")
     st.caption(consent_words(panel.consent))
-    consent = panel.consent
-    with st.form(f"nm_consent_{panel.patient_id}", border=True):
-        c1, c2, c3 = st.columns([1, 1, 1.4])
-        email = c1.checkbox("E-mail", value=bool(consent and consent.email and not consent.opted_out))
-        sms = c2.checkbox("SMS", value=bool(consent and consent.sms and not consent.opted_out))
-        on = c3.date_input("Consent given on", value=today, max_value=today, format="DD/MM/YYYY")
-        if st.form_submit_button("Record consent", icon=":material/how_to_reg:"):
-            try:
-                services.reporting.record_consent(user, panel.patient_id, email=email, sms=sms, recorded_on=on)
-            except SAVE_ERRORS as exc:
-                st.error(f"Not saved: {plain(exc)}.", icon=":material/error:")
-            else:
-                flash(f"Consent recorded: e-mail {'yes' if email else 'no'}, SMS {'yes' if sms else 'no'}.",
-                      at="consent")
-                st.rerun()
+    consent_form(services, user, panel.patient_id, panel.consent, today)
 
 
 def default_instruments(panel: MeasurementPanel) -> tuple[Instrument, ...]:

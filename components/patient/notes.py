@@ -3,22 +3,23 @@
 A note is shown exactly as typed (``st.text``: no Markdown, so ``mother ~supportive~``, line breaks and ``1)`` stay as
 written). An unsigned note can be edited (each earlier version kept and listed) and signed; signing locks it. A
 signed note shows who signed it and when, takes addenda (never edits), and a trainee's signed note shows "awaiting
-co-signature" with a "Co-sign" button for a supervising clinician. Each action is one audited service call.
+co-signature" with a "Co-sign" button for a supervising clinician. Each action is one audited service call. The edit
+and addendum boxes keep what was typed as the user's drafts (``components.patient.note_drafts``).
 """
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from components.patient.note_drafts import addendum_box, edit_box, prepare
 from components.patient.visit_note import SAVE_ERRORS, new_note_form
 from components.shared.session import flash, show_flash_at
 from components.shared.text import plain
 from components.shared.theme import format_date, format_datetime
-from novamind_core.domain.notes import MAX_ADDENDUM_CHARS, ProgressNote
+from novamind_core.domain.notes import ProgressNote
 from novamind_core.domain.users import User
 
 if TYPE_CHECKING:
@@ -44,14 +45,8 @@ def _act(action: str, run: object) -> None:
         st.rerun()
 
 
-def _unsigned(services: Services, user: User, note: ProgressNote) -> None:
-    with st.form(f"nm_note_edit_{note.id}"):
-        text = st.text_area("Edit note", value=note.text, key=f"nm_note_text_{note.id}", height=160)
-        c1, c2 = st.columns(2)
-        save = c1.form_submit_button("Save edit", icon=":material/edit_note:", key=f"nm_note_save_{note.id}")
-    if save:
-        _act("Note updated; the earlier version is kept in its history.",
-             lambda: services.notes.edit(user, note.id, text, expected_revision=len(note.revisions) or None))
+def _unsigned(services: Services, user: User, note: ProgressNote, notes: tuple[ProgressNote, ...]) -> None:
+    edit_box(services, user, note, notes)
     if note.author_id == user.id:
         if st.button("Sign and lock", key=f"nm_note_sign_{note.id}", icon=":material/verified:",
                      help="After signing, the note cannot be edited; add an addendum instead."):
@@ -60,7 +55,7 @@ def _unsigned(services: Services, user: User, note: ProgressNote) -> None:
         st.caption(f"Only {plain(note.author_name)} can sign this note.")
 
 
-def _signed(services: Services, user: User, note: ProgressNote) -> None:
+def _signed(services: Services, user: User, note: ProgressNote, notes: tuple[ProgressNote, ...]) -> None:
     sig = note.signature
     assert sig is not None
     line = f"Signed by {plain(sig.signed_by_name)}, {format_datetime(sig.signed_at)}"
@@ -75,22 +70,7 @@ def _signed(services: Services, user: User, note: ProgressNote) -> None:
     for add in note.addenda:
         st.markdown(f"**Addendum** · {plain(add.author_name)}, {format_datetime(add.created_at)}")
         st.text(add.text, width="stretch")
-    token_key = f"nm_addendum_token_{note.id}"
-    token = st.session_state.setdefault(token_key, secrets.token_urlsafe(24))
-    with st.form(f"nm_note_addendum_{note.id}"):
-        text = st.text_area("Addendum", key=f"nm_addendum_text_{note.id}", height=100,
-                            help=f"Dated and signed with your name; at most {MAX_ADDENDUM_CHARS:,} characters.")
-        add_it = st.form_submit_button("Add addendum", icon=":material/post_add:")
-    if add_it:
-        try:
-            services.notes.add_addendum(user, note.id, text, submission_token=token)
-        except SAVE_ERRORS as exc:
-            st.error(f"Not saved: {plain(exc)}.", icon=":material/error:")
-        else:
-            st.session_state.pop(token_key, None)
-            st.session_state.pop(f"nm_addendum_text_{note.id}", None)
-            flash("Addendum added.", at="notes")
-            st.rerun()
+    addendum_box(services, user, note, notes)
 
 
 def notes_section(services: Services, user: User, view: PatientChart, today: date) -> None:
@@ -100,13 +80,14 @@ def notes_section(services: Services, user: User, view: PatientChart, today: dat
     notes = view.notes
     if not notes:
         st.info("No progress notes yet.", icon=":material/description:")
+    restored = prepare(services, user, pid, notes)
     for note in notes:
-        with st.expander(plain(note_label(note)), expanded=note is notes[0]):
+        with st.expander(plain(note_label(note)), expanded=note is notes[0] or note.id in restored):
             st.text(note.text, width="stretch")  # exactly as typed: no Markdown
             if note.signed:
-                _signed(services, user, note)
+                _signed(services, user, note, notes)
             else:
-                _unsigned(services, user, note)
+                _unsigned(services, user, note, notes)
             if note.edited:
                 st.caption("Earlier versions")
                 for rev in note.revisions[:-1]:

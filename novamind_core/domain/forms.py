@@ -1,9 +1,10 @@
 """Form drafts and one-time submission tokens: nothing a clinician types is lost.
 
 A *draft* is what a user has typed into one form of one patient's chart (the note text and date, a questionnaire's
-answers, a visit booking, a medication start), kept server-side per user, patient and form so that it survives a
-reload (a reload is a new browser session) and expires after :data:`DRAFT_TTL_HOURS`. The payload is a small
-JSON-able mapping and is PHI (encrypted at rest, never in ``repr``).
+answers, a visit booking, a medication start, a note's edit or addendum, a drug level, contact consent), kept
+server-side per user, patient and form so that it survives a reload (a reload is a new browser session) and expires
+after :data:`DRAFT_TTL_HOURS`. The payload is a small JSON-able mapping and is PHI (encrypted at rest, never in
+``repr``).
 
 A *submission token* is drawn once per rendering of a form; the service that saves the form records the token with
 what it created, so a second click on the same rendering (a double-click, a resent request) returns the first result
@@ -32,6 +33,9 @@ class FormName(str, Enum):
     """The chart's forms that keep a draft and take a submission token."""
 
     NOTE = "note"
+    #: A note's edit boxes: one draft holds every unsigned note's edit, by note id ({"12": {"text", "revision"}}).
+    NOTE_EDIT = "note_edit"
+    #: A signed note's addendum boxes, by note id ({"12": {"text"}}).
     ADDENDUM = "addendum"
     VISIT = "visit"
     MEDICATION_START = "medication_start"
@@ -39,6 +43,8 @@ class FormName(str, Enum):
     ASSESSMENT = "assessment"
     SIMULATION_PLANS = "simulation_plans"
     RISK_REVIEW = "risk_review"
+    DRUG_LEVEL = "drug_level"
+    CONSENT = "consent"
     PAGE_STATE = "page_state"
 
     @classmethod

@@ -59,6 +59,25 @@ def remember_submission(uow: UnitOfWork, token: str | None, user_id: int, form: 
         uow.submissions.record(token, user_id, form.value, record_id, now)
 
 
+def drop_draft(uow: UnitOfWork, user_id: int, patient_id: int, form: FormName, entry: str | None = None,
+               now: datetime | None = None) -> None:
+    """Drop the user's draft of ``form`` in the saving transaction; with ``entry``, only that entry of a draft that
+    keeps one per record (a note's edit or addendum, by note id), the draft going with its last entry."""
+    if user_id <= 0:
+        return
+    if entry is None or now is None:
+        uow.drafts.delete(user_id, patient_id, form.value)
+        return
+    draft = uow.drafts.get(user_id, patient_id, form.value, now)
+    if draft is None:
+        return
+    rest = {k: v for k, v in draft.payload.items() if k != entry}
+    if not rest:
+        uow.drafts.delete(user_id, patient_id, form.value)
+    elif len(rest) < len(draft.payload):
+        uow.drafts.put(user_id, patient_id, form.value, rest, draft.updated_at, draft.expires_at)
+
+
 class DraftService(BaseService):
     def save(self, user: User, patient_id: int, form: str | FormName, payload: dict[str, Any]) -> FormDraft:
         """Keep what ``user`` has typed into ``form`` for this patient (replacing the earlier draft)."""

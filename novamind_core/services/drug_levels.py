@@ -20,11 +20,13 @@ import numpy as np
 
 from novamind_core.domain.drug_levels import DrugLevel, validate_concentration_ng_ml
 from novamind_core.domain.errors import ValidationError
+from novamind_core.domain.forms import FormName
 from novamind_core.domain.medications import normalise_drug
 from novamind_core.domain.phenotypes import phenotype_code
 from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService
+from novamind_core.services.drafts import drop_draft, first_submission, remember_submission
 
 if TYPE_CHECKING:
     from novamind_core.domain.medications import MedicationOrder
@@ -71,11 +73,18 @@ def _sampled_at(value: datetime | str) -> datetime:
 
 class DrugLevelService(BaseService):
     def record(self, user: User, patient_id: int, drug: str, concentration_ng_ml: float,
-               sampled_at: datetime | str) -> DrugLevel:
-        """Store one measured level with its sample time (not in the future)."""
+               sampled_at: datetime | str, *, submission_token: str | None = None) -> DrugLevel:
+        """Store one measured level with its sample time (not in the future). With ``submission_token``, a repeat
+        (a double-click) returns the level the first submission stored. The user's level-entry draft is dropped."""
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI,
                                             AuditAction.DRUG_LEVEL_CREATE)
+            repeat = first_submission(uow, submission_token, actor.id, FormName.DRUG_LEVEL)
+            if repeat is not None:  # a double-click: nothing stored again; the draft goes as the first click's did
+                level = uow.drug_levels.get(repeat)
+                drop_draft(uow, actor.id, patient_id, FormName.DRUG_LEVEL)
+                uow.commit()
+                return level
             name = normalise_drug(drug)
             conc = validate_concentration_ng_ml(concentration_ng_ml)
             when = _sampled_at(sampled_at)
@@ -84,6 +93,8 @@ class DrugLevelService(BaseService):
                                       value=when.isoformat())
             level = uow.drug_levels.add(patient_id, name, conc, when, actor.id if actor.id > 0 else None,
                                         self.ctx.now())
+            remember_submission(uow, submission_token, actor.id, FormName.DRUG_LEVEL, level.id, self.ctx.now())
+            drop_draft(uow, actor.id, patient_id, FormName.DRUG_LEVEL)
             self._audit(uow, actor, AuditAction.DRUG_LEVEL_CREATE, patient_id=patient_id,
                         detail=f"level of {name}")
             uow.commit()

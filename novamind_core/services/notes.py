@@ -16,7 +16,7 @@ from novamind_core.domain.notes import MAX_ADDENDUM_CHARS, ProgressNote, validat
 from novamind_core.domain.users import Permission, Role, User
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService, not_in_future, parse_date
-from novamind_core.services.drafts import first_submission, remember_submission
+from novamind_core.services.drafts import drop_draft, first_submission, remember_submission
 from novamind_core.services.ports import UnitOfWork
 
 NOTE_UPDATE = "note.update"
@@ -60,12 +60,24 @@ class NoteService(BaseService):
             raise NotFoundError(f"note {note_id} does not exist")
         return patient_id
 
-    def edit(self, user: User, note_id: int, text: str, expected_revision: int | None = None) -> ProgressNote:
+    def _repeat(self, uow: UnitOfWork, actor: User, patient_id: int, note_id: int, form: FormName) -> ProgressNote:
+        """A repeated submission (a double-click): nothing is saved again, and the note's draft entry, typed back
+        by the second click, goes as the first click's did."""
+        note = uow.notes.get(note_id)
+        drop_draft(uow, actor.id, patient_id, form, str(note_id), self.ctx.now())
+        uow.commit()
+        return note
+
+    def edit(self, user: User, note_id: int, text: str, expected_revision: int | None = None, *,
+             submission_token: str | None = None) -> ProgressNote:
         """Replace an unsigned note's text; the earlier text stays as a revision with its author and time. A signed
-        note is locked (ConflictError): add an addendum instead."""
+        note is locked (ConflictError): add an addendum instead. With ``submission_token``, a repeat (a double-click)
+        returns the note as the first submission left it. The user's draft of this note's edit is dropped."""
         with self._tx() as uow:
             patient_id = self._note_patient(uow, note_id)
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, NOTE_UPDATE)
+            if first_submission(uow, submission_token, actor.id, FormName.NOTE_EDIT) is not None:
+                return self._repeat(uow, actor, patient_id, note_id, FormName.NOTE_EDIT)
             body = validate_note_text(text)
             current = uow.notes.get(note_id)
             if current.signed:
@@ -76,7 +88,10 @@ class NoteService(BaseService):
                                       "reload it and apply your change again")
             if body == current.text:
                 raise ValidationError("the note text did not change", field="text")
-            note = uow.notes.edit(note_id, body, actor.id, self.ctx.now())
+            now = self.ctx.now()
+            note = uow.notes.edit(note_id, body, actor.id, now)
+            remember_submission(uow, submission_token, actor.id, FormName.NOTE_EDIT, note_id, now)
+            drop_draft(uow, actor.id, patient_id, FormName.NOTE_EDIT, str(note_id), now)
             self._audit(uow, actor, NOTE_UPDATE, patient_id=patient_id, detail=f"note {note_id}")
             uow.commit()
             return note
@@ -118,18 +133,20 @@ class NoteService(BaseService):
 
     def add_addendum(self, user: User, note_id: int, text: str, *, submission_token: str | None = None
                      ) -> ProgressNote:
-        """Add dated, attributed text to a signed note (an unsigned note is edited instead)."""
+        """Add dated, attributed text to a signed note (an unsigned note is edited instead). With
+        ``submission_token``, a repeat adds nothing; the user's draft of this note's addendum is dropped."""
         with self._tx() as uow:
             patient_id = self._note_patient(uow, note_id)
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, NOTE_ADDENDUM)
             if first_submission(uow, submission_token, actor.id, FormName.ADDENDUM) is not None:
-                return uow.notes.get(note_id)
+                return self._repeat(uow, actor, patient_id, note_id, FormName.ADDENDUM)
             body = validate_note_text(text, limit=MAX_ADDENDUM_CHARS, what="addendum")
             if not uow.notes.get(note_id).signed:
                 raise ConflictError("this note is not signed yet; edit it instead of adding an addendum")
-            note = uow.notes.add_addendum(note_id, actor.id, body, self.ctx.now())
-            remember_submission(uow, submission_token, actor.id, FormName.ADDENDUM, note.addenda[-1].id,
-                                self.ctx.now())
+            now = self.ctx.now()
+            note = uow.notes.add_addendum(note_id, actor.id, body, now)
+            remember_submission(uow, submission_token, actor.id, FormName.ADDENDUM, note.addenda[-1].id, now)
+            drop_draft(uow, actor.id, patient_id, FormName.ADDENDUM, str(note_id), now)
             self._audit(uow, actor, NOTE_ADDENDUM, patient_id=patient_id, detail=f"note {note_id}")
             uow.commit()
             return note

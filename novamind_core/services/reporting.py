@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from novamind_core.domain.errors import PermissionDenied, ValidationError
+from novamind_core.domain.forms import FormName
 from novamind_core.domain.instruments import Instrument
 from novamind_core.domain.outbox import OutboxKind
 from novamind_core.domain.reporting import (
@@ -41,6 +42,7 @@ from novamind_core.domain.users import Permission, User
 from novamind_core.notifications import templates
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService, not_in_future, parse_date
+from novamind_core.services.drafts import drop_draft, first_submission, remember_submission
 from novamind_core.services.ports import UnitOfWork
 
 #: A kiosk session's link lives this long (the clinician hands the tablet over in the room).
@@ -156,15 +158,25 @@ class ReportingService(BaseService):
             return plan
 
     def record_consent(self, user: User, patient_id: int, *, email: bool, sms: bool,
-                       recorded_on: date | str | None = None) -> ContactConsent:
-        """Record the patient's consent to e-mail and SMS (who and when); recording it again lifts an opt-out."""
+                       recorded_on: date | str | None = None, submission_token: str | None = None
+                       ) -> ContactConsent:
+        """Record the patient's consent to e-mail and SMS (who and when); recording it again lifts an opt-out. With
+        ``submission_token``, a repeat (a double-click) records nothing more. The user's consent draft is dropped."""
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI,
                                             AuditAction.CONSENT_RECORD)
+            if first_submission(uow, submission_token, actor.id, FormName.CONSENT) is not None:
+                repeat = uow.consents.get(patient_id)
+                if repeat is not None:  # a double-click: nothing recorded again; the draft goes as the first did
+                    drop_draft(uow, actor.id, patient_id, FormName.CONSENT)
+                    uow.commit()
+                    return repeat
             today = self.ctx.today()
             on = not_in_future(parse_date(recorded_on, "recorded_on", default=today), today, "recorded_on")
             consent = uow.consents.record(patient_id, email=bool(email), sms=bool(sms), recorded_on=on,
                                           recorded_by=actor.id if actor.id > 0 else None)
+            remember_submission(uow, submission_token, actor.id, FormName.CONSENT, patient_id, self.ctx.now())
+            drop_draft(uow, actor.id, patient_id, FormName.CONSENT)
             self._audit(uow, actor, AuditAction.CONSENT_RECORD, patient_id=patient_id,
                         detail=f"email={'yes' if email else 'no'} sms={'yes' if sms else 'no'}")
             uow.commit()

@@ -18,6 +18,9 @@ class FakeDrugLevelRepository:
         self.rows.append(level)
         return level
 
+    def get(self, level_id: int) -> DrugLevel:
+        return next(r for r in self.rows if r.id == level_id)
+
     def for_patient(self, patient_id: int, drug: str | None = None, limit: int = 200) -> list[DrugLevel]:
         rows = [r for r in self.rows if r.patient_id == patient_id and (drug is None or r.drug == drug)]
         return sorted(rows, key=lambda r: (r.sampled_at, r.id))[:limit]

@@ -1,4 +1,4 @@
-"""Measured drug levels: add one, list a patient's (oldest first, optionally one drug)."""
+"""Measured drug levels: add one, get one, list a patient's (oldest first, optionally one drug)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ class DrugLevelRepository:
         self.session.add(row)
         self.session.flush()
         return self.to_domain(row)
+
+    def get(self, level_id: int) -> DrugLevel:
+        return self.to_domain(self.session.get_one(DrugLevelRow, level_id))
 
     def for_patient(self, patient_id: int, drug: str | None = None, limit: int = 200) -> list[DrugLevel]:
         q = select(DrugLevelRow).where(DrugLevelRow.patient_id == patient_id)
