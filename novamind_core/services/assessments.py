@@ -20,7 +20,7 @@ from novamind_core.domain.risk import cssrs_alert_reason
 from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService, not_in_future, parse_date
-from novamind_core.services.drafts import first_submission, remember_submission
+from novamind_core.services.drafts import first_submission, remember_submission, settle_repeat
 from novamind_core.services.ports import UnitOfWork
 
 
@@ -118,7 +118,9 @@ class AssessmentService(BaseService):
                                             AuditAction.ASSESSMENT_CREATE)
             repeat = first_submission(uow, submission_token, actor.id, FormName.ASSESSMENT)
             if repeat is not None:
-                return repeated_result(uow, patient_id, repeat)
+                result = repeated_result(uow, patient_id, repeat)
+                settle_repeat(uow, actor.id, patient_id, FormName.ASSESSMENT)
+                return result
             score = score_assessment(instrument, answers)
             today = self.ctx.today()
             on = not_in_future(parse_date(administered_on, "administered_on", default=today), today,

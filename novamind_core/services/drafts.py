@@ -59,6 +59,14 @@ def remember_submission(uow: UnitOfWork, token: str | None, user_id: int, form: 
         uow.submissions.record(token, user_id, form.value, record_id, now)
 
 
+def settle_repeat(uow: UnitOfWork, user_id: int, patient_id: int, form: FormName) -> None:
+    """A repeated submission (a double-click) saves nothing again, but the second click typed the form's text back
+    into its draft (the field is committed with the click): drop that draft as the first click's save did, and
+    commit (otherwise the text would come back after a reload although it was saved)."""
+    drop_draft(uow, user_id, patient_id, form)
+    uow.commit()
+
+
 def drop_draft(uow: UnitOfWork, user_id: int, patient_id: int, form: FormName, entry: str | None = None,
                now: datetime | None = None) -> None:
     """Drop the user's draft of ``form`` in the saving transaction; with ``entry``, only that entry of a draft that

@@ -24,7 +24,7 @@ from novamind_core.domain.prescribing import DrugKnowledge, InteractionReviewReq
 from novamind_core.domain.users import Permission, User
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService, not_in_future, optional_text, parse_date
-from novamind_core.services.drafts import first_submission, remember_submission
+from novamind_core.services.drafts import first_submission, remember_submission, settle_repeat
 from novamind_core.services.ports import UnitOfWork
 from novamind_core.services.prescribing import check_start, knowledge_of, refuse_unknown
 from novamind_core.services.reporting import medication_changed
@@ -60,7 +60,9 @@ class MedicationService(BaseService):
                                             AuditAction.MEDICATION_CREATE)
             repeat = first_submission(uow, submission_token, actor.id, FormName.MEDICATION_START)
             if repeat is not None:
-                return uow.medications.get(repeat)
+                order = uow.medications.get(repeat)
+                settle_repeat(uow, actor.id, patient_id, FormName.MEDICATION_START)
+                return order
             name = normalise_drug(drug)
             dose = validate_dose_mg(dose_mg)
             freq = _frequency(frequency)

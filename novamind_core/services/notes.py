@@ -16,7 +16,7 @@ from novamind_core.domain.notes import MAX_ADDENDUM_CHARS, ProgressNote, validat
 from novamind_core.domain.users import Permission, Role, User
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService, not_in_future, parse_date
-from novamind_core.services.drafts import drop_draft, first_submission, remember_submission
+from novamind_core.services.drafts import drop_draft, first_submission, remember_submission, settle_repeat
 from novamind_core.services.ports import UnitOfWork
 
 NOTE_UPDATE = "note.update"
@@ -41,7 +41,9 @@ class NoteService(BaseService):
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, AuditAction.NOTE_CREATE)
             repeat = first_submission(uow, submission_token, actor.id, FormName.NOTE)
             if repeat is not None:
-                return uow.notes.get(repeat)
+                note = uow.notes.get(repeat)
+                settle_repeat(uow, actor.id, patient_id, FormName.NOTE)
+                return note
             today = self.ctx.today()
             on = not_in_future(parse_date(note_date, "note_date", default=today), today, "note_date")
             body = validate_note_text(text)

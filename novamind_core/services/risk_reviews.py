@@ -29,7 +29,7 @@ from novamind_core.domain.risk import (
 )
 from novamind_core.domain.users import Permission, User
 from novamind_core.services.base import BaseService, parse_date
-from novamind_core.services.drafts import first_submission, remember_submission
+from novamind_core.services.drafts import first_submission, remember_submission, settle_repeat
 from novamind_core.services.ports import UnitOfWork
 
 RISK_REVIEW_OPEN = "risk_review.open"
@@ -111,7 +111,9 @@ class RiskReviewService(BaseService):
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, RISK_REVIEW_CREATE)
             repeat = first_submission(uow, submission_token, actor.id, FormName.RISK_REVIEW)
             if repeat is not None:
-                return uow.risk_reviews.list(None, review_id=repeat)[0]
+                review = uow.risk_reviews.list(None, review_id=repeat)[0]
+                settle_repeat(uow, actor.id, patient_id, FormName.RISK_REVIEW)
+                return review
             _open_item9_alert(uow, patient_id, alert_id)
             today = self.ctx.today()
             plan = safety_plan if isinstance(safety_plan, SafetyPlan) else SafetyPlan.from_mapping(safety_plan)

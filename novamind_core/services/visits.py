@@ -9,7 +9,7 @@ from novamind_core.domain.forms import FormName
 from novamind_core.domain.users import Permission, User
 from novamind_core.domain.visits import Visit, VisitStatus
 from novamind_core.services.base import BaseService, optional_text, parse_date
-from novamind_core.services.drafts import first_submission, remember_submission
+from novamind_core.services.drafts import first_submission, remember_submission, settle_repeat
 
 VISIT_CREATE = "visit.create"
 VISIT_UPDATE = "visit.update"
@@ -31,7 +31,9 @@ class VisitService(BaseService):
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, VISIT_CREATE)
             repeat = first_submission(uow, submission_token, actor.id, FormName.VISIT)
             if repeat is not None:
-                return uow.visits.get(repeat)
+                visit = uow.visits.get(repeat)
+                settle_repeat(uow, actor.id, patient_id, FormName.VISIT)
+                return visit
             now = self.ctx.now()
             if scheduled_for < now:
                 raise ValidationError("visit time is in the past", field="scheduled_for",

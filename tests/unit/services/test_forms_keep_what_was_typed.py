@@ -14,6 +14,7 @@ from novamind_core.domain.patients import Patient, SexAtBirth
 from novamind_core.domain.users import Role, User
 from novamind_core.services.assessments import AssessmentService
 from novamind_core.services.drafts import DraftService
+from novamind_core.services.medications import MedicationService
 from novamind_core.services.notes import NoteService
 from novamind_core.services.visits import VisitService
 from tests.fakes.uow import FakeStore, fake_context
@@ -85,6 +86,32 @@ def test_saving_the_note_drops_its_draft_and_a_repeated_submission_saves_it_once
     assert first.id == second.id
     assert len(notes.list(CLINICIAN, PID)) == 1
     assert DraftService(ctx(store)).load(CLINICIAN, PID, "note") is None
+
+
+@pytest.mark.parametrize("form", ["note", "visit", "assessment", "medication_start"])
+def test_a_double_click_whose_second_click_types_the_text_back_leaves_no_draft(store, form):
+    """The second click of a double-click commits the field again (the draft is saved once more) and then submits
+    the same token: nothing is saved twice, and the draft goes as the first click's did (no ghost after a reload)."""
+    drafts = DraftService(ctx(store))
+    typed = {"note": {"text": "seen today"}, "visit": {"note": "bloods first"}, "assessment": {"answers": [1] * 9},
+             "medication_start": {"drug": "sertraline", "dose": 50}}[form]
+
+    def submit():  # type: ignore[no-untyped-def]
+        if form == "note":
+            return NoteService(ctx(store)).add(CLINICIAN, PID, "seen today", submission_token=TOKEN).id
+        if form == "visit":
+            return VisitService(ctx(store)).schedule(CLINICIAN, PID, NOW + timedelta(days=7),
+                                                     submission_token=TOKEN).id
+        if form == "assessment":
+            return AssessmentService(ctx(store)).record(CLINICIAN, PID, "PHQ-9", [1] * 9,
+                                                        submission_token=TOKEN).assessment.id
+        return MedicationService(ctx(store)).add(CLINICIAN, PID, "sertraline", 50, submission_token=TOKEN).id
+
+    drafts.save(CLINICIAN, PID, form, typed)
+    first = submit()
+    drafts.save(CLINICIAN, PID, form, typed)  # the second click commits the field again
+    assert submit() == first
+    assert drafts.load(CLINICIAN, PID, form) is None
 
 
 def test_a_note_is_kept_exactly_as_typed_inside_its_ends(store):
