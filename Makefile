@@ -47,7 +47,7 @@ run: install
 	@# one Ctrl-C stops all three (the trap ends the background processes however streamlit exits).
 	@trap 'kill $$sink $$worker 2>/dev/null; wait $$sink $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(PY) -m novamind_core.notifications.sink --host 127.0.0.1 --port $(SMTP_SINK_PORT) & sink=$$!; \
-	NOVAMIND_PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(PY) -m novamind_core worker & worker=$$!; \
+	NOVAMIND_PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) NOVAMIND_SMTP_PORT=$${NOVAMIND_SMTP_PORT:-$(SMTP_SINK_PORT)} $(PY) -m novamind_core worker & worker=$$!; \
 	NOVAMIND_PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true \
 		--client.toolbarMode viewer --browser.gatherUsageStats false
 

@@ -21,13 +21,13 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disa
 TOURS = [
     ("demo.clinician", "demo-clinician-2024", [
         ("/", "demo-caseload", 1100),
-        ("open-patient", "demo-patient", 2300),
-        ("Twin state", "demo-twin-state", 2400),
+        ("open-patient", "demo-patient", 1450),
+        ("Twin state", "demo-twin-state", 3000),
         ("Neurotransmitter timelines", "demo-timelines", 1900),
         ("Treatment simulation", "demo-simulation", 1500),
         ("Data import", "demo-data-import", 1100),
     ]),
-    ("demo.analyst", "demo-analyst-2024", [("/", "demo-cohort", 1900), ("Models", "demo-models", 1900)]),
+    ("demo.analyst", "demo-analyst-2024", [("/", "demo-cohort", 2200), ("Models", "demo-models", 1900)]),
     ("demo.admin", "demo-admin-2024", [("/", "demo-admin", 1300)]),
 ]
 
