@@ -9,12 +9,12 @@ Design (docs/security.md, "Sessions and sign-in, step by step"):
   deactivation, an administrator), idle past ``session_timeout_minutes`` or past the absolute expiry → signed out,
   told why, and the cookie cleared.
 * The browser's cookie holds only an opaque 256-bit secret whose hash is in the session row. JavaScript never sees
-  it: a hidden frame posts the one-time hand-off token to the app server's ``/_novamind/session`` endpoint
+  it: a small script in the page posts the one-time hand-off token to the app server's ``/_novamind/session`` endpoint
   (``novamind_server/session_routes.py``), which answers with ``Set-Cookie: ...; HttpOnly; SameSite=Strict``
   (``Secure`` over TLS). A reload or a new tab presents the cookie; :func:`check_session` resumes the session only
   while it is live, so a copy taken before *Sign out* (or after the idle timeout) opens nothing.
 * Sign-out revokes the session in the database and posts to ``/_novamind/session/end`` to clear the cookie.
-* The cookie action frame is rendered in this run *and* the next few runs, so a rerun (a deep-link switch) cannot
+* The cookie action script is rendered in this run *and* the next few runs, so a rerun (a deep-link switch) cannot
   unmount it before its script has run; a repeated post of a used hand-off is refused harmlessly.
 * Every refused password sign-in gets one message (``services.users.authenticate``: unknown user, wrong password,
   deactivated, backing off). Attempts are throttled per account and per client address in the database.
@@ -41,7 +41,7 @@ from novamind_core.domain.errors import AuthenticationError, NovamindError
 from novamind_core.domain.users import User
 
 COOKIE_ACTION_RUNS = 3
-"""Runs during which a cookie set/clear frame stays rendered (the sign-in run, a deep-link switch, one spare)."""
+"""Runs during which a cookie set/clear script stays rendered (the sign-in run, a deep-link switch, one spare)."""
 SESSION_ENDPOINT = "/_novamind/session"
 SESSION_END_ENDPOINT = "/_novamind/session/end"
 
@@ -196,10 +196,10 @@ def sign_out(services: Services, reason: str = "sign out") -> None:
 
 
 def render_cookie_action() -> None:
-    """Render the pending cookie set/clear frame (hidden, zero height) and count the run.
+    """Render the pending cookie set/clear script (nothing visible) and count the run.
 
-    The frame's script posts to the app server's session endpoint from this origin; the server sets or clears the
-    HttpOnly cookie. The hand-off token in the frame works once and for two minutes.
+    The script posts to the app server's session endpoint from this origin; the server sets or clears the
+    HttpOnly cookie. The hand-off token in it works once and for two minutes.
     """
     pending = st.session_state.get(StateKeys.COOKIE_ACTION)
     if not pending:
@@ -213,9 +213,10 @@ def render_cookie_action() -> None:
         f"headers:{{'Content-Type':'application/json','X-Novamind-Session':'1'}},body:{json.dumps(body)}}})"
         ".catch(function(){});})();</script>"
     )
-    from streamlit.components.v1 import html as html_frame
-
-    html_frame(script, height=0)
+    # Run in the page itself (st.html with its script allowed: the text is this function's own, the token and URL
+    # JSON-encoded), not in a component frame: streamlit.components.v1.html is deprecated, and the frame cost the
+    # browser two more scripts to load on the sign-in's critical path.
+    st.html(script, unsafe_allow_javascript=True)
     st.session_state[StateKeys.COOKIE_ACTION] = (action, token, runs_left - 1) if runs_left > 1 else None
 
 
