@@ -216,7 +216,7 @@ def render_cookie_action() -> None:
     # Run in the page itself (st.html with its script allowed: the text is this function's own, the token and URL
     # JSON-encoded), not in a component frame: streamlit.components.v1.html is deprecated, and the frame cost the
     # browser two more scripts to load on the sign-in's critical path.
-    st.html(script, unsafe_allow_javascript=True)
+    st.html(script, unsafe_allow_javascript=True)  # text-safe: built above from constants and json.dumps
     st.session_state[StateKeys.COOKIE_ACTION] = (action, token, runs_left - 1) if runs_left > 1 else None
 
 

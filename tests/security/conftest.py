@@ -310,6 +310,9 @@ ENTRIES: dict[str, Entry] = {
     "drafts.load": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.services.drafts.save(
         w.owner(pid), pid, "note", {"text": f"{MARKER} half-typed"}),
                          call=lambda w, u, pid, a: w.services.drafts.load(u, pid, "note")),
+    "drafts.load_many": Entry(OWN_CARE_TEAM, returns_phi=True, setup=lambda w, pid: w.services.drafts.save(
+        w.owner(pid), pid, "note", {"text": f"{MARKER} half-typed"}),
+                              call=lambda w, u, pid, a: w.services.drafts.load_many(u, pid)),
     "drafts.discard": Entry(OWN_CARE_TEAM, call=lambda w, u, pid, a: w.services.drafts.discard(u, pid, "note")),
     "drafts.patient_link": Entry(OWN_CARE_TEAM, audit_events=0,
                                  why_unaudited="returns a random token that stands for the patient, no PHI; the page "
