@@ -39,8 +39,8 @@ OPTIONS, WHAT_IF, EXPORT = "nm_co_options", "nm_co_what_if", "nm_co_export"
 CHART = {"config": {"displaylogo": False}}
 
 st.title("Cohort outcomes")
-st.caption("De-identified (HIPAA Safe Harbor): pseudonyms, age bands with 90+, clinician labels, and times as days "
-           "since each patient's baseline PHQ-9. Rates are for each patient's first medication course.")
+st.caption("Pseudonymised (a limited data set, not HIPAA Safe Harbor de-identified): pseudonyms, age bands with "
+           "90+, clinician labels, and times as days since each patient's baseline PHQ-9. Rates are for each patient's first medication course.")
 
 
 def load_view() -> CohortView:
@@ -91,11 +91,12 @@ def what_if_section(view: CohortView) -> None:
 
 
 def export_section(view: CohortView) -> None:
-    st.markdown(f"Export the **{view.n} patients in view** de-identified: pseudonyms, age bands, and dates shifted "
-                "per patient by a secret offset (intervals kept). Every export is recorded in the audit log.")
+    st.markdown(f"Export the **{view.n} patients in view** pseudonymised: pseudonyms, age bands, and dates shifted "
+                "per patient by a secret offset (intervals kept). A limited data set, not Safe Harbor de-identified: "
+                "share it only under a data use agreement. Every export is recorded in the audit log.")
     fmt = export_picker()
     if fmt is not None:
-        with st.spinner("Preparing the de-identified export…"):
+        with st.spinner("Preparing the pseudonymised export…"):
             st.session_state[EXPORT] = ctx.services.cohort.export(ctx.user, fmt, view.filters)
     export = st.session_state.get(EXPORT)
     if export is not None:

@@ -38,7 +38,7 @@ def filter_panel(options: FilterOptions) -> tuple[CohortFilters, int]:
     severities = c3.multiselect("Baseline PHQ-9 severity", list(options.baseline_severities), key=KEY_PREFIX + "sev")
     c4, c5, c6, c7 = st.columns([1, 1, 1, 0.8])
     ages = c4.multiselect("Age band", list(options.age_bands), key=KEY_PREFIX + "age",
-                          help="10-year bands at baseline; every age above 89 is one band, 90+ (HIPAA Safe Harbor).")
+                          help="10-year bands at baseline; every age above 89 is one band, 90+.")
     sexes = c5.multiselect("Sex at birth", list(options.sexes), key=KEY_PREFIX + "sex")
     clinicians = c6.multiselect("Clinician (pseudonymised)", list(options.clinicians), key=KEY_PREFIX + "clin",
                                 help="Keyed labels, stable across views; they do not reveal who the clinician is.")

@@ -345,7 +345,7 @@ def test_cohort_views_follow_the_read_deidentified_permission(services, role, co
 
 def test_clinicians_cannot_export_the_cohort(services, clinician, cohort):
     before = last_audit_id(services)
-    with pytest.raises(PermissionDenied, match="export de-identified"):
+    with pytest.raises(PermissionDenied, match="export pseudonymised"):
         services.cohort.export(clinician, "csv")
     assert audit_since(services, before) == [("export.deidentified", "denied")]
 
