@@ -40,7 +40,8 @@ CHART = {"config": {"displaylogo": False}}
 
 st.title("Cohort outcomes")
 st.caption("Pseudonymised (a limited data set, not HIPAA Safe Harbor de-identified): pseudonyms, age bands with "
-           "90+, clinician labels, and times as days since each patient's baseline PHQ-9. Rates are for each patient's first medication course.")
+           "90+, clinician labels, and times as days since each patient's baseline PHQ-9. Rates are for each "
+           "patient's first medication course.")
 
 
 def load_view() -> CohortView:
