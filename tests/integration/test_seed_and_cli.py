@@ -93,3 +93,26 @@ def test_cli_refuses_an_unmigrated_database_with_the_fix(tmp_path, monkeypatch, 
         monkeypatch.setenv(key, value)
     assert main(["users", "list"]) == 2
     assert "migrate" in capsys.readouterr().err
+
+
+def test_admin_users_count_the_same_patients_as_each_clinicians_caseload(services):
+    """Admin → Users "Active patients on care team" is the caseload's total: discharged courses (the outcome
+    history) and a patient discharged today count in neither."""
+    from novamind_core.demo.seed import seed_demo
+    from novamind_core.security.passwords import DEMO_CREDENTIALS
+
+    seed_demo(services, n_patients=8, seed=3, outcome_history=6)
+    clinician = services.users.authenticate("demo.clinician", DEMO_CREDENTIALS["demo.clinician"])
+    first = services.patients.caseload(clinician, sort="registered", descending=False).rows[0]
+    services.patients.discharge(clinician, first.patient_id, services.patients.get(clinician,
+                                                                                   first.patient_id).version)
+    admin = services.users.authenticate("demo.admin", DEMO_CREDENTIALS["demo.admin"])
+    accounts = {a.username: a for a in services.users.list(admin)}
+    checked = 0
+    for username in ("demo.clinician", "demo.clinician2", "demo.clinician3"):
+        user = services.users.authenticate(username, DEMO_CREDENTIALS[username])
+        everyone = services.patients.caseload(user, status=None).total
+        active = services.patients.caseload(user).total
+        assert accounts[username].patient_count == active, username
+        checked += everyone > active  # a discharged patient on this care team is left out of both
+    assert checked >= 1
