@@ -19,6 +19,7 @@ from components.cohort.charts import (
     what_if_figure,
 )
 from components.cohort.widgets import (
+    clusters_table,
     export_picker,
     filter_panel,
     outcomes_table,
@@ -126,7 +127,10 @@ def cohort_page() -> None:
         st.plotly_chart(clusters_figure(view.clusters), key="nm_co_clusters", **CHART)
         st.caption(f"{view.clusters.n_clustered} patients with 3+ PHQ-9 scores clustered by the shape of their course "
                    f"relative to baseline (k-means, seed {view.clusters.seed}); {view.clusters.n_excluded} had too "
-                   "few scores. Clusters are named by the shape of their average course.")
+                   "few scores. Clusters have neutral letters: a cluster's mean course need not be each "
+                   "member's (see each patient's own Response).")
+        st.dataframe(clusters_table(view.clusters.clusters), hide_index=True, width="stretch",
+                     key="nm_co_clusters_table")
     with tabs[3]:
         st.plotly_chart(completeness_figure(view.completeness), key="nm_co_complete", **CHART)
     with tabs[4]:

@@ -125,10 +125,12 @@ def clusters_figure(clusters: TrajectoryClusters,
                       fillcolor=severity_colour(band.name), opacity=0.07, line_width=0, layer="below")
     weeks = list(clusters.grid_weeks)
     for i, c in enumerate(clusters.clusters):
-        colour = CLUSTER_COLOURS.get(c.label.split(" (")[0], COLOURWAY[i % len(COLOURWAY)])
-        fig.add_scatter(x=weeks, y=list(c.mean_phq9), mode="lines+markers", name=f"{c.label} (n={c.n})",
-                        line=dict(color=colour, width=2.5),
-                        hovertemplate="week %{x}: mean PHQ-9 %{y:.1f}<extra>" + c.label + "</extra>")
+        colour = CLUSTER_COLOURS.get(c.shape, COLOURWAY[i % len(COLOURWAY)])
+        shape = f", mean course: {c.shape}" if c.shape else ""
+        fig.add_scatter(x=weeks, y=list(c.mean_phq9), mode="lines+markers", name=f"{c.label} (n={c.n}{shape})",
+                        line=dict(color=colour, width=2.5), customdata=[c.description] * len(weeks),
+                        hovertemplate="week %{x}: mean PHQ-9 %{y:.1f}<br>%{customdata}<extra>" + c.label
+                                      + "</extra>")
     fig.update_layout(template=TEMPLATE_NAME, title=title, hovermode="closest",
                       xaxis=dict(title="Weeks since baseline"), yaxis=dict(title="PHQ-9 total (points)",
                                                                            range=[0, 27]))

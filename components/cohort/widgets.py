@@ -21,6 +21,7 @@ from novamind_core.analytics.cohort_types import (
     DrugOutcome,
     FilterOptions,
     PopulationWhatIf,
+    TrajectoryCluster,
 )
 
 KEY_PREFIX = "nm_co_"
@@ -86,6 +87,15 @@ def outcomes_table(outcomes: Sequence[DrugOutcome]) -> pd.DataFrame:
         "Median follow-up (weeks)": None if o.median_follow_up_weeks is None else round(o.median_follow_up_weeks, 1),
         "Small cell": "yes" if o.response.small_cell else "",
     } for o in outcomes])
+
+
+def clusters_table(clusters: Sequence[TrajectoryCluster]) -> pd.DataFrame:
+    """One row per trajectory cluster: its neutral letter, size, mean course and how many members responded."""
+    return pd.DataFrame([{
+        "Cluster": c.label, "Patients": c.n, "Mean course": c.shape,
+        "Mean change": f"{100 * (c.relative_centroid[-1] - 1):+.0f}%" if c.relative_centroid else "",
+        "Responded (end of course)": f"{c.n_responded} of {c.n_evaluable} evaluable",
+    } for c in clusters], columns=["Cluster", "Patients", "Mean course", "Mean change", "Responded (end of course)"])
 
 
 def patients_table(patients: Sequence[DeidentifiedPatient]) -> pd.DataFrame:
