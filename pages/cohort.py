@@ -120,9 +120,10 @@ def cohort_page() -> None:
         outcomes_tab(view)
     with tabs[1]:
         st.plotly_chart(km_figure(view.time_to_response), key="nm_co_km", **CHART)
-        st.caption("Kaplan-Meier: share who reached response (PHQ-9 ≤ 50% of baseline) by each week on the index "
-                   "course; patients without response are censored at their last score. Bands: 95% (Greenwood, "
-                   "log-log).")
+        st.caption("Kaplan-Meier: share who *ever* reached response (PHQ-9 ≤ 50% of baseline) by each week on the "
+                   "index course, even if their score rose again; patients without response are censored at their "
+                   "last score. The Response card counts response *at the end* of the course, so it is lower. "
+                   "Bands: 95% (Greenwood, log-log), drawn when 3 curves or fewer are shown.")
     with tabs[2]:
         st.plotly_chart(clusters_figure(view.clusters), key="nm_co_clusters", **CHART)
         st.caption(f"{view.clusters.n_clustered} patients with 3+ PHQ-9 scores clustered by the shape of their course "

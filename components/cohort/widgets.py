@@ -48,15 +48,21 @@ def filter_panel(options: FilterOptions) -> tuple[CohortFilters, int]:
                          tuple(clinicians)), int(k)
 
 
+RESPONSE_CARD, REMISSION_CARD = "Response (end of course)", "Remission (end of course)"
+END_OF_COURSE_HELP = ("Evaluable patients whose last PHQ-9 on the index course is at or below 50% of baseline "
+                      "(remission: below 5), with the 95% interval (Wilson) below. The Time to response tab counts "
+                      "anyone who *ever* reached response during the course, so its share is higher.")
+
+
 def summary_cards(view: CohortView) -> None:
     """Cohort size, evaluable patients, and overall response and remission with their 95% intervals."""
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Patients in view", f"{view.n} of {view.n_total}")
     c2.metric("Evaluable for response", view.overall.n_evaluable,
               help="Baseline PHQ-9 of at least 10 and a follow-up score on the index course.")
-    for col, label, p in ((c3, "Response", view.overall.response), (c4, "Remission", view.overall.remission)):
+    for col, label, p in ((c3, RESPONSE_CARD, view.overall.response), (c4, REMISSION_CARD, view.overall.remission)):
         # The estimate as the value and its interval on its own line: "48% (95% CI …" was cut in a quarter column.
-        col.metric(label, percent_text(p), help="With its 95% confidence interval (Wilson) below.")
+        col.metric(label, percent_text(p), help=END_OF_COURSE_HELP)
         col.caption(interval_text(p))
 
 
