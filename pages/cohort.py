@@ -19,6 +19,7 @@ from components.cohort.charts import (
     what_if_figure,
 )
 from components.cohort.widgets import (
+    clusters_table,
     export_picker,
     filter_panel,
     outcomes_table,
@@ -39,8 +40,9 @@ OPTIONS, WHAT_IF, EXPORT = "nm_co_options", "nm_co_what_if", "nm_co_export"
 CHART = {"config": {"displaylogo": False}}
 
 st.title("Cohort outcomes")
-st.caption("De-identified (HIPAA Safe Harbor): pseudonyms, age bands with 90+, clinician labels, and times as days "
-           "since each patient's baseline PHQ-9. Rates are for each patient's first medication course.")
+st.caption("Pseudonymised (a limited data set, not HIPAA Safe Harbor de-identified): pseudonyms, age bands with "
+           "90+, clinician labels, and times as days since each patient's baseline PHQ-9. Rates are for each "
+           "patient's first medication course.")
 
 
 def load_view() -> CohortView:
@@ -91,11 +93,12 @@ def what_if_section(view: CohortView) -> None:
 
 
 def export_section(view: CohortView) -> None:
-    st.markdown(f"Export the **{view.n} patients in view** de-identified: pseudonyms, age bands, and dates shifted "
-                "per patient by a secret offset (intervals kept). Every export is recorded in the audit log.")
+    st.markdown(f"Export the **{view.n} patients in view** pseudonymised: pseudonyms, age bands, and dates shifted "
+                "per patient by a secret offset (intervals kept). A limited data set, not Safe Harbor de-identified: "
+                "share it only under a data use agreement. Every export is recorded in the audit log.")
     fmt = export_picker()
     if fmt is not None:
-        with st.spinner("Preparing the de-identified export…"):
+        with st.spinner("Preparing the pseudonymised export…"):
             st.session_state[EXPORT] = ctx.services.cohort.export(ctx.user, fmt, view.filters)
     export = st.session_state.get(EXPORT)
     if export is not None:
@@ -117,14 +120,18 @@ def cohort_page() -> None:
         outcomes_tab(view)
     with tabs[1]:
         st.plotly_chart(km_figure(view.time_to_response), key="nm_co_km", **CHART)
-        st.caption("Kaplan-Meier: share who reached response (PHQ-9 ≤ 50% of baseline) by each week on the index "
-                   "course; patients without response are censored at their last score. Bands: 95% (Greenwood, "
-                   "log-log).")
+        st.caption("Kaplan-Meier: share who *ever* reached response (PHQ-9 ≤ 50% of baseline) by each week on the "
+                   "index course, even if their score rose again; patients without response are censored at their "
+                   "last score. The Response card counts response *at the end* of the course, so it is lower. "
+                   "Bands: 95% (Greenwood, log-log), drawn when 3 curves or fewer are shown.")
     with tabs[2]:
         st.plotly_chart(clusters_figure(view.clusters), key="nm_co_clusters", **CHART)
         st.caption(f"{view.clusters.n_clustered} patients with 3+ PHQ-9 scores clustered by the shape of their course "
                    f"relative to baseline (k-means, seed {view.clusters.seed}); {view.clusters.n_excluded} had too "
-                   "few scores. Clusters are named by the shape of their average course.")
+                   "few scores. Clusters have neutral letters: a cluster's mean course need not be each "
+                   "member's (see each patient's own Response).")
+        st.dataframe(clusters_table(view.clusters.clusters), hide_index=True, width="stretch",
+                     key="nm_co_clusters_table")
     with tabs[3]:
         st.plotly_chart(completeness_figure(view.completeness), key="nm_co_complete", **CHART)
     with tabs[4]:

@@ -45,12 +45,17 @@ class UserAction:
     value: str | None = None
 
 
+PATIENTS_COLUMN = "Active patients on care team"
+"""What ``UserAccount.patient_count`` counts: the patients a clinician's caseload lists by default (discharged
+patients are left out, as there)."""
+
+
 def users_table(accounts: Sequence[UserAccount]) -> pd.DataFrame:
     return pd.DataFrame([{
         "Id": a.id, "Username": a.username, "Name": a.display_name, "Role": a.role,
         "Status": "active" if a.active else "deactivated",
         "Locked until": format_datetime(a.locked_until) if a.locked_until else "",
-        "Failed sign-ins": a.failed_attempts, "Patients": a.patient_count, "Trainee": "yes" if a.trainee else "",
+        "Failed sign-ins": a.failed_attempts, PATIENTS_COLUMN: a.patient_count, "Trainee": "yes" if a.trainee else "",
         "Last sign-in": format_datetime(a.last_sign_in_at) if a.last_sign_in_at else "never",
     } for a in accounts])
 

@@ -57,29 +57,50 @@ def rates_figure(outcomes: Sequence[DrugOutcome],
     return fig
 
 
-def km_figure(curves: Sequence[KaplanMeierCurve], title: str = "Time to response (Kaplan-Meier)") -> go.Figure:
-    """Cumulative share responded (``1 - S(t)``, %) against weeks since baseline, as steps with 95% bands.
+MAX_KM_STRATA = 3
+"""Strata (drugs) drawn beside "all": the largest by n; more overlapping steps cannot be read."""
+MAX_KM_BANDS = 3
+"""95% bands are drawn only when this many curves or fewer are shown (overlapping bands hide each other)."""
 
-    ``curves``: :class:`KaplanMeierCurve` objects; each gets its colour, a dotted band and a hover with the number
-    still at risk.
+
+def km_curves_shown(curves: Sequence[KaplanMeierCurve]) -> list[KaplanMeierCurve]:
+    """"all" (when present) and the :data:`MAX_KM_STRATA` largest strata by n (ties by label)."""
+    overall = [c for c in curves if c.label == "all"]
+    strata = sorted((c for c in curves if c.label != "all"), key=lambda c: (-c.n, c.label))[:MAX_KM_STRATA]
+    return overall + strata
+
+
+def km_figure(curves: Sequence[KaplanMeierCurve], title: str = "Time to response (Kaplan-Meier)") -> go.Figure:
+    """Cumulative share who ever responded (``1 - S(t)``, %) against weeks since baseline, as steps.
+
+    ``curves``: :class:`KaplanMeierCurve` objects; "all" and the largest strata are drawn (:func:`km_curves_shown`,
+    the title says how many were left out), each with its colour and a hover with the number still at risk, and
+    with a 95% band when at most :data:`MAX_KM_BANDS` curves are drawn. "Responded" here is *ever* reaching
+    response during the course, not response at its end (the Response card).
     """
     fig = go.Figure()
-    for i, c in enumerate(curves):
+    shown = km_curves_shown(curves)
+    bands = len(shown) <= MAX_KM_BANDS
+    hidden = sum(c.label != "all" for c in curves) - sum(c.label != "all" for c in shown)
+    if hidden:
+        title = f"{title}: the {MAX_KM_STRATA} largest drugs ({hidden} more in the table by drug)"
+    for i, c in enumerate(shown):
         colour = "#37474f" if c.label == "all" else COLOURWAY[i % len(COLOURWAY)]
         weeks = [t / 7.0 for t in c.time_days]
         upper = [100.0 * (1 - lo) for lo in c.lower]
         lower = [100.0 * (1 - hi) for hi in c.upper]
-        fig.add_scatter(x=weeks + weeks[::-1], y=upper + lower[::-1], fill="toself", line=dict(width=0),
-                        fillcolor=tint(colour, 0.22), line_shape="hv", hoverinfo="skip", showlegend=False,
-                        legendgroup=c.label)
+        if bands:
+            fig.add_scatter(x=weeks + weeks[::-1], y=upper + lower[::-1], fill="toself", line=dict(width=0),
+                            fillcolor=tint(colour, 0.22), line_shape="hv", hoverinfo="skip", showlegend=False,
+                            legendgroup=c.label)
         fig.add_scatter(x=weeks, y=[100.0 * v for v in c.cumulative_response], mode="lines", line_shape="hv",
                         line=dict(color=colour, width=3 if c.label == "all" else 2),
-                        name=f"{c.label} (n={c.n}, {c.n_events} responded)", legendgroup=c.label,
+                        name=f"{c.label} (n={c.n}, {c.n_events} ever responded)", legendgroup=c.label,
                         customdata=list(c.at_risk),
                         hovertemplate="week %{x:.1f}: %{y:.0f}% responded, %{customdata} at risk<extra></extra>")
     fig.update_layout(template=TEMPLATE_NAME, title=title, hovermode="closest",
                       xaxis=dict(title="Weeks since baseline PHQ-9"),
-                      yaxis=dict(title="Responded (%, cumulative)", range=[0, 100]))
+                      yaxis=dict(title="Ever responded (%, cumulative)", range=[0, 100]))
     if not curves or all(c.n == 0 for c in curves):
         _empty(fig, "No evaluable patients for time to response.")
     return fig
@@ -125,10 +146,12 @@ def clusters_figure(clusters: TrajectoryClusters,
                       fillcolor=severity_colour(band.name), opacity=0.07, line_width=0, layer="below")
     weeks = list(clusters.grid_weeks)
     for i, c in enumerate(clusters.clusters):
-        colour = CLUSTER_COLOURS.get(c.label.split(" (")[0], COLOURWAY[i % len(COLOURWAY)])
-        fig.add_scatter(x=weeks, y=list(c.mean_phq9), mode="lines+markers", name=f"{c.label} (n={c.n})",
-                        line=dict(color=colour, width=2.5),
-                        hovertemplate="week %{x}: mean PHQ-9 %{y:.1f}<extra>" + c.label + "</extra>")
+        colour = CLUSTER_COLOURS.get(c.shape, COLOURWAY[i % len(COLOURWAY)])
+        shape = f", mean course: {c.shape}" if c.shape else ""
+        fig.add_scatter(x=weeks, y=list(c.mean_phq9), mode="lines+markers", name=f"{c.label} (n={c.n}{shape})",
+                        line=dict(color=colour, width=2.5), customdata=[c.description] * len(weeks),
+                        hovertemplate="week %{x}: mean PHQ-9 %{y:.1f}<br>%{customdata}<extra>" + c.label
+                                      + "</extra>")
     fig.update_layout(template=TEMPLATE_NAME, title=title, hovermode="closest",
                       xaxis=dict(title="Weeks since baseline"), yaxis=dict(title="PHQ-9 total (points)",
                                                                            range=[0, 27]))
@@ -181,5 +204,5 @@ def _empty(fig: go.Figure, message: str) -> None:
                        font=dict(size=13, color="#546e7a"))
 
 
-__all__ = ["change_histogram", "clusters_figure", "completeness_figure", "km_figure", "rates_figure",
-           "severity_shift_figure", "what_if_figure"]
+__all__ = ["MAX_KM_BANDS", "MAX_KM_STRATA", "change_histogram", "clusters_figure", "completeness_figure",
+           "km_curves_shown", "km_figure", "rates_figure", "severity_shift_figure", "what_if_figure"]

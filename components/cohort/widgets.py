@@ -21,6 +21,7 @@ from novamind_core.analytics.cohort_types import (
     DrugOutcome,
     FilterOptions,
     PopulationWhatIf,
+    TrajectoryCluster,
 )
 
 KEY_PREFIX = "nm_co_"
@@ -38,7 +39,7 @@ def filter_panel(options: FilterOptions) -> tuple[CohortFilters, int]:
     severities = c3.multiselect("Baseline PHQ-9 severity", list(options.baseline_severities), key=KEY_PREFIX + "sev")
     c4, c5, c6, c7 = st.columns([1, 1, 1, 0.8])
     ages = c4.multiselect("Age band", list(options.age_bands), key=KEY_PREFIX + "age",
-                          help="10-year bands at baseline; every age above 89 is one band, 90+ (HIPAA Safe Harbor).")
+                          help="10-year bands at baseline; every age above 89 is one band, 90+.")
     sexes = c5.multiselect("Sex at birth", list(options.sexes), key=KEY_PREFIX + "sex")
     clinicians = c6.multiselect("Clinician (pseudonymised)", list(options.clinicians), key=KEY_PREFIX + "clin",
                                 help="Keyed labels, stable across views; they do not reveal who the clinician is.")
@@ -47,15 +48,21 @@ def filter_panel(options: FilterOptions) -> tuple[CohortFilters, int]:
                          tuple(clinicians)), int(k)
 
 
+RESPONSE_CARD, REMISSION_CARD = "Response (end of course)", "Remission (end of course)"
+END_OF_COURSE_HELP = ("Evaluable patients whose last PHQ-9 on the index course is at or below 50% of baseline "
+                      "(remission: below 5), with the 95% interval (Wilson) below. The Time to response tab counts "
+                      "anyone who *ever* reached response during the course, so its share is higher.")
+
+
 def summary_cards(view: CohortView) -> None:
     """Cohort size, evaluable patients, and overall response and remission with their 95% intervals."""
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Patients in view", f"{view.n} of {view.n_total}")
     c2.metric("Evaluable for response", view.overall.n_evaluable,
               help="Baseline PHQ-9 of at least 10 and a follow-up score on the index course.")
-    for col, label, p in ((c3, "Response", view.overall.response), (c4, "Remission", view.overall.remission)):
+    for col, label, p in ((c3, RESPONSE_CARD, view.overall.response), (c4, REMISSION_CARD, view.overall.remission)):
         # The estimate as the value and its interval on its own line: "48% (95% CI …" was cut in a quarter column.
-        col.metric(label, percent_text(p), help="With its 95% confidence interval (Wilson) below.")
+        col.metric(label, percent_text(p), help=END_OF_COURSE_HELP)
         col.caption(interval_text(p))
 
 
@@ -86,6 +93,15 @@ def outcomes_table(outcomes: Sequence[DrugOutcome]) -> pd.DataFrame:
         "Median follow-up (weeks)": None if o.median_follow_up_weeks is None else round(o.median_follow_up_weeks, 1),
         "Small cell": "yes" if o.response.small_cell else "",
     } for o in outcomes])
+
+
+def clusters_table(clusters: Sequence[TrajectoryCluster]) -> pd.DataFrame:
+    """One row per trajectory cluster: its neutral letter, size, mean course and how many members responded."""
+    return pd.DataFrame([{
+        "Cluster": c.label, "Patients": c.n, "Mean course": c.shape,
+        "Mean change": f"{100 * (c.relative_centroid[-1] - 1):+.0f}%" if c.relative_centroid else "",
+        "Responded (end of course)": f"{c.n_responded} of {c.n_evaluable} evaluable",
+    } for c in clusters], columns=["Cluster", "Patients", "Mean course", "Mean change", "Responded (end of course)"])
 
 
 def patients_table(patients: Sequence[DeidentifiedPatient]) -> pd.DataFrame:

@@ -124,16 +124,23 @@ def rates_over_time_figure(series: Mapping[str, Sequence[OutcomeRate]], *, perio
 
 
 # =================================================================================================== rates by group
+def eligible_text(rate: OutcomeRate) -> str:
+    """The episodes a measure's rate rests on ("n=28 eligible"): the closed episodes that qualify for the measure
+    (a baseline and a final score, and caseness for recovery), which can be fewer than the group's episodes. The
+    chart and the table by group both label it with this text, so the same number always reads the same."""
+    return f"n={rate.denominator} eligible"
+
+
 def rates_by_group_figure(rates: Sequence[OutcomeRate], *, measure: str, group: str,
                           overall: OutcomeRate | None = None, title: str | None = None) -> go.Figure:
     """Horizontal bars of one measure's rate (%) per group (clinician, drug, diagnosis) with Wilson 95% whiskers.
 
-    Each bar is labelled with its group and the number of episodes it rests on; a suppressed group shows "<5" and
-    no bar (its value in the figure is 0, never the hidden rate). ``overall`` (the clinic's rate) is a dashed
-    vertical line for reference.
+    Each bar is labelled with its group and the eligible episodes it rests on (:func:`eligible_text`); a
+    suppressed group shows "<5" and no bar (its value in the figure is 0, never the hidden rate). ``overall`` (the
+    clinic's rate) is a dashed vertical line for reference.
     """
     shown = list(rates)[::-1]  # first group at the top
-    labels = [r.label if r.suppressed else f"{r.label} (n={r.denominator})" for r in shown]
+    labels = [r.label if r.suppressed else f"{r.label} ({eligible_text(r)})" for r in shown]
     upper, lower = _whiskers(shown)
     fig = go.Figure(go.Bar(x=[0.0 if r.suppressed else pct(r.shown_estimate) for r in shown], y=labels,
                            orientation="h", name=measure, marker_color=OBSERVED,
@@ -143,7 +150,7 @@ def rates_by_group_figure(rates: Sequence[OutcomeRate], *, measure: str, group: 
                            cliponaxis=False, customdata=_hover_rows(shown),
                            hovertemplate="%{y}: %{customdata}<extra>" + measure + "</extra>"))
     finish(fig, title or f"{measure} by {group}", legend=False, height=140 + 34 * max(len(shown), 2))
-    fig.update_layout(xaxis=dict(title=f"{measure}, closed episodes (%)", range=[0, 100]),
+    fig.update_layout(xaxis=dict(title=f"{measure}, % of eligible closed episodes", range=[0, 100]),
                       yaxis=dict(title=None, automargin=True))
     if overall is not None and overall.shown_estimate is not None:
         fig.add_vline(x=100.0 * overall.shown_estimate, line=dict(color=SECONDARY, dash="dash"),
@@ -199,5 +206,6 @@ def _completion_hover(p: CompletionCounts) -> str:
     return f"{p.completed} of {p.requested} completed ({100 * p.completed / p.requested:.0f}%)"
 
 
-__all__ = ["LEGEND_BELOW", "SUPPRESSED_TEXT", "CompletionCounts", "completion_figure", "rates_by_group_figure",
+__all__ = ["LEGEND_BELOW", "SUPPRESSED_TEXT", "CompletionCounts", "completion_figure", "eligible_text",
+           "rates_by_group_figure",
            "rates_over_time_figure"]

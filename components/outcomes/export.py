@@ -94,7 +94,7 @@ def _table(rows: Sequence[ReportRow]) -> str:
         body.append(f"<tr><td>{esc(row.group)}</td><td>{esc(row.period)}</td><td>{esc(row.measure)}</td>"
                     f"<td>{esc(str(cells[4]))} of {esc(str(cells[5]))}</td><td>{esc(rate)}</td>"
                     f"<td>{esc(interval)}</td></tr>")
-    return ("<table><tr><th>Group</th><th>Period</th><th>Measure</th><th>Episodes</th><th>Rate</th>"
+    return ("<table><tr><th>Group</th><th>Period</th><th>Measure</th><th>Met of eligible episodes</th><th>Rate</th>"
             "<th>95% CI</th></tr>" + "".join(body) + "</table>")
 
 

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
+from components.outcomes.charts import eligible_text
 from components.outcomes.report_view import (
     GROUP_WORDS,
     STANDARD_NAMES,
@@ -65,18 +66,23 @@ def headline_cards(cells: Sequence[HeadlineCell]) -> None:
 
 
 def groups_table(report: OutcomeReport) -> pd.DataFrame:
-    """One row per group: episodes, every measure's rate with its interval ("<5" when suppressed), completeness."""
+    """One row per group: every episode counted, each measure's rate with its interval and the eligible episodes it
+    rests on (the chart's n, :func:`eligible_text`; "<5" when suppressed), and completeness."""
     word = GROUP_WORDS.get(report.by or "clinician", "group").capitalize()
     rows = []
     for g in report.groups:
-        row: dict[str, str] = {word: g.label, "Episodes": _count(g.episodes)}
+        row: dict[str, str] = {word: g.label, EPISODES_COLUMN: _count(g.episodes)}
         for r in g.rates:
             value, interval, _ = rate_words(r)
             row[measure_name(report, r.label)] = value if r.suppressed or r.rate.estimate is None else \
-                f"{value} ({interval})"
+                f"{value} ({interval}; {eligible_text(r)})"
         row["Data completeness"] = rate_words(g.completeness)[0]
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+EPISODES_COLUMN = "Episodes (all counted)"
+"""Every episode of the group in the period; a measure's rate rests on its eligible ones (fewer when scores miss)."""
 
 
 def _count(n: int) -> str:

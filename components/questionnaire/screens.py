@@ -82,7 +82,9 @@ def question_screen(visit: PortalVisit, crisis: Crisis) -> None:
     which = f" · questionnaire {instruments.index(instrument) + 1} of {len(instruments)}"
     which = which if len(instruments) > 1 else ""
     st.caption(f"{spec.title} ({instrument.value}){which}")
-    st.progress(visit.position / len(visit.screens), text=f"Question {item} of {visit.asked(instrument)}")
+    done, total = visit.progress
+    overall = f" · {done} of {total} in this visit" if len(instruments) > 1 else ""
+    st.progress(done / total, text=f"Question {item} of {visit.asked(instrument)}{overall}")
     if item <= len(spec.items):  # the stem ("Over the last 2 weeks, how often ...") is not PHQ-9 item 10's
         st.markdown(spec.stem)
     st.markdown(f'<p class="nm-question">{_escape(spec.all_items[item - 1])}</p>', unsafe_allow_html=True)
@@ -108,21 +110,28 @@ def question_screen(visit: PortalVisit, crisis: Crisis) -> None:
 
 
 def review_screen(visit: PortalVisit, crisis: Crisis, submit: Callable[[PortalVisit], None]) -> None:
-    """Every answer on one screen, a way back to any question, and Submit (once, however often it is clicked)."""
+    """Every answer, folded per questionnaire so a phone screen stays short, a way back to any question, and Send
+    at the top and at the bottom: both call ``submit`` with the same visit (one link token), which sends once
+    however often either is clicked (:func:`~components.questionnaire.actions.send_answers`)."""
     assert visit.request is not None
     st.markdown("### Check your answers")
-    st.markdown("Your answers go to your care team when you press **Send my answers**.")
+    st.markdown("Your answers go to your care team when you press **Send my answers**. Open a questionnaire to "
+                "check or change an answer.")
+    _send_button(visit, submit, "nm_pq_submit_top")
+    several = len(visit.request.instruments) > 1
     for instrument in visit.request.instruments:
         spec = instrument.spec
-        st.markdown(f"**{spec.title} ({instrument.value})**")
         count = visit.asked(instrument)
-        asked = zip(spec.all_items[:count], visit.answers[instrument][:count], strict=True)
-        for item, (text, answer) in enumerate(asked, start=1):
-            label = next((c.label for c in spec.all_choices[item - 1] if c.value == answer), "not answered")
-            line, change = st.columns([5, 1], vertical_alignment="center")
-            line.markdown(f"{item}. {_escape(text)}  \n**{label}**")
-            change.button("Change", key=f"nm_pq_change_{instrument.name}_{item}", type="tertiary",
-                          on_click=_go_to, args=(visit, visit.screens.index((instrument, item))))
+        answered = sum(a is not None for a in visit.answers[instrument][:count])
+        with st.expander(f"{spec.title} ({instrument.value}) · {answered} of {count} answered",
+                         expanded=not several or answered < count):
+            asked = zip(spec.all_items[:count], visit.answers[instrument][:count], strict=True)
+            for item, (text, answer) in enumerate(asked, start=1):
+                label = next((c.label for c in spec.all_choices[item - 1] if c.value == answer), "not answered")
+                line, change = st.columns([5, 1], vertical_alignment="center")
+                line.markdown(f"{item}. {_escape(text)}  \n**{label}**")
+                change.button("Change", key=f"nm_pq_change_{instrument.name}_{item}", type="tertiary",
+                              on_click=_go_to, args=(visit, visit.screens.index((instrument, item))))
     if any(_self_harm_positive(visit, i, PHQ9_SELF_HARM_ITEM) for i in visit.request.instruments):
         crisis_box(crisis())
     back, forward = st.columns(2)
@@ -130,8 +139,12 @@ def review_screen(visit: PortalVisit, crisis: Crisis, submit: Callable[[PortalVi
         st.button("Back", key="nm_pq_review_back", icon=":material/arrow_back:", width="stretch",
                   on_click=_go_to, args=(visit, len(visit.screens) - 1))
     with forward:
-        st.button("Send my answers", key="nm_pq_submit", type="primary", width="stretch",
-                  disabled=visit.submitting or not visit.all_answered, on_click=submit, args=(visit,))
+        _send_button(visit, submit, "nm_pq_submit")
+
+
+def _send_button(visit: PortalVisit, submit: Callable[[PortalVisit], None], key: str) -> None:
+    st.button("Send my answers", key=key, type="primary", width="stretch",
+              disabled=visit.submitting or not visit.all_answered, on_click=submit, args=(visit,))
 
 
 def thanks_screen(visit: PortalVisit) -> bool:

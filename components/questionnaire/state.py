@@ -86,6 +86,14 @@ class PortalVisit:
             return []
         return [(i, n) for i in self.request.instruments for n in range(1, self.asked(i) + 1)]
 
+    @property
+    def progress(self) -> tuple[int, int]:
+        """(this question's number, questions) across every questionnaire of the visit, so the bar is full on the
+        last question of the last questionnaire, not on each questionnaire's last (PHQ-9 item 10 joins the count
+        once asked)."""
+        total = len(self.screens)
+        return (min(self.position + 1, total), max(total, 1))
+
     def begin(self, request: PortalRequest) -> None:
         """The link was accepted: keep what the page may show and prepare empty answers (a place for every item,
         the unscored ones too; only the asked ones are shown and sent)."""

@@ -13,7 +13,7 @@ from components.shared.theme import DISCLAIMER
 from novamind_core.domain.users import User
 
 ROLE_LABELS = {"clinician": "Clinician", "clinic_lead": "Clinic lead",
-               "analyst": "Analyst (de-identified data)", "admin": "Administrator"}
+               "analyst": "Analyst (pseudonymised data)", "admin": "Administrator"}
 
 _CSS = """
 <style>
@@ -40,7 +40,7 @@ def render_header(user: User) -> None:
     label = st.session_state.get(StateKeys.SELECTED_PATIENT_LABEL)
     patient = f"Patient: <b>{plain(label)}</b>" if label else "No patient selected"
     if user.role.value not in ("clinician", "clinic_lead"):
-        patient = "De-identified data only" if user.role.value == "analyst" else "No patient data"
+        patient = "Pseudonymised data only" if user.role.value == "analyst" else "No patient data"
     st.markdown(
         f'<div class="nm-header"><span>Signed in as <b>{plain(user.display_name)}</b></span>'
         f'<span>Role: <b>{html.escape(ROLE_LABELS.get(user.role.value, user.role.value))}</b></span>'

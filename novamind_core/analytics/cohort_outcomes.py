@@ -27,8 +27,10 @@ Analysis definitions (stated once, used by every figure)
   Failure Time Data*, 2nd ed., §1.4), which keeps the bounds inside [0, 1].
 * **Trajectory clusters**: every PHQ-9 from baseline on, relative to baseline, linearly interpolated on a 2-weekly
   grid over 24 weeks (the last score carried forward), clustered by k-means (Lloyd 1982, IEEE Trans Inf Theory
-  28:129; k-means++ seeding, Arthur & Vassilvitskii 2007) and each cluster named by the shape of its centroid
-  (:func:`shape_label`).
+  28:129; k-means++ seeding, Arthur & Vassilvitskii 2007). Clusters carry neutral letters ("Cluster A", also each
+  member's cluster) and a description from their members: the shape of the mean course (:func:`shape_label`), its
+  mean change and how many members responded at the end of their course; a letter never claims that a member
+  responded.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -207,20 +210,20 @@ def clusters(patients: Sequence[DeidentifiedPatient], k: int, seed: int
     base = np.array([float(p.baseline_phq9 or 1) for p in usable])
     relative = absolute / base[:, None]
     labels, centroids, _ = kmeans(relative, k, seed=seed)
-    names: list[str] = []
-    clusters = []
+    found = []
     for j in range(centroids.shape[0]):
         members = labels == j
         if not members.any():
             continue
-        name = shape_label(centroids[j], grid_weeks)
-        if name in names:
-            name = f"{name} ({sum(n.startswith(name) for n in names) + 1})"
-        names.append(name)
-        clusters.append((j, TrajectoryCluster(name, int(members.sum()), tuple(map(float, centroids[j])),
-                                              tuple(map(float, absolute[members].mean(0))))))
+        who = [p for p, m in zip(usable, members, strict=True) if m]
+        found.append((j, TrajectoryCluster("", int(members.sum()), tuple(map(float, centroids[j])),
+                                           tuple(map(float, absolute[members].mean(0))),
+                                           shape=shape_label(centroids[j], grid_weeks),
+                                           n_responded=sum(p.response is True for p in who),
+                                           n_evaluable=sum(p.response is not None for p in who))))
     order = {"early responders": 0, "responders": 1, "partial responders": 2, "relapse": 3, "non-responders": 4}
-    clusters.sort(key=lambda c: (order.get(c[1].label.split(" (")[0], 9), -c[1].n))
+    found.sort(key=lambda c: (order.get(c[1].shape, 9), -c[1].n))
+    clusters = [(j, replace(c, label=f"Cluster {chr(ord('A') + i)}")) for i, (j, c) in enumerate(found)]
     by_j = {j: c.label for j, c in clusters}
     assignment = {p.pseudonym: by_j[int(labels[i])] for i, p in enumerate(usable)}
     return TrajectoryClusters(tuple(map(float, grid_weeks)), tuple(c for _, c in clusters), len(usable),

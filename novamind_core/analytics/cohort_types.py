@@ -107,10 +107,27 @@ class DrugOutcome:
 
 @dataclass(frozen=True)
 class TrajectoryCluster:
+    """One k-means cluster. ``label`` is neutral ("Cluster A"): it is also each member's cluster, and a member need
+    not share the average shape (a non-responder can sit in a cluster whose mean course responds). ``shape`` names
+    the mean course (:func:`~novamind_core.analytics.cohort_stats.shape_label`); ``n_responded`` of ``n_evaluable``
+    members responded at the end of their course, as the patient table's Response column says."""
+
     label: str
     n: int
     relative_centroid: tuple[float, ...]  # PHQ-9 / baseline at the grid weeks
     mean_phq9: tuple[float, ...]  # mean PHQ-9 points of the members at the grid weeks
+    shape: str = ""
+    n_responded: int = 0
+    n_evaluable: int = 0
+
+    @property
+    def description(self) -> str:
+        """What the cluster's members did, in words ("mean course: responders; mean change -58% by week 24; 9 of 12
+        evaluable members responded at the end of their course")."""
+        change = 100.0 * (self.relative_centroid[-1] - 1.0) if self.relative_centroid else 0.0
+        shape = f"mean course: {self.shape}; " if self.shape else ""
+        return (f"{shape}mean change {change:+.0f}% by the last week; {self.n_responded} of {self.n_evaluable} "
+                "evaluable members responded at the end of their course")
 
 
 @dataclass(frozen=True)

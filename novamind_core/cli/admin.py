@@ -75,10 +75,10 @@ def cmd_users_list(args: argparse.Namespace) -> int:
         open_services().users.list(SYSTEM_USER), as_json=args.json,
         record=lambda a: {"id": a.id, "username": a.username, "display_name": a.display_name, "role": a.role,
                           "active": a.active, "locked_until": a.locked_until.isoformat() if a.locked_until else None,
-                          "patients": a.patient_count, "trainee": a.trainee},
-        header=f"{'id':>4}  {'username':<20} {'role':<10} {'active':<7} {'patients':>8}  name",
+                          "active_patients": a.patient_count, "trainee": a.trainee},
+        header=f"{'id':>4}  {'username':<20} {'role':<10} {'active':<7} {'active patients':>15}  name",
         line=lambda a: f"{a.id:>4}  {a.username:<20} {a.role:<10} {'yes' if a.active else 'no':<7} "
-                       f"{a.patient_count:>8}  {a.display_name}")
+                       f"{a.patient_count:>15}  {a.display_name}")
 
 
 def cmd_users_set_role(args: argparse.Namespace) -> int:

@@ -112,6 +112,7 @@ def seed_demo(services: object, n_patients: int = 60, seed: int = 0, if_empty: b
                 return SeedReport(0, 0, 0, 0, 0, 0, skipped=True, reason="database already has patients")
             raise ConflictError("the database already has patients; use --if-empty or an empty database")
         user_ids, created = _seed_users(uow, ctx, now)
+        _seed_notification_addresses(uow, user_ids, now)
         clinicians = [user_ids[u] for u, _, r in DEMO_USERS if r is Role.CLINICIAN]
         stories = story_plans()
         totals = {"assessments": 0, "orders": 0, "alerts": 0, "wearable_days": 0}
@@ -158,6 +159,24 @@ def _seed_users(uow, ctx, now: datetime) -> tuple[dict[str, int], int]:  # type:
             created += 1
         ids[username] = row.id
     return ids, created
+
+
+def demo_notification_address(username: str) -> str:
+    """The demo care-team member's urgent-alert address (``demo.clinician`` -> ``demo.clinician@clinic.example``): an
+    RFC 2606 domain that only the development mail sink receives, so ``make run`` shows the urgent mail there."""
+    return f"{username}@clinic.example"
+
+
+def _seed_notification_addresses(uow, user_ids: dict[str, int], now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """Give each demo clinician and the clinic lead an urgent-alert e-mail (kept when the user already set one):
+    without it, an item-9 answer from the patient portal would e-mail nobody (``PortalService._tell_care_team``)."""
+    for username, _, role in DEMO_USERS:
+        if role not in (Role.CLINICIAN, Role.CLINIC_LEAD):
+            continue
+        current = uow.preferences.get(user_ids[username])
+        if current is None or not current.email:
+            uow.preferences.set(user_ids[username], email=demo_notification_address(username),
+                                urgent_by_email=True, now=now)
 
 
 def _seed_patient(uow, ctx, i, given, family, plan: Plan, team, rng, now, today, totals) -> None:  # type: ignore[no-untyped-def]  # noqa: E501

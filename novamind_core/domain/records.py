@@ -187,7 +187,7 @@ class UserAccount:
     failed_attempts: int
     created_at: datetime
     last_sign_in_at: datetime | None
-    patient_count: int = 0
+    patient_count: int = 0  # active (not discharged) patients on the care team, as the caseload lists them
     trainee: bool = False  # a clinician whose signed notes wait for a co-signature (services/notes.py)
 
 

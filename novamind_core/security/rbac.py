@@ -17,8 +17,8 @@ from novamind_core.domain.users import ROLE_PERMISSIONS, Permission, Role, User
 PERMISSION_ACTIONS: dict[Permission, str] = {
     Permission.READ_PHI: "read identifiable patient data",
     Permission.WRITE_PHI: "change identifiable patient data",
-    Permission.READ_DEIDENTIFIED: "read de-identified data",
-    Permission.EXPORT_DEIDENTIFIED: "export de-identified data",
+    Permission.READ_DEIDENTIFIED: "read pseudonymised data",
+    Permission.EXPORT_DEIDENTIFIED: "export pseudonymised data",
     Permission.EXPORT_PHI: "export identifiable patient data",
     Permission.MANAGE_USERS: "manage users",
     Permission.READ_AUDIT: "read the audit log",

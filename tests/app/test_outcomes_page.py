@@ -97,7 +97,7 @@ def test_small_groups_read_less_than_five(clinic, app_as):
     assert not at.exception
     table = next(df.value for df in at.dataframe if "Drug" in df.value.columns).set_index("Drug")
     small = table.loc[ui_outcomes.SMALL_DRUG]
-    assert small["Episodes"] == "<5" and small["Recovery"] == "<5"
+    assert small["Episodes (all counted)"] == "<5" and small["Recovery"] == "<5"
     assert "3" not in " ".join(map(str, small))
 
 
@@ -143,3 +143,21 @@ def test_admins_may_open_the_page_and_clinicians_and_analysts_may_not(clinic, ap
         at.run()
         assert "This page is not available for your role." in page_text(at)
         assert not at.get("plotly_chart")
+
+
+def test_the_by_clinician_chart_and_table_label_each_count_as_the_same_number(clinic, app_as):
+    """The chart's n is a measure's eligible episodes; the table shows that same n beside the rate and names its own
+    count as every episode counted, so "n=28" beside "Episodes 30" no longer reads as a contradiction."""
+    at = app_as("outcomes", LEAD)
+    at.run()
+    assert not at.exception
+    spec = next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
+                if json.loads(el.proto.spec)["layout"]["title"]["text"].endswith("by clinician"))
+    measure = spec["layout"]["title"]["text"].removesuffix(" by clinician")
+    table = next(df.value for df in at.dataframe if "Clinician" in df.value.columns).set_index("Clinician")
+    assert "Episodes (all counted)" in table.columns and "Episodes" not in table.columns
+    labelled = [y for y in spec["data"][0]["y"] if y.endswith(" eligible)")]
+    assert labelled, spec["data"][0]["y"]
+    for label in labelled:
+        name, n = label[:-len(" eligible)")].rsplit(" (", 1)
+        assert f"{n} eligible" in table.loc[name, measure], (label, table.loc[name].to_dict())

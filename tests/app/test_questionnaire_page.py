@@ -360,3 +360,47 @@ def _expired_link(services, patient_id: int) -> str:  # type: ignore[no-untyped-
         return past.reporting.create_request(clinician(past), patient_id, "PHQ-9").token
     finally:
         past.close()
+
+
+def _two_questionnaire_link(services, patient_id: int) -> str:  # type: ignore[no-untyped-def]
+    from novamind_core.domain.instruments import Instrument
+
+    return services.reporting.create_request(clinician(services), patient_id,
+                                             (Instrument.PHQ9, Instrument.GAD7)).token
+
+
+def test_the_progress_bar_counts_every_questionnaire_of_the_visit(seeded):
+    services, cohort = seeded
+    visit = Visit(t=_two_questionnaire_link(services, cohort.new_patient_id)).dob(15, 1, 2000)
+    for _ in range(8):
+        visit.answer(0).click("Next")
+    assert "Question 9 of 9 · 9 of 16 in this visit" in visit.text
+    assert visit.at.get("progress")[0].value == 56, "9 of 16 (percent): not 50% on PHQ-9's last question"
+    visit.answer(0).click("Next")
+    for _ in range(6):
+        visit.answer(0).click("Next")
+    assert "Question 7 of 7 · 16 of 16 in this visit" in visit.text
+    assert visit.at.get("progress")[0].value == 100
+
+
+def test_the_review_folds_each_questionnaire_and_offers_send_at_the_top_and_the_bottom_once(seeded):
+    services, cohort = seeded
+    before = len(services.assessments.history(clinician(services), cohort.new_patient_id, "GAD-7"))
+    visit = Visit(t=_two_questionnaire_link(services, cohort.new_patient_id)).dob(15, 1, 2000)
+    visit.answer_all([0] * 9 + [1] * 7)
+    assert "Check your answers" in visit.text
+    folds = visit.at.expander
+    labels = [e.label for e in folds]
+    assert len(labels) == 2 and "(PHQ-9) · 9 of 9 answered" in labels[0] and "(GAD-7) · 7 of 7 answered" in labels[1]
+    assert not any(e.proto.expanded for e in folds), "folded: the phone screen is short, Send is near the top"
+    sends = [b for b in visit.at.button if b.label == "Send my answers"]
+    assert [b.key for b in sends] == ["nm_pq_submit_top", "nm_pq_submit"]
+    review = visit.at.session_state["nm_portal_visit"]
+    sends[0].click()  # the top one; the bottom one of the same (stale) screen is pressed after it
+    visit.run()
+    assert "Thank you" in visit.text
+    from components.questionnaire.actions import send_answers
+
+    send_answers(services.portal, review, "test")  # what the bottom button calls: nothing more is sent
+    after = services.assessments.history(clinician(services), cohort.new_patient_id, "GAD-7")
+    assert len(after) == before + 1 and after[-1].answers == (1,) * 7

@@ -167,7 +167,7 @@ def test_a_plan_sends_a_link_by_email_and_the_patients_answers_reach_the_care_te
     answer(page, 10, "Somewhat difficult", of=10)  # PHQ-9 item 10, functional impairment (not scored)
     assert "how difficult have these problems made it" in page.inner_text("body")
     page.get_by_role("button", name="Check my answers").click()
-    page.get_by_role("button", name="Send my answers").click()
+    page.get_by_role("button", name="Send my answers").first.click()  # at the top and the bottom
     page.get_by_text("Your answers have been sent to your care team").wait_for()
     body = page.inner_text("body")
     assert crisis[:40] in body
@@ -240,7 +240,7 @@ def test_a_kiosk_started_by_the_clinician_shows_only_the_questionnaire_and_canno
     for question in range(1, 10):
         answer(page, question, "Not at all")
         page.get_by_role("button", name="Check my answers" if question == 9 else "Next").click()
-    page.get_by_role("button", name="Send my answers").click()
+    page.get_by_role("button", name="Send my answers").first.click()  # at the top and the bottom
     page.get_by_text("Please hand the tablet back to the clinic staff.").wait_for()
     page.wait_for_timeout(1500)  # the cookie-delete component has run
     assert not [c for c in ctx.cookies() if c["name"] == "novamind_auth"]

@@ -93,3 +93,60 @@ def test_cli_refuses_an_unmigrated_database_with_the_fix(tmp_path, monkeypatch, 
         monkeypatch.setenv(key, value)
     assert main(["users", "list"]) == 2
     assert "migrate" in capsys.readouterr().err
+
+
+def test_admin_users_count_the_same_patients_as_each_clinicians_caseload(services):
+    """Admin → Users "Active patients on care team" is the caseload's total: discharged courses (the outcome
+    history) and a patient discharged today count in neither."""
+    from novamind_core.demo.seed import seed_demo
+    from novamind_core.security.passwords import DEMO_CREDENTIALS
+
+    seed_demo(services, n_patients=8, seed=3, outcome_history=6)
+    clinician = services.users.authenticate("demo.clinician", DEMO_CREDENTIALS["demo.clinician"])
+    first = services.patients.caseload(clinician, sort="registered", descending=False).rows[0]
+    services.patients.discharge(clinician, first.patient_id, services.patients.get(clinician,
+                                                                                   first.patient_id).version)
+    admin = services.users.authenticate("demo.admin", DEMO_CREDENTIALS["demo.admin"])
+    accounts = {a.username: a for a in services.users.list(admin)}
+    checked = 0
+    for username in ("demo.clinician", "demo.clinician2", "demo.clinician3"):
+        user = services.users.authenticate(username, DEMO_CREDENTIALS[username])
+        everyone = services.patients.caseload(user, status=None).total
+        active = services.patients.caseload(user).total
+        assert accounts[username].patient_count == active, username
+        checked += everyone > active  # a discharged patient on this care team is left out of both
+    assert checked >= 1
+
+
+def test_an_item_9_answer_in_the_seeded_demo_mails_the_care_team_through_the_dev_mail_sink(services):
+    """``make run`` seeds the demo and mails the dev sink: the demo clinicians have an urgent-alert address, so an
+    item-9 answer from the patient portal reaches the sink as an urgent mail (no PHI: a deep link only)."""
+    import socket
+
+    from novamind_core.demo.seed import seed_demo
+    from novamind_core.notifications.sink import SinkHandler, start_sink
+    from novamind_core.notifications.smtp import SmtpTransport
+    from novamind_core.security.passwords import DEMO_CREDENTIALS
+    from novamind_core.worker import Worker
+
+    seed_demo(services, n_patients=4, seed=3)
+    clinician = services.users.authenticate("demo.clinician", DEMO_CREDENTIALS["demo.clinician"])
+    assert services.reporting.notification_preferences(clinician).email == "demo.clinician@clinic.example"
+    row = services.patients.caseload(clinician, sort="registered", descending=False).rows[0]
+    kiosk = services.reporting.start_kiosk(clinician, row.patient_id, "PHQ-9")
+    assert services.portal.submit(kiosk.token, {"PHQ-9": [1, 1, 1, 1, 1, 1, 1, 1, 2]}, "tablet").accepted
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    handler = SinkHandler()
+    controller = start_sink(handler, port=port)
+    smtp = SmtpTransport("127.0.0.1", port, mail_from="Clinic <no-reply@clinic.example>", timeout_s=5)
+    try:
+        Worker(services, smtp, worker_id="seed-test", poll_seconds=1).run_once()
+    finally:
+        smtp.close()
+        controller.stop()  # type: ignore[attr-defined]
+    urgent = [m for m in handler.received if m.message_id.startswith("<urgent_alert.")]
+    assert urgent, [m.message_id for m in handler.received]
+    assert ("demo.clinician@clinic.example",) in [m.to for m in urgent]
+    assert all(row.full_name.split()[0] not in m.text + m.subject for m in urgent)

@@ -12,9 +12,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from novamind_core.db.models import CareTeamRow, TraineeRow, UserRow
+from novamind_core.db.models import CareTeamRow, PatientRow, TraineeRow, UserRow
 from novamind_core.domain.administration import CareTeamMember, LoginCredential, StoredCredentials
 from novamind_core.domain.errors import NotFoundError
+from novamind_core.domain.patients import PatientStatus
 from novamind_core.domain.records import UserAccount
 from novamind_core.domain.users import Role, User
 
@@ -61,10 +62,11 @@ class UserRepository:
         return None if row is None else _user(row)
 
     def get(self, user_id: int) -> UserAccount:
-        """The account with the number of patients on whose care team it is; NotFoundError when missing."""
+        """The account with its active patients on care team (:meth:`active_patient_counts`); NotFoundError when
+        missing."""
         row = self._row(user_id)
-        count = self.session.scalar(select(func.count()).select_from(CareTeamRow).where(CareTeamRow.user_id == user_id))
-        return _account(row, int(count or 0), self.session.get(TraineeRow, user_id) is not None)
+        count = self.active_patient_counts(user_id).get(user_id, 0)
+        return _account(row, count, self.session.get(TraineeRow, user_id) is not None)
 
     def credentials(self, username: str, *, for_update: bool = False) -> StoredCredentials | None:
         """The user with password hash and lockout counters; ``for_update`` locks the row (PostgreSQL) so
@@ -75,9 +77,19 @@ class UserRepository:
     def credentials_of(self, user_id: int) -> StoredCredentials:
         return _credentials(self._row(user_id))
 
+    def active_patient_counts(self, user_id: int | None = None) -> dict[int, int]:
+        """``{user_id: n}``: *active* patients (not discharged) on each user's care team, the same patients the
+        user's caseload lists by default (status "active"); one statement. The one count behind
+        ``UserAccount.patient_count`` (Admin → Users, ``novamind users list``)."""
+        stmt = (select(CareTeamRow.user_id, func.count(func.distinct(CareTeamRow.patient_id)))
+                .join(PatientRow, PatientRow.id == CareTeamRow.patient_id)
+                .where(PatientRow.status == PatientStatus.ACTIVE.value).group_by(CareTeamRow.user_id))
+        if user_id is not None:
+            stmt = stmt.where(CareTeamRow.user_id == user_id)
+        return {int(uid): int(n) for uid, n in self.session.execute(stmt)}
+
     def list(self, include_inactive: bool = True) -> list[UserAccount]:
-        stmt = select(CareTeamRow.user_id, func.count()).group_by(CareTeamRow.user_id)
-        counts = {uid: n for uid, n in self.session.execute(stmt)}
+        counts = self.active_patient_counts()
         stmt = select(UserRow).order_by(UserRow.username)
         if not include_inactive:
             stmt = stmt.where(UserRow.active.is_(True))

@@ -53,7 +53,7 @@ def test_km_figure_plots_cumulative_response_in_weeks_as_steps_with_a_band():
     assert line.line.shape == "hv" and list(line.x) == [0.0, 2.0, 4.0]
     assert list(line.y) == pytest.approx([0.0, 25.0, 50.0])
     assert band.fill == "toself" and len(band.x) == 2 * len(line.x)
-    assert "n=4, 2 responded" in line.name
+    assert "n=4, 2 ever responded" in line.name
 
 
 def test_severity_shift_uses_the_band_palette_and_names_each_band():
@@ -114,3 +114,32 @@ def test_every_cohort_figure_keeps_its_legend_at_the_foot_away_from_the_title():
                what_if_figure(PopulationWhatIf((arm,), 1000, 8, 0, 15.0, 3.0, 10.0, 4, True))]
     for fig in figures:
         assert legend_and_title_apart(fig), fig.layout.title.text
+
+
+def _km_strata(n_drugs: int) -> list:
+    curves = [kaplan_meier([14, 28, 28, 42] * 3, [1, 1, 0, 0] * 3, label="all")]
+    for i in range(n_drugs):
+        size = 2 + i  # drug{n-1} is the largest
+        curves.append(kaplan_meier([14 * (j + 1) for j in range(size)], [j % 2 for j in range(size)],
+                                   label=f"drug{i}"))
+    return curves
+
+
+def test_km_figure_draws_all_and_at_most_the_three_largest_strata_and_says_how_many_it_left_out():
+    fig = km_figure(_km_strata(10))
+    lines = [t for t in fig.data if t.fill != "toself"]
+    assert [t.name.split(" (")[0] for t in lines] == ["all", "drug9", "drug8", "drug7"]
+    assert "7 more" in fig.layout.title.text
+
+
+def test_km_figure_drops_the_bands_when_more_than_three_curves_are_drawn():
+    assert not [t for t in km_figure(_km_strata(10)).data if t.fill == "toself"]
+    assert len([t for t in km_figure(_km_strata(2)).data if t.fill == "toself"]) == 3
+
+
+def test_km_legend_and_the_response_card_name_their_different_definitions():
+    from components.cohort.widgets import END_OF_COURSE_HELP, RESPONSE_CARD
+
+    line = km_figure(_km_strata(0)).data[-1]
+    assert "ever responded" in line.name
+    assert "end of course" in RESPONSE_CARD and "ever" in END_OF_COURSE_HELP

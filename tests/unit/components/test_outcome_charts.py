@@ -146,7 +146,7 @@ def test_group_bars_show_rates_with_n_and_less_than_five_for_suppressed_groups()
     fig = rates_by_group_figure(rates, measure="Recovery", group="drug", overall=outcome_rate(12, 24))
     bars = fig.data[0]
     shown = dict(zip(bars.y, bars.x, strict=True))
-    assert shown["sertraline (n=12)"] == pytest.approx(50.0)
+    assert shown["sertraline (n=12 eligible)"] == pytest.approx(50.0)
     # escitalopram (3 episodes) is suppressed; vortioxetine is hidden too, or the total would reveal it
     assert shown["escitalopram"] == 0.0 and shown["vortioxetine"] == 0.0
     texts = dict(zip(bars.y, bars.text, strict=True))
