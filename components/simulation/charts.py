@@ -187,10 +187,10 @@ def pk_panels(result: ScenarioResult, week0: date) -> go.Figure:
                         subplot_titles=["Plasma concentration (ng/mL)", "Target occupancy (%)"])
     x = [week0 + timedelta(days=int(d)) for d in result.pk.days]
     conc = result.pk.concentration_ng_ml
-    shown = {n: v for n, v in conc.items()
-             if not (n.endswith("_active_moiety") and conc.get(n.removesuffix("_active_moiety")) == v)}
-    for k, (name, values) in enumerate(shown.items()):
-        fig.add_trace(go.Scatter(x=x, y=list(values[:len(x)]), name=name.replace("_", " "), mode="lines",
+    from novamind_core.pharmacology.simulate import plasma_for_display
+
+    for k, (name, values) in enumerate(plasma_for_display(conc).items()):
+        fig.add_trace(go.Scatter(x=x, y=list(values[:len(x)]), name=name, mode="lines",
                                  line=dict(color=COLOURWAY[k % len(COLOURWAY)], dash="dash")), row=1, col=1)
     for k, (target, values) in enumerate(result.pk.occupancy_percent.items()):
         fig.add_trace(go.Scatter(x=x, y=list(values[:len(x)]), name=target, mode="lines",

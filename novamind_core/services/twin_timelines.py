@@ -49,6 +49,7 @@ def timeline_data(patient_id: int, patient: Patient, orders: Sequence[Medication
     """Simulate history (+ saved scenario) and summarise it (pure given its inputs)."""
     from novamind_core.domain.brain import NEUROTRANSMITTERS
     from novamind_core.pharmacology import active_moiety_key
+    from novamind_core.pharmacology.simulate import analyte_label
     from novamind_core.pharmacology.summary import steady_state_summary
     from novamind_core.twin.dynamics import simulate_dynamics
     from novamind_core.twin.exposure import PK_STEP_H, hold_last_step, levels_on_day, regimen_exposure
@@ -99,7 +100,7 @@ def timeline_data(patient_id: int, patient: Patient, orders: Sequence[Medication
             key = key if key in conc else drug
             if key not in conc:
                 continue
-            label = f"{drug} (active moiety)" if key != drug else drug
+            label = analyte_label(key, catalogue)
             plasma[label] = _band(np.asarray(conc[key])[:, :n_plasma], stride, 2)
             if entry.therapeutic_range_ng_ml:
                 ranges[label] = (*entry.therapeutic_range_ng_ml, drug)
