@@ -130,13 +130,14 @@ def wilson_interval(p: float, n: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _exposure(course: CurrentCourse, summary_trough: float, levels: Sequence[MeasuredLevel]) -> Signal:
+def _exposure(course: CurrentCourse, summary_trough: float, levels: Sequence[MeasuredLevel],
+              basis: str = "predicted steady-state trough") -> Signal:
     rng = reference_range(course.drug)
     if rng is None:
         return Signal("Exposure", UNKNOWN, f"no reference range for {course.drug}: exposure cannot be judged", "")
     where = trough_position(rng, summary_trough)
     words = {"below": "below", "within": "within", "above": "above", "above_alert": "above the alert level of"}
-    finding = (f"predicted steady-state trough {summary_trough:.0f} ng/mL ({rng.analyte}) is {words[where]} the "
+    finding = (f"{basis} {summary_trough:.0f} ng/mL ({rng.analyte}) is {words[where]} the "
                f"reference range {rng.low_ng_ml:g}-{rng.high_ng_ml:g} ng/mL")
     status = OK if where == "within" else CONCERN
     if levels:
@@ -222,14 +223,22 @@ def _early(phq9: Sequence[tuple[date, int]], course: CurrentCourse) -> Signal:
 def review_signals(course: CurrentCourse, today: date, *, cyp2d6: str | None, cyp2c19: str | None,
                    co_medications: Sequence[str], adherence: float | None, adherence_basis: str,
                    phq9: Sequence[tuple[date, int]], levels: Sequence[MeasuredLevel],
-                   catalogue: Catalogue) -> tuple[Signal, ...]:
-    """The six signals, in the order a prescriber checks them (see the module docstring)."""
+                   catalogue: Catalogue, trough_ng_ml: float | None = None,
+                   trough_basis: str | None = None) -> tuple[Signal, ...]:
+    """The six signals, in the order a prescriber checks them (see the module docstring).
+
+    ``trough_ng_ml``/``trough_basis``: today's trough from the dosing history (the service passes
+    ``services.twin_timelines.current_trough``, the number the timelines show); without it, the typical patient's
+    steady state."""
     ss = steady_state_summary(course.drug, course.dose_mg, course.interval_h, cyp2d6 or "NM", cyp2c19 or "NM",
                               co_medications=list(co_medications), catalogue=catalogue)
     rng = reference_range(course.drug)
     trough = (ss.active_moiety["cmin_ng_ml"] if rng is not None and rng.concentration_key.endswith("_active_moiety")
               and ss.active_moiety else ss.cmin_ng_ml)
-    exposure = _exposure(course, trough, levels)
+    basis = "predicted steady-state trough"
+    if trough_ng_ml is not None:
+        trough, basis = trough_ng_ml, trough_basis or basis
+    exposure = _exposure(course, trough, levels, basis)
     occupancy = _occupancy(course, dict(ss.steady_state_occupancy_percent))
     adequate = exposure.status == OK or occupancy.status == OK
     return (exposure, occupancy, _time_on_dose(course, today, adequate),
