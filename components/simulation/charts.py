@@ -167,7 +167,8 @@ def fan_chart(run: ScenarioRun, instrument: str = "phq9") -> go.Figure:
                                  hovertemplate="observed %{x|%d %b %Y}: %{y}<extra></extra>"))
     w0 = datetime(run.week0.year, run.week0.month, run.week0.day)
     fig.add_vline(x=w0, line=dict(color="#263238", width=1.2, dash="dot"))
-    fig.add_annotation(x=w0, y=top, text="week 0 (latest PHQ-9)", showarrow=False, xanchor="left",
+    fig.add_annotation(x=w0, y=top, text="week 0 (date of the latest PHQ-9; the model's estimate)", showarrow=False,
+                       xanchor="left",
                        font=dict(size=10))
     for week in (8, 12):
         d = run.week0 + timedelta(weeks=week)
@@ -179,6 +180,26 @@ def fan_chart(run: ScenarioRun, instrument: str = "phq9") -> go.Figure:
     fig.update_layout(template=TEMPLATE_NAME, height=480, hovermode="x unified",
                       title=dict(text=f"Predicted {title} under each scenario against the observed history"))
     return fig
+
+
+def week0_sentence(run: ScenarioRun) -> str:
+    """What week 0 of the fan is: the model's PHQ-9 on the day of the latest score (the posterior fitted to every
+    score), said beside the score observed that day, so a fan that starts away from that score is explained."""
+    when = f"{run.week0.day} {run.week0:%b %Y}"
+    r = run.results[0]
+    i = r.weeks.index(0) if 0 in r.weeks else 0
+    model = f"{r.phq9.p50[i]:.0f} (90% {r.phq9.p05[i]:.0f}–{r.phq9.p95[i]:.0f})"
+    if not run.observed_phq9:
+        return f"Week 0 is {when}; no PHQ-9 is on record, so the fan starts at the population prior's {model}."
+    on, score = run.observed_phq9[-1]
+    text = (f"Week 0 is {when}, the date of the latest PHQ-9 ({score} observed); the fan starts at the model's "
+            f"estimate for that day, {model}, fitted to all {len(run.observed_phq9)} PHQ-9 totals rather than "
+            "copied from the last one.")
+    if not r.phq9.p25[i] <= score <= r.phq9.p75[i]:
+        text += (f" The latest score lies outside the middle half of that estimate: the fit weighs every score "
+                 f"against its visit-to-visit noise, so one score away from the trend moves week 0 only partly; "
+                 f"the next PHQ-9 will show whether {score} is the new level.")
+    return text
 
 
 def pk_panels(result: ScenarioResult, week0: date) -> go.Figure:
