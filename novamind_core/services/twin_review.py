@@ -79,17 +79,18 @@ def response_review(orders: Sequence[MedicationOrder], inputs: TwinInputs, catal
                                   key=lambda lv: lv.sampled_on))
     co_meds = tuple(sorted({o.drug for o in orders if o.drug != course.drug and o.start_date <= today
                             and (o.stop_date is None or o.stop_date > today)}))
-    trough_ng_ml = None
-    if patient is not None:  # today's trough from the dosing history: the number the timelines show
-        from novamind_core.services.twin_timelines import current_trough
+    trough_ng_ml, occupancy = None, None
+    if patient is not None:  # today's trough and occupancy from the dosing history: the numbers the timelines show
+        from novamind_core.services.twin_timelines import current_levels as history_levels
 
-        trough_ng_ml = current_trough(patient, orders, catalogue, params, today, course.drug)
+        trough_ng_ml, occupancy = history_levels(patient, orders, catalogue, params, today, course.drug)
     notes = [o for o in orders if o.adherence_note]
     adherence, basis = adherence_from_note(notes[-1].adherence_note if notes else None)
     signals = review_signals(course, today, cyp2d6=inputs.chart_cyp2d6, cyp2c19=inputs.chart_cyp2c19,
                              co_medications=co_meds, adherence=adherence, adherence_basis=basis,
                              phq9=inputs.phq9_observed, levels=current_levels, catalogue=catalogue,
-                             trough_ng_ml=trough_ng_ml, trough_basis=TROUGH_BASIS)
+                             trough_ng_ml=trough_ng_ml, trough_basis=TROUGH_BASIS,
+                             occupancy_percent=occupancy or None)
     choices = options(course, catalogue, REVIEW_HORIZON_WEEKS)
     runnable = [c for c in choices if c.scenario is not None]
     history = PatientHistory.from_dict(inputs.history) if inputs.history["phq9"] else None

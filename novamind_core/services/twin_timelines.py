@@ -69,18 +69,26 @@ def range_trough(troughs: dict[str, float], drug: str) -> float | None:
     return troughs.get(key)
 
 
-def current_trough(patient: Patient, orders: Sequence[MedicationOrder], catalogue: Catalogue,
-                   params: PopulationParams, today: date, drug: str) -> float | None:
-    """Today's trough of ``drug`` (its reference-range analyte) from the patient's actual dosing history
-    (:func:`~novamind_core.twin.exposure.troughs_on_day`): the one function behind the trough on the twin state
-    and the timelines (``None`` when the drug is not in the history)."""
-    from novamind_core.twin.exposure import regimen_exposure, troughs_on_day
+def current_levels(patient: Patient, orders: Sequence[MedicationOrder], catalogue: Catalogue,
+                   params: PopulationParams, today: date, drug: str) -> tuple[float | None, dict[str, float]]:
+    """Today's trough of ``drug`` (its reference-range analyte; ``None`` when the drug is not in the history) and
+    today's occupancy per target (mean over the day), both from the patient's actual dosing history
+    (:func:`~novamind_core.twin.exposure.troughs_on_day`, :func:`~novamind_core.twin.exposure.levels_on_day`): the
+    one function behind these levels on the twin state's review and on the timelines."""
+    from novamind_core.twin.exposure import levels_on_day, regimen_exposure, troughs_on_day
 
     regimen, _origin, today_day = history_regimen(patient, orders, catalogue, today)
     exposure = regimen_exposure(regimen, today_day + 1, params)
     if drug not in exposure.drugs:
-        return None
-    return range_trough(troughs_on_day(exposure, today_day), drug)
+        return None, {}
+    return (range_trough(troughs_on_day(exposure, today_day), drug),
+            levels_on_day(exposure, today_day).occupancy_percent)
+
+
+def current_trough(patient: Patient, orders: Sequence[MedicationOrder], catalogue: Catalogue,
+                   params: PopulationParams, today: date, drug: str) -> float | None:
+    """Today's trough of ``drug`` from the dosing history (:func:`current_levels`)."""
+    return current_levels(patient, orders, catalogue, params, today, drug)[0]
 
 
 def timeline_data(patient_id: int, patient: Patient, orders: Sequence[MedicationOrder], catalogue: Catalogue,

@@ -100,3 +100,7 @@ def test_the_twin_state_and_the_timelines_show_one_trough_from_the_dosing_histor
     assert f"{TROUGH_BASIS} {trough:.0f} ng/mL" in page.safety.range_text()
     exposure = next(s for s in review.signals if s.name == "Exposure")
     assert exposure.finding.startswith(f"{TROUGH_BASIS} {trough:.0f} ng/mL")
+    sert = page.data.summary.occupancy_today_percent["SERT"]  # the review's occupancy is today's, from the history
+    occupancy = next(s for s in review.signals if s.name == "Target occupancy")
+    assert occupancy.finding.startswith(f"SERT occupancy {sert:.0f}% (today, mean over the day, from the dosing "
+                                        "history)")
