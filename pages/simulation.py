@@ -27,6 +27,7 @@ from components.simulation.charts import (
     outcomes_frame,
     pk_panels,
     remission_caption,
+    week0_sentence,
 )
 from components.simulation.coming_off import coming_off_section
 from components.simulation.dose_cut import dose_cut_warnings
@@ -56,8 +57,8 @@ def results_section(run: ScenarioRun, patient: Patient) -> None:
     st.subheader("Results", anchor=False)
     warnings_block(run.results)
     st.plotly_chart(fan_chart(run), key="nm_sim_fan", config={"displaylogo": False})
-    st.caption(f"Week 0 is {run.week0.day} {run.week0:%b %Y}; {run.based_on}. Dashed: median prediction; shaded: "
-               f"50% and 90% intervals. {remission_caption()}")
+    st.caption(f"{week0_sentence(run)} Based on the {run.based_on}. Dashed: median prediction; shaded: 50% and 90% "
+               f"intervals. {remission_caption()}")
     table = outcomes_frame(run)
     st.dataframe(table, hide_index=True, width="stretch", key="nm_sim_table", column_config={
         c: st.column_config.NumberColumn(format="percent") for c in table.columns if c.startswith("P(")})

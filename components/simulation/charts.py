@@ -167,7 +167,8 @@ def fan_chart(run: ScenarioRun, instrument: str = "phq9") -> go.Figure:
                                  hovertemplate="observed %{x|%d %b %Y}: %{y}<extra></extra>"))
     w0 = datetime(run.week0.year, run.week0.month, run.week0.day)
     fig.add_vline(x=w0, line=dict(color="#263238", width=1.2, dash="dot"))
-    fig.add_annotation(x=w0, y=top, text="week 0 (latest PHQ-9)", showarrow=False, xanchor="left",
+    fig.add_annotation(x=w0, y=top, text="week 0 (date of the latest PHQ-9; the model's estimate)", showarrow=False,
+                       xanchor="left",
                        font=dict(size=10))
     for week in (8, 12):
         d = run.week0 + timedelta(weeks=week)
@@ -181,16 +182,36 @@ def fan_chart(run: ScenarioRun, instrument: str = "phq9") -> go.Figure:
     return fig
 
 
+def week0_sentence(run: ScenarioRun) -> str:
+    """What week 0 of the fan is: the model's PHQ-9 on the day of the latest score (the posterior fitted to every
+    score), said beside the score observed that day, so a fan that starts away from that score is explained."""
+    when = f"{run.week0.day} {run.week0:%b %Y}"
+    r = run.results[0]
+    i = r.weeks.index(0) if 0 in r.weeks else 0
+    model = f"{r.phq9.p50[i]:.0f} (90% {r.phq9.p05[i]:.0f}–{r.phq9.p95[i]:.0f})"
+    if not run.observed_phq9:
+        return f"Week 0 is {when}; no PHQ-9 is on record, so the fan starts at the population prior's {model}."
+    on, score = run.observed_phq9[-1]
+    text = (f"Week 0 is {when}, the date of the latest PHQ-9 ({score} observed); the fan starts at the model's "
+            f"estimate for that day, {model}, fitted to all {len(run.observed_phq9)} PHQ-9 totals rather than "
+            "copied from the last one.")
+    if not r.phq9.p25[i] <= score <= r.phq9.p75[i]:
+        text += (f" The latest score lies outside the middle half of that estimate: the fit weighs every score "
+                 f"against its visit-to-visit noise, so one score away from the trend moves week 0 only partly; "
+                 f"the next PHQ-9 will show whether {score} is the new level.")
+    return text
+
+
 def pk_panels(result: ScenarioResult, week0: date) -> go.Figure:
     """Plasma concentration (median PK patient) and occupancy per target for one scenario, from week 0."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
                         subplot_titles=["Plasma concentration (ng/mL)", "Target occupancy (%)"])
     x = [week0 + timedelta(days=int(d)) for d in result.pk.days]
     conc = result.pk.concentration_ng_ml
-    shown = {n: v for n, v in conc.items()
-             if not (n.endswith("_active_moiety") and conc.get(n.removesuffix("_active_moiety")) == v)}
-    for k, (name, values) in enumerate(shown.items()):
-        fig.add_trace(go.Scatter(x=x, y=list(values[:len(x)]), name=name.replace("_", " "), mode="lines",
+    from novamind_core.pharmacology.simulate import plasma_for_display
+
+    for k, (name, values) in enumerate(plasma_for_display(conc).items()):
+        fig.add_trace(go.Scatter(x=x, y=list(values[:len(x)]), name=name, mode="lines",
                                  line=dict(color=COLOURWAY[k % len(COLOURWAY)], dash="dash")), row=1, col=1)
     for k, (target, values) in enumerate(result.pk.occupancy_percent.items()):
         fig.add_trace(go.Scatter(x=x, y=list(values[:len(x)]), name=target, mode="lines",

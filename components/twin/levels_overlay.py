@@ -73,8 +73,10 @@ def levels_caption(levels: LevelsView | None) -> None:
     dose = (f" About {f.dose_for_target_mg:.0f} mg every {f.interval_h:g} h would put the trough at "
             f"{f.target_trough_ng_ml:g} ng/mL (middle of the reference range)." if f.dose_for_target_mg else "")
     st.caption(f"**{levels.label}.** Plasma panel, {levels.drug}: {n} measured level(s) since the current regimen "
-               f"started (diamonds) against the population 90% band and the individual Bayesian fit; predicted "
-               f"steady-state trough {t.p50:.0f} ng/mL (90% {t.p05:.0f}–{t.p95:.0f}).{dose} "
+               f"started (diamonds) against the population 90% band and the individual Bayesian fit; the TDM "
+               f"model's forecast of the trough once at steady state on this dose (its prior has this patient's age, "
+               f"sex and PGx; measured levels individualise it) {t.p50:.0f} ng/mL (90% {t.p05:.0f}–{t.p95:.0f}), "
+               f"not today's trough from the dosing history below.{dose} "
                f"{levels.reason + '. ' if levels.reason else ''}Assumes {levels.assumption}. Method: {f.method}.")
 
 

@@ -60,7 +60,9 @@ def completeness_table(items: Sequence[CompletenessItem]) -> None:
 
 def levels_sentence(when: str, plasma_ng_ml: dict[str, float], occupancy_percent: dict[str, float]) -> str:
     """``"Today: sertraline 115 ng/mL (mean over the day); SERT occupancy 92%."`` (the reading every page shows)."""
-    parts = [f"{name} {value:.0f} ng/mL" for name, value in plasma_ng_ml.items() if value > 0]
+    from novamind_core.pharmacology.simulate import plasma_for_display
+
+    parts = [f"{name} {value:.0f} ng/mL" for name, value in plasma_for_display(plasma_ng_ml).items() if value > 0]
     occ = [f"{t} occupancy {v:.0f}%" for t, v in sorted(occupancy_percent.items(), key=lambda kv: -kv[1]) if v >= 1]
     if not parts and not occ:
         return f"{when}: no simulated drug on board."

@@ -55,6 +55,7 @@ class RegimenSafety:
     covariates_used: tuple[str, ...]
     cyp2d6: str
     cyp2c19: str
+    trough_basis: str = "predicted steady-state trough (typical patient)"
 
     @property
     def dose_mg_per_day(self) -> float:
@@ -74,7 +75,7 @@ class RegimenSafety:
         if rr is None or self.trough_ng_ml is None or self.trough_position is None:
             return f"no AGNP reference range for {self.drug}"
         return (f"reference range ({rr.analyte}) {rr.low_ng_ml:g}–{rr.high_ng_ml:g} ng/mL, alert {rr.alert_ng_ml:g}; "
-                f"predicted trough {self.trough_ng_ml:.0f} ng/mL: {self.trough_position.replace('_', ' ')}")
+                f"{self.trough_basis} {self.trough_ng_ml:.0f} ng/mL: {self.trough_position.replace('_', ' ')}")
 
     def covariates_text(self) -> str:
         used = ", ".join(self.covariates_used) if self.covariates_used else "none (reference adult)"
@@ -83,8 +84,13 @@ class RegimenSafety:
 
 def regimen_safety(drug: str, dose_mg: float, interval_h: float = 24.0, *, cyp2d6: str | None = None,
                    cyp2c19: str | None = None, co_medications: Iterable[str] = (),
-                   covariates: Covariates | None = None, catalogue: Catalogue | None = None) -> RegimenSafety:
-    """Predicted ΔΔQTc, the QT rule findings and the trough against the reference range, for this patient."""
+                   covariates: Covariates | None = None, catalogue: Catalogue | None = None,
+                   trough_ng_ml: float | None = None, trough_basis: str | None = None) -> RegimenSafety:
+    """Predicted ΔΔQTc, the QT rule findings and the trough against the reference range, for this patient.
+
+    ``trough_ng_ml`` (with ``trough_basis``, its label): the trough the caller already has for the patient's current
+    regimen (from the dosing history, ``twin.exposure.troughs_on_day``), shown instead of the typical patient's
+    steady state, so a page shows one trough; a plan's regimen has none and keeps the steady state."""
     base = catalogue or load_catalogue()
     cov = covariates or Covariates()
     name = base.get(drug).name
@@ -101,9 +107,12 @@ def regimen_safety(drug: str, dose_mg: float, interval_h: float = 24.0, *, cyp2d
     if rng is not None:
         moiety = rng.concentration_key.endswith("_active_moiety") and ss.active_moiety is not None
         trough = float(ss.active_moiety["cmin_ng_ml"]) if moiety and ss.active_moiety else float(ss.cmin_ng_ml)
+        if trough_ng_ml is not None:
+            trough = float(trough_ng_ml)
         position = trough_position(rng, trough)
+    basis = {"trough_basis": trough_basis} if trough_ng_ml is not None and trough_basis else {}
     return RegimenSafety(name, float(dose_mg), float(interval_h), float(ss.cmax_ng_ml), qtc, findings, rng, trough,
-                         position, covariates_used(cov), g6, g19)
+                         position, covariates_used(cov), g6, g19, **basis)
 
 
 __all__ = ["RegimenSafety", "covariates_used", "regimen_safety"]

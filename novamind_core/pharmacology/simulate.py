@@ -24,6 +24,36 @@ def active_moiety_key(drug: str) -> str:
     return f"{drug}_active_moiety"
 
 
+def analyte_label(key: str, catalogue: Catalogue | None = None) -> str:
+    """Clinicians' words for an analyte key of ``PKResult.concentration_ng_ml``, the only form a page shows:
+    ``"fluoxetine_active_moiety"`` -> ``"fluoxetine + norfluoxetine (active moiety)"``; a drug or metabolite name is
+    its own label. A drug without active metabolites has no moiety beyond itself: ``"sertraline (active moiety)"``."""
+    if not key.endswith("_active_moiety"):
+        return key
+    drug = key[: -len("_active_moiety")]
+    entry = (catalogue or load_catalogue()).drugs.get(drug)
+    active = [m.name for m in entry.metabolites if m.active] if entry is not None else []
+    return " + ".join([drug, *active]) + " (active moiety)"
+
+
+def has_active_metabolites(drug: str, catalogue: Catalogue | None = None) -> bool:
+    """True when ``drug``'s active moiety differs from the drug itself (it has an active metabolite)."""
+    entry = (catalogue or load_catalogue()).drugs.get(drug)
+    return entry is not None and any(m.active for m in entry.metabolites)
+
+
+def plasma_for_display(plasma: Mapping[str, Any], catalogue: Catalogue | None = None) -> dict[str, Any]:
+    """Plasma values keyed by clinicians' labels (:func:`analyte_label`), the only keys a page may show: an active
+    moiety that is the drug alone (no active metabolite) is left out, as it repeats the drug's own value."""
+    cat = catalogue or load_catalogue()
+    out: dict[str, Any] = {}
+    for key, value in plasma.items():
+        if key.endswith("_active_moiety") and not has_active_metabolites(key[: -len("_active_moiety")], cat):
+            continue
+        out[analyte_label(key, cat)] = value
+    return out
+
+
 @dataclass(frozen=True)
 class PKResult:
     """Simulated exposure on a time grid.
@@ -40,7 +70,6 @@ class PKResult:
     drugs: tuple[str, ...] = ()
     effective_phenotypes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
-
 def _as_schedule(obj: Any, cat: Catalogue) -> DoseSchedule:
     if isinstance(obj, DoseSchedule):
         return obj
@@ -50,14 +79,12 @@ def _as_schedule(obj: Any, cat: Catalogue) -> DoseSchedule:
         return build_dose_events(parse_scenario(obj, cat), cat)
     raise ValidationError("simulate_pk needs a DoseSchedule, a Scenario or a scenario dict", field="schedule")
 
-
 def _active_until_h(seg: Segment, cat: Catalogue) -> float:
     agent = cat.drugs.get(seg.drug)
     if agent is None or agent.pk is None:
         return seg.end_h + 24.0 * 14
     half = max([agent.pk.half_life_h] + [m.half_life_h for m in agent.metabolites if m.active])
     return seg.end_h + _INHIBITION_PERSISTS_HALF_LIVES * half
-
 
 def co_medications(drug: str, schedule: DoseSchedule, cat: Catalogue) -> list[str]:
     """Other agents whose (persisting) exposure overlaps ``drug``'s dosing in the schedule."""
@@ -69,7 +96,6 @@ def co_medications(drug: str, schedule: DoseSchedule, cat: Catalogue) -> list[st
         if any(seg.start_h < m.end_h and m.start_h < _active_until_h(seg, cat) for m in mine):
             out.append(seg.drug)
     return out
-
 
 def schedule_warnings(schedule: DoseSchedule, cat: Catalogue, cyp2d6: str, cyp2c19: str,
                       age_years: float | None = None) -> list[ClinicalWarning]:
@@ -99,7 +125,6 @@ def schedule_warnings(schedule: DoseSchedule, cat: Catalogue, cyp2d6: str, cyp2c
                                         "Novamind drug catalogue (other_agents)"))
     return _dedupe(warnings)
 
-
 def _multipliers(drug: Drug, cyp2d6: Any, cyp2c19: Any, co: list[str], n: int, cat: Catalogue,
                  ) -> tuple[np.ndarray, dict[str, str]]:
     d6 = np.broadcast_to(np.asarray(cyp2d6, dtype=object), (n,))
@@ -122,7 +147,6 @@ def _multipliers(drug: Drug, cyp2d6: Any, cyp2c19: Any, co: list[str], n: int, c
             first = cache[key][1]
     mult = values[inverse]
     return mult, first
-
 
 def simulate_pk(
     schedule_or_scenario: DoseSchedule | Scenario | Mapping[str, Any],

@@ -223,7 +223,8 @@ def chart_summary(patient: Patient, summary: PatientSummary, names: dict[int, st
             weeks = (cur.administered_on - base.administered_on).days / 7
             outcomes[instrument.value] = OutcomeSummary(
                 instrument, base.total, base.administered_on, cur.total, cur.administered_on, weeks, change,
-                outcome_sentence(instrument, base.total, cur.total, weeks, meds, change))
+                outcome_sentence(instrument, base.total, cur.total, weeks, meds, change,
+                                 since=base.administered_on, orders=orders))
     alerts = tuple(open_alerts)
     overdue = is_overdue(today, summary.last_assessed_on, summary.next_assessment_due, overdue_days,
                          summary.registered_on)
@@ -272,12 +273,33 @@ def overdue_alert(patient_id: int, summary: PatientSummary, now: datetime, today
                  observed_on=today)
 
 
+def treatment_words(meds: Sequence[MedicationOrder], since: date | None = None,
+                    orders: Sequence[MedicationOrder] = ()) -> str:
+    """The treatment an outcome span was spent on, in words, never crediting the current dose with weeks spent on
+    another: ``"on sertraline 100 mg"`` when the dose is unchanged since ``since``, ``"on sertraline, now 150 mg"``
+    after a titration within the span, ``"now on vortioxetine 10 mg"`` when the drug itself changed."""
+    parts = []
+    for m in meds:
+        if since is None or m.start_date <= since:
+            parts.append(f"on {m.drug} {m.dose_mg:g} mg")
+            continue
+        same_drug = any(o.drug == m.drug and o.start_date <= since and (o.stop_date is None or o.stop_date > since)
+                        for o in orders)
+        parts.append(f"on {m.drug}, now {m.dose_mg:g} mg" if same_drug else f"now on {m.drug} {m.dose_mg:g} mg")
+    return " and ".join(parts)
+
+
 def outcome_sentence(instrument: Instrument, baseline: int, current: int, weeks: float,
-                     meds: Sequence[MedicationOrder], change: ChangeSummary) -> str:
-    """"PHQ-9 fell from 18 to 8 over 9 weeks on sertraline 100 mg: response, not yet remission." (docs/ux.md)."""
+                     meds: Sequence[MedicationOrder], change: ChangeSummary, *, since: date | None = None,
+                     orders: Sequence[MedicationOrder] = ()) -> str:
+    """"PHQ-9 fell from 18 to 8 over 9 weeks on sertraline 100 mg: response, not yet remission." (docs/ux.md).
+
+    ``since`` (the baseline's date) and ``orders`` (all of the chart's orders) let the sentence say when the dose or
+    drug changed within the span (:func:`treatment_words`), so the weeks are not credited to the current dose."""
     verb = "fell" if current < baseline else "rose" if current > baseline else "stayed"
     span = f"from {baseline} to {current}" if verb != "stayed" else f"at {current}"
-    on = " on " + " and ".join(f"{m.drug} {m.dose_mg:g} mg" for m in meds) if meds else ""
+    words = treatment_words(meds, since, orders)
+    on = f" {words}" if words else ""
     if change.remission:
         verdict = "remission"
     elif change.response:

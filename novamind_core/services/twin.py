@@ -207,7 +207,7 @@ class TwinService(TwinRecords):
         for level in uow.drug_levels.for_patient(patient_id):  # measured levels entered on the chart
             levels.setdefault(level.drug, []).append(MeasuredLevel(level.sampled_at.date(), level.concentration_ng_ml))
         return response_review(reads.orders, self._inputs(uow, patient_id, reads), load_catalogue(),
-                               load_population_params(), self.ctx.today(), levels)
+                               load_population_params(), self.ctx.today(), levels, patient=reads.patient)
 
     def version_history(self, user: User, patient_id: int) -> tuple[VersionInfo, ...]:
         """Every stored version, oldest first, with what changed (reads each version's input summary)."""
@@ -317,10 +317,19 @@ class TwinService(TwinRecords):
         per_day = order.frequency.doses_per_day
         if per_day <= 0:
             return levels, None
+        from novamind_core.pharmacology import load_catalogue
+        from novamind_core.services.twin_timelines import current_trough
+        from novamind_core.twin import load_population_params
+        from novamind_core.twin.exposure import TROUGH_BASIS
+
+        # today's trough from the dosing history: the twin state's review shows the same number (issue 18)
+        trough = current_trough(patient, reads.orders, load_catalogue(), load_population_params(), self.ctx.today(),
+                                name)
         safety = regimen_safety(name, order.dose_mg, 24.0 / per_day, cyp2d6=phenotype_code(patient.cyp2d6),
                                 cyp2c19=phenotype_code(patient.cyp2c19),
                                 co_medications=[o.drug for o in active if o.drug != name],
-                                covariates=chart_covariates(patient, self.ctx.today()))
+                                covariates=chart_covariates(patient, self.ctx.today()), trough_ng_ml=trough,
+                                trough_basis=TROUGH_BASIS)
         return levels, safety
 
     def simulation_view(self, user: User, patient_id: int, reuse: KeptModelOutputs | None = None) -> SimulationPage:

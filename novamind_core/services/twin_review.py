@@ -12,8 +12,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from novamind_core.domain.medications import Frequency, MedicationOrder
+from novamind_core.domain.patients import Patient
 from novamind_core.pharmacology.catalogue import Catalogue
 from novamind_core.services.twin_inputs import TwinInputs, adherence_from_note
+from novamind_core.twin.exposure import TROUGH_BASIS
 from novamind_core.twin.params import PopulationParams
 from novamind_core.twin.response_review import (
     QUESTION,
@@ -62,7 +64,8 @@ def current_course(orders: Sequence[MedicationOrder], catalogue_drugs: Sequence[
 def response_review(orders: Sequence[MedicationOrder], inputs: TwinInputs, catalogue: Catalogue,
                     params: PopulationParams, today: date,
                     levels: Mapping[str, Sequence[MeasuredLevel]] | None = None,
-                    draws: int = REVIEW_DRAWS, seed: int = REVIEW_SEED) -> ResponseReview:
+                    draws: int = REVIEW_DRAWS, seed: int = REVIEW_SEED, patient: Patient | None = None
+                    ) -> ResponseReview:
     """The signals and the options' outcomes for the patient's current course (see the module docstring)."""
     from novamind_core.twin import PatientHistory, compare_scenarios
 
@@ -76,11 +79,18 @@ def response_review(orders: Sequence[MedicationOrder], inputs: TwinInputs, catal
                                   key=lambda lv: lv.sampled_on))
     co_meds = tuple(sorted({o.drug for o in orders if o.drug != course.drug and o.start_date <= today
                             and (o.stop_date is None or o.stop_date > today)}))
+    trough_ng_ml, occupancy = None, None
+    if patient is not None:  # today's trough and occupancy from the dosing history: the numbers the timelines show
+        from novamind_core.services.twin_timelines import current_levels as history_levels
+
+        trough_ng_ml, occupancy = history_levels(patient, orders, catalogue, params, today, course.drug)
     notes = [o for o in orders if o.adherence_note]
     adherence, basis = adherence_from_note(notes[-1].adherence_note if notes else None)
     signals = review_signals(course, today, cyp2d6=inputs.chart_cyp2d6, cyp2c19=inputs.chart_cyp2c19,
                              co_medications=co_meds, adherence=adherence, adherence_basis=basis,
-                             phq9=inputs.phq9_observed, levels=current_levels, catalogue=catalogue)
+                             phq9=inputs.phq9_observed, levels=current_levels, catalogue=catalogue,
+                             trough_ng_ml=trough_ng_ml, trough_basis=TROUGH_BASIS,
+                             occupancy_percent=occupancy or None)
     choices = options(course, catalogue, REVIEW_HORIZON_WEEKS)
     runnable = [c for c in choices if c.scenario is not None]
     history = PatientHistory.from_dict(inputs.history) if inputs.history["phq9"] else None

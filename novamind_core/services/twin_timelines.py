@@ -43,27 +43,68 @@ def _band(x: np.ndarray, stride: int = 1, digits: int = 3) -> Band:
     return Band(*(tuple(np.round(row, digits).tolist()) for row in q))
 
 
+def history_regimen(patient: Patient, orders: Sequence[MedicationOrder], catalogue: Catalogue, today: date
+                    ) -> tuple[dict[str, Any], date, int]:
+    """The patient's actual regimen history through today in the engine's format, its first day and today's index:
+    the dosing history behind every level the timelines and the twin state's review show."""
+    drugs = set(catalogue.drugs) - {"placebo"}
+    starts = [o.start_date for o in orders if o.drug in drugs]
+    origin = min(starts) if starts else today - timedelta(days=28)
+    origin = min(origin, today)
+    steps = medication_steps(orders, drugs, origin, today + timedelta(days=1))
+    cyp2d6 = phenotype_code(patient.cyp2d6) or ASSUMED_PHENOTYPE
+    cyp2c19 = phenotype_code(patient.cyp2c19) or ASSUMED_PHENOTYPE
+    notes = [o.adherence_note for o in orders if o.adherence_note]
+    adherence = adherence_from_note(notes[-1] if notes else None)[0] or 1.0
+    return ({"steps": list(steps), "adherence": adherence, "cyp2d6": cyp2d6, "cyp2c19": cyp2c19}, origin,
+            (today - origin).days)
+
+
+def range_trough(troughs: dict[str, float], drug: str) -> float | None:
+    """The trough of the analyte ``drug``'s AGNP reference range is stated for (its active moiety or the drug)."""
+    from novamind_core.pharmacology.reference_ranges import reference_range
+
+    rng = reference_range(drug)
+    key = rng.concentration_key if rng is not None and rng.concentration_key in troughs else drug
+    return troughs.get(key)
+
+
+def current_levels(patient: Patient, orders: Sequence[MedicationOrder], catalogue: Catalogue,
+                   params: PopulationParams, today: date, drug: str) -> tuple[float | None, dict[str, float]]:
+    """Today's trough of ``drug`` (its reference-range analyte; ``None`` when the drug is not in the history) and
+    today's occupancy per target (mean over the day), both from the patient's actual dosing history
+    (:func:`~novamind_core.twin.exposure.troughs_on_day`, :func:`~novamind_core.twin.exposure.levels_on_day`): the
+    one function behind these levels on the twin state's review and on the timelines."""
+    from novamind_core.twin.exposure import levels_on_day, regimen_exposure, troughs_on_day
+
+    regimen, _origin, today_day = history_regimen(patient, orders, catalogue, today)
+    exposure = regimen_exposure(regimen, today_day + 1, params)
+    if drug not in exposure.drugs:
+        return None, {}
+    return (range_trough(troughs_on_day(exposure, today_day), drug),
+            levels_on_day(exposure, today_day).occupancy_percent)
+
+
+def current_trough(patient: Patient, orders: Sequence[MedicationOrder], catalogue: Catalogue,
+                   params: PopulationParams, today: date, drug: str) -> float | None:
+    """Today's trough of ``drug`` from the dosing history (:func:`current_levels`)."""
+    return current_levels(patient, orders, catalogue, params, today, drug)[0]
+
+
 def timeline_data(patient_id: int, patient: Patient, orders: Sequence[MedicationOrder], catalogue: Catalogue,
                   params: PopulationParams, today: date, regions: tuple[Region, ...],
                   nts: tuple[Neurotransmitter, ...], saved: SavedScenario | None) -> TimelineData:
     """Simulate history (+ saved scenario) and summarise it (pure given its inputs)."""
     from novamind_core.domain.brain import NEUROTRANSMITTERS
     from novamind_core.pharmacology import active_moiety_key
+    from novamind_core.pharmacology.simulate import analyte_label
     from novamind_core.pharmacology.summary import steady_state_summary
     from novamind_core.twin.dynamics import simulate_dynamics
-    from novamind_core.twin.exposure import PK_STEP_H, hold_last_step, levels_on_day, regimen_exposure
+    from novamind_core.twin.exposure import PK_STEP_H, hold_last_step, levels_on_day, regimen_exposure, troughs_on_day
 
-    drugs = set(catalogue.drugs) - {"placebo"}
-    starts = [o.start_date for o in orders if o.drug in drugs]
-    origin = min(starts) if starts else today - timedelta(days=28)
-    origin = min(origin, today)
-    today_day = (today - origin).days
-    steps = medication_steps(orders, drugs, origin, today + timedelta(days=1))
-    cyp2d6 = phenotype_code(patient.cyp2d6) or ASSUMED_PHENOTYPE
-    cyp2c19 = phenotype_code(patient.cyp2c19) or ASSUMED_PHENOTYPE
-    notes = [o.adherence_note for o in orders if o.adherence_note]
-    adherence = adherence_from_note(notes[-1] if notes else None)[0] or 1.0
-    combined: dict[str, Any] = {"steps": list(steps), "adherence": adherence, "cyp2d6": cyp2d6, "cyp2c19": cyp2c19}
+    combined, origin, today_day = history_regimen(patient, orders, catalogue, today)
+    steps = list(combined["steps"])
+    cyp2d6, cyp2c19, adherence = combined["cyp2d6"], combined["cyp2c19"], combined["adherence"]
     n_days = today_day + 1
     planned: list[MedicationEvent] = []
     name = None
@@ -99,7 +140,7 @@ def timeline_data(patient_id: int, patient: Patient, orders: Sequence[Medication
             key = key if key in conc else drug
             if key not in conc:
                 continue
-            label = f"{drug} (active moiety)" if key != drug else drug
+            label = analyte_label(key, catalogue)
             plasma[label] = _band(np.asarray(conc[key])[:, :n_plasma], stride, 2)
             if entry.therapeutic_range_ng_ml:
                 ranges[label] = (*entry.therapeutic_range_ng_ml, drug)
@@ -133,7 +174,8 @@ def timeline_data(patient_id: int, patient: Patient, orders: Sequence[Medication
                     + (" — the delayed serotonergic effect should now be fully expressed." if adaptation >= 90 else
                        " — the serotonergic effect is still building."))
         summary = TimelineSummary(current["drug"], regimen, on_dose, round(t_ss, 1), occ_today, round(adaptation, 1),
-                                  sentence, now.plasma_ng_ml)
+                                  sentence, now.plasma_ng_ml,
+                                  range_trough(troughs_on_day(exposure, today_day), current["drug"]))
     return TimelineData(
         patient_id=patient_id, origin=origin, today_day=today_day, end_day=n_days - 1, plasma_days=plasma_days,
         plasma=plasma, daily_days=tuple(range(n_days)), occupancy=occupancy, levels=levels,

@@ -115,6 +115,9 @@ class TimelineSummary:
     plasma_today_ng_ml: dict[str, float] = field(default_factory=dict)
     """Today's plasma level per analyte (median of the day's mean), the same reading as the twin state's and the
     simulation's week 0 (:func:`novamind_core.twin.exposure.levels_on_day`)."""
+    trough_today_ng_ml: float | None = None
+    """Today's trough of the current drug's reference-range analyte from the dosing history, the same number as the
+    twin state's review (:func:`novamind_core.twin.exposure.troughs_on_day`)."""
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,24 @@ def levels_on_day(exposure: Exposure, day: int) -> LevelsOnDay:
                        {k: float(v[day]) for k, v in occupancy.items() if v[day] > 0})
 
 
+#: The label every page puts on a trough computed by :func:`troughs_on_day` (one number, one wording, issue 18).
+TROUGH_BASIS = "trough before the next dose, from the dosing history"
+
+
+def troughs_on_day(exposure: Exposure, day: int) -> dict[str, float]:
+    """The trough on day index ``day`` per analyte (ng/mL): the median across the PK patients of the day's lowest
+    sampled level, which for regular dosing is the level just before a dose, from the patient's actual dosing history
+    (:data:`TROUGH_BASIS`). Rounded to 2 decimals like :func:`daily_levels`; empty without a drug on board."""
+    if exposure.pk is None:
+        return {}
+    k = int(round(24.0 / PK_STEP_H))
+    out = {}
+    for name, c in exposure.pk.concentration_ng_ml.items():
+        day_samples = np.asarray(c, dtype=float)[:, day * k:(day + 1) * k]
+        out[name] = float(np.round(np.median(day_samples.min(axis=1)), 2))
+    return out
+
+
 def hold_last_step(steps: list[dict[str, Any]], total_days: int) -> list[dict[str, Any]]:
     """Steps (step format) lengthened so that they cover ``total_days``: the last step holds to the end.
 

@@ -3,11 +3,13 @@
 Pure: chart facts in (the current course, phenotypes, co-medication, adherence, PHQ-9 totals, measured levels),
 frozen results out. Each signal is computed from the patient's own data and the model, with its source:
 
-1. **Exposure**: the predicted steady-state trough of the current regimen (typical patient after PGx and
-   phenoconversion; ``pharmacology.summary.steady_state_summary``) and any measured level, against the AGNP
+1. **Exposure**: today's trough from the patient's actual dosing history (``twin.exposure.troughs_on_day``, the
+   number the timelines show; the typical patient's steady state from ``pharmacology.summary.steady_state_summary``
+   when the caller has no history) and any measured level, against the AGNP
    reference range of the analyte (Hiemke et al. 2018, Pharmacopsychiatry 51:9, doi:10.1055/s-0043-116492).
-2. **Target occupancy**: steady-state SERT occupancy against about 80%, the occupancy at the minimum therapeutic dose
-   of SSRIs (Meyer et al. 2004, Am J Psychiatry 161:826, doi:10.1176/appi.ajp.161.5.826).
+2. **Target occupancy**: SERT occupancy today from the same history (steady state without one) against about 80%,
+   the occupancy at the minimum therapeutic dose of SSRIs (Meyer et al. 2004, Am J Psychiatry 161:826,
+   doi:10.1176/appi.ajp.161.5.826).
 3. **Time on an adequate dose**: weeks since the current dose started against 4 weeks, the shortest trial after which
    non-response is judged (Bauer et al. 2013, WFSBP guidelines, World J Biol Psychiatry 14:334,
    doi:10.3109/15622975.2013.804195).
@@ -130,13 +132,14 @@ def wilson_interval(p: float, n: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _exposure(course: CurrentCourse, summary_trough: float, levels: Sequence[MeasuredLevel]) -> Signal:
+def _exposure(course: CurrentCourse, summary_trough: float, levels: Sequence[MeasuredLevel],
+              basis: str = "predicted steady-state trough") -> Signal:
     rng = reference_range(course.drug)
     if rng is None:
         return Signal("Exposure", UNKNOWN, f"no reference range for {course.drug}: exposure cannot be judged", "")
     where = trough_position(rng, summary_trough)
     words = {"below": "below", "within": "within", "above": "above", "above_alert": "above the alert level of"}
-    finding = (f"predicted steady-state trough {summary_trough:.0f} ng/mL ({rng.analyte}) is {words[where]} the "
+    finding = (f"{basis} {summary_trough:.0f} ng/mL ({rng.analyte}) is {words[where]} the "
                f"reference range {rng.low_ng_ml:g}-{rng.high_ng_ml:g} ng/mL")
     status = OK if where == "within" else CONCERN
     if levels:
@@ -150,14 +153,14 @@ def _exposure(course: CurrentCourse, summary_trough: float, levels: Sequence[Mea
     return Signal("Exposure", status, finding, rng.source)
 
 
-def _occupancy(course: CurrentCourse, occupancy: dict[str, float]) -> Signal:
+def _occupancy(course: CurrentCourse, occupancy: dict[str, float], basis: str = "steady state") -> Signal:
     if "SERT" not in occupancy:
         targets = ", ".join(f"{t} {v:.0f}%" for t, v in occupancy.items()) or "none"
-        return Signal("Target occupancy", UNKNOWN, f"{course.drug} does not act on SERT (steady state: {targets}); "
+        return Signal("Target occupancy", UNKNOWN, f"{course.drug} does not act on SERT ({basis}: {targets}); "
                                                    "the 80% SERT benchmark does not apply", SERT_SOURCE)
     sert = occupancy["SERT"]
     status = OK if sert >= SERT_TARGET_PERCENT - 2.5 else CONCERN
-    return Signal("Target occupancy", status, f"steady-state SERT occupancy {sert:.0f}% against about "
+    return Signal("Target occupancy", status, f"SERT occupancy {sert:.0f}% ({basis}) against about "
                                                f"{SERT_TARGET_PERCENT:.0f}%", SERT_SOURCE)
 
 
@@ -222,15 +225,25 @@ def _early(phq9: Sequence[tuple[date, int]], course: CurrentCourse) -> Signal:
 def review_signals(course: CurrentCourse, today: date, *, cyp2d6: str | None, cyp2c19: str | None,
                    co_medications: Sequence[str], adherence: float | None, adherence_basis: str,
                    phq9: Sequence[tuple[date, int]], levels: Sequence[MeasuredLevel],
-                   catalogue: Catalogue) -> tuple[Signal, ...]:
-    """The six signals, in the order a prescriber checks them (see the module docstring)."""
+                   catalogue: Catalogue, trough_ng_ml: float | None = None,
+                   trough_basis: str | None = None,
+                   occupancy_percent: dict[str, float] | None = None) -> tuple[Signal, ...]:
+    """The six signals, in the order a prescriber checks them (see the module docstring).
+
+    ``trough_ng_ml``/``trough_basis``: today's trough from the dosing history (the service passes
+    ``services.twin_timelines.current_trough``, the number the timelines show); without it, the typical patient's
+    steady state. ``occupancy_percent``: today's occupancy from the same history (mean over the day), likewise."""
     ss = steady_state_summary(course.drug, course.dose_mg, course.interval_h, cyp2d6 or "NM", cyp2c19 or "NM",
                               co_medications=list(co_medications), catalogue=catalogue)
     rng = reference_range(course.drug)
     trough = (ss.active_moiety["cmin_ng_ml"] if rng is not None and rng.concentration_key.endswith("_active_moiety")
               and ss.active_moiety else ss.cmin_ng_ml)
-    exposure = _exposure(course, trough, levels)
-    occupancy = _occupancy(course, dict(ss.steady_state_occupancy_percent))
+    basis = "predicted steady-state trough"
+    if trough_ng_ml is not None:
+        trough, basis = trough_ng_ml, trough_basis or basis
+    exposure = _exposure(course, trough, levels, basis)
+    occupancy = (_occupancy(course, dict(occupancy_percent), "today, mean over the day, from the dosing history")
+                 if occupancy_percent else _occupancy(course, dict(ss.steady_state_occupancy_percent)))
     adequate = exposure.status == OK or occupancy.status == OK
     return (exposure, occupancy, _time_on_dose(course, today, adequate),
             _adherence(adherence, adherence_basis, levels, trough),

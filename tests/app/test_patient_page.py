@@ -34,7 +34,7 @@ def test_patient_page_shows_the_selected_patients_chart_and_trajectory(seeded, a
     assert not at.exception
     shown = page_text(at)
     assert "Synthia Testcase" in shown and "NM-100001" in shown
-    assert "PHQ-9 fell from 18 to 8 over 9 weeks on sertraline 100 mg: response, not yet remission." in shown
+    assert "PHQ-9 fell from 18 to 8 over 9 weeks on sertraline, now 100 mg: response, not yet remission." in shown
     assert phq9_points(at) == [18, 17, 15, 13, 12, 11, 10, 9, 8, 8]
     assert "mrn" not in at.query_params  # the address bar names the chart by an opaque token, never the MRN
     token = at.query_params["p"]

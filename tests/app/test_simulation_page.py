@@ -138,7 +138,7 @@ def test_each_plan_shows_its_qtc_the_citalopram_qt_cap_and_the_reference_range_w
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
     assert "**citalopram 40 mg/day**: predicted ΔΔQTc" in text and "upper 95%" in text
-    assert "reference range (citalopram) 50–110 ng/mL" in text and "predicted trough" in text
+    assert "reference range (citalopram) 50–110 ng/mL" in text and "predicted steady-state trough" in text
     assert "ΔΔQTc not available for sertraline: no thorough-QT figures" in text
     assert "covariates used: age" in text and "sex female" in text
     assert any("citalopram QT-safe maximum 40 mg/day" in cap.value for cap in at.caption)  # the QT rule

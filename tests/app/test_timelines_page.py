@@ -87,12 +87,13 @@ def test_a_measured_level_is_plotted_on_the_plasma_panel_against_the_population_
     assert "Decision support" in caption and "1 measured level(s)" in caption and "Assumes first dose" in caption
 
 
-def test_the_timelines_caption_gives_qtc_the_qt_rules_and_where_the_predicted_trough_falls(cohort):  # type: ignore[no-untyped-def]
+def test_the_timelines_caption_gives_qtc_the_qt_rules_and_where_the_trough_from_the_dosing_history_falls(cohort):  # type: ignore[no-untyped-def]
     _services, c = cohort
     at = open_page(c.item9_id)
     row = next(cap.value for cap in at.caption if cap.value.startswith("Current regimen"))
     assert "escitalopram 10 mg/day" in row and "predicted ΔΔQTc" in row and "upper 95%" in row
-    assert "reference range (escitalopram) 15–80 ng/mL" in row and "predicted trough" in row
+    assert "reference range (escitalopram) 15–80 ng/mL" in row
+    assert "trough before the next dose, from the dosing history" in row
     assert "covariates used: age" in row and "sex male" in row and "Hiemke" in row
     on_sertraline = open_page(c.responder_id)
     row = next(cap.value for cap in on_sertraline.caption if cap.value.startswith("Current regimen"))

@@ -81,3 +81,26 @@ def test_a_simulated_plan_keeps_dosing_to_the_last_day_of_its_horizon(  # type: 
     for levels in result.neurotransmitters.values():
         serotonin = levels["serotonin"]
         assert serotonin[-1] >= serotonin[-2] - 0.01  # no fall in the last week as if the drug had stopped
+
+
+@pytest.mark.parametrize("adherence_note", [None, "misses 2 doses a week"])
+def test_the_twin_state_and_the_timelines_show_one_trough_from_the_dosing_history_with_one_label(  # type: ignore[no-untyped-def]
+        services, clinician, patient, adherence_note):
+    from novamind_core.twin.exposure import TROUGH_BASIS
+
+    _titrated_to_150(services, clinician, patient)
+    if adherence_note:
+        order = services.medications.active(clinician, patient.id)[0]
+        services.medications.set_adherence_note(clinician, order.id, adherence_note)
+    review = services.twin.state_view(clinician, patient.id).review
+    page = services.twin.timelines_view(clinician, patient.id, ["amygdala"], ["serotonin"])
+    trough = page.data.summary.trough_today_ng_ml
+    assert trough is not None and 10 < trough < page.data.summary.plasma_today_ng_ml["sertraline"]
+    assert page.safety.trough_ng_ml == trough
+    assert f"{TROUGH_BASIS} {trough:.0f} ng/mL" in page.safety.range_text()
+    exposure = next(s for s in review.signals if s.name == "Exposure")
+    assert exposure.finding.startswith(f"{TROUGH_BASIS} {trough:.0f} ng/mL")
+    sert = page.data.summary.occupancy_today_percent["SERT"]  # the review's occupancy is today's, from the history
+    occupancy = next(s for s in review.signals if s.name == "Target occupancy")
+    assert occupancy.finding.startswith(f"SERT occupancy {sert:.0f}% (today, mean over the day, from the dosing "
+                                        "history)")

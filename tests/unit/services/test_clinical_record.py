@@ -184,3 +184,14 @@ def test_alerts_read_open_first_then_item9_first_then_newest_first():
     alerts = [_alert(1, AlertKind.WORSENING, 1), _alert(2, AlertKind.ITEM9, 9, acknowledged=True),
               _alert(3, AlertKind.ITEM9, 5), _alert(4, AlertKind.OVERDUE, 0), _alert(5, AlertKind.WORSENING, 3)]
     assert [a.id for a in sort_alerts(alerts)] == [3, 1, 5, 4, 2]
+
+
+def test_the_outcome_sentence_does_not_credit_the_current_dose_with_weeks_spent_on_an_earlier_one(store):
+    c = ctx(store)
+    AssessmentService(c).record(CLINICIAN, PID, "PHQ-9", [2] * 9, "2026-03-06")
+    AssessmentService(c).record(CLINICIAN, PID, "PHQ-9", [1] * 8 + [0], "2026-05-29")
+    order = MedicationService(c).add(CLINICIAN, PID, "sertraline", 50, start_date="2026-03-06")
+    MedicationService(c).titrate(CLINICIAN, order.id, 150, "no improvement at 50 mg", on=date(2026, 4, 3))
+    sentence = ChartService(c).patient_chart(CLINICIAN, PID).summary.outcomes["PHQ-9"].sentence
+    assert sentence.startswith("PHQ-9 fell from 18 to 8 over 12 weeks on sertraline, now 150 mg:")
+    assert "on sertraline 150 mg" not in sentence
