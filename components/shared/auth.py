@@ -198,8 +198,11 @@ def render_cookie_action() -> None:
     """Render the pending cookie set/clear frame (hidden, zero height) and count the run.
 
     The frame's script posts to the app server's session endpoint from this origin; the server sets or clears the
-    HttpOnly cookie. The hand-off token in the frame works once and for two minutes.
+    HttpOnly cookie. The hand-off token in the frame works once and for two minutes. The frame is drawn in a slot that
+    every run draws (empty when nothing is pending): when it came and went, everything after it moved and the browser
+    drew the page anew, and a text box being typed in lost focus and caret (docs/ux.md §5).
     """
+    slot = st.empty()
     pending = st.session_state.get(StateKeys.COOKIE_ACTION)
     if not pending:
         return
@@ -214,7 +217,8 @@ def render_cookie_action() -> None:
     )
     from streamlit.components.v1 import html as html_frame
 
-    html_frame(script, height=0)
+    with slot:
+        html_frame(script, height=0)
     st.session_state[StateKeys.COOKIE_ACTION] = (action, token, runs_left - 1) if runs_left > 1 else None
 
 
