@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from components.shared.keep_typing import keep_typing
 from components.shared.text import plain
 from novamind_core.domain.errors import NotFoundError, NovamindError, PermissionDenied, ValidationError
 from novamind_core.domain.forms import FormName
@@ -102,6 +103,7 @@ def restore_once(services: Services, user: User, patient_id: int, form: FormName
     the form for this patient (a reload, a new tab, a new sign-in in this tab, another patient in fields that do not
     name the patient), and again if Streamlit dropped the fields' values; register the form's text boxes for the
     commit-on-pause script. Nothing is lost by starting again from the draft: every commit stored it."""
+    keep_typing(f"{form.value}_{patient_id}", [f.key for f in fields if f.kind == "text"])
     owner = (user.id, patient_id)
     flag = f"nm_draft_owner_{fields[0].key}"  # per key set: the risk review's keys do not name the patient
     if st.session_state.get(flag) == owner and all(f.key in st.session_state for f in fields):
