@@ -3,8 +3,9 @@ the chart opens on, and text still being typed reaches the draft store without l
 
 * A clinician commits a note, a visit's note, a medication's reason and a questionnaire answer, leaves the chart, and
   comes back in a new browser session (sign in again, open the same patient): the chart opens on Overview, and each
-  form shows its draft when its tab is opened. (It used to show an empty box: the restored value went to the browser
-  once, in a run where the form's tab was closed, and the box was drawn later with its default.)
+  form shows its draft, and "Restored your unsaved draft", when its tab is opened. (Before the fix the boxes were
+  filled in these runs but the notice was said in a run where the tab was closed, so it was never seen; the fields
+  now also take ``persist_state`` so Streamlit resends a restored value until the browser has drawn the field.)
 * A clinician types into the note and pauses without leaving the box: the text is committed (the draft is stored)
   while focus and caret stay where they were; a reload and a new session bring it back. Typing and reloading the page
   at once (no pause) commits too.
