@@ -135,9 +135,9 @@ def main() -> None:  # noqa: C901  (the router reads top to bottom)
     # link in a new tab) the page's banner resolves that patient only while the page runs: the header is drawn into a
     # slot first (from what the session knew) and drawn again in the same slot once the page has run.
     header = header_slot(user)
-    warning = st.session_state.get(StateKeys.SIGN_IN_WARNING)
-    if warning:
-        st.warning(warning, icon=":material/gpp_maybe:")
+    warning, warning_slot = st.session_state.get(StateKeys.SIGN_IN_WARNING), st.empty()  # a slot every run draws:
+    if warning:  # a notice that comes and goes must not move the page below it (a moved text box loses focus)
+        warning_slot.warning(warning, icon=":material/gpp_maybe:")
         st.session_state[StateKeys.SIGN_IN_WARNING] = None
     with error_boundary("page " + page.title), observe_page(page.title, services.settings.metrics_dir):
         page.run()  # timed for the page-latency metric (components/shared/observability.py)

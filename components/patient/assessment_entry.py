@@ -5,7 +5,8 @@ runs as a fragment, so clicking an answer reruns only this block (a live total w
 Saving is one ``services.assessments.record`` call; alerts are raised by the service, not here.
 
 Nothing typed is lost: every answer (and the date) is kept as the user's server-side draft for this patient as it is
-clicked, and put back after a reload or in a new tab; the confirmation carries a submission token, so a
+clicked, and put back after a reload, in a new tab or a new sign-in, whichever tab the chart opened on
+(``persist_state``, as in components/patient/form_state.py); the confirmation carries a submission token, so a
 double-click stores the questionnaire once. A date typed in the future is refused by name, never replaced by today.
 """
 
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from components.patient.form_state import submission_token
+from components.patient.form_state import PERSIST, submission_token
 from components.shared.session import StateKeys, flash, show_flash_at
 from components.shared.text import plain
 from components.shared.theme import format_date
@@ -79,11 +80,16 @@ def keep_answers(services: Services, user: User, patient_id: int, instrument: In
 
 
 def restore_answers(services: Services, user: User, patient_id: int) -> None:
-    """Once per browser session and patient: put the saved answers back (instrument, answers, date)."""
-    flag = f"nm_q_draft_restored_{patient_id}"
-    if st.session_state.get(flag):
+    """When this user's browser session first draws the entry for this patient (the answer keys do not name the
+    patient, and they outlive other pages and sign-ins: ``persist_state``), start from nothing and put the saved
+    answers back (instrument, answers, date)."""
+    flag = "nm_q_answers_owner"
+    if st.session_state.get(flag) == (user.id, patient_id):
         return
-    st.session_state[flag] = True
+    for instrument in Instrument:  # nothing of another patient's or another user's answers is left
+        reset_answers(instrument)
+    st.session_state.pop("nm_q_instrument", None)
+    st.session_state[flag] = (user.id, patient_id)
     try:
         draft = services.drafts.load(user, patient_id, FormName.ASSESSMENT)
     except (PermissionDenied, NotFoundError, ValidationError):
@@ -131,7 +137,7 @@ def _questions(services: Services, user: User, patient_id: int, instrument: Inst
         optional = " (optional, not scored)" if number > spec.asked_item_count else ""
         st.radio(f"{number}. {item}{optional}", list(labels), format_func=labels.get, index=None, horizontal=True,
                  key=answer_key(instrument, number), on_change=keep_answers,
-                 args=(services, user, patient_id, instrument))
+                 args=(services, user, patient_id, instrument), persist_state=PERSIST)
 
 
 def _confirm_and_save(services: Services, user: User, patient_id: int, instrument: Instrument) -> None:
@@ -180,7 +186,7 @@ def assessment_entry(services: Services, user: User, patient_id: int, today: dat
     if st.session_state.pop(f"nm_q_draft_notice_{patient_id}", False):
         st.info("Restored your unsaved answers.", icon=":material/restore:")
     choice = st.segmented_control("Questionnaire", entry_instruments(), default=Instrument.PHQ9.value,
-                                  key="nm_q_instrument")
+                                  key="nm_q_instrument", persist_state=PERSIST)
     instrument = Instrument.parse(choice or Instrument.PHQ9.value)
     left, right = st.columns([3, 1.1])
     with left:
@@ -201,6 +207,7 @@ def assessment_entry(services: Services, user: User, patient_id: int, today: dat
             st.session_state[date_key(instrument)] = today
         on = st.date_input("Date administered", format="DD/MM/YYYY", key=date_key(instrument),
                            on_change=keep_answers, args=(services, user, patient_id, instrument),
+                           persist_state=PERSIST,
                            help="Defaults to today; a date in the future is refused, never changed.")
         if st.button("Review and save", type="primary", disabled=not complete, icon=":material/task_alt:",
                      key=f"nm_q_{instrument.name}_review", width="stretch"):

@@ -2,10 +2,17 @@
 
 Every chart form built on this module works the same way (docs/ux.md, "Nothing typed is lost"):
 
-* **Drafts.** Each field has a session key. When a field's value is committed (on blur, or any click), its
-  ``on_change`` callback (:func:`keep`) saves the form's fields as the user's draft for this patient through
-  ``services.drafts.save`` (encrypted, expiring). The first time a form renders in a browser session,
-  :func:`restore_once` puts the saved draft back into the fields, so a reload or a new tab shows what was typed.
+* **Drafts.** Each field has a session key. When a field's value is committed (on blur, any click, or a pause in
+  typing: components/shared/keep_typing.py), its ``on_change`` callback (:func:`keep`) saves the form's fields as the
+  user's draft for this patient through ``services.drafts.save`` (encrypted, expiring). The first time a form is drawn
+  for a user in a browser session, :func:`restore_once` puts the saved draft back into the fields, so a reload, a new
+  tab or a new sign-in shows what was typed.
+* **The browser shows a restored value whenever it draws the field.** A value put into a widget's session key is sent
+  to the browser once, in that run. A chart form lives in a tab the browser draws only while it is open; when the
+  tab was opened after another run, the browser drew the field with its default (an empty note box over a stored
+  draft), and its next commit would have overwritten the draft. Every drafted widget therefore takes its wiring
+  from :func:`wired` (``persist_state="session"``): Streamlit sends the field's value again on each run until the
+  browser has drawn the field, and keeps it when a page that does not draw the form runs (the caseload, a sign-in).
 * **One save per submission.** :func:`submission_token` is derived from this browser session's random nonce and the
   form's content, so a double-click (the same content submitted twice) carries the same token and the service
   returns the first result instead of saving twice.
@@ -26,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from components.shared.keep_typing import keep_typing
 from components.shared.text import plain
 from novamind_core.domain.errors import NotFoundError, NovamindError, PermissionDenied, ValidationError
 from novamind_core.domain.forms import FormName
@@ -35,6 +43,8 @@ if TYPE_CHECKING:
     from novamind_core.bootstrap import Services
 
 _NONCE = "nm_form_nonce"
+#: How long Streamlit keeps a drafted widget's value when the widget is not drawn: the whole browser session.
+PERSIST = "session"
 
 
 @dataclass(frozen=True)
@@ -81,20 +91,28 @@ def _is_blank(values: Mapping[str, object], fields: tuple[Field, ...]) -> bool:
     return all(values.get(f.name) in (None, "", [], _encode(f.default)) for f in fields)
 
 
-def init_fields(fields: tuple[Field, ...]) -> None:
-    """Give each field its default once (widgets then take no ``value=``, so a restored draft is not overridden)."""
-    for f in fields:
-        if f.key not in st.session_state:
-            st.session_state[f.key] = f.default
+def wired(field: Field, keep_args: tuple[object, ...]) -> dict[str, object]:
+    """A drafted widget's keyword arguments: its session key, :func:`keep` as ``on_change`` with ``keep_args``
+    (services, user, patient id, form, fields), and ``persist_state`` (the browser is sent the value until it has
+    drawn the widget, and the value outlives a page that does not draw it)."""
+    return {"key": field.key, "on_change": keep, "args": keep_args, "persist_state": PERSIST}
 
 
 def restore_once(services: Services, user: User, patient_id: int, form: FormName, fields: tuple[Field, ...]) -> None:
-    """Once per browser session and patient: put the user's saved draft of ``form`` back into its fields."""
-    flag = f"nm_draft_restored_{form.value}_{patient_id}"
-    init_fields(fields)
-    if st.session_state.get(flag):
+    """Put the user's saved draft of ``form`` back into its fields the first time this user's browser session draws
+    the form for this patient (a reload, a new tab, a new sign-in in this tab, another patient in fields that do not
+    name the patient), and again if Streamlit dropped the fields' values; register the form's text boxes for the
+    commit-on-pause script. Nothing is lost by starting again from the draft: every commit stored it."""
+    keep_typing(f"{form.value}_{patient_id}", [f.key for f in fields if f.kind == "text"])
+    owner = (user.id, patient_id)
+    flag = f"nm_draft_owner_{fields[0].key}"  # per key set: the risk review's keys do not name the patient
+    if st.session_state.get(flag) == owner and all(f.key in st.session_state for f in fields):
         return
-    st.session_state[flag] = True
+    for f in fields:  # nothing of another user's (an earlier sign-in in this tab) or another patient's is left
+        st.session_state[f.key] = f.default
+    st.session_state[flag] = owner
+    st.session_state.pop(_last_key(form, patient_id), None)
+    st.session_state.pop(notice_key(form, patient_id), None)
     try:
         draft = services.drafts.load(user, patient_id, form)
     except (PermissionDenied, NotFoundError, ValidationError):
@@ -126,6 +144,7 @@ def keep(services: Services, user: User, patient_id: int, form: FormName, fields
     except (NovamindError, ValueError):
         return  # the draft is a safety net; the form itself still holds the text
     st.session_state[_last_key(form, patient_id)] = values
+    st.session_state.pop(notice_key(form, patient_id), None)  # the form now holds what is being typed here
 
 
 def notice_key(form: FormName, patient_id: int) -> str:
@@ -140,10 +159,14 @@ def restored_notice(when: datetime) -> None:
 
 
 def draft_restored_notice(form: FormName, patient_id: int) -> None:
-    """Say once that a saved draft was put back (and from when)."""
-    when = st.session_state.pop(notice_key(form, patient_id), None)
+    """Say that a saved draft was put back (and from when) until the form is next changed, so it is seen even when
+    the form's tab is opened later; in a slot every run draws: a notice that came and went moved the fields below
+    it, and the browser drew them anew (a box being typed in lost focus and caret)."""
+    when = st.session_state.get(notice_key(form, patient_id))
+    slot = st.empty()
     if when is not None:
-        restored_notice(when)
+        with slot:
+            restored_notice(when)
 
 
 def follow_defaults(form: FormName, patient_id: int, fields: tuple[Field, ...]) -> None:
@@ -192,6 +215,7 @@ def clear(form: FormName, patient_id: int, fields: tuple[Field, ...]) -> None:
     for f in fields:
         st.session_state[f.key] = f.default
     st.session_state.pop(errors_key(form, patient_id), None)
+    st.session_state.pop(notice_key(form, patient_id), None)
     st.session_state[_last_key(form, patient_id)] = payload(fields)
 
 

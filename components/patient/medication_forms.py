@@ -32,6 +32,7 @@ from components.patient.form_state import (
     restore_once,
     set_errors,
     submission_token,
+    wired,
 )
 from components.patient.visit_note import SAVE_ERRORS
 from components.shared.choices import MedicationChange
@@ -127,26 +128,25 @@ def medication_start_form(services: Services, user: User, patient_id: int, today
         c1, c2, c3 = st.columns([2, 1, 1.3])
         with c1:
             drug = st.selectbox("Drug", list(known_names()), index=None, accept_new_options=True,
-                                placeholder="Choose from the catalogue or type a name", key=fields[0].key,
-                                on_change=keep, args=keep_args)
+                                placeholder="Choose from the catalogue or type a name", **wired(fields[0], keep_args))
             if drug:
                 with contextlib.suppress(ValueError):  # a malformed name: the service names it on saving
                     st.caption(KNOWLEDGE_WORDS[knowledge_of(drug)[1]])
             field_error(FORM, patient_id, "drug")
         with c2:
-            st.number_input("Dose (mg)", min_value=0.0, step=5.0, key=fields[1].key, on_change=keep, args=keep_args,
+            st.number_input("Dose (mg)", min_value=0.0, step=5.0, **wired(fields[1], keep_args),
                             help="Per dose, in mg; above 0 and at most 3,000 mg.")
             field_error(FORM, patient_id, "dose_mg")
-        c3.selectbox("Frequency", FREQUENCIES, key=fields[2].key, on_change=keep, args=keep_args)
+        c3.selectbox("Frequency", FREQUENCIES, **wired(fields[2], keep_args))
         d1, d2 = st.columns([1, 2])
         with d1:
-            st.date_input("Start date", format="DD/MM/YYYY", key=fields[3].key, on_change=keep, args=keep_args,
+            st.date_input("Start date", format="DD/MM/YYYY", **wired(fields[3], keep_args),
                           help="Today or earlier.")
             field_error(FORM, patient_id, "start_date")
-        d2.text_input("Reason (optional)", placeholder="e.g. first episode, moderate severity", key=fields[4].key,
-                      on_change=keep, args=keep_args)
+        d2.text_input("Reason (optional)", placeholder="e.g. first episode, moderate severity",
+                      **wired(fields[4], keep_args))
         st.checkbox("Record as not modelled (a drug outside the catalogue; the twin shows it as not modelled)",
-                    key=fields[5].key, on_change=keep, args=keep_args)
+                    **wired(fields[5], keep_args))
         field_error(FORM, patient_id, "reason", "frequency", "submission_token")
         st.button("Start medication", type="primary", icon=":material/medication:",
                   key=f"nm_med_start_btn_{patient_id}", on_click=_start,
@@ -204,7 +204,7 @@ def medication_change_form(services: Services, user: User, patient_id: int, acti
         on = c4.date_input("From", value=today, format="DD/MM/YYYY", key=f"nm_med_change_on_{patient_id}",
                            help="Today or earlier; a date in the future is refused, never changed.")
         reason = st.text_input("Reason *", placeholder="e.g. partial response at 4 weeks; side effects",
-                               key=fields[0].key, on_change=keep, args=keep_args)
+                               **wired(fields[0], keep_args))
         if st.button("Save change", type="primary", icon=":material/edit:", key=f"nm_med_change_btn_{patient_id}"):
             keep(*keep_args)  # typed and clicked at once: the reason is kept even if the save is refused
             return MedicationChange(order_id=order_id, stop=action == "Stop", new_dose_mg=new_dose, on=on,

@@ -22,7 +22,15 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from components.patient.form_state import Field, draft_restored_notice, keep, payload, restore_once, submission_token
+from components.patient.form_state import (
+    PERSIST,
+    Field,
+    draft_restored_notice,
+    keep,
+    payload,
+    restore_once,
+    submission_token,
+)
 from components.patient.risk_print import safety_plan_html
 from components.shared.export import html_to_pdf, pdf_unavailable_reason
 from components.shared.forms import field_error
@@ -170,25 +178,27 @@ def _entries(services: Services, user: User, form: RiskReviewForm, alert_id: int
                     "always ask 6, and 7 after a yes to 6.")
         for number, question in enumerate(CSSRS_ITEMS, start=1):
             st.radio(f"{number}. {question}", YES_NO, index=None, horizontal=True, key=cssrs_key(number),
-                     on_change=keep, args=keep_args)
+                     on_change=keep, args=keep_args, persist_state=PERSIST)
             field_error(errors, f"cssrs_{number}")
         field_error(errors, "cssrs")
         st.text_area("Risk formulation *", key="nm_rr_formulation", max_chars=5000, on_change=keep, args=keep_args,
+                     persist_state=PERSIST,
                      placeholder="What raises the risk now, what protects, and how it has changed")
         field_error(errors, "formulation")
         st.radio("Risk level you judge *", list(LEVEL_WORDS), index=None, horizontal=True, key="nm_rr_level",
-                 on_change=keep, args=keep_args)
+                 on_change=keep, args=keep_args, persist_state=PERSIST)
         field_error(errors, "risk_level")
         st.markdown("**Safety plan** (Stanley & Brown): one entry per line, in the patient's words.")
         for step in SAFETY_PLAN_STEPS:
             st.text_area(f"{step.heading} *", key=plan_key(step.key), help=step.prompt, height=80, on_change=keep,
-                         args=keep_args)
+                         args=keep_args, persist_state=PERSIST)
             field_error(errors, f"safety_plan.{step.key}")
         st.text_area("Action taken *", key="nm_rr_action", max_chars=2000, on_change=keep, args=keep_args,
+                     persist_state=PERSIST,
                      placeholder="e.g. safety plan agreed, family informed with consent, crisis team referral")
         field_error(errors, "action_taken")
         st.date_input("Follow-up date *", value=None, min_value=form.today, max_value=latest, key="nm_rr_follow_up",
-                      format="DD/MM/YYYY", on_change=keep, args=keep_args)
+                      format="DD/MM/YYYY", on_change=keep, args=keep_args, persist_state=PERSIST)
         field_error(errors, "follow_up_on", "submission_token")
         st.button(SUBMIT_LABEL, type="primary", icon=":material/task_alt:", key="nm_rr_submit", on_click=_submit,
                   args=(services, user, alert_id, form))

@@ -19,11 +19,11 @@ from components.patient.form_state import (
     clear,
     draft_restored_notice,
     field_error,
-    keep,
     payload,
     restore_once,
     set_errors,
     submission_token,
+    wired,
 )
 from components.patient.visit_note import SAVE_ERRORS
 from components.shared.text import plain
@@ -83,15 +83,14 @@ def visit_form(services: Services, user: User, patient_id: int, today: date, tz:
         draft_restored_notice(FORM, patient_id)
         c1, c2, c3 = st.columns(3)
         with c1:
-            st.date_input("Visit date", format="DD/MM/YYYY", key=fields[0].key, on_change=keep, args=keep_args)
+            st.date_input("Visit date", format="DD/MM/YYYY", **wired(fields[0], keep_args))
             field_error(FORM, patient_id, "scheduled_for")
-        c2.time_input("Time", step=timedelta(minutes=15), key=fields[1].key, on_change=keep, args=keep_args)
+        c2.time_input("Time", step=timedelta(minutes=15), **wired(fields[1], keep_args))
         with c3:
-            st.date_input("Next assessments due", format="DD/MM/YYYY", key=fields[2].key, on_change=keep,
-                          args=keep_args)
+            st.date_input("Next assessments due", format="DD/MM/YYYY", **wired(fields[2], keep_args))
             field_error(FORM, patient_id, "next_assessment_due")
-        st.text_input("Note (optional)", placeholder="e.g. review response; bloods before visit", key=fields[3].key,
-                      on_change=keep, args=keep_args, max_chars=2000)
+        st.text_input("Note (optional)", placeholder="e.g. review response; bloods before visit",
+                      **wired(fields[3], keep_args), max_chars=2000)
         field_error(FORM, patient_id, "note", "submission_token")
         st.button("Book visit", type="primary", icon=":material/event:", key=f"nm_visit_book_{patient_id}",
                   on_click=_book, args=(services, user, patient_id, today, tz))

@@ -1,10 +1,11 @@
 """The chart's new progress note: a draft that survives reloads, templates, the day's measurements in one click.
 
 What is typed is kept (components/patient/form_state.py): the text and date are saved as the user's server-side draft
-for this patient whenever they are committed (leaving the box, or any click) and restored after a reload or in a new
-tab. "Save note" is one audited call (``services.notes.add``) with a submission token, so a double-click saves one
-note; the box is cleared only after the service accepted the note, and a refusal (a future date, a note over 20,000
-characters) is shown under the field it concerns with the text untouched. The character count and the limit are
+for this patient whenever they are committed (leaving the box, any click, or a pause in typing) and restored after a
+reload, in a new tab or in a new sign-in, whichever tab the chart opened on. "Save note" is one audited call
+(``services.notes.add``) with a submission token, so a double-click saves one note; the box is cleared only after the
+service accepted the note, and a refusal (a future date, a note over 20,000 characters) is shown under the field it
+concerns with the text untouched. The character count and the limit are
 shown under the box before saving.
 
 "Start from a template" (follow-up, medication review, risk review) fills the box with the chart's facts of today
@@ -33,6 +34,7 @@ from components.patient.form_state import (
     restore_once,
     set_errors,
     submission_token,
+    wired,
 )
 from components.shared.text import plain
 from components.shared.theme import format_date
@@ -145,14 +147,14 @@ def new_note_form(services: Services, user: User, patient_id: int, today: date,
     """The new-note form: template, date, text with its count, "Save note" and "Add measurements"."""
     fields = note_fields(patient_id, today)
     restore_once(services, user, patient_id, FORM, fields)
-    on_change = (keep, (services, user, patient_id, FORM, fields))
+    keep_args = (services, user, patient_id, FORM, fields)
     with st.container(border=True):
         st.markdown("**New progress note**")
         draft_restored_notice(FORM, patient_id)
         left, right = st.columns([1, 2])
         with left:
-            st.date_input("Date", format="DD/MM/YYYY", key=_date_key(patient_id), on_change=on_change[0],
-                          args=on_change[1], help="Today or earlier; a date in the future is refused, never changed.")
+            st.date_input("Date", format="DD/MM/YYYY", **wired(fields[1], keep_args),
+                          help="Today or earlier; a date in the future is refused, never changed.")
             field_error(FORM, patient_id, "note_date")
         with right:
             st.selectbox("Start from a template", [None, *(t.value for t in NoteTemplate)],
@@ -161,8 +163,7 @@ def new_note_form(services: Services, user: User, patient_id: int, today: date,
                          args=(services, user, patient_id, today, assessments, orders, alerts),
                          help="Adds today's scores, medication changes, current medication and open alerts after "
                               "what you typed.")
-        text = st.text_area("Note", height=180, placeholder="Presentation, risk, plan…", key=draft_key(patient_id),
-                            on_change=on_change[0], args=on_change[1])
+        text = st.text_area("Note", height=180, placeholder="Presentation, risk, plan…", **wired(fields[0], keep_args))
         count = len((text or "").strip())
         over = count > MAX_NOTE_CHARS
         st.caption(f"{count:,} of {MAX_NOTE_CHARS:,} characters" + (" — too long to save: shorten it or split it "

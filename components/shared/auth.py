@@ -199,8 +199,11 @@ def render_cookie_action() -> None:
     """Render the pending cookie set/clear script (nothing visible) and count the run.
 
     The script posts to the app server's session endpoint from this origin; the server sets or clears the
-    HttpOnly cookie. The hand-off token in it works once and for two minutes.
+    HttpOnly cookie. The hand-off token in it works once and for two minutes. It is drawn in a slot that every run
+    draws (empty when nothing is pending): when it came and went, everything after it moved and the browser drew the
+    page anew, and a text box being typed in lost focus and caret (docs/ux.md §5).
     """
+    slot = st.empty()
     pending = st.session_state.get(StateKeys.COOKIE_ACTION)
     if not pending:
         return
@@ -216,7 +219,8 @@ def render_cookie_action() -> None:
     # Run in the page itself (st.html with its script allowed: the text is this function's own, the token and URL
     # JSON-encoded), not in a component frame: streamlit.components.v1.html is deprecated, and the frame cost the
     # browser two more scripts to load on the sign-in's critical path.
-    st.html(script, unsafe_allow_javascript=True)  # text-safe: built above from constants and json.dumps
+    with slot:
+        st.html(script, unsafe_allow_javascript=True)  # text-safe: built above from constants and json.dumps
     st.session_state[StateKeys.COOKIE_ACTION] = (action, token, runs_left - 1) if runs_left > 1 else None
 
 
