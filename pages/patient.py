@@ -30,6 +30,7 @@ from components.patient.charts import timeline_figure, trajectory_caption, traje
 from components.patient.episodes import episodes_section
 from components.patient.export_panel import export_tab
 from components.patient.flowsheet import flowsheet_section
+from components.patient.form_state import prefetch_drafts
 from components.patient.levels import levels_section
 from components.patient.measurement import measurement_tab
 from components.patient.notes import notes_section
@@ -124,6 +125,7 @@ def chart_page() -> None:
     draw_banner(chart)
     put_patient_in_url(pid)  # the address bar is a deep link to this chart (opaque token, not the MRN)
     services, user = ctx.services, ctx.user
+    prefetch_drafts(services, user, pid)  # every form's draft in one audited read, once per session and patient
     questionnaires = "Questionnaires" + (f" ({view.measurement.state.value})"
                                          if view.measurement is not None else "")
     tabs = chart_tabs(["Overview", "Assessments", questionnaires, "Medications", "Notes", "Visits",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from components.patient.form_state import PERSIST, submission_token
+from components.patient.form_state import PERSIST, forget_prefetched, load_draft, submission_token
 from components.shared.session import StateKeys, flash, show_flash_at
 from components.shared.text import plain
 from components.shared.theme import format_date
@@ -72,8 +72,10 @@ def keep_answers(services: Services, user: User, patient_id: int, instrument: In
     try:
         if all(a is None for a in values["answers"]):  # type: ignore[union-attr]
             services.drafts.discard(user, patient_id, FormName.ASSESSMENT)
+            forget_prefetched(user, patient_id, FormName.ASSESSMENT)
         else:
             services.drafts.save(user, patient_id, FormName.ASSESSMENT, values)
+            forget_prefetched(user, patient_id, FormName.ASSESSMENT)
     except (NovamindError, ValueError):
         return
     st.session_state[last] = values
@@ -91,7 +93,7 @@ def restore_answers(services: Services, user: User, patient_id: int) -> None:
     st.session_state.pop("nm_q_instrument", None)
     st.session_state[flag] = (user.id, patient_id)
     try:
-        draft = services.drafts.load(user, patient_id, FormName.ASSESSMENT)
+        draft = load_draft(services, user, patient_id, FormName.ASSESSMENT)
     except (PermissionDenied, NotFoundError, ValidationError):
         return
     if draft is None:

@@ -36,7 +36,7 @@ import streamlit as st
 from components.shared.keep_typing import keep_typing
 from components.shared.text import plain
 from novamind_core.domain.errors import NotFoundError, NovamindError, PermissionDenied, ValidationError
-from novamind_core.domain.forms import FormName
+from novamind_core.domain.forms import FormDraft, FormName
 from novamind_core.domain.users import User
 
 if TYPE_CHECKING:
@@ -98,6 +98,37 @@ def wired(field: Field, keep_args: tuple[object, ...]) -> dict[str, object]:
     return {"key": field.key, "on_change": keep, "args": keep_args, "persist_state": PERSIST}
 
 
+_PREFETCHED = "nm_drafts_prefetched"  # {(user id, patient id): {form: draft or None}}, taken one form at a time
+
+
+def prefetch_drafts(services: Services, user: User, patient_id: int) -> None:
+    """Before a page draws its drafted forms: read every form's draft for this user and patient at once (one
+    transaction, one audit event, not one per form), the first time this browser session shows the patient; each
+    form's first restore takes its own from it, later ones read the store again."""
+    store = st.session_state.setdefault(_PREFETCHED, {})
+    if (user.id, patient_id) in store:
+        return
+    try:
+        found = services.drafts.load_many(user, patient_id)
+    except (PermissionDenied, NotFoundError, ValidationError):
+        return
+    store[(user.id, patient_id)] = {form.value: found.get(form) for form in FormName}
+
+
+def load_draft(services: Services, user: User, patient_id: int, form: FormName) -> FormDraft | None:
+    """The user's draft of ``form``: this session's prefetched copy (:func:`prefetch_drafts`) while it holds, else
+    read from the store."""
+    pending = st.session_state.get(_PREFETCHED, {}).get((user.id, patient_id))
+    if pending is not None and form.value in pending:
+        return pending[form.value]  # several forms share a name (one per instrument): each takes the same draft
+    return services.drafts.load(user, patient_id, form)
+
+
+def forget_prefetched(user: User, patient_id: int, form: FormName) -> None:
+    """This browser session changed the form's draft: its prefetched copy no longer holds."""
+    st.session_state.get(_PREFETCHED, {}).get((user.id, patient_id), {}).pop(form.value, None)
+
+
 def restore_once(services: Services, user: User, patient_id: int, form: FormName, fields: tuple[Field, ...]) -> None:
     """Put the user's saved draft of ``form`` back into its fields the first time this user's browser session draws
     the form for this patient (a reload, a new tab, a new sign-in in this tab, another patient in fields that do not
@@ -114,7 +145,7 @@ def restore_once(services: Services, user: User, patient_id: int, form: FormName
     st.session_state.pop(_last_key(form, patient_id), None)
     st.session_state.pop(notice_key(form, patient_id), None)
     try:
-        draft = services.drafts.load(user, patient_id, form)
+        draft = load_draft(services, user, patient_id, form)
     except (PermissionDenied, NotFoundError, ValidationError):
         return
     if draft is None or _is_blank(draft.payload, fields):
@@ -139,8 +170,10 @@ def keep(services: Services, user: User, patient_id: int, form: FormName, fields
     try:
         if _is_blank(values, fields):
             services.drafts.discard(user, patient_id, form)
+            forget_prefetched(user, patient_id, form)
         else:
             services.drafts.save(user, patient_id, form, values)
+            forget_prefetched(user, patient_id, form)
     except (NovamindError, ValueError):
         return  # the draft is a safety net; the form itself still holds the text
     st.session_state[_last_key(form, patient_id)] = values
@@ -228,8 +261,10 @@ def keep_value(services: Services, user: User, patient_id: int, form: FormName, 
     try:
         if not any(value.values()):
             services.drafts.discard(user, patient_id, form)
+            forget_prefetched(user, patient_id, form)
         else:
             services.drafts.save(user, patient_id, form, value)
+            forget_prefetched(user, patient_id, form)
     except (NovamindError, ValueError):
         return
     st.session_state[last] = value
@@ -249,7 +284,7 @@ def restored_value(services: Services, user: User, patient_id: int, form: FormNa
         return None
     st.session_state[flag] = True
     try:
-        draft = services.drafts.load(user, patient_id, form)
+        draft = load_draft(services, user, patient_id, form)
     except (PermissionDenied, NotFoundError, ValidationError):
         return None
     if draft is None:

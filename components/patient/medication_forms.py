@@ -27,6 +27,7 @@ from components.patient.form_state import (
     clear,
     draft_restored_notice,
     field_error,
+    forget_prefetched,
     keep,
     payload,
     restore_once,
@@ -174,6 +175,7 @@ def change_saved(services: Services, user: User, patient_id: int) -> None:
     its widget is drawn)."""
     with contextlib.suppress(NovamindError, ValueError):
         services.drafts.discard(user, patient_id, CHANGE_FORM)
+        forget_prefetched(user, patient_id, CHANGE_FORM)
     st.session_state[_change_saved_key(patient_id)] = True
 
 

@@ -32,6 +32,7 @@ from components.patient.form_state import (
     submission_token,
 )
 from components.patient.visit_note import SAVE_ERRORS
+from components.shared.keep_typing import keep_typing
 from components.shared.session import flash
 from components.shared.text import plain
 from novamind_core.domain.errors import StaleWriteError
@@ -96,10 +97,19 @@ def _addendum_value(notes: Sequence[ProgressNote], without: int | None = None) -
 
 def _keep_edits(services: Services, user: User, patient_id: int, notes: Sequence[ProgressNote]) -> None:
     keep_value(services, user, patient_id, EDIT, _edit_value(notes))
+    _forget_notices(notes)
 
 
 def _keep_addenda(services: Services, user: User, patient_id: int, notes: Sequence[ProgressNote]) -> None:
     keep_value(services, user, patient_id, ADDENDUM, _addendum_value(notes))
+    _forget_notices(notes)
+
+
+def _forget_notices(notes: Sequence[ProgressNote]) -> None:
+    """The box now holds what is being typed: "Restored your unsaved draft" goes (it stayed until now, so the box
+    below it did not move while the user typed: a moved box is drawn anew and loses focus)."""
+    for note in notes:
+        st.session_state.pop(_restored_key(note.id), None)
 
 
 def prepare(services: Services, user: User, patient_id: int, notes: Sequence[ProgressNote]) -> set[int]:
@@ -180,10 +190,12 @@ def _cancel_edit(services: Services, user: User, note: ProgressNote, notes: Sequ
 def edit_box(services: Services, user: User, note: ProgressNote, notes: Sequence[ProgressNote]) -> None:
     """An unsigned note's edit box, with "Save edit" and "Cancel edit"."""
     state = st.session_state
-    when = state.pop(_restored_key(note.id), None)
+    when, slot = state.get(_restored_key(note.id)), st.empty()
     if when is not None:
-        restored_notice(when)
+        with slot:
+            restored_notice(when)
     args = (services, user, note.patient_id, notes)
+    keep_typing(f"note_edit_{note.id}", [edit_key(note.id)])  # committed after a pause in typing, too
     st.text_area("Edit note", key=edit_key(note.id), height=160, on_change=_keep_edits, args=args,
                  help="Kept as your draft when you leave the box; a reload or a new tab puts it back.")
     base, now = state.get(_rev_key(note.id)), current_revision(note)
@@ -229,9 +241,11 @@ def addendum_box(services: Services, user: User, note: ProgressNote, notes: Sequ
     """A signed note's addendum box, with "Add addendum" and "Cancel addendum"."""
     state = st.session_state
     state.setdefault(addendum_key(note.id), "")
-    when = state.pop(_restored_key(note.id), None)
+    when, slot = state.get(_restored_key(note.id)), st.empty()
     if when is not None:
-        restored_notice(when)
+        with slot:
+            restored_notice(when)
+    keep_typing(f"addendum_{note.id}", [addendum_key(note.id)])
     st.text_area("Addendum", key=addendum_key(note.id), height=100, on_change=_keep_addenda,
                  args=(services, user, note.patient_id, notes),
                  help=f"Dated and signed with your name; at most {MAX_ADDENDUM_CHARS:,} characters. Kept as your "

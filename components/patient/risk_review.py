@@ -26,7 +26,9 @@ from components.patient.form_state import (
     PERSIST,
     Field,
     draft_restored_notice,
+    forget_prefetched,
     keep,
+    load_draft,
     payload,
     restore_once,
     submission_token,
@@ -159,6 +161,7 @@ def _cancel(services: Services, user: User, patient_id: int) -> None:
     """Cancel: the review closes and its draft is dropped (starting again starts from the last plan)."""
     with contextlib.suppress(NovamindError):
         services.drafts.discard(user, patient_id, FORM)
+        forget_prefetched(user, patient_id, FORM)
     _close_review()
 
 
@@ -215,7 +218,7 @@ def _reopen_from_draft(services: Services, user: User, patient_id: int, alerts: 
     if not open_item9:
         return
     try:
-        draft = services.drafts.load(user, patient_id, FORM)
+        draft = load_draft(services, user, patient_id, FORM)
     except NovamindError:
         return
     if draft is not None:

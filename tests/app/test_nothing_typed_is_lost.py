@@ -48,6 +48,23 @@ def test_a_half_typed_note_comes_back_after_a_reload(seeded, app_as):
     assert open_chart(app_as, pid).text_area(key=draft_key(pid)).value == ""
 
 
+def test_opening_a_chart_in_a_new_session_reads_every_forms_draft_in_one_audited_read(seeded, app_as):
+    from sqlalchemy import text
+
+    services, cohort = seeded
+    pid = cohort.switched_id
+    open_chart(app_as, pid).text_area(key=draft_key(pid)).input("a half-typed note").run()
+    with services.engine.connect() as conn:
+        last = int(conn.execute(text("SELECT coalesce(max(id), 0) FROM audit_log")).scalar_one())
+    reloaded = open_chart(app_as, pid)  # a new session: every drafted form on the chart looks for its draft
+    assert reloaded.text_area(key=draft_key(pid)).value == "a half-typed note"
+    with services.engine.connect() as conn:
+        reads = conn.execute(text("SELECT detail FROM audit_log WHERE id > :i AND action = 'draft.read'"),
+                             {"i": last}).scalars().all()
+    assert len(reads) == 1 and "found=note" in reads[0], reads
+    reloaded.text_area(key=draft_key(pid)).input("").run()
+
+
 def test_saving_a_note_twice_with_the_same_text_saves_one_note_and_clears_the_box(seeded, app_as):
     services, cohort = seeded
     pid = cohort.switched_id
