@@ -91,7 +91,7 @@ def test_the_page_answers_why_not_responding_first_with_signals_options_and_assu
     _services, c = cohort
     at = open_page(c.responder_id)
     assert not at.exception
-    assert at.subheader[0].value == "Why is this patient not responding?"
+    assert at.subheader[0].value == "How is this patient responding to the current treatment?"
     signals, options = at.dataframe[0].value, at.dataframe[1].value  # the first two tables on the page
     assert list(signals["Check"]) == ["Exposure", "Target occupancy", "Time on an adequate dose", "Adherence",
                                       "PGx and phenoconversion", "Early improvement"]
