@@ -52,7 +52,7 @@ assert sum(COLUMN_WIDTHS_PX[c] for c in TRIAGE_COLUMNS) <= FIRST_SCREEN_WIDTH_PX
 
 #: An icon beside each questionnaire state's words (never colour alone); the chart's Questionnaires tab uses them too.
 STATE_ICONS: dict[MeasurementState, str] = {
-    MeasurementState.NO_PLAN: "○", MeasurementState.PAUSED: "⏸", MeasurementState.NOT_DUE: "·",
+    MeasurementState.NO_PLAN: "○", MeasurementState.PAUSED: "‖", MeasurementState.NOT_DUE: "·",
     MeasurementState.DUE: "●", MeasurementState.OVERDUE: "⚠", MeasurementState.COMPLETED: "✓",
 }
 assert set(STATE_ICONS) == set(MeasurementState), "every questionnaire state needs its icon"

@@ -1,4 +1,4 @@
-"""The twin-state page's first panel: "Why is this patient not responding?" (signals, then the options compared).
+"""The twin-state page's first panel: "How is this patient responding?" (signals, then the options compared).
 
 Takes the :class:`~novamind_core.twin.response_review.ResponseReview` the page's view model carries; draws it, and
 returns nothing (no choices). The rows are built by pure functions (:func:`signal_rows`, :func:`outcome_rows`) tested
@@ -13,7 +13,8 @@ from components.shared.session import once_per_page
 from components.shared.theme import DISCLAIMER
 from novamind_core.twin.response_review import OptionOutcome, ResponseReview, Signal
 
-STATUS_WORDS = {"ok": "✅ fine", "concern": "⚠️ check", "unknown": "❔ not known"}
+#: Symbols in the basic font (DejaVu Sans), not emoji, which draw as empty boxes where no emoji font exists.
+STATUS_WORDS = {"ok": "✓ fine", "concern": "⚠ check", "unknown": "? not known"}
 
 
 def signal_rows(signals: tuple[Signal, ...]) -> list[dict[str, str]]:

@@ -24,7 +24,7 @@ from novamind_core.twin.types import DoseGuidanceNote, ModelBasis, Scenario, Sce
 if TYPE_CHECKING:
     from novamind_core.bootstrap import Services
 
-STATUS_ICONS = {"present": "✅ present", "partial": "◐ partial", "missing": "⚠ missing"}
+STATUS_ICONS = {"present": "✓ present", "partial": "◐ partial", "missing": "⚠ missing"}
 SEVERITY_ORDER = {"contraindicated": 0, "major": 1, "moderate": 2, "minor": 3, "info": 4}
 
 
