@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.shared.session import once_per_page
-from components.shared.theme import DISCLAIMER
+from components.shared.theme import DISCLAIMER, format_date
 from novamind_core.twin.response_review import OptionOutcome, ResponseReview, Signal
 
 #: Symbols in the basic font (DejaVu Sans), not emoji, which draw as empty boxes where no emoji font exists.
@@ -52,8 +52,8 @@ def response_review_panel(review: ResponseReview | None) -> None:
         st.info(review.not_assessable or "No course to judge.", icon=":material/info:")
         return
     c = review.course
-    st.caption(f"Judging {c.drug} {c.dose_mg_per_day:g} mg/day (this dose since {c.dose_since.isoformat()}, the drug "
-               f"since {c.drug_since.isoformat()}), from this patient's own chart and the twin.")
+    st.caption(f"Judging {c.drug} {c.dose_mg_per_day:g} mg/day (this dose since {format_date(c.dose_since)}, the drug "
+               f"since {format_date(c.drug_since)}), from this patient's own chart and the twin.")
     st.dataframe(signal_rows(review.signals), hide_index=True, width="stretch", key="nm_twin_review_signals")
     concerns = [s.name.lower() for s in review.signals if s.status == "concern"]
     if concerns:

@@ -208,7 +208,7 @@ def version_timeline(versions: Sequence[VersionInfo]) -> go.Figure:
     fig.update_layout(template=TEMPLATE_NAME, height=260, showlegend=False, hovermode="closest",
                       title=dict(text="Twin versions by the clinical date of their data, and what triggered each"))
     fig.update_xaxes(title_text="clinical date (latest assessment or visit the version reflects)",
-                     tickformat="%d %b %Y", range=padded_date_range([clinical_date(v) for v in versions]))
+                     tickformat="%-d %b %Y", range=padded_date_range([clinical_date(v) for v in versions]))
     fig.update_yaxes(title_text=None)
     return fig
 

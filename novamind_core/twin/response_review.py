@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from novamind_core.domain.dates import day_month_year
 from novamind_core.pharmacology.catalogue import Catalogue
 from novamind_core.pharmacology.pgx import effective_phenotypes, exposure_multiplier
 from novamind_core.pharmacology.reference_ranges import reference_range, trough_position
@@ -144,7 +145,7 @@ def _exposure(course: CurrentCourse, summary_trough: float, levels: Sequence[Mea
     if levels:
         last = levels[-1]
         measured = trough_position(rng, last.concentration_ng_ml)
-        finding += (f"; measured {last.concentration_ng_ml:g} ng/mL on {last.sampled_on.isoformat()} is "
+        finding += (f"; measured {last.concentration_ng_ml:g} ng/mL on {day_month_year(last.sampled_on)} is "
                     f"{words[measured]} it")
         status = OK if measured == "within" else CONCERN
     else:
