@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -161,6 +161,17 @@ def test_twin_versions_are_placed_by_the_clinical_date_of_their_data_not_the_sto
     assert list(points.text) == ["v1", "v2"]
     assert "clinical date" in fig.layout.xaxis.title.text and "stored" not in fig.layout.xaxis.title.text
     assert fig.layout.xaxis.range[1] > date(2026, 4, 6)  # the newest version is drawn whole
+
+
+def test_the_version_axis_labels_each_date_once_even_when_versions_are_a_day_apart():
+    stored = datetime(2026, 6, 30, 23, 59, tzinfo=UTC)
+    days = [date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 3), date(2026, 3, 4)]
+    versions = [VersionInfo(i, stored, "assessment", (), "new PHQ-9", d, 14) for i, d in enumerate(days, start=1)]
+    axis = tsc.version_timeline(versions).layout.xaxis
+    assert list(axis.ticktext) == ["2 Mar 2026", "3 Mar 2026", "4 Mar 2026"]
+    assert len(axis.tickvals) == len(set(axis.tickvals))
+    many = tsc.version_ticks([date(2026, 1, 1) + timedelta(days=i) for i in range(40)])
+    assert len(many) <= tsc.MAX_VERSION_TICKS and many[0] == date(2026, 1, 1) and many[-1] == date(2026, 2, 9)
 
 
 def test_each_plan_band_on_the_fan_chart_is_semi_transparent_in_its_own_colour(run):  # type: ignore[no-untyped-def]
