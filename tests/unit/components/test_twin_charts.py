@@ -197,3 +197,12 @@ def test_the_printed_comparison_names_the_patient_each_plan_and_gives_probabilit
     assert "adherence 80%" in text
     p = run.table[0].p_response_week8
     assert f"<td>{p:.0%}</td>" in text and f"<td>{p:.2f}</td>" not in text
+
+
+def test_the_readme_caption_of_the_twin_state_counts_the_neurotransmitters_the_page_shows_by_default():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    caption = next(line for line in readme.splitlines() if line.startswith("| Twin state:"))
+    shown = len(tsc.neurotransmitter_columns(show_unmodelled=False))
+    assert f"the {shown} modelled neurotransmitters" in caption and "x 12 neurotransmitters" not in caption
