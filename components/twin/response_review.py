@@ -11,10 +11,17 @@ import streamlit as st
 
 from components.shared.session import once_per_page
 from components.shared.theme import DISCLAIMER, format_date
+from components.shared.ui import WRAPPED_ROW_PX
 from novamind_core.twin.response_review import OptionOutcome, ResponseReview, Signal
 
 #: Symbols in the basic font (DejaVu Sans), not emoji, which draw as empty boxes where no emoji font exists.
 STATUS_WORDS = {"ok": "✓ fine", "concern": "⚠ check", "unknown": "? not known"}
+
+
+#: Finding and Source are sentences: wide columns in rows tall enough to wrap them, not cut them.
+SIGNAL_COLUMNS = {"Check": st.column_config.TextColumn(width=150), "Status": st.column_config.TextColumn(width=100),
+                  "Finding": st.column_config.TextColumn(width="large"),
+                  "Source": st.column_config.TextColumn(width="medium")}
 
 
 def signal_rows(signals: tuple[Signal, ...]) -> list[dict[str, str]]:
@@ -54,7 +61,8 @@ def response_review_panel(review: ResponseReview | None) -> None:
     c = review.course
     st.caption(f"Judging {c.drug} {c.dose_mg_per_day:g} mg/day (this dose since {format_date(c.dose_since)}, the drug "
                f"since {format_date(c.drug_since)}), from this patient's own chart and the twin.")
-    st.dataframe(signal_rows(review.signals), hide_index=True, width="stretch", key="nm_twin_review_signals")
+    st.dataframe(signal_rows(review.signals), hide_index=True, width="stretch", key="nm_twin_review_signals",
+                 row_height=WRAPPED_ROW_PX, column_config=SIGNAL_COLUMNS)
     concerns = [s.name.lower() for s in review.signals if s.status == "concern"]
     if concerns:
         st.markdown(f"**Consider first:** {', '.join(concerns)}: these can explain a poor response before a change "
