@@ -71,6 +71,8 @@ def test_saving_a_phq9_that_raises_an_alert_keeps_the_assessments_tab_open_with_
         page.get_by_text("Caseload", exact=True).first.wait_for()
         wait_idle(page)
         page.goto(chart_app["url"] + "/patient?mrn=NM-100004")
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
+        wait_idle(page)
         page.get_by_role("tab", name="Assessments").click()
         wait_idle(page)
         before = page.get_by_role("tab", name=re.compile(r"^Alerts")).inner_text()
