@@ -46,7 +46,7 @@ TRIAGE_COLUMNS = COLUMN_ORDER[:COLUMN_ORDER.index("Next due") + 1]
 
 COLUMN_WIDTHS_PX: dict[str, int] = {
     "Name": 150, "Alerts": 110, "PHQ-9": 135, "PHQ-9 trend": 75, "GAD-7": 120, "GAD-7 trend": 75,
-    "Questionnaires": 95, "Next due": 200, "Days since assessed": 70, "MRN": 100, "Age": 55,
+    "Questionnaires": 100, "Next due": 195, "Days since assessed": 70, "MRN": 100, "Age": 55,
     "Primary diagnosis": 220, "Medications": 240,
 }
 """Each column's width in pixels (the triage columns add up to no more than :data:`FIRST_SCREEN_WIDTH_PX`)."""

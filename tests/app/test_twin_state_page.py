@@ -135,8 +135,8 @@ def test_the_signals_finding_and_source_wrap_in_wide_columns_instead_of_being_cu
     _services, c = cohort
     at = open_page(c.responder_id)
     signals = at.dataframe[0].proto
-    assert signals.row_height == WRAPPED_ROW_PX > 64  # the grid wraps text only in rows taller than 4 rem
+    assert signals.row_height >= WRAPPED_ROW_PX > 64  # the grid wraps text only in rows taller than 4 rem
     columns = json.loads(signals.columns)
-    assert columns["Finding"]["width"] == "large" and columns["Source"]["width"] == "medium"
+    assert columns["Finding"]["width"] >= 300 and columns["Source"]["width"] >= 300
     status = " ".join(at.dataframe[0].value["Status"])
     assert "✓" in status or "⚠" in status or "?" in status
