@@ -16,6 +16,7 @@ from components.caseload.table import (
     COLUMN_ORDER,
     COLUMN_WIDTHS_PX,
     SEVERITY_FILTERS,
+    SORT_HELP,
     SORT_LABELS,
     caseload_frame,
     style_caseload,
@@ -37,7 +38,7 @@ def controls() -> CaseloadControls:
                            placeholder="exact match, e.g. NM-100001", help="Exact match (case and spaces ignored); "
                            "names and MRNs are encrypted, so search uses a keyed index, not partial text.")
     severities = c2.multiselect("PHQ-9 or GAD-7 severity", SEVERITY_FILTERS, key="nm_cl_severity")
-    sort = c3.selectbox("Sort by", list(SORT_LABELS), format_func=SORT_LABELS.get, key="nm_cl_sort")
+    sort = c3.selectbox("Sort by", list(SORT_LABELS), format_func=SORT_LABELS.get, key="nm_cl_sort", help=SORT_HELP)
     with c4:
         only_alerts = st.toggle("Open alerts only", key="nm_cl_alerts")
         only_overdue = st.toggle("Overdue only", key="nm_cl_overdue")
@@ -88,7 +89,8 @@ def caseload_column_config() -> dict[str, ColumnConfig]:
     return {
         "Name": st.column_config.TextColumn("Name", width=w["Name"], pinned=True),
         "Alerts": st.column_config.TextColumn(width=w["Alerts"]),
-        "PHQ-9": st.column_config.TextColumn(width=w["PHQ-9"]),
+        "PHQ-9": st.column_config.TextColumn(width=w["PHQ-9"], help="Latest PHQ-9 and its band (mod. severe = "
+                                             "moderately severe)"),
         "PHQ-9 trend": st.column_config.TextColumn("Trend", width=w["PHQ-9 trend"], help="PHQ-9 since the last score"),
         "GAD-7": st.column_config.TextColumn(width=w["GAD-7"]),
         "GAD-7 trend": st.column_config.TextColumn("Trend", width=w["GAD-7 trend"], help="GAD-7 since the last score"),

@@ -95,22 +95,23 @@ def read_chart() -> PatientChart:
 
 def chart_tabs(labels: list[str]) -> dict[str, DeltaGenerator]:
     """The chart's tabs by name (the label up to " ("), remembering the open one across reruns (a save's rerun
-    included) and when a label's count changes; a reload or a link opens the tab the address bar names (``?tab=``),
-    and the address bar follows the open tab."""
+    included) by its name, so a label whose count changes ("Alerts (2 open)" -> "(3 open)") keeps its tab open; a
+    reload or a link opens the tab the address bar names (``?tab=``), and the address bar follows the open tab.
+
+    The open tab's label is set before every ``st.tabs``: a changed label is a new widget to the browser, which
+    would otherwise open the first tab."""
     names = [label.split(" (")[0] for label in labels]
-    kept = st.session_state.get(CHART_TAB_KEY)
-    if kept is None:  # first run of this session (a reload, a new browser tab): the address bar names the tab
+    shown = st.session_state.get(CHART_TAB_KEY)  # the tab the user opened last (a click included), or None
+    name = str(shown).split(" (")[0] if shown is not None else None
+    if name is None:  # first run of this session (a reload, a new browser tab): the address bar names the tab
         asked = str(st.query_params.get(TAB_PARAM, "")).lower()
-        kept = next((label for name, label in zip(names, labels, strict=True) if name.lower() == asked), None)
-        if kept is not None:
-            st.session_state[CHART_TAB_KEY] = kept
-    if kept is not None and kept not in labels:  # e.g. "Alerts (2 open)" after an acknowledgement
-        name = str(kept).split(" (")[0]
-        st.session_state[CHART_TAB_KEY] = labels[names.index(name)] if name in names else labels[0]
+        name = next((n for n in names if n.lower() == asked), None)
+    if name not in names:
+        name = names[0]
+    st.session_state[CHART_TAB_KEY] = labels[names.index(name)]
     tabs = dict(zip(names, st.tabs(labels, key=CHART_TAB_KEY, on_change="rerun"), strict=True))
-    open_name = str(st.session_state.get(CHART_TAB_KEY) or labels[0]).split(" (")[0].lower()
-    if st.query_params.get(TAB_PARAM) != open_name:
-        st.query_params[TAB_PARAM] = open_name
+    if st.query_params.get(TAB_PARAM) != name.lower():
+        st.query_params[TAB_PARAM] = name.lower()
     return tabs
 
 

@@ -31,6 +31,7 @@ from components.simulation.charts import (
 )
 from components.simulation.coming_off import coming_off_section
 from components.simulation.dose_cut import dose_cut_warnings
+from components.simulation.duplicates import same_plan_hints
 from components.simulation.form import scenario_form
 from components.simulation.safety import safety_section
 from components.twin.widgets import (
@@ -126,6 +127,7 @@ def simulation_page() -> None:
                              icon=":material/block:")
     st.markdown(f"**Plans to compare ({len(queue)}/{MAX_COMPARED_SCENARIOS})**")
     queue[:] = comparison_list(queue, "nm_sim_queue")
+    same_plan_hints(queue)
     keep_value(ctx.services, ctx.user, pid, FormName.SIMULATION_PLANS, {"plans": [q.to_mapping() for q in queue]})
     dose_cut_warnings(queue, view.defaults.current_drug, view.defaults.current_dose_mg)  # a lower dose is named
     coming_off_section(queue, view.defaults.current_drug, view.defaults.current_dose_mg)

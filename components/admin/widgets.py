@@ -160,6 +160,11 @@ def _date_bounds(span: object) -> tuple[datetime | None, datetime | None]:
     return None, None
 
 
+def _patient_id(value: object) -> int | None:
+    """The patient-id filter: empty means any patient."""
+    return None if value is None else int(value)  # type: ignore[call-overload]
+
+
 def audit_filter_chosen(today: date) -> AuditFilter:
     """The audit filter the viewer's widgets hold now (their defaults before the first run).
 
@@ -170,7 +175,7 @@ def audit_filter_chosen(today: date) -> AuditFilter:
     outcome = state.get(KEY + "au_outcome", ANY)
     since, until = _date_bounds(state.get(KEY + "au_dates", (today - timedelta(days=AUDIT_WINDOW_DAYS), today)))
     return AuditFilter(action=None if action == ANY else action, user_id=state.get(KEY + "au_user"),
-                       patient_id=int(state.get(KEY + "au_patient", 0) or 0) or None,
+                       patient_id=_patient_id(state.get(KEY + "au_patient")),
                        outcome=None if outcome == ANY else outcome, since=since, until=until)
 
 
@@ -181,20 +186,22 @@ def audit_filters(actions: Sequence[str], accounts: Sequence[UserAccount], today
     users = {a.id: a.username for a in accounts}
     user_id = c2.selectbox("User", [None, *users], format_func=lambda u: ANY if u is None else users[u],
                            key=KEY + "au_user")
-    patient = c3.number_input("Patient id", min_value=0, value=0, step=1, key=KEY + "au_patient",
-                              help="Database id (0 = any). The audit log never stores names or MRNs.")
+    patient = c3.number_input("Patient id", min_value=1, value=None, step=1, key=KEY + "au_patient",
+                              placeholder="any", help="Database id (leave empty for any). The audit log never "
+                                                      "stores names or MRNs.")
     outcome = c4.selectbox("Outcome", OUTCOMES, key=KEY + "au_outcome")
     span = c5.date_input("Dates", value=(today - timedelta(days=AUDIT_WINDOW_DAYS), today), max_value=today,
                          key=KEY + "au_dates", format="DD/MM/YYYY")
     since, until = _date_bounds(span)
-    return AuditFilter(action=None if action == ANY else action, user_id=user_id, patient_id=int(patient) or None,
+    return AuditFilter(action=None if action == ANY else action, user_id=user_id, patient_id=_patient_id(patient),
                        outcome=None if outcome == ANY else outcome, since=since, until=until)
 
 
 def audit_table(entries: Sequence[AuditEntry]) -> pd.DataFrame:
     return pd.DataFrame([{
         "Id": e.id, "When (UTC)": format_datetime(e.at), "User": e.username or "(unknown)", "Role": e.role,
-        "Action": e.action, "Patient id": e.patient_id, "Outcome": e.outcome, "Detail": e.detail,
+        "Action": e.action, "Patient id": "" if e.patient_id is None else str(e.patient_id), "Outcome": e.outcome,
+        "Detail": e.detail,
     } for e in entries])
 
 

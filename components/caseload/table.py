@@ -14,7 +14,7 @@ from novamind_core.domain.records import CaseloadRow
 from novamind_core.domain.reporting import MeasurementState
 
 SORT_LABELS: dict[str, str] = {
-    "priority": "Needs attention first (self-harm risk, open alerts, PHQ-9)",
+    "priority": "Needs attention first",
     "phq9": "Latest PHQ-9",
     "gad7": "Latest GAD-7",
     "last_assessed": "Last assessed",
@@ -22,7 +22,9 @@ SORT_LABELS: dict[str, str] = {
     "registered": "Registered",
     "name": "Name",
 }
-"""Caseload sort keys (:data:`novamind_core.domain.caseload.SORT_KEYS`) with the words shown in the menu."""
+"""Caseload sort keys (:data:`novamind_core.domain.caseload.SORT_KEYS`) with the words shown in the menu (short
+enough for the menu's width: :data:`SORT_HELP` says what "needs attention first" means)."""
+SORT_HELP = "Needs attention first: self-harm risk, then open alerts, then the highest PHQ-9."
 assert tuple(SORT_LABELS) == SORT_KEYS, "every caseload sort key needs its menu words, in the same order"
 
 SEVERITY_FILTERS: tuple[str, ...] = SEVERITY_NAMES
@@ -43,8 +45,8 @@ assert sorted(COLUMN_ORDER) == sorted(COLUMNS), "the shown order names every col
 TRIAGE_COLUMNS = COLUMN_ORDER[:COLUMN_ORDER.index("Next due") + 1]
 
 COLUMN_WIDTHS_PX: dict[str, int] = {
-    "Name": 150, "Alerts": 115, "PHQ-9": 135, "PHQ-9 trend": 45, "GAD-7": 135, "GAD-7 trend": 45,
-    "Questionnaires": 100, "Next due": 200, "Days since assessed": 70, "MRN": 100, "Age": 55,
+    "Name": 150, "Alerts": 110, "PHQ-9": 135, "PHQ-9 trend": 75, "GAD-7": 120, "GAD-7 trend": 75,
+    "Questionnaires": 100, "Next due": 195, "Days since assessed": 70, "MRN": 100, "Age": 55,
     "Primary diagnosis": 220, "Medications": 240,
 }
 """Each column's width in pixels (the triage columns add up to no more than :data:`FIRST_SCREEN_WIDTH_PX`)."""
@@ -52,7 +54,7 @@ assert sum(COLUMN_WIDTHS_PX[c] for c in TRIAGE_COLUMNS) <= FIRST_SCREEN_WIDTH_PX
 
 #: An icon beside each questionnaire state's words (never colour alone); the chart's Questionnaires tab uses them too.
 STATE_ICONS: dict[MeasurementState, str] = {
-    MeasurementState.NO_PLAN: "○", MeasurementState.PAUSED: "⏸", MeasurementState.NOT_DUE: "·",
+    MeasurementState.NO_PLAN: "○", MeasurementState.PAUSED: "‖", MeasurementState.NOT_DUE: "·",
     MeasurementState.DUE: "●", MeasurementState.OVERDUE: "⚠", MeasurementState.COMPLETED: "✓",
 }
 assert set(STATE_ICONS) == set(MeasurementState), "every questionnaire state needs its icon"
@@ -63,8 +65,14 @@ def state_text(state: MeasurementState) -> str:
     return f"{STATE_ICONS[state]} {state.label}"
 
 
+#: Band names too long for the caseload's score column, in the words a clinician reads at a glance (the chart and
+#: the column's help give the full name).
+SHORT_BANDS: dict[str, str] = {"moderately severe": "mod. severe"}
+
+
 def score_text(total: int | None, band: str | None) -> str:
-    return "—" if total is None else f"{total} · {band}"
+    """``"16 · mod. severe"``: the score and its band, short enough for the caseload's score column."""
+    return "—" if total is None else f"{total} · {SHORT_BANDS.get((band or '').lower(), band)}"
 
 
 def alert_text(row: CaseloadRow) -> str:

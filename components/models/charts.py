@@ -106,12 +106,12 @@ def forecast_fan_figure(observed: Sequence[tuple[date, float]], dates: Sequence[
             x=x, y=q["p50"], mode="lines", name=f"forecast median ({method_label})",
             line=dict(color=PREDICTED, width=2.5, dash="dash"),
             customdata=list(zip(q["p25"], q["p75"], q["p05"], q["p95"], strict=True)),
-            hovertemplate=("forecast %{x|%d %b %Y}: %{y:.1f} (50% %{customdata[0]:.0f}–%{customdata[1]:.0f}, "
+            hovertemplate=("forecast %{x|%-d %b %Y}: %{y:.1f} (50% %{customdata[0]:.0f}–%{customdata[1]:.0f}, "
                            "90% %{customdata[2]:.0f}–%{customdata[3]:.0f})<extra></extra>")))
     if observed:
         fig.add_trace(go.Scatter(x=[_dt(d) for d, _ in observed], y=[t for _, t in observed], mode="lines+markers",
                                  name="observed PHQ-9", line=dict(color=OBSERVED, width=2.5), marker=dict(size=7),
-                                 hovertemplate="observed %{x|%d %b %Y}: %{y}<extra></extra>"))
+                                 hovertemplate="observed %{x|%-d %b %Y}: %{y}<extra></extra>"))
     if origin is not None:
         fig.add_vline(x=_dt(origin), line=dict(color="#263238", width=1.2, dash="dot"))
         fig.add_annotation(x=_dt(origin), y=27, text="today", showarrow=False, xanchor="left", font=dict(size=10))

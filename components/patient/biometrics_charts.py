@@ -137,7 +137,7 @@ def metric_trends_figure(summaries: Sequence[DailySummary], rolling_days: int = 
             values = frame[key].astype(float) / (60.0 if key == "sleep_minutes" else 1.0)
             colour = COLOURWAY[(i - 1) % len(COLOURWAY)]
             fig.add_trace(go.Scatter(x=days, y=values, mode="markers", name=title, marker=dict(size=5, color=colour),
-                                     opacity=0.55, hovertemplate=f"%{{x|%d %b %Y}}: %{{y:.1f}} {unit}<extra></extra>"),
+                                     opacity=0.55, hovertemplate=f"%{{x|%-d %b %Y}}: %{{y:.1f}} {unit}<extra></extra>"),
                           row=i, col=1)
             trend = values.set_axis(days).rolling(f"{rolling_days}D", min_periods=3).mean()
             fig.add_trace(go.Scatter(x=days, y=trend.to_numpy(), mode="lines", name=f"{title}, {rolling_days}-day mean",

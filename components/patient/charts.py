@@ -117,7 +117,7 @@ def trajectory_figure(assessments: Sequence[AssessmentRecord], medication_orders
                 mode="lines+markers", line=dict(color=INSTRUMENT_COLOURS.get(inst.value, OBSERVED), width=2.5),
                 marker=dict(size=8, symbol=[SOURCE_SYMBOLS.get(a.source.value, "circle") for a in series]),
                 customdata=[[a.severity, item_hover_text(inst, a.all_answers), a.source.label] for a in series],
-                hovertemplate=(f"<b>{inst.value} %{{y}}</b> (%{{customdata[0]}})<br>%{{x|%d %b %Y}} · "
+                hovertemplate=(f"<b>{inst.value} %{{y}}</b> (%{{customdata[0]}})<br>%{{x|%-d %b %Y}} · "
                                "%{customdata[2]}<br>%{customdata[1]}<extra></extra>"),
                 xaxis=x_ref, yaxis=y_ref, cliponaxis=False,
             ))
@@ -149,7 +149,7 @@ def trajectory_figure(assessments: Sequence[AssessmentRecord], medication_orders
             x=[e[0] for e in med_events], y=[parsed[0].max_total + 0.2] * len(med_events), mode="markers+text",
             marker=dict(symbol="triangle-down", size=11, color=MEDICATION_COLOUR), text=[e[1] for e in med_events],
             textposition="top center", textfont=dict(size=10, color=MEDICATION_COLOUR), name="Medication change",
-            hovertext=[e[2] for e in med_events], hovertemplate="%{x|%d %b %Y}: %{hovertext}<extra></extra>",
+            hovertext=[e[2] for e in med_events], hovertemplate="%{x|%-d %b %Y}: %{hovertext}<extra></extra>",
             cliponaxis=False, xaxis="x", yaxis="y",
         ))
     if note_dates:
@@ -157,7 +157,7 @@ def trajectory_figure(assessments: Sequence[AssessmentRecord], medication_orders
         traces.append(go.Scatter(
             x=list(note_dates), y=[0.3] * len(note_dates), mode="markers", name="Progress note",
             marker=dict(symbol="line-ns-open", size=12, color=COLOURWAY[1]),
-            hovertemplate="Progress note %{x|%d %b %Y}<extra></extra>", xaxis=x_ref, yaxis=y_ref,
+            hovertemplate="Progress note %{x|%-d %b %Y}<extra></extra>", xaxis=x_ref, yaxis=y_ref,
         ))
     last_x = f"xaxis{'' if len(parsed) == 1 else len(parsed)}"
     axes[last_x] = dict(title=dict(text="date of administration"))
@@ -205,7 +205,7 @@ def timeline_figure(events: Sequence[TimelineEvent]) -> go.Figure:
             x=[e.on for e in rows], y=[kind.capitalize()] * len(rows), mode="markers", name=kind.capitalize(),
             marker=dict(size=11, color=TIMELINE_COLOURS[kind], symbol="diamond" if kind == "medication" else "circle"),
             customdata=[[e.title, (e.detail or "")[:140]] for e in rows],
-            hovertemplate="%{x|%d %b %Y}<br><b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
+            hovertemplate="%{x|%-d %b %Y}<br><b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
         ))
     fig.update_layout(template=TEMPLATE_NAME, height=260, showlegend=False, hovermode="closest",
                       title=dict(text="Chart timeline: assessments, medication changes, notes, visits and alerts"))

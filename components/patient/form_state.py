@@ -35,6 +35,7 @@ import streamlit as st
 
 from components.shared.keep_typing import keep_typing
 from components.shared.text import plain
+from components.shared.theme import format_datetime
 from novamind_core.domain.errors import NotFoundError, NovamindError, PermissionDenied, ValidationError
 from novamind_core.domain.forms import FormDraft, FormName
 from novamind_core.domain.users import User
@@ -187,7 +188,7 @@ def notice_key(form: FormName, patient_id: int) -> str:
 
 def restored_notice(when: datetime) -> None:
     """"Restored your unsaved draft from ...", the words every drafted form uses."""
-    st.info(f"Restored your unsaved draft from {when.astimezone().strftime('%d %b %Y %H:%M')}.",
+    st.info(f"Restored your unsaved draft from {format_datetime(when.astimezone())}.",
             icon=":material/restore:")
 
 

@@ -26,6 +26,7 @@ from components.shared.forms import errors_from
 from components.shared.session import flash, show_flash_at
 from components.shared.text import plain
 from components.shared.theme import format_date, format_datetime
+from components.shared.ui import WRAPPED_ROW_PX
 from novamind_core.domain.errors import ConflictError, NotFoundError, StaleWriteError, ValidationError
 from novamind_core.domain.instruments import Instrument
 from novamind_core.domain.reporting import REPORTABLE_INSTRUMENTS, Channel
@@ -213,7 +214,10 @@ def history_tables(panel: MeasurementPanel, tz: ZoneInfo) -> None:
     st.markdown("**Delivery log**")
     if panel.deliveries:
         st.dataframe(pd.DataFrame([{"When": format_datetime(e.at.astimezone(tz)), "Event": e.event.label,
-                                    "Detail": e.detail} for e in panel.deliveries]), hide_index=True, width="stretch")
+                                    "Detail": e.detail} for e in panel.deliveries]), hide_index=True, width="stretch",
+                     row_height=WRAPPED_ROW_PX, column_config={"When": st.column_config.TextColumn(width=140),
+                                                               "Event": st.column_config.TextColumn(width=140),
+                                                               "Detail": st.column_config.TextColumn(width="large")})
     else:
         st.caption("Nothing sent or answered yet.")
 

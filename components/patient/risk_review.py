@@ -39,6 +39,7 @@ from components.shared.forms import field_error
 from components.shared.session import flash, show_flash_at
 from components.shared.text import plain
 from components.shared.theme import format_date
+from components.shared.ui import WRAPPED_ROW_PX
 from novamind_core.domain.alerts import Alert, AlertKind
 from novamind_core.domain.errors import ConflictError, NotFoundError, NovamindError, ValidationError
 from novamind_core.domain.forms import FormName
@@ -97,7 +98,10 @@ def _raising_answers(form: RiskReviewForm) -> None:
     if form.answers:
         rows = [{"Item": a.number, "Question": a.question, "Answer": f"{a.answer_label} ({a.answer})"}
                 for a in form.answers]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", row_height=WRAPPED_ROW_PX,
+                     column_config={"Item": st.column_config.NumberColumn(width=50),
+                                    "Question": st.column_config.TextColumn(width="large"),
+                                    "Answer": st.column_config.TextColumn(width="medium")})
     else:
         st.caption("The item answers are not available for this alert.")
     if form.previous_review is not None:

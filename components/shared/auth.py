@@ -35,6 +35,7 @@ from streamlit.navigation.page import StreamlitPage
 from components.shared.navigation import PageSpec, page_for_url_path
 from components.shared.session import StateKeys, signed_in_username, touch_activity
 from components.shared.text import plain
+from components.shared.theme import format_datetime
 from components.shared.warmup import warm_up_charts
 from novamind_core.bootstrap import Services
 from novamind_core.domain.errors import AuthenticationError, NovamindError
@@ -83,7 +84,7 @@ def start_session(services: Services, user: User, channel: str = "web") -> None:
     st.session_state[StateKeys.SIGN_IN_WARNING] = (
         None if notice is None else
         f"There were {notice.failed_attempts} failed sign-in attempts on your account since you last signed in"
-        + (f" (the last at {notice.last_failure_at:%d %b %Y %H:%M} UTC)" if notice.last_failure_at else "")
+        + (f" (the last at {format_datetime(notice.last_failure_at)} UTC)" if notice.last_failure_at else "")
         + ". If that was not you, tell an administrator.")
 
 

@@ -42,6 +42,11 @@ def alert_chip(text: str, acknowledged: bool = False) -> str:
             f'<span style="color:{colour}">{icon}</span> {html.escape(text)}</span>')
 
 
+#: Row height of a table whose long text wraps instead of being cut: Streamlit's grid wraps a cell's text only in
+#: rows taller than 4 rem (64 px); 72 px shows three lines.
+WRAPPED_ROW_PX = 72
+
+
 def trend_arrow(trend: str | None) -> str:
     """Arrow for a score trend since the previous score: up is worse on PHQ-9/GAD-7/ISI."""
     return {"up": "↑ worse", "down": "↓ better", "flat": "→ same"}.get(trend or "", "")

@@ -103,7 +103,7 @@ def timelines_figure(data: TimelineData) -> go.Figure:
                 x=[datetime(e.on.year, e.on.month, e.on.day) for e in events], y=[1.0] * len(events),
                 yaxis="y", mode="markers", marker=dict(symbol="triangle-down", size=10, color=colour),
                 text=[e.label for e in events], name="planned step" if colour == PLAN_COLOUR else "medication change",
-                hovertemplate="%{x|%d %b %Y}: %{text}<extra></extra>"), row=1, col=1)
+                hovertemplate="%{x|%-d %b %Y}: %{text}<extra></extra>"), row=1, col=1)
             for e in events:
                 fig.add_annotation(x=datetime(e.on.year, e.on.month, e.on.day), y=1.0, yref="y domain",
                                    text=e.label, showarrow=False, textangle=-90, xanchor="left", yanchor="top",
@@ -164,7 +164,7 @@ def fan_chart(run: ScenarioRun, instrument: str = "phq9") -> go.Figure:
         fig.add_trace(go.Scatter(x=[d for d, _ in run.observed_phq9], y=[t for _, t in run.observed_phq9],
                                  name="observed PHQ-9", mode="lines+markers",
                                  line=dict(color=OBSERVED, width=2.5), marker=dict(size=7),
-                                 hovertemplate="observed %{x|%d %b %Y}: %{y}<extra></extra>"))
+                                 hovertemplate="observed %{x|%-d %b %Y}: %{y}<extra></extra>"))
     w0 = datetime(run.week0.year, run.week0.month, run.week0.day)
     fig.add_vline(x=w0, line=dict(color="#263238", width=1.2, dash="dot"))
     fig.add_annotation(x=w0, y=top, text="week 0 (date of the latest PHQ-9; the model's estimate)", showarrow=False,

@@ -48,7 +48,7 @@ def add_levels_overlay(fig: go.Figure, levels: LevelsView | None) -> go.Figure:
                                  legendgroup="tdm", hoverinfo="skip"), row=1, col=1)
         fig.add_trace(go.Scatter(x=x, y=list(curves.individual), name=f"{name} individual fit (Bayesian)",
                                  line={"color": FIT_COLOUR, "width": 2}, legendgroup="tdm",
-                                 hovertemplate="%{x|%d %b %Y %H:%M}: %{y:.0f} ng/mL<extra>individual fit</extra>"),
+                                 hovertemplate="%{x|%-d %b %Y %H:%M}: %{y:.0f} ng/mL<extra>individual fit</extra>"),
                       row=1, col=1)
     since = [lv for lv in levels.levels if lv.sampled_at >= start]
     if since:
@@ -56,7 +56,7 @@ def add_levels_overlay(fig: go.Figure, levels: LevelsView | None) -> go.Figure:
             x=[lv.sampled_at.replace(tzinfo=None) for lv in since], y=[lv.concentration_ng_ml for lv in since],
             mode="markers", name=f"{name} measured level", legendgroup="tdm",
             marker={"size": 11, "color": MEASURED_COLOUR, "symbol": "diamond", "line": {"width": 1, "color": "white"}},
-            hovertemplate="%{x|%d %b %Y %H:%M}: %{y:.0f} ng/mL<extra>measured</extra>"), row=1, col=1)
+            hovertemplate="%{x|%-d %b %Y %H:%M}: %{y:.0f} ng/mL<extra>measured</extra>"), row=1, col=1)
     return fig
 
 

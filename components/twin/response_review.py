@@ -1,4 +1,4 @@
-"""The twin-state page's first panel: "Why is this patient not responding?" (signals, then the options compared).
+"""The twin-state page's first panel: "How is this patient responding?" (signals, then the options compared).
 
 Takes the :class:`~novamind_core.twin.response_review.ResponseReview` the page's view model carries; draws it, and
 returns nothing (no choices). The rows are built by pure functions (:func:`signal_rows`, :func:`outcome_rows`) tested
@@ -10,10 +10,20 @@ from __future__ import annotations
 import streamlit as st
 
 from components.shared.session import once_per_page
-from components.shared.theme import DISCLAIMER
+from components.shared.theme import DISCLAIMER, format_date
+from components.shared.ui import WRAPPED_ROW_PX
 from novamind_core.twin.response_review import OptionOutcome, ResponseReview, Signal
 
-STATUS_WORDS = {"ok": "✅ fine", "concern": "⚠️ check", "unknown": "❔ not known"}
+#: Symbols in the basic font (DejaVu Sans), not emoji, which draw as empty boxes where no emoji font exists.
+STATUS_WORDS = {"ok": "✓ fine", "concern": "⚠ check", "unknown": "? not known"}
+
+
+#: Finding and Source are sentences: wide columns in rows tall enough to wrap them, not cut them.
+#: (Together about the page's width at 1280 px; four lines a row: a source is a long citation.)
+SIGNAL_COLUMNS = {"Check": st.column_config.TextColumn(width=120), "Status": st.column_config.TextColumn(width=90),
+                  "Finding": st.column_config.TextColumn(width=350),
+                  "Source": st.column_config.TextColumn(width=350)}
+SIGNAL_ROW_PX = WRAPPED_ROW_PX + 24
 
 
 def signal_rows(signals: tuple[Signal, ...]) -> list[dict[str, str]]:
@@ -51,9 +61,11 @@ def response_review_panel(review: ResponseReview | None) -> None:
         st.info(review.not_assessable or "No course to judge.", icon=":material/info:")
         return
     c = review.course
-    st.caption(f"Judging {c.drug} {c.dose_mg_per_day:g} mg/day (this dose since {c.dose_since.isoformat()}, the drug "
-               f"since {c.drug_since.isoformat()}), from this patient's own chart and the twin.")
-    st.dataframe(signal_rows(review.signals), hide_index=True, width="stretch", key="nm_twin_review_signals")
+    st.caption(f"Judging {c.drug} {c.dose_mg_per_day:g} mg/day (this dose since {format_date(c.dose_since)}, the drug "
+               f"since {format_date(c.drug_since)}), from this patient's own chart and the twin.")
+    st.dataframe(signal_rows(review.signals), hide_index=True, width="stretch", key="nm_twin_review_signals",
+                 row_height=SIGNAL_ROW_PX, column_config=SIGNAL_COLUMNS,
+                 height=38 + SIGNAL_ROW_PX * len(review.signals))  # every signal in view, no inner scroll
     concerns = [s.name.lower() for s in review.signals if s.status == "concern"]
     if concerns:
         st.markdown(f"**Consider first:** {', '.join(concerns)}: these can explain a poor response before a change "
@@ -61,7 +73,8 @@ def response_review_panel(review: ResponseReview | None) -> None:
     st.markdown(f"**If nothing changes, and the alternatives** (posterior over this patient, "
                 f"{review.horizon_weeks} weeks from today)")
     st.dataframe(outcome_rows(review.outcomes, review.horizon_weeks), hide_index=True, width="stretch",
-                 key="nm_twin_review_options")
+                 key="nm_twin_review_options", row_height=WRAPPED_ROW_PX,
+                 column_config={"Assumes": st.column_config.TextColumn(width=350)})
     for line in review.assumptions:
         if line != DISCLAIMER or once_per_page("disclaimer"):  # the disclaimer once per page
             st.caption(line)

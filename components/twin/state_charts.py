@@ -27,6 +27,8 @@ from novamind_core.domain.twin import SnapshotDifference
 from novamind_core.services.twin_types import TwinStateView, VersionInfo
 from novamind_core.twin.state import SymptomDomains
 
+MAX_VERSION_TICKS = 8
+
 #: Which targets drive each modelled neurotransmitter (twin dynamics docstring, novamind_core/twin/dynamics.py).
 NT_DRIVERS: dict[str, tuple[str, ...]] = {
     "serotonin": ("SERT", "5-HT1A", "5-HT3", "alpha-2"),
@@ -193,6 +195,16 @@ def occupancy_bars(occupancy_percent: Mapping[str, float]) -> go.Figure:
     return fig
 
 
+def version_ticks(days: Sequence[date], most: int = MAX_VERSION_TICKS) -> list[date]:
+    """The version dates to label, each once (Plotly's own ticks on a span of a few days fall every few hours and
+    repeat each day's label); at most ``most`` of them, evenly spread, the first and the last included."""
+    distinct = sorted(set(days))
+    if len(distinct) <= most:
+        return distinct
+    step = (len(distinct) - 1) / (most - 1)
+    return sorted({distinct[round(i * step)] for i in range(most)})
+
+
 def version_timeline(versions: Sequence[VersionInfo]) -> go.Figure:
     """Twin versions placed by clinical date (the date of the data each reflects: its latest assessment or visit),
     labelled with the version number and what triggered it; the storage clock only appears in the hover."""
@@ -207,8 +219,10 @@ def version_timeline(versions: Sequence[VersionInfo]) -> go.Figure:
     ))
     fig.update_layout(template=TEMPLATE_NAME, height=260, showlegend=False, hovermode="closest",
                       title=dict(text="Twin versions by the clinical date of their data, and what triggered each"))
+    ticks = version_ticks([clinical_date(v) for v in versions])
     fig.update_xaxes(title_text="clinical date (latest assessment or visit the version reflects)",
-                     tickformat="%d %b %Y", range=padded_date_range([clinical_date(v) for v in versions]))
+                     tickvals=ticks, ticktext=[format_date(d) for d in ticks],
+                     range=padded_date_range([clinical_date(v) for v in versions]))
     fig.update_yaxes(title_text=None)
     return fig
 

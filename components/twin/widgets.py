@@ -13,6 +13,7 @@ import streamlit as st
 from components.shared.session import once_per_page
 from components.shared.text import plain
 from components.shared.theme import DISCLAIMER, format_date, format_datetime, format_dose, format_duration_days
+from components.shared.ui import WRAPPED_ROW_PX
 from components.simulation.charts import comparison_csv, fan_chart, model_statement, outcomes_frame
 from novamind_core.domain.patients import Patient
 from novamind_core.domain.twin import SavedScenario
@@ -24,7 +25,7 @@ from novamind_core.twin.types import DoseGuidanceNote, ModelBasis, Scenario, Sce
 if TYPE_CHECKING:
     from novamind_core.bootstrap import Services
 
-STATUS_ICONS = {"present": "✅ present", "partial": "◐ partial", "missing": "⚠ missing"}
+STATUS_ICONS = {"present": "✓ present", "partial": "◐ partial", "missing": "⚠ missing"}
 SEVERITY_ORDER = {"contraindicated": 0, "major": 1, "moderate": 2, "minor": 3, "info": 4}
 
 
@@ -55,7 +56,10 @@ def state_cards(view: TwinStateView) -> None:
 def completeness_table(items: Sequence[CompletenessItem]) -> None:
     """What the twin is based on and what is missing, with how to add it."""
     st.dataframe([{"Input": i.source, "Status": STATUS_ICONS.get(i.status, i.status), "Detail": i.detail,
-                   "How to improve": i.how_to_add or ""} for i in items], hide_index=True, width="stretch")
+                   "How to improve": i.how_to_add or ""} for i in items], hide_index=True, width="stretch",
+                 row_height=WRAPPED_ROW_PX, column_config={
+                     "Detail": st.column_config.TextColumn(width="large"),
+                     "How to improve": st.column_config.TextColumn(width="medium")})
 
 
 def levels_sentence(when: str, plasma_ng_ml: dict[str, float], occupancy_percent: dict[str, float]) -> str:
@@ -70,10 +74,19 @@ def levels_sentence(when: str, plasma_ng_ml: dict[str, float], occupancy_percent
             + ("; " if parts and occ else "") + ", ".join(occ[:3]) + ".")
 
 
+def regimen_parts(regimen: str | None) -> tuple[str, str | None]:
+    """``("sertraline 100 mg", "every 24 h")``: the card's value short enough not to be cut, the interval under it."""
+    if not regimen:
+        return "no drug on board", None
+    dose, sep, interval = regimen.partition(" every ")
+    return (dose, f"every {interval}") if sep else (regimen, None)
+
+
 def timeline_cards(summary: TimelineSummary) -> None:
     """The four cards above the timelines and the sentence that sums them up."""
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Current regimen", summary.regimen or "no drug on board")
+    c1, c2, c3, c4 = st.columns([1.5, 1, 1, 1])
+    dose, interval = regimen_parts(summary.regimen)
+    c1.metric("Current regimen", dose, interval, delta_color="off", delta_arrow="off")
     c2.metric("Time to steady state", "—" if summary.time_to_steady_state_days is None
               else f"{summary.time_to_steady_state_days:.0f} days",
               help="Time to 90% of steady state of the active moiety (typical patient, PGx applied).")

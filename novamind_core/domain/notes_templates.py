@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from enum import Enum
 
 from novamind_core.domain.alerts import Alert
+from novamind_core.domain.dates import day_month_year
 from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.medications import MedicationOrder
 from novamind_core.domain.records import AssessmentRecord
@@ -36,7 +37,7 @@ class NoteTemplate(str, Enum):
 
 
 def _d(on: date) -> str:
-    return on.strftime("%d %b %Y")
+    return day_month_year(on)
 
 
 def score_lines(assessments: Sequence[AssessmentRecord]) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 
+from novamind_core.domain.dates import day_month_year
 from novamind_core.domain.errors import ValidationError
 
 #: MRN: 4-32 characters, letters, digits and hyphens, starting with a letter or digit; stored upper-case.
@@ -116,10 +117,10 @@ def validate_date_of_birth(dob: date, today: date | None = None) -> date:
     if isinstance(dob, datetime) or not isinstance(dob, date):
         raise ValidationError("date of birth must be a date (YYYY-MM-DD)", field="date_of_birth", value=dob)
     if dob > today:
-        raise ValidationError(f"date of birth {dob.isoformat()} is in the future", field="date_of_birth",
+        raise ValidationError(f"date of birth {day_month_year(dob)} is in the future", field="date_of_birth",
                               value=dob.isoformat())
     if today.year - dob.year > MAX_AGE_YEARS:
-        raise ValidationError(f"date of birth {dob.isoformat()} is more than {MAX_AGE_YEARS} years ago",
+        raise ValidationError(f"date of birth {day_month_year(dob)} is more than {MAX_AGE_YEARS} years ago",
                               field="date_of_birth", value=dob.isoformat())
     return dob
 

@@ -23,6 +23,7 @@ from datetime import date, datetime
 from enum import Enum
 
 from novamind_core.domain.alerts import Alert
+from novamind_core.domain.dates import day_month_year
 from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.instrument_screeners import CSSRS_ITEMS, CSSRS_LEVELS, cssrs_triage_level
 
@@ -183,7 +184,7 @@ def cssrs_alert_reason(level: int, answers: Sequence[int], on: date) -> str:
     (question 4)"``. Without answers (a total-only import) it says the triage level alone was received."""
     findings = cssrs_findings(answers)
     said = "; ".join(findings) if findings else "triage level only, the answers are not available"
-    return f"C-SSRS screener, {CSSRS_LEVELS[level]} risk, on {on.strftime('%d %b %Y')}: {said}"
+    return f"C-SSRS screener, {CSSRS_LEVELS[level]} risk, on {day_month_year(on)}: {said}"
 
 
 def review_problems(review: RiskReviewInput, today: date) -> dict[str, str]:
@@ -225,7 +226,7 @@ def review_problems(review: RiskReviewInput, today: date) -> dict[str, str]:
     if not isinstance(follow, date):
         problems["follow_up_on"] = "choose a follow-up date"
     elif follow < today:
-        problems["follow_up_on"] = f"the follow-up date {follow.isoformat()} is in the past"
+        problems["follow_up_on"] = f"the follow-up date {day_month_year(follow)} is in the past"
     elif (follow - today).days > FOLLOW_UP_MAX_DAYS:
         problems["follow_up_on"] = f"book the follow-up within {FOLLOW_UP_MAX_DAYS} days"
     return problems

@@ -13,6 +13,7 @@ from novamind_core.domain.assessments import (
     item9_answer,
     score_assessment,
 )
+from novamind_core.domain.dates import day_month_year
 from novamind_core.domain.forms import FormName
 from novamind_core.domain.records import AssessmentRecord, AssessmentResult
 from novamind_core.domain.reporting import AssessmentSource
@@ -54,7 +55,7 @@ def evaluate_alerts(score: AssessmentScore, on: date, earlier_totals: Sequence[i
     item9 = item9_answer(inst, score.answers)
     if score.item9_positive and item9 is not None:
         out.append((AlertKind.ITEM9, f"PHQ-9 item 9 (thoughts of self-harm) answered {item9} on "
-                    f"{on.strftime('%d %b %Y')}", item9))
+                    f"{day_month_year(on)}", item9))
     screen = screener_alert(score, on)
     if screen is not None:
         out.append(screen)

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
+from novamind_core.domain.dates import day_month_year
 from novamind_core.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from novamind_core.domain.users import SYSTEM_USER as SYSTEM_USER  # re-exported: the command-line actor
 from novamind_core.domain.users import Permission, User
@@ -131,7 +132,7 @@ def parse_date(value: date | str | None, field_name: str, *, default: date | Non
 
 def not_in_future(value: date, today: date, field_name: str) -> date:
     if value > today:
-        raise ValidationError(f"{field_name.replace('_', ' ')} {value.isoformat()} is in the future",
+        raise ValidationError(f"{field_name.replace('_', ' ')} {day_month_year(value)} is in the future",
                               field=field_name, value=value.isoformat())
     return value
 

@@ -30,6 +30,7 @@ from novamind_core.domain.caseload_export import (
     caseload_csv_text,
     caseload_file_name,
 )
+from novamind_core.domain.dates import day_month_year
 from novamind_core.domain.episodes import ScoredContact
 from novamind_core.domain.errors import NotFoundError, PermissionDenied
 from novamind_core.domain.medications import ChangeKind, MedicationOrder
@@ -265,10 +266,10 @@ def timeline_events(history: Sequence[AssessmentRecord], orders: Sequence[Medica
 def overdue_alert(patient_id: int, summary: PatientSummary, now: datetime, today: date) -> Alert:
     """The computed overdue alert (``id`` None): it clears itself when new scores arrive."""
     since = summary.last_assessed_on
-    message = (f"Assessments overdue: last on {since.strftime('%d %b %Y')}" if since
+    message = (f"Assessments overdue: last on {day_month_year(since)}" if since
                else "Assessments overdue: no assessment recorded yet")
     if summary.next_assessment_due is not None:
-        message = f"Assessments overdue: due {summary.next_assessment_due.strftime('%d %b %Y')}"
+        message = f"Assessments overdue: due {day_month_year(summary.next_assessment_due)}"
     return Alert(id=None, patient_id=patient_id, kind=AlertKind.OVERDUE, raised_at=now, message=message,
                  observed_on=today)
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from novamind_core.domain.dates import day_month_year_time
 from novamind_core.domain.drug_levels import DrugLevel, validate_concentration_ng_ml
 from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.forms import FormName
@@ -89,7 +90,7 @@ class DrugLevelService(BaseService):
             conc = validate_concentration_ng_ml(concentration_ng_ml)
             when = _sampled_at(sampled_at)
             if when > self.ctx.now():
-                raise ValidationError(f"sample time {when.isoformat()} is in the future", field="sampled_at",
+                raise ValidationError(f"sample time {day_month_year_time(when)} is in the future", field="sampled_at",
                                       value=when.isoformat())
             level = uow.drug_levels.add(patient_id, name, conc, when, actor.id if actor.id > 0 else None,
                                         self.ctx.now())

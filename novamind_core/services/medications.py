@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from novamind_core.domain.dates import day_month_year
 from novamind_core.domain.errors import ConflictError, NotFoundError, ValidationError
 from novamind_core.domain.forms import FormName
 from novamind_core.domain.medications import (
@@ -102,7 +103,7 @@ class MedicationService(BaseService):
             uow.patients.lock(patient_id)
         order = uow.medications.get(order_id)
         if order.stop_date is not None:
-            raise ConflictError(f"medication order {order_id} was already stopped on {order.stop_date.isoformat()}")
+            raise ConflictError(f"medication order {order_id} was already stopped on {day_month_year(order.stop_date)}")
         return order
 
     @staticmethod
@@ -129,8 +130,8 @@ class MedicationService(BaseService):
             today = self.ctx.today()
             when = not_in_future(parse_date(on, "on", default=today), today, "on")
             if when < current.start_date:
-                raise ValidationError(f"change date {when.isoformat()} is before the order started "
-                                      f"({current.start_date.isoformat()})", field="on", value=when.isoformat())
+                raise ValidationError(f"change date {day_month_year(when)} is before the order started "
+                                      f"({day_month_year(current.start_date)})", field="on", value=when.isoformat())
             uow.medications.close(order_id, when, f"titrated to {dose:g} mg: {why}")
             order = uow.medications.add(
                 patient_id=patient_id, drug=current.drug, dose_mg=dose, frequency=freq.value, start_date=when,
@@ -153,8 +154,8 @@ class MedicationService(BaseService):
             today = self.ctx.today()
             when = not_in_future(parse_date(on, "on", default=today), today, "on")
             if when < current.start_date:
-                raise ValidationError(f"stop date {when.isoformat()} is before the order started "
-                                      f"({current.start_date.isoformat()})", field="on", value=when.isoformat())
+                raise ValidationError(f"stop date {day_month_year(when)} is before the order started "
+                                      f"({day_month_year(current.start_date)})", field="on", value=when.isoformat())
             order = uow.medications.close(order_id, when, why)
             self._audit(uow, actor, AuditAction.MEDICATION_UPDATE, patient_id=patient_id, detail=f"stop {current.drug}")
             uow.commit()
@@ -176,7 +177,7 @@ class MedicationService(BaseService):
             today = self.ctx.today()
             when = not_in_future(parse_date(on, "on", default=today), today, "on")
             if when < current.start_date:
-                raise ValidationError(f"switch date {when.isoformat()} is before the order started",
+                raise ValidationError(f"switch date {day_month_year(when)} is before the order started",
                                       field="on", value=when.isoformat())
             uow.medications.close(order_id, when, f"switched to {name}: {why}")
             order = uow.medications.add(

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from novamind_core.domain.dates import day_month_year
 from novamind_core.domain.errors import NovamindError
 from novamind_core.ml.features import CANDIDATE_DRUGS, REMISSION_MAX_PHQ9
 from novamind_core.services.twin_inputs import INTERVAL_H, adherence_from_note, build_inputs, phenotype_code
@@ -136,7 +137,7 @@ def patient_features(chart: Chart) -> tuple[dict[str, Any], tuple[tuple[str, str
     if phq_items:
         feats["phq9_items"] = list(phq_items[-1].answers)
         used.append(("Baseline PHQ-9", f"{phq_items[-1].total} (items from "
-                     f"{phq_items[-1].administered_on.isoformat()})"))
+                     f"{day_month_year(phq_items[-1].administered_on)})"))
     elif phq:
         missing.append("The PHQ-9s on record are totals only (item answers not available): the response model "
                        "needs item answers. Enter a PHQ-9 in Assessments.")
@@ -145,7 +146,7 @@ def patient_features(chart: Chart) -> tuple[dict[str, Any], tuple[tuple[str, str
     anxiety_dx = [d.code for d in p.diagnoses if d.code.startswith(ANXIETY_ICD10_PREFIXES)]
     if gad and gad[-1].answers:
         feats["gad7_items"] = list(gad[-1].answers)
-        used.append(("Baseline GAD-7", f"{gad[-1].total} (from {gad[-1].administered_on.isoformat()})"))
+        used.append(("Baseline GAD-7", f"{gad[-1].total} (from {day_month_year(gad[-1].administered_on)})"))
     elif gad:
         missing.append("The latest GAD-7 is a total only (item answers not available): anxiety items are treated "
                        "as unknown.")

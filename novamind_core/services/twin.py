@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from novamind_core.domain.dates import day_month_year
 from novamind_core.domain.errors import NotFoundError, PermissionDenied
 from novamind_core.domain.records import ChartSummary
 from novamind_core.domain.twin import (
@@ -241,7 +242,7 @@ class TwinService(TwinRecords):
             self._audit(uow, actor, SCENARIO_RUN, patient_id=patient_id,
                         detail=f"scenarios={len(typed)} draws={draws} seed={seed}")
             uow.commit()
-        based_on = (f"posterior from {len(inputs.phq9_observed)} PHQ-9 totals to {inputs.as_of.isoformat()}"
+        based_on = (f"posterior from {len(inputs.phq9_observed)} PHQ-9 totals to {day_month_year(inputs.as_of)}"
                     if history is not None else "population prior (no PHQ-9 on record)")
         return ScenarioRun(patient_id, comparison.results, comparison.table, inputs.as_of, inputs.phq9_observed,
                            comparison.results[0].calibration, int(draws), int(seed), based_on)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from novamind_core.domain.dates import day_month_year
 from novamind_core.domain.phenotypes import phenotype_code
 from novamind_core.domain.twin import SnapshotTrigger
 
@@ -201,7 +202,7 @@ def _series_item(name: str, records: Sequence[Any], how: str) -> CompletenessIte
         return CompletenessItem(name, "missing", f"No {name} yet.", how)
     first, last = records[0].administered_on, records[-1].administered_on
     return CompletenessItem(name, "present" if len(records) >= 2 else "partial",
-                            f"{len(records)} on record, {first.isoformat()} to {last.isoformat()}"
+                            f"{len(records)} on record, {day_month_year(first)} to {day_month_year(last)}"
                             + _total_only_detail(records)
                             + ("" if len(records) >= 2 else " (one score: change cannot be estimated)"),
                             None if len(records) >= 2 else how)
@@ -262,7 +263,7 @@ def build_inputs(patient: Any, assessments: Sequence[Any], orders: Sequence[Any]
         _series_item("PHQ-9", phq, "Record a PHQ-9 in Assessments: the twin's symptom model is fitted to PHQ-9."),
         _series_item("GAD-7", gad, "Record a GAD-7 in Assessments for the anxiety domain."),
         CompletenessItem("ISI", "present" if isi else "missing",
-                         f"latest on {isi[-1].administered_on.isoformat()}" if isi else "No ISI: sleep comes from "
+                         f"latest on {day_month_year(isi[-1].administered_on)}" if isi else "No ISI: sleep comes from "
                          "PHQ-9 item 3 only.", None if isi else "Record an ISI for a better sleep domain."),
     ]
     if orders:
@@ -279,7 +280,7 @@ def build_inputs(patient: Any, assessments: Sequence[Any], orders: Sequence[Any]
     if later:
         items.append(CompletenessItem(
             "Recent medication changes", "partial",
-            f"{len(later)} change(s) after the latest PHQ-9 ({as_of.isoformat()}) enter the twin with the next "
+            f"{len(later)} change(s) after the latest PHQ-9 ({day_month_year(as_of)}) enter the twin with the next "
             "PHQ-9; Timelines already shows their plasma levels and occupancy.", "Record a PHQ-9 today."))
     items.append(CompletenessItem(
         "Adherence", "present" if adherence is not None else "missing",

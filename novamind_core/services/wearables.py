@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from novamind_core.biometrics.minute_counts import MINUTES_PER_DAY, stack_days
+from novamind_core.domain.dates import day_month_year
 from novamind_core.domain.errors import ValidationError
 from novamind_core.domain.users import Permission, User
 from novamind_core.domain.wearables import DailySummary
@@ -158,7 +159,7 @@ class WearableService(BaseService):
         for i, r in enumerate(rows, start=1):
             day = parse_date(r.get("date") or r.get("day"), "date")  # type: ignore[arg-type]
             if day in seen:
-                raise ValidationError(f"row {i}: date {day.isoformat()} appears twice", field="date", row=i,
+                raise ValidationError(f"row {i}: date {day_month_year(day)} appears twice", field="date", row=i,
                                       value=day.isoformat())
             seen.add(day)
             steps = _optional_number(r.get("steps"), "steps", 0, 200_000, i)

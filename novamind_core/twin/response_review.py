@@ -1,4 +1,4 @@
-"""Why is this patient not responding? The twin's answer at week 4-8 of a poor response (docs/science.md §17).
+"""How is this patient responding, and if poorly, why? The twin's answer at week 4-8 (docs/science.md §17).
 
 Pure: chart facts in (the current course, phenotypes, co-medication, adherence, PHQ-9 totals, measured levels),
 frozen results out. Each signal is computed from the patient's own data and the model, with its source:
@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from novamind_core.domain.dates import day_month_year
 from novamind_core.pharmacology.catalogue import Catalogue
 from novamind_core.pharmacology.pgx import effective_phenotypes, exposure_multiplier
 from novamind_core.pharmacology.reference_ranges import reference_range, trough_position
@@ -37,7 +38,9 @@ from novamind_core.pharmacology.summary import steady_state_summary
 from novamind_core.twin.early_improvement import early_improvement
 from novamind_core.twin.types import Scenario, ScenarioStep
 
-QUESTION = "Why is this patient not responding?"
+#: The panel's heading: neutral, as the panel is drawn for every patient on an antidepressant, one in remission
+#: included (the signals then say "fine"); it asks how, never presumes a poor response.
+QUESTION = "How is this patient responding to the current treatment?"
 SERT_TARGET_PERCENT = 80.0
 SERT_SOURCE = "Meyer et al. 2004, Am J Psychiatry 161:826, doi:10.1176/appi.ajp.161.5.826 (~80% SERT at minimum dose)"
 ADEQUATE_TRIAL_WEEKS = 4.0
@@ -145,7 +148,7 @@ def _exposure(course: CurrentCourse, summary_trough: float, levels: Sequence[Mea
     if levels:
         last = levels[-1]
         measured = trough_position(rng, last.concentration_ng_ml)
-        finding += (f"; measured {last.concentration_ng_ml:g} ng/mL on {last.sampled_on.isoformat()} is "
+        finding += (f"; measured {last.concentration_ng_ml:g} ng/mL on {day_month_year(last.sampled_on)} is "
                     f"{words[measured]} it")
         status = OK if measured == "within" else CONCERN
     else:

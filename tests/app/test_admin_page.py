@@ -120,3 +120,14 @@ def test_the_trainee_toggle_is_off_limits_for_an_account_that_is_not_a_clinician
     at = open_section(app_as, "Users")
     at.selectbox(key="nm_ad_user").set_value(analyst.id).run()
     assert at.toggle(key=f"nm_ad_trainee_{analyst.id}").disabled
+
+
+def test_the_audit_logs_patient_id_filter_is_empty_for_any_and_rows_without_a_patient_show_no_none(seeded, app_as):
+    at = open_section(app_as, "Audit log")
+    box = at.number_input(key="nm_ad_au_patient")
+    assert box.value is None and box.min == 1  # empty means any patient: no 0 standing for "any"
+    table = at.dataframe[0].value
+    assert "None" not in set(table["Patient id"].astype(str)) and "" in set(table["Patient id"])
+    patient = next(p for p in table["Patient id"] if p)
+    box.set_value(int(patient)).run()
+    assert set(at.dataframe[0].value["Patient id"]) == {patient}

@@ -225,3 +225,16 @@ def test_an_alert_link_for_another_teams_patient_shows_a_friendly_message_and_no
         shown = page_text(at)
         assert "This alert is for a patient who is not on your care team, or it no longer exists." in shown
         assert "Hidden Otherteam" not in shown and "NM-900001" not in shown
+
+
+def test_the_delivery_logs_detail_wraps_in_a_wide_column_instead_of_being_cut(seeded, app_as):
+    import json
+
+    from components.shared.ui import WRAPPED_ROW_PX
+
+    services, cohort = seeded
+    services.reporting.create_request(clinician(services), cohort.responder_id, "PHQ-9")
+    at = open_chart(app_as, cohort.responder_id)
+    log = next(d for d in at.dataframe if "Event" in d.value.columns)
+    assert log.proto.row_height == WRAPPED_ROW_PX
+    assert json.loads(log.proto.columns)["Detail"]["width"] == "large"

@@ -146,3 +146,16 @@ def test_a_cssrs_alert_names_the_screeners_triage_level_not_a_total(seeded, app_
     start_review(at, alert.id)
     shown = page_text(at)
     assert "high risk on the screener's triage" in shown and "total 3" not in shown
+
+
+def test_the_raising_answers_wrap_their_questions_instead_of_cutting_them(seeded, app_as):
+    import json
+
+    from components.shared.ui import WRAPPED_ROW_PX
+
+    services, cohort = seeded
+    [alert] = an_open_item9(services, cohort.item9_id)[:1]
+    at = start_review(open_chart(app_as, cohort.item9_id), alert.id)
+    answers = next(d for d in at.dataframe if "Question" in d.value.columns)
+    assert answers.proto.row_height == WRAPPED_ROW_PX
+    assert json.loads(answers.proto.columns)["Question"]["width"] == "large"

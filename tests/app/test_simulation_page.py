@@ -170,3 +170,15 @@ def test_statistical_settings_sit_in_an_advanced_expander_in_plain_words_and_eac
     assert not [cap.value for cap in at.caption if "Monte Carlo" in cap.value or "Laplace" in cap.value]
     (how,) = [e for e in at.expander if e.label == "Advanced: how these predictions were computed"]
     assert any("MAP + Laplace" in m.value for m in how.markdown)
+
+
+def test_a_plan_added_twice_is_accepted_with_a_hint_that_it_is_the_same_as_the_earlier_plan(cohort):  # type: ignore[no-untyped-def]
+    _services, c = cohort
+    at = open_page(c.responder_id)
+    add_plan(at, "Stay on sertraline")
+    assert not [w for w in at.warning if "is the same as plan" in str(w.value)]
+    add_plan(at, "Stay on sertraline")
+    assert "Plans to compare (2/" in " ".join(str(m.value) for m in at.markdown)  # accepted, not blocked
+    assert any("Plan 2 is the same as plan 1" in str(w.value) for w in at.warning)
+    add_plan(at, "Higher dose", start=150.0)
+    assert not any("Plan 3 is the same" in str(w.value) for w in at.warning)

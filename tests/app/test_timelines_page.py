@@ -33,7 +33,7 @@ def test_timelines_show_linked_plasma_occupancy_and_level_panels_with_cards(coho
     assert fig["layout"]["xaxis3"]["rangeselector"]["buttons"]
     assert [m.label for m in at.metric] == ["Current regimen", "Time to steady state", "Occupancy today",
                                             "Adaptation progress"]
-    assert at.metric[0].value == "sertraline 100 mg every 24 h"
+    assert (at.metric[0].value, at.metric[0].delta) == ("sertraline 100 mg", "every 24 h")  # not cut in the card
     assert "On sertraline 100 mg" in at.info[0].value
 
 

@@ -91,7 +91,7 @@ def test_the_page_answers_why_not_responding_first_with_signals_options_and_assu
     _services, c = cohort
     at = open_page(c.responder_id)
     assert not at.exception
-    assert at.subheader[0].value == "Why is this patient not responding?"
+    assert at.subheader[0].value == "How is this patient responding to the current treatment?"
     signals, options = at.dataframe[0].value, at.dataframe[1].value  # the first two tables on the page
     assert list(signals["Check"]) == ["Exposure", "Target occupancy", "Time on an adequate dose", "Adherence",
                                       "PGx and phenoconversion", "Early improvement"]
@@ -125,3 +125,18 @@ def test_each_model_caption_and_the_synthetic_data_notice_appear_once_on_the_twi
     assert sum("Model: Novamind twin" in t for t in texts) == 1
     assert sum(SYNTHETIC_NOTICE in t for t in texts) == 1  # the learned models' output is on the page
     assert sum(DISCLAIMER in t for t in texts) == 1, [t[:90] for t in texts if DISCLAIMER in t]
+
+
+def test_the_signals_finding_and_source_wrap_in_wide_columns_instead_of_being_cut(cohort):  # type: ignore[no-untyped-def]
+    import json
+
+    from components.shared.ui import WRAPPED_ROW_PX
+
+    _services, c = cohort
+    at = open_page(c.responder_id)
+    signals = at.dataframe[0].proto
+    assert signals.row_height >= WRAPPED_ROW_PX > 64  # the grid wraps text only in rows taller than 4 rem
+    columns = json.loads(signals.columns)
+    assert columns["Finding"]["width"] >= 300 and columns["Source"]["width"] >= 300
+    status = " ".join(at.dataframe[0].value["Status"])
+    assert "✓" in status or "⚠" in status or "?" in status

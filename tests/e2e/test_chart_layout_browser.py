@@ -56,3 +56,38 @@ def test_the_first_tab_of_the_chart_is_in_the_first_screen_and_a_reload_keeps_th
         assert page.get_by_text("Change or stop a medication").first.is_visible()
     finally:
         context.close()
+
+
+def test_saving_a_phq9_that_raises_an_alert_keeps_the_assessments_tab_open_with_its_confirmation(chart_app, browser):
+    """The Alerts tab's label counts open alerts ("Alerts (1 open)" -> "(2 open)"): the save's rerun must not jump
+    to the Overview tab and hide the "Saved PHQ-9" confirmation."""
+    import re
+
+    context = browser.new_context(viewport={"width": 1440, "height": 2000})
+    try:
+        page = context.new_page()
+        page.goto(chart_app["url"])
+        sign_in(page)
+        page.get_by_text("Caseload", exact=True).first.wait_for()
+        wait_idle(page)
+        page.goto(chart_app["url"] + "/patient?mrn=NM-100004")
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
+        wait_idle(page)
+        page.get_by_role("tab", name="Assessments").click()
+        wait_idle(page)
+        before = page.get_by_role("tab", name=re.compile(r"^Alerts")).inner_text()
+        radios = page.locator('[data-testid="stRadio"]')
+        for item, answer in enumerate([1, 1, 1, 1, 1, 0, 0, 0, 2]):
+            radios.nth(item).get_by_text(re.compile(rf"^{answer} · ")).click()
+            wait_idle(page)
+        page.get_by_role("button", name="Review and save").click()
+        page.get_by_role("button", name="Confirm and save").click()
+        page.wait_for_function(
+            "b => [...document.querySelectorAll('[role=tab]')].some(t => t.innerText.startsWith('Alerts') && "
+            "t.innerText !== b)", arg=before, timeout=30_000)
+        wait_idle(page)
+        assert page.get_by_role("tab", name="Assessments").get_attribute("aria-selected") == "true"
+        panel = page.locator('[role="tabpanel"]:visible')
+        panel.locator('[data-testid="stAlert"]', has_text="Saved PHQ-9").first.wait_for(timeout=10_000)
+    finally:
+        context.close()

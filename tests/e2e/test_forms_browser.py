@@ -159,4 +159,4 @@ def test_a_clinician_loses_nothing_typed_and_nothing_is_silently_changed(forms_a
     tab.wait_for_timeout(1500)
     wait_idle(tab)
     assert tab.get_by_text("Choose one from your caseload").count() == 0  # the page's "no patient" message
-    assert tab.get_by_text("Why is this patient not responding?").count() == 1
+    assert tab.get_by_text("How is this patient responding to the current treatment?").count() == 1

@@ -71,7 +71,7 @@ def row(**overrides) -> CaseloadRow:  # type: ignore[no-untyped-def]
 
 def test_caseload_row_shows_words_and_arrows_not_colour_alone():
     frame = caseload_frame([row()])
-    assert frame.loc[0, "PHQ-9"] == "17 · moderately severe"
+    assert frame.loc[0, "PHQ-9"] == "17 · mod. severe"
     assert frame.loc[0, "PHQ-9 trend"] == "↑ worse"
     assert frame.loc[0, "Alerts"] == "⚠ self-harm risk · 2 open"
     assert frame.loc[0, "GAD-7"] == "—"
@@ -85,3 +85,31 @@ def test_severity_chip_carries_the_band_word_on_a_light_tint():
     chip = severity_chip("severe")
     assert "severe" in chip and tint("#c62828") in chip
     assert tint("#000000", 0.5) == "#808080"
+
+
+def test_the_caseloads_triage_cells_fit_their_columns_without_being_cut():
+    """A generous estimate of the grid's text (7 px a character, 16 px of cell padding) fits each column's width:
+    no "↑ wors" or "16 · moderately sever"."""
+    from components.caseload.table import COLUMN_WIDTHS_PX, STATE_ICONS, score_text, state_text
+    from components.shared.ui import trend_arrow
+    from novamind_core.domain.reporting import MeasurementState
+
+    def fits(text: str, column: str) -> bool:
+        return 7 * len(text) + 16 <= COLUMN_WIDTHS_PX[column]
+
+    for band in ("minimal", "mild", "moderate", "moderately severe", "severe"):
+        assert fits(score_text(27, band), "PHQ-9"), score_text(27, band)
+    for band in ("minimal", "mild", "moderate", "severe"):
+        assert fits(score_text(21, band), "GAD-7"), score_text(21, band)
+    for trend in ("up", "down", "flat"):
+        assert fits(trend_arrow(trend), "PHQ-9 trend") and fits(trend_arrow(trend), "GAD-7 trend"), trend
+    assert set(STATE_ICONS) == set(MeasurementState)
+    for state in MeasurementState:
+        assert fits(state_text(state), "Questionnaires"), state_text(state)
+
+
+def test_the_sort_menus_words_fit_the_menu_and_its_help_says_what_needs_attention_first_means():
+    from components.caseload.table import SORT_HELP, SORT_LABELS
+
+    assert all(len(words) <= 28 for words in SORT_LABELS.values()), SORT_LABELS
+    assert "self-harm risk" in SORT_HELP and "open alerts" in SORT_HELP

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -163,6 +163,17 @@ def test_twin_versions_are_placed_by_the_clinical_date_of_their_data_not_the_sto
     assert fig.layout.xaxis.range[1] > date(2026, 4, 6)  # the newest version is drawn whole
 
 
+def test_the_version_axis_labels_each_date_once_even_when_versions_are_a_day_apart():
+    stored = datetime(2026, 6, 30, 23, 59, tzinfo=UTC)
+    days = [date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 3), date(2026, 3, 4)]
+    versions = [VersionInfo(i, stored, "assessment", (), "new PHQ-9", d, 14) for i, d in enumerate(days, start=1)]
+    axis = tsc.version_timeline(versions).layout.xaxis
+    assert list(axis.ticktext) == ["2 Mar 2026", "3 Mar 2026", "4 Mar 2026"]
+    assert len(axis.tickvals) == len(set(axis.tickvals))
+    many = tsc.version_ticks([date(2026, 1, 1) + timedelta(days=i) for i in range(40)])
+    assert len(many) <= tsc.MAX_VERSION_TICKS and many[0] == date(2026, 1, 1) and many[-1] == date(2026, 2, 9)
+
+
 def test_each_plan_band_on_the_fan_chart_is_semi_transparent_in_its_own_colour(run):  # type: ignore[no-untyped-def]
     bands = [t for t in sc.fan_chart(run).data if t.fill == "toself"]
     assert len(bands) == 4  # 50% and 90% for each of the two plans
@@ -186,3 +197,12 @@ def test_the_printed_comparison_names_the_patient_each_plan_and_gives_probabilit
     assert "adherence 80%" in text
     p = run.table[0].p_response_week8
     assert f"<td>{p:.0%}</td>" in text and f"<td>{p:.2f}</td>" not in text
+
+
+def test_the_readme_caption_of_the_twin_state_counts_the_neurotransmitters_the_page_shows_by_default():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    caption = next(line for line in readme.splitlines() if line.startswith("| Twin state:"))
+    shown = len(tsc.neurotransmitter_columns(show_unmodelled=False))
+    assert f"the {shown} modelled neurotransmitters" in caption and "x 12 neurotransmitters" not in caption

@@ -42,12 +42,12 @@ def test_behaviour_is_read_with_its_timing():
 def test_the_reason_leads_with_the_published_triage_level_and_the_date(answers, level):
     score = score_assessment("C-SSRS", answers)
     reason = cssrs_alert_reason(score.total, score.answers, ON)
-    assert reason.startswith(f"C-SSRS screener, {level} risk, on 06 Dec 2026: ")
+    assert reason.startswith(f"C-SSRS screener, {level} risk, on 6 Dec 2026: ")
     assert all(f in reason for f in cssrs_findings(answers))
 
 
 def test_a_total_only_screener_says_the_answers_are_not_available():
-    assert cssrs_alert_reason(3, (), ON) == ("C-SSRS screener, high risk, on 06 Dec 2026: triage level only, the "
+    assert cssrs_alert_reason(3, (), ON) == ("C-SSRS screener, high risk, on 6 Dec 2026: triage level only, the "
                                              "answers are not available")
 
 
@@ -55,7 +55,7 @@ def test_a_screener_alert_is_called_a_suicide_risk_screen_and_an_item9_alert_kee
     at = datetime(2026, 12, 6, tzinfo=UTC)
     screen = Alert(id=1, patient_id=1, kind=AlertKind.ITEM9, raised_at=at, instrument="C-SSRS",
                    message=cssrs_alert_reason(3, (0, 0, 0, 1, 0, 0, 0), ON))
-    assert screen.text == ("Suicide risk screen: C-SSRS screener, high risk, on 06 Dec 2026: some intention of acting "
+    assert screen.text == ("Suicide risk screen: C-SSRS screener, high risk, on 6 Dec 2026: some intention of acting "
                            "on these thoughts (question 4)")
     assert "item9" not in screen.text and "item 9" not in screen.text
     phq = Alert(id=2, patient_id=1, kind=AlertKind.ITEM9, raised_at=at, instrument="PHQ-9", message="PHQ-9 item 9")

@@ -54,7 +54,7 @@ def record(store: FakeStore, answers: list[int]):  # type: ignore[no-untyped-def
 def test_a_high_risk_screener_opens_a_self_harm_risk_alert_whose_reason_is_in_words(store):
     [alert] = record(store, HIGH).alerts
     assert alert.kind is AlertKind.ITEM9 and alert.open and alert.value == 3 and alert.instrument == "C-SSRS"
-    assert alert.text == ("Suicide risk screen: C-SSRS screener, high risk, on 01 Jun 2026: wished to be dead "
+    assert alert.text == ("Suicide risk screen: C-SSRS screener, high risk, on 1 Jun 2026: wished to be dead "
                           "(question 1); thoughts of killing themselves (question 2); thought about how they might "
                           "do it (question 3); some intention of acting on these thoughts (question 4)")
     assert not alert.urgent, "a clinician asked the questions: nobody is e-mailed, as for a clinician's item 9"

@@ -96,7 +96,7 @@ def test_the_follow_up_template_pulls_in_scores_changes_and_medications():
                               change_kind=ChangeKind.TITRATE, previous_id=1)]
     text = render_template(NoteTemplate.FOLLOW_UP, date(2026, 6, 1),
                            [_assessment(1, date(2026, 3, 1), 18), _assessment(2, date(2026, 6, 1), 11)], orders)
-    assert "PHQ-9 11/27 (moderate) on 01 Jun 2026; -7 points since baseline 18 (01 Mar 2026)" in text
+    assert "PHQ-9 11/27 (moderate) on 1 Jun 2026; -7 points since baseline 18 (1 Mar 2026)" in text
     assert "10 May 2026: dose changed to sertraline 100 mg daily" in text
     assert "- sertraline 100 mg daily since 10 May 2026" in text
     assert "stopped sertraline" not in text  # a titration is one change, not a stop

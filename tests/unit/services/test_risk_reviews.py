@@ -157,7 +157,7 @@ def test_a_clinician_outside_the_care_team_cannot_review_and_the_refusal_is_audi
 
 
 def test_the_insight_leads_with_an_open_risk_alert():
-    text = "Self-harm item: PHQ-9 item 9 (thoughts of self-harm) answered 2 on 01 Jun 2026"
+    text = "Self-harm item: PHQ-9 item 9 (thoughts of self-harm) answered 2 on 1 Jun 2026"
     insight = generate_insight(TwinInsightInput(open_risk_alerts=(text,), as_of="2026-06-01"))
     assert insight.sections[0][0] == "Open risk alert"
     assert text in insight.sections[0][1] and "risk review" in insight.sections[0][1]
