@@ -10,6 +10,7 @@ from pandas.io.formats.style import Styler
 from components.shared.theme import ALERT_RED, format_date, severity_colour
 from components.shared.ui import TEXT_DARK, tint, trend_arrow
 from novamind_core.domain.caseload import SEVERITY_NAMES, SORT_KEYS
+from novamind_core.domain.instruments import SHORT_BAND_NAMES
 from novamind_core.domain.records import CaseloadRow
 from novamind_core.domain.reporting import MeasurementState
 
@@ -65,14 +66,9 @@ def state_text(state: MeasurementState) -> str:
     return f"{STATE_ICONS[state]} {state.label}"
 
 
-#: Band names too long for the caseload's score column, in the words a clinician reads at a glance (the chart and
-#: the column's help give the full name).
-SHORT_BANDS: dict[str, str] = {"moderately severe": "mod. severe"}
-
-
 def score_text(total: int | None, band: str | None) -> str:
     """``"16 · mod. severe"``: the score and its band, short enough for the caseload's score column."""
-    return "—" if total is None else f"{total} · {SHORT_BANDS.get((band or '').lower(), band)}"
+    return "—" if total is None else f"{total} · {SHORT_BAND_NAMES.get((band or '').lower(), band)}"
 
 
 def alert_text(row: CaseloadRow) -> str:

@@ -209,6 +209,11 @@ NOT_ADOPTED = "not adopted in this project (no reliable change index is shown)"
 """The source of a change statistic this project has not adopted (the value is None: never invented)."""
 
 
+SHORT_BAND_NAMES: dict[str, str] = {"moderately severe": "mod. severe"}
+"""Band names too long for a narrow column (the caseload's score), in the words a clinician reads at a glance; the
+full name is shown wherever there is room."""
+
+
 def instrument_spec(instrument: Instrument, title: str, *, reference: str, stem: str, items: tuple[str, ...],
                     scale: Scale | tuple[Scale, ...], bands: tuple[Band, ...], bands_source: str,
                     remission: tuple[int | None, str], mcid: tuple[int | None, str],
