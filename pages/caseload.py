@@ -88,7 +88,8 @@ def caseload_column_config() -> dict[str, ColumnConfig]:
     w = COLUMN_WIDTHS_PX
     return {
         "Name": st.column_config.TextColumn("Name", width=w["Name"], pinned=True),
-        "Alerts": st.column_config.TextColumn(width=w["Alerts"]),
+        "Alerts": st.column_config.TextColumn(width=w["Alerts"], help="⚠ risk: an open self-harm risk alert (PHQ-9 "
+                                              "item 9 or a positive C-SSRS screener); then open alerts and overdue"),
         "PHQ-9": st.column_config.TextColumn(width=w["PHQ-9"], help="Latest PHQ-9 and its band (mod. severe = "
                                              "moderately severe)"),
         "PHQ-9 trend": st.column_config.TextColumn("Trend", width=w["PHQ-9 trend"], help="PHQ-9 since the last score"),

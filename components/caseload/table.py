@@ -72,11 +72,12 @@ def score_text(total: int | None, band: str | None) -> str:
 
 
 def alert_text(row: CaseloadRow) -> str:
-    """``"⚠ self-harm risk · 2 open"``, ``"⚠ 1 open · overdue"``, ``"overdue"`` or ``""``: icon and words, not colour
-    alone. "Self-harm risk" is an open alert from PHQ-9 item 9 or a positive C-SSRS screener."""
+    """``"⚠ risk · 2 open"``, ``"⚠ 1 open · overdue"``, ``"overdue"`` or ``""``: icon and words, not colour alone.
+    "Risk" is an open self-harm risk alert (PHQ-9 item 9 or a positive C-SSRS screener; the column's help says so):
+    the short word fits the column at 1280 px, where "self-harm risk · 1 open" was cut."""
     parts = []
     if row.item9_alert:
-        parts.append("self-harm risk")
+        parts.append("risk")
     if row.open_alerts:
         parts.append(f"{row.open_alerts} open")
     text = "⚠ " + " · ".join(parts) if parts else ""

@@ -15,7 +15,7 @@ def test_caseload_shows_only_the_clinicians_own_patients_with_open_alerts_first(
     assert names[0] == "Demo Riskwell"  # item-9 alert
     assert {"Synthia Testcase", "Pat Partialis", "Newton Firstvisit"} <= set(names)
     assert "Hidden Otherteam" not in names  # on another clinician's care team
-    assert at.dataframe[0].value["Alerts"].iloc[0].startswith("⚠ self-harm risk")
+    assert at.dataframe[0].value["Alerts"].iloc[0].startswith("⚠ risk")
 
 
 def test_caseload_search_by_mrn_finds_exactly_that_patient(seeded, app_as):

@@ -163,7 +163,7 @@ def test_an_urgent_patient_reported_alert_puts_the_patient_at_the_top_of_the_cas
     at = app_as("caseload", "demo.clinician")
     at.run()
     frame = at.dataframe[0].value
-    flags = ["self-harm risk" in a for a in frame["Alerts"]]
+    flags = ["⚠ risk" in a for a in frame["Alerts"]]
     assert flags[0] and flags == sorted(flags, reverse=True), "every item-9 patient comes before any other"
     row = list(frame["MRN"]).index("NM-100003")
     assert flags[row], "the patient-reported item-9 answer put the patient among the first rows"

@@ -73,7 +73,7 @@ def test_caseload_row_shows_words_and_arrows_not_colour_alone():
     frame = caseload_frame([row()])
     assert frame.loc[0, "PHQ-9"] == "17 · mod. severe"
     assert frame.loc[0, "PHQ-9 trend"] == "↑ worse"
-    assert frame.loc[0, "Alerts"] == "⚠ self-harm risk · 2 open"
+    assert frame.loc[0, "Alerts"] == "⚠ risk · 2 open"
     assert frame.loc[0, "GAD-7"] == "—"
 
 
