@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time as clock
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -88,7 +89,7 @@ def payload(fields: tuple[Field, ...]) -> dict[str, object]:
     return {f.name: _encode(st.session_state.get(f.key, f.default)) for f in fields}
 
 
-def _is_blank(values: Mapping[str, object], fields: tuple[Field, ...]) -> bool:
+def is_blank(values: Mapping[str, object], fields: tuple[Field, ...]) -> bool:
     return all(values.get(f.name) in (None, "", [], _encode(f.default)) for f in fields)
 
 
@@ -149,7 +150,7 @@ def restore_once(services: Services, user: User, patient_id: int, form: FormName
         draft = load_draft(services, user, patient_id, form)
     except (PermissionDenied, NotFoundError, ValidationError):
         return
-    if draft is None or _is_blank(draft.payload, fields):
+    if draft is None or is_blank(draft.payload, fields):
         return
     for f in fields:
         if f.name in draft.payload:
@@ -169,7 +170,7 @@ def keep(services: Services, user: User, patient_id: int, form: FormName, fields
     if values == st.session_state.get(_last_key(form, patient_id)):
         return
     try:
-        if _is_blank(values, fields):
+        if is_blank(values, fields):
             services.drafts.discard(user, patient_id, form)
             forget_prefetched(user, patient_id, form)
         else:
@@ -216,6 +217,23 @@ def follow_defaults(form: FormName, patient_id: int, fields: tuple[Field, ...]) 
                     and _encode(st.session_state[f.key]) == base.get(f.name):
                 st.session_state[f.key] = f.default
     st.session_state[base_key] = now
+
+
+DOUBLE_CLICK_S = 5.0
+"""How soon after a save a click on a now-empty form is taken as the second click of a double-click."""
+
+
+def mark_saved(form: FormName, patient_id: int, entry: object = "") -> None:
+    """The form (or one entry of it, e.g. a note's addendum) was saved and cleared just now."""
+    st.session_state[f"nm_saved_at_{form.value}_{patient_id}_{entry}"] = clock.monotonic()
+
+
+def second_click(form: FormName, patient_id: int, blank: bool, entry: object = "") -> bool:
+    """Whether this submit is the second click of a double-click: the first saved and cleared the form moments ago,
+    so the second finds it blank. It is ignored (no "fill in the field" error); a second click that still carries
+    the text is answered by the submission token instead."""
+    saved_at = st.session_state.get(f"nm_saved_at_{form.value}_{patient_id}_{entry}")
+    return blank and saved_at is not None and clock.monotonic() - saved_at < DOUBLE_CLICK_S
 
 
 def submission_token(form: FormName, patient_id: int, values: Mapping[str, object]) -> str:

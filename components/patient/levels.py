@@ -8,7 +8,6 @@ sample time in the future, a concentration out of range) is shown under its fiel
 
 from __future__ import annotations
 
-import time as clock
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
@@ -21,9 +20,12 @@ from components.patient.form_state import (
     draft_restored_notice,
     errors_key,
     field_error,
+    is_blank,
     keep,
+    mark_saved,
     payload,
     restore_once,
+    second_click,
     set_errors,
     submission_token,
 )
@@ -56,9 +58,7 @@ def _save(services: Services, user: User, patient_id: int, drugs: list[str], tod
     fields = level_fields(patient_id, drugs, today)
     values = payload(fields)
     state = st.session_state
-    untouched = values == {f.name: f.default.isoformat() if hasattr(f.default, "isoformat") else f.default
-                           for f in fields}
-    if untouched and clock.monotonic() - state.get(f"nm_level_saved_{patient_id}", -9) < 5:
+    if second_click(FORM, patient_id, is_blank(values, fields)):
         return  # the second click of a double-click, after the first one saved and reset the form
     drug, conc, day = state.get(fields[0].key), state.get(fields[1].key), state.get(fields[2].key)
     if conc is None or day is None:
@@ -76,7 +76,7 @@ def _save(services: Services, user: User, patient_id: int, drugs: list[str], tod
         set_errors(FORM, patient_id, exc, "concentration_ng_ml")
         return
     clear(FORM, patient_id, fields)
-    state[f"nm_level_saved_{patient_id}"] = clock.monotonic()
+    mark_saved(FORM, patient_id)
     flash(f"Saved a {level.drug} level of {level.concentration_ng_ml:g} ng/mL.", at="levels")
 
 

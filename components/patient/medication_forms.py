@@ -16,7 +16,6 @@ change is saved (:func:`change_saved`); a refused change keeps it.
 from __future__ import annotations
 
 import contextlib
-import time as clock
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -29,8 +28,10 @@ from components.patient.form_state import (
     field_error,
     forget_prefetched,
     keep,
+    mark_saved,
     payload,
     restore_once,
+    second_click,
     set_errors,
     submission_token,
     wired,
@@ -76,7 +77,7 @@ def _start(services: Services, user: User, patient_id: int, today: date, reviewe
     fields = start_fields(patient_id, today)
     values = payload(fields)
     state = st.session_state
-    if not values["drug"] and clock.monotonic() - state.get(f"nm_med_started_{patient_id}", -9) < 5:
+    if second_click(FORM, patient_id, not values["drug"]):
         return  # the second click of a double-click, after the first one saved and cleared the form
     state.pop(_review_key(patient_id), None)
     if not values["drug"]:
@@ -99,7 +100,7 @@ def _start(services: Services, user: User, patient_id: int, today: date, reviewe
         set_errors(FORM, patient_id, exc, "drug")
         return
     clear(FORM, patient_id, fields)
-    state[f"nm_med_started_{patient_id}"] = clock.monotonic()
+    mark_saved(FORM, patient_id)
     state[f"nm_med_message_{patient_id}"] = f"Started {order.describe()} from {format_date(order.start_date)}."
 
 

@@ -15,7 +15,6 @@ overwrite a later edit (the service refuses it, and the box says so).
 
 from __future__ import annotations
 
-import time as clock
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -25,10 +24,12 @@ from components.patient.form_state import (
     errors_key,
     field_error,
     keep_value,
+    mark_saved,
     notice_key,
     remember_kept,
     restored_notice,
     restored_value,
+    second_click,
     submission_token,
 )
 from components.patient.visit_note import SAVE_ERRORS
@@ -215,7 +216,7 @@ def _save_addendum(services: Services, user: User, note: ProgressNote, notes: Se
     """"Add addendum": the service checks first; the box is cleared only once the addendum is stored."""
     state = st.session_state
     text = state.get(addendum_key(note.id)) or ""
-    if not text.strip() and clock.monotonic() - state.get(_done_key(ADDENDUM, note.id), -9) < 5:
+    if second_click(ADDENDUM, note.patient_id, not text.strip(), note.id):
         return  # the second click of a double-click, after the first one saved and cleared the box
     token = submission_token(ADDENDUM, note.patient_id, {"note": note.id, "text": text})
     try:
@@ -224,7 +225,7 @@ def _save_addendum(services: Services, user: User, note: ProgressNote, notes: Se
         _refused(ADDENDUM, note, exc)
         return
     state[addendum_key(note.id)] = ""
-    state[_done_key(ADDENDUM, note.id)] = clock.monotonic()
+    mark_saved(ADDENDUM, note.patient_id, note.id)
     remember_kept(ADDENDUM, note.patient_id, _addendum_value(notes, without=note.id))
     _clear_error(ADDENDUM, note)
     if len(saved.addenda) > len(note.addenda):  # a repeat of the same click adds nothing and says nothing more

@@ -7,7 +7,6 @@ are cleared only after the booking was accepted, and a refusal is shown under th
 
 from __future__ import annotations
 
-import time as clock
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -19,8 +18,11 @@ from components.patient.form_state import (
     clear,
     draft_restored_notice,
     field_error,
+    is_blank,
+    mark_saved,
     payload,
     restore_once,
+    second_click,
     set_errors,
     submission_token,
     wired,
@@ -51,9 +53,7 @@ def _book(services: Services, user: User, patient_id: int, today: date, tz: Zone
     fields = visit_fields(patient_id, today)
     values = payload(fields)
     state = st.session_state
-    untouched = values == {f.name: f.default.isoformat() if hasattr(f.default, "isoformat") else f.default
-                           for f in fields}
-    if untouched and clock.monotonic() - state.get(f"nm_visit_booked_{patient_id}", -9) < 5:
+    if second_click(FORM, patient_id, is_blank(values, fields)):
         return  # the second click of a double-click, after the first one booked and reset the form
     day, at, due = state.get(fields[0].key), state.get(fields[1].key) or DEFAULT_TIME, state.get(fields[2].key)
     if day is None:
@@ -67,7 +67,7 @@ def _book(services: Services, user: User, patient_id: int, today: date, tz: Zone
         set_errors(FORM, patient_id, exc, "scheduled_for")
         return
     clear(FORM, patient_id, fields)
-    state[f"nm_visit_booked_{patient_id}"] = clock.monotonic()
+    mark_saved(FORM, patient_id)
     state[f"nm_visit_message_{patient_id}"] = (
         f"Visit booked for {format_datetime(visit.scheduled_for.astimezone(tz))}"
         + (f"; next assessments due {format_date(due)}." if due is not None else "."))

@@ -17,7 +17,6 @@ twice.
 
 from __future__ import annotations
 
-import time as clock
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
@@ -30,8 +29,10 @@ from components.patient.form_state import (
     draft_restored_notice,
     field_error,
     keep,
+    mark_saved,
     payload,
     restore_once,
+    second_click,
     set_errors,
     submission_token,
     wired,
@@ -69,10 +70,6 @@ def draft_key(patient_id: int) -> str:
 
 def _date_key(patient_id: int) -> str:
     return f"nm_note_date_{patient_id}"
-
-
-def _saved_key(patient_id: int) -> str:
-    return f"nm_note_saved_{patient_id}"
 
 
 def note_fields(patient_id: int, today: date) -> tuple[Field, ...]:
@@ -127,7 +124,7 @@ def _save(services: Services, user: User, patient_id: int, today: date) -> None:
     """"Save note": validate in the service first; clear the box only once the note is stored."""
     fields = note_fields(patient_id, today)
     values = payload(fields)
-    if not (values["text"] or "").strip() and clock.monotonic() - st.session_state.get(_saved_key(patient_id), -9) < 5:
+    if second_click(FORM, patient_id, not (values["text"] or "").strip()):
         return  # the second click of a double-click, after the first one saved and cleared the box
     try:
         note = services.notes.add(user, patient_id, values["text"] or "", st.session_state.get(_date_key(patient_id)),
@@ -136,7 +133,7 @@ def _save(services: Services, user: User, patient_id: int, today: date) -> None:
         set_errors(FORM, patient_id, exc, "text")
         return
     clear(FORM, patient_id, fields)
-    st.session_state[_saved_key(patient_id)] = clock.monotonic()
+    mark_saved(FORM, patient_id)
     st.session_state[_MESSAGE] = ("success", f"Note saved for {format_date(note.note_date)}. Sign it below to lock "
                                              "it.")
 
