@@ -83,9 +83,14 @@ def summary(values: list[float]) -> str:
             f"(n={len(values)})")
 
 
-def _cpu_seconds(pid: int) -> float:
+def proc_stat(pid: int) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state first; utime and stime at 11 and 12)."""
     with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
+        return fh.read().rsplit(")", 1)[1].split()
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = proc_stat(pid)
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 

@@ -47,11 +47,6 @@ def _nginx_worker_pids(master: int) -> tuple[int, ...]:
         return ()
 
 
-def _stat(pid: int) -> list[str]:
-    with open(f"/proc/{pid}/stat") as fh:
-        return fh.read().rsplit(")", 1)[1].split()
-
-
 def _postgres_cpu() -> float:
     """CPU seconds of PostgreSQL on this machine: the postmaster, its live backends, and (its children's times) every
     backend that has ended, so connections opened and closed during a batch are counted."""
@@ -63,7 +58,7 @@ def _postgres_cpu() -> float:
             with open(f"/proc/{entry}/comm") as fh:
                 if fh.read().strip() not in ("postgres", "postmaster"):
                     continue
-            fields = _stat(int(entry))
+            fields = bench_load.proc_stat(int(entry))
             with open(f"/proc/{fields[1]}/comm") as fh:
                 parent_is_postgres = fh.read().strip() in ("postgres", "postmaster")
         except (OSError, IndexError):
