@@ -21,6 +21,22 @@ pytestmark = pytest.mark.browser
 PATIENT = "Synthia Testcase (NM-100001)"
 
 
+def _fresh_context(browser):  # type: ignore[no-untyped-def]
+    """A new browser session (no cookie)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context.set_default_timeout(30_000)
+    return context
+
+
+def _chart_link(browser, url: str) -> str:  # type: ignore[no-untyped-def]
+    """The address bar of the demo clinician's chart of PATIENT, opened in its own session (then closed)."""
+    context = _fresh_context(browser)
+    try:
+        return _open_chart_link(context, url)
+    finally:
+        context.close()
+
+
 def _open_chart_link(context, url: str) -> str:  # type: ignore[no-untyped-def]
     page = context.new_page()
     page.goto(url)
@@ -38,17 +54,11 @@ def test_a_chart_link_replayed_without_a_session_or_off_the_care_team_shows_noth
     from novamind_core.services.base import SYSTEM_USER
     from tests.app import ui_cohort as ui
 
-    owner = browser.new_context(viewport={"width": 1440, "height": 1000})
-    owner.set_default_timeout(30_000)
-    try:
-        link = _open_chart_link(owner, live_app["url"])
-    finally:
-        owner.close()
+    link = _chart_link(browser, live_app["url"])
     token = parse_qs(urlparse(link).query).get("p", [""])[0]
     assert len(token) >= 16 and "NM-100001" not in link and "Synthia" not in link
 
-    stranger = browser.new_context(viewport={"width": 1440, "height": 1000})
-    stranger.set_default_timeout(30_000)
+    stranger = _fresh_context(browser)
     try:
         page = stranger.new_page()
         page.goto(link)
@@ -76,14 +86,8 @@ def test_a_chart_link_replayed_without_a_session_or_off_the_care_team_shows_noth
 
 
 def test_a_colleague_on_the_care_team_who_opens_the_link_lands_on_the_same_patient(live_app, browser):
-    owner = browser.new_context(viewport={"width": 1440, "height": 1000})
-    owner.set_default_timeout(30_000)
-    try:
-        link = _open_chart_link(owner, live_app["url"])
-    finally:
-        owner.close()
-    again = browser.new_context(viewport={"width": 1440, "height": 1000})
-    again.set_default_timeout(30_000)
+    link = _chart_link(browser, live_app["url"])
+    again = _fresh_context(browser)
     try:
         page = again.new_page()
         page.goto(link)
