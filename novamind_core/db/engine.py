@@ -6,10 +6,16 @@ session on that engine encrypts and decrypts with the configured keys.
 SQLite: foreign keys on, WAL journal for files, a 30 s busy timeout, and ``BEGIN IMMEDIATE`` for every transaction:
 every service call writes an audit row, so taking the write lock at the start makes concurrent calls queue instead of
 failing on lock upgrade (SQLite has a single writer; this also serialises the audit hash chain).
+
+WAL is a property of the file: :func:`migrate` sets it once, so app connections normally find it set. Converting a file
+still in rollback-journal mode upgrades a read lock to a write lock, which SQLite refuses at once (no busy wait) while
+another connection is converting or writing; :func:`_ensure_wal` therefore retries within the busy timeout.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +25,7 @@ from sqlalchemy.engine import Engine, make_url
 from novamind_core.db.types import attach_cipher
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_S = 30.0
 
 
 def create_engine_for(database_url: str, cipher: Any, *, echo: bool = False) -> Engine:
@@ -28,7 +35,7 @@ def create_engine_for(database_url: str, cipher: Any, *, echo: bool = False) -> 
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
             _create_private(Path(url.database))
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S})
         _configure_sqlite(engine, wal=bool(url.database) and url.database != ":memory:")
     else:
         engine = create_engine(url, echo=echo, pool_pre_ping=True)
@@ -53,13 +60,33 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy's begin hook issue BEGIN itself
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        if wal:
-            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+        if wal:
+            _ensure_wal(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _ensure_wal(dbapi_connection: Any, timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:
+    """Put the file in WAL mode, waiting out another connection that holds the write lock (see the module's note)."""
+    deadline = time.monotonic() + timeout_s
+    delay = 0.005
+    while True:
+        cursor = dbapi_connection.cursor()
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        finally:
+            cursor.close()
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
 
 
 def alembic_config(database_url: str) -> Any:
@@ -80,7 +107,16 @@ def migrate(database_url: str, revision: str = "head") -> None:
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         _create_private(Path(url.database))  # a new database file is 0600 from birth, as are its WAL files
+        _set_wal(Path(url.database))  # once, before any app connection: none of them then has to convert the file
     command.upgrade(alembic_config(database_url), revision)
+
+
+def _set_wal(path: Path) -> None:
+    conn = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        _ensure_wal(conn)
+    finally:
+        conn.close()
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:
