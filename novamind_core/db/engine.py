@@ -35,7 +35,8 @@ def create_engine_for(database_url: str, cipher: Any, *, echo: bool = False) -> 
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
             _create_private(Path(url.database))
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S})
+        connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
+        engine = create_engine(url, echo=echo, connect_args=connect_args)
         _configure_sqlite(engine, wal=bool(url.database) and url.database != ":memory:")
     else:
         engine = create_engine(url, echo=echo, pool_pre_ping=True)
