@@ -55,7 +55,7 @@ class Field:
 
     name: str
     key: str
-    kind: str = "text"  # text | date | number | time | bool | list
+    kind: str = "text"  # text | date | number | int | time | bool | list
     default: object = None
 
 
@@ -77,6 +77,8 @@ def _decode(kind: str, value: object) -> object:
             return time.fromisoformat(str(value))
         if kind == "number":
             return float(value)
+        if kind == "int":
+            return int(value)  # type: ignore[call-overload]
         if kind == "bool":
             return bool(value)
     except (TypeError, ValueError):
@@ -87,6 +89,11 @@ def _decode(kind: str, value: object) -> object:
 def payload(fields: tuple[Field, ...]) -> dict[str, object]:
     """The fields' current values, JSON-able (dates as ISO text)."""
     return {f.name: _encode(st.session_state.get(f.key, f.default)) for f in fields}
+
+
+def defaults_payload(fields: tuple[Field, ...]) -> dict[str, object]:
+    """The fields' defaults as :func:`payload` gives values."""
+    return {f.name: _encode(f.default) for f in fields}
 
 
 def is_blank(values: Mapping[str, object], fields: tuple[Field, ...]) -> bool:

@@ -20,9 +20,16 @@ import streamlit as st
 
 from components.caseload.table import state_text
 from components.patient.consent_form import consent_form
-from components.patient.plan_form import plan_form
+from components.patient.plan_form import (
+    CHANNEL_WORDS,
+    STALE_MESSAGE,
+    has_draft_or_errors,
+    load_current,
+    plan_form,
+    prepare,
+    seen_key,
+)
 from components.questionnaire.kiosk import start_kiosk_button
-from components.shared.forms import errors_from
 from components.shared.session import flash, show_flash_at
 from components.shared.text import plain
 from components.shared.theme import format_date, format_datetime
@@ -38,10 +45,6 @@ if TYPE_CHECKING:
 
 SAVE_ERRORS = (ValidationError, ConflictError, StaleWriteError, NotFoundError)
 
-CHANNEL_WORDS: dict[Channel, str] = {Channel.EMAIL: "E-mail", Channel.SMS: "SMS", Channel.KIOSK: "Kiosk only",
-                                     Channel.LINK: "Printed link"}
-STALE_MESSAGE = ("Not saved: someone else changed this plan after you opened it. Your entries are still in the form; "
-                 "press “Load the current plan” to see their version, then apply your change again.")
 
 
 def printed_link_key(patient_id: int) -> str:
@@ -114,36 +117,18 @@ def plan_actions(services: Services, user: User, panel: MeasurementPanel) -> Non
 
 
 def edit_plan(services: Services, user: User, panel: MeasurementPanel, today: date, tz: ZoneInfo) -> None:
-    """The plan form, keyed by the version the clinician opened (a stale save is refused; entries are kept)."""
+    """The plan editor (``components.patient.plan_form``), kept as a draft; a stale save is refused, entries kept."""
     pid = panel.patient_id
-    seen_key, errors_key = f"nm_mp_seen_version_{pid}", f"nm_mp_errors_{pid}"
+    fields = prepare(services, user, panel)
     current = panel.plan.version if panel.plan else 0
-    seen = st.session_state.setdefault(seen_key, current)
-    base = panel.plan or panel.suggested
-    errors = st.session_state.get(errors_key) or {}
+    seen = st.session_state.get(seen_key(pid), current)
     with st.expander("Edit the plan" if panel.plan else "Adjust the suggested plan before starting it",
-                     icon=":material/edit_calendar:", expanded=bool(errors)):
+                     icon=":material/edit_calendar:", expanded=has_draft_or_errors(pid)):
         if seen != current:
             st.warning("This plan was changed since you opened it.", icon=":material/sync_problem:")
-            if st.button("Load the current plan", key=f"nm_mp_reload_{pid}"):
-                st.session_state[seen_key] = current
-                st.session_state[errors_key] = {}
-                st.rerun()
-        entry = plan_form(base, errors, today, tz, key=f"nm_mp_{pid}_v{seen}")
-    if entry is None:
-        return
-    try:
-        plan = entry.to_plan(pid, base.anchor_on if panel.plan else today)
-        saved = services.reporting.set_plan(user, pid, plan, expected_version=seen if panel.plan else 0)
-    except SAVE_ERRORS as exc:
-        st.session_state[errors_key] = ({"form": STALE_MESSAGE} if isinstance(exc, StaleWriteError)
-                                        else errors_from(exc, "form"))
-        st.rerun()
-    st.session_state[errors_key] = {}
-    st.session_state[seen_key] = saved.version
-    flash(f"Plan saved: {_instruments(saved.instruments)}, {saved.rule.describe()}, by "
-          f"{CHANNEL_WORDS[saved.channel].lower()} at {saved.send_time:%H:%M}.", at="plan")
-    st.rerun()
+            st.button("Load the current plan", key=f"nm_mp_reload_{pid}", on_click=load_current,
+                      args=(services, user, panel))
+        plan_form(services, user, panel, fields, today, tz)
 
 
 def consent_section(services: Services, user: User, panel: MeasurementPanel, today: date) -> None:

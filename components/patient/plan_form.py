@@ -1,20 +1,43 @@
-"""The measurement-plan form: what the clinician entered (:class:`PlanEntry`), or None until submitted.
+"""The measurement-plan editor, kept as the user's draft like every chart form (``components.patient.form_state``).
 
-The form's widgets are keyed by the plan version the clinician opened (``key``), so their entries survive a refused
-save (a validation error is shown under its field; a stale save is named) and a fresh version starts a fresh form.
+Not an ``st.form`` (a form's fields reach the server only on submit, so a reload lost every unsent change): each
+setting is saved as the user's draft for this patient when it is committed, with the plan version it was edited
+from, and put back after a reload, in a new tab or a new sign-in ("Restored your unsaved draft"). "Save plan" is one
+audited call (``services.reporting.set_plan``) with that version and a submission token: a double-click saves one
+version, a colleague's save in between is refused and named (the entries stay), and the draft goes with the save.
 The plan's own rules (bounds, reminder before expiry) live in :mod:`novamind_core.domain.reporting`: the entry is
-turned into a :class:`~novamind_core.domain.reporting.MeasurementPlan`, whose ValidationError names the field.
+turned into a :class:`~novamind_core.domain.reporting.MeasurementPlan`, whose ValidationError names the field shown
+under it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import time as clock
 from dataclasses import dataclass
 from datetime import date, time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from components.shared.forms import field_error
+from components.patient.form_state import (
+    Field,
+    defaults_payload,
+    draft_restored_notice,
+    errors_key,
+    field_error,
+    notice_key,
+    payload,
+    remember_kept,
+    restore_once,
+    set_errors,
+    submission_token,
+    wired,
+)
+from components.shared.session import flash
+from novamind_core.domain.errors import ConflictError, NotFoundError, StaleWriteError, ValidationError
+from novamind_core.domain.forms import FormName
 from novamind_core.domain.instruments import Instrument
 from novamind_core.domain.reporting import (
     MAX_DELIVERIES,
@@ -26,10 +49,22 @@ from novamind_core.domain.reporting import (
     MeasurementPlan,
     ScheduleRule,
 )
+from novamind_core.domain.reporting_views import MeasurementPanel
+from novamind_core.domain.users import User
 
+if TYPE_CHECKING:
+    from novamind_core.bootstrap import Services
+
+FORM = FormName.MEASUREMENT_PLAN
 UNITS = ("weeks", "days")
 PLAN_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.KIOSK)
-CHANNEL_LABELS = {Channel.EMAIL: "E-mail", Channel.SMS: "SMS", Channel.KIOSK: "Kiosk only (in clinic)"}
+CHANNEL_WORDS: dict[Channel, str] = {Channel.EMAIL: "E-mail", Channel.SMS: "SMS", Channel.KIOSK: "Kiosk only",
+                                     Channel.LINK: "Printed link"}
+CHANNEL_LABELS = {Channel.EMAIL.value: "E-mail", Channel.SMS.value: "SMS",
+                  Channel.KIOSK.value: "Kiosk only (in clinic)"}
+SAVE_ERRORS = (ValidationError, ConflictError, StaleWriteError, NotFoundError)
+STALE_MESSAGE = ("Not saved: someone else changed this plan after you opened it. Your entries are still in the form; "
+                 "press “Load the current plan” to see their version, then apply your change again.")
 
 
 @dataclass(frozen=True)
@@ -68,51 +103,171 @@ def _every(days: int) -> tuple[int, str]:
     return (days // 7, "weeks") if days % 7 == 0 else (days, "days")
 
 
-def plan_form(base: MeasurementPlan, errors: dict[str, str], today: date, tz: ZoneInfo, *,
-              key: str) -> PlanEntry | None:
-    """Draw the form pre-filled from ``base``; return the entry when submitted, else None."""
+def seen_key(patient_id: int) -> str:
+    """Session key of the plan version the user's entries were made on (0: no plan yet)."""
+    return f"nm_mp_seen_version_{patient_id}"
+
+
+def plan_fields(patient_id: int, base: MeasurementPlan, version: int) -> tuple[Field, ...]:
+    """The editor's fields, their defaults the plan ``base`` (the plan on record, or the suggested one); the last is
+    the version edited, kept in the draft so a draft made on an older plan is saved as a stale edit, never over it."""
     every, unit = _every(base.rule.interval_days)
-    with st.form(key, border=False):
-        chosen = st.multiselect("Questionnaires", list(REPORTABLE_INSTRUMENTS), default=list(base.instruments),
-                                format_func=lambda i: i.value, key=f"{key}_instruments")
-        field_error(errors, "instruments")
-        c1, c2, c3 = st.columns(3)
-        n = c1.number_input("Every", min_value=1, max_value=MAX_INTERVAL_DAYS, value=every, step=1, key=f"{key}_every")
-        chosen_unit = c2.selectbox("Unit", UNITS, index=UNITS.index(unit), key=f"{key}_unit")
-        until_discharge = c3.checkbox("Until discharge", value=base.rule.deliveries is None, key=f"{key}_until")
-        count = c3.number_input("Number of deliveries", min_value=1, max_value=MAX_DELIVERIES,
-                                value=base.rule.deliveries or 6, step=1, key=f"{key}_count",
-                                help="Used when “Until discharge” is off.")
-        field_error(errors, "interval_days", "deliveries")
-        d1, d2, d3 = st.columns(3)
-        restart = d1.checkbox("Faster after a medication change", value=base.restart_on_medication_change,
-                              key=f"{key}_restart", help="A started or changed drug restarts the schedule.")
-        after_every = d2.number_input("Then every (days)", min_value=1, max_value=90,
-                                      value=base.rule.after_change_interval_days or 7, step=1, key=f"{key}_after")
-        after_count = d3.number_input("For this many deliveries", min_value=0, max_value=52,
-                                      value=base.rule.after_change_count, step=1, key=f"{key}_after_count")
-        field_error(errors, "after_change_interval_days", "after_change_count")
-        e1, e2 = st.columns(2)
-        send_at = e1.time_input("Send at", value=base.send_time, key=f"{key}_time")
-        e1.caption(f"Clinic time ({tz.key})")
-        field_error(errors, "send_time")
-        channel = e2.selectbox("Channel", PLAN_CHANNELS, index=PLAN_CHANNELS.index(base.channel)
-                               if base.channel in PLAN_CHANNELS else 0, format_func=CHANNEL_LABELS.get,
-                               key=f"{key}_channel")
-        field_error(errors, "channel")
-        f1, f2 = st.columns(2)
-        reminder = f1.number_input("Reminder after (hours; 0 for none)", min_value=0, max_value=MAX_REMINDER_HOURS,
-                                   value=base.reminder_after_hours, step=1, key=f"{key}_reminder")
-        field_error(errors, "reminder_after_hours")
-        lifetime = f2.number_input("Link valid for (hours)", min_value=1, max_value=MAX_LINK_LIFETIME_HOURS,
-                                   value=base.link_lifetime_hours, step=1, key=f"{key}_lifetime")
-        field_error(errors, "link_lifetime_hours")
-        field_error(errors, "form", "patient_id")
-        submitted = st.form_submit_button("Save plan", type="primary", icon=":material/save:")
-    if not submitted:
-        return None
-    return PlanEntry(instruments=tuple(chosen), every=int(n), unit=chosen_unit,
-                     deliveries=None if until_discharge else int(count), restart_on_medication_change=restart,
-                     after_change_interval_days=int(after_every) if restart else None,
-                     after_change_count=int(after_count), send_time=send_at or base.send_time, channel=channel,
-                     reminder_after_hours=int(reminder), link_lifetime_hours=int(lifetime), active=base.active)
+    k = f"nm_mp_{patient_id}_"
+    channel = base.channel if base.channel in PLAN_CHANNELS else Channel.EMAIL
+    return (Field("instruments", k + "instruments", "list", [i.value for i in base.instruments]),
+            Field("every", k + "every", "int", every),
+            Field("unit", k + "unit", "text", unit),
+            Field("until_discharge", k + "until", "bool", base.rule.deliveries is None),
+            Field("deliveries", k + "count", "int", base.rule.deliveries or 6),
+            Field("restart", k + "restart", "bool", base.restart_on_medication_change),
+            Field("after_change_interval_days", k + "after", "int", base.rule.after_change_interval_days or 7),
+            Field("after_change_count", k + "after_count", "int", base.rule.after_change_count),
+            Field("send_time", k + "time", "time", base.send_time),
+            Field("channel", k + "channel", "text", channel.value),
+            Field("reminder_after_hours", k + "reminder", "int", base.reminder_after_hours),
+            Field("link_lifetime_hours", k + "lifetime", "int", base.link_lifetime_hours),
+            Field("version", seen_key(patient_id), "int", version))
+
+
+def _int(values: dict[str, object], name: str) -> int:
+    value = values.get(name)
+    if not isinstance(value, int | float | str):
+        raise ValidationError(f"{name.replace('_', ' ')} is missing", field=name, value=value)
+    return int(value)
+
+
+def entry_from(values: dict[str, object], base: MeasurementPlan) -> PlanEntry:
+    """The entry in the fields' values (``payload``)."""
+    restart = bool(values["restart"])
+    send_at = values.get("send_time")
+    chosen = values.get("instruments") or ()
+    return PlanEntry(instruments=tuple(Instrument.parse(str(i)) for i in chosen),  # type: ignore[attr-defined]
+                     every=_int(values, "every"), unit=str(values["unit"]),
+                     deliveries=None if values["until_discharge"] else _int(values, "deliveries"),
+                     restart_on_medication_change=restart,
+                     after_change_interval_days=_int(values, "after_change_interval_days") if restart else None,
+                     after_change_count=_int(values, "after_change_count"),
+                     send_time=time.fromisoformat(str(send_at)) if send_at else base.send_time,
+                     channel=Channel(str(values["channel"])),
+                     reminder_after_hours=_int(values, "reminder_after_hours"),
+                     link_lifetime_hours=_int(values, "link_lifetime_hours"), active=base.active)
+
+
+def _done_key(patient_id: int) -> str:
+    return f"nm_mp_done_{patient_id}"
+
+
+def _save(services: Services, user: User, panel: MeasurementPanel, today: date) -> None:
+    """"Save plan": the service checks the plan and the version first; a refusal keeps every entry."""
+    pid = panel.patient_id
+    state = st.session_state
+    base = panel.plan or panel.suggested
+    fields = plan_fields(pid, base, panel.plan.version if panel.plan else 0)
+    values = payload(fields)
+    settings = {k: v for k, v in values.items() if k != "version"}
+    done = state.get(_done_key(pid))
+    if done and done[0] == settings and clock.monotonic() - done[2] < 5:
+        token = done[1]  # the second click of a double-click: the first one's token, so no second version is saved
+    else:
+        token = submission_token(FORM, pid, values)
+    seen = _int(values, "version")
+    try:
+        plan = entry_from(values, base).to_plan(pid, base.anchor_on if panel.plan else today)
+        saved = services.reporting.set_plan(user, pid, plan, expected_version=seen if seen else 0,
+                                            submission_token=token)
+    except StaleWriteError:
+        state[errors_key(FORM, pid)] = {"form": STALE_MESSAGE}
+        return
+    except SAVE_ERRORS as exc:
+        set_errors(FORM, pid, exc, "form")
+        return
+    repeat = bool(done and done[1] == token)
+    for f in plan_fields(pid, saved, saved.version):  # the fields now show the plan as saved
+        state[f.key] = f.default
+    state.pop(errors_key(FORM, pid), None)
+    state.pop(notice_key(FORM, pid), None)
+    remember_kept(FORM, pid, payload(plan_fields(pid, saved, saved.version)))  # the service dropped the draft
+    state[_done_key(pid)] = (settings, token, clock.monotonic())
+    if not repeat:
+        flash(f"Plan saved: {', '.join(i.value for i in saved.instruments)}, {saved.rule.describe()}, by "
+              f"{CHANNEL_WORDS[saved.channel].lower()} at {saved.send_time:%H:%M}.", at="plan")
+
+
+def load_current(services: Services, user: User, panel: MeasurementPanel) -> None:
+    """"Load the current plan": the fields show the plan as it is now; the user's draft of it is dropped."""
+    pid = panel.patient_id
+    base = panel.plan or panel.suggested
+    for f in plan_fields(pid, base, panel.plan.version if panel.plan else 0):
+        st.session_state[f.key] = f.default
+    st.session_state.pop(errors_key(FORM, pid), None)
+    st.session_state.pop(notice_key(FORM, pid), None)
+    with contextlib.suppress(ValidationError, NotFoundError):
+        services.drafts.discard(user, pid, FORM)
+    remember_kept(FORM, pid, payload(plan_fields(pid, base, panel.plan.version if panel.plan else 0)))
+
+
+def has_draft_or_errors(patient_id: int) -> bool:
+    """Whether the editor should open by itself: a draft was put back, or a save was refused."""
+    return bool(st.session_state.get(errors_key(FORM, patient_id))) or \
+        st.session_state.get(notice_key(FORM, patient_id)) is not None
+
+
+def prepare(services: Services, user: User, panel: MeasurementPanel) -> tuple[Field, ...]:
+    """Before the editor is drawn: put the user's draft back (once per browser session and patient), and let an
+    editor without unsaved changes follow the plan when it moves on (paused, resumed, or saved by a colleague); one
+    with changes keeps them and the version they were made on, so its save is refused as stale and named."""
+    pid = panel.patient_id
+    base = panel.plan or panel.suggested
+    fields = plan_fields(pid, base, panel.plan.version if panel.plan else 0)
+    base_key = f"nm_mp_base_{pid}"
+    now, before = defaults_payload(fields), st.session_state.get(base_key)
+    if before is not None and before != now and all(f.key in st.session_state for f in fields) \
+            and payload(fields) == before:
+        for f in fields:
+            st.session_state[f.key] = f.default
+    st.session_state[base_key] = now
+    restore_once(services, user, pid, FORM, fields)
+    return fields
+
+
+def plan_form(services: Services, user: User, panel: MeasurementPanel, fields: tuple[Field, ...], today: date,
+              tz: ZoneInfo) -> None:
+    """Draw the editor (no ``st.form``: each setting is kept as a draft when committed) and "Save plan"."""
+    pid = panel.patient_id
+    keep_args = (services, user, pid, FORM, fields)
+    f = {field.name: field for field in fields}
+    draft_restored_notice(FORM, pid)
+    st.multiselect("Questionnaires", [i.value for i in REPORTABLE_INSTRUMENTS], **wired(f["instruments"], keep_args))
+    field_error(FORM, pid, "instruments")
+    c1, c2, c3 = st.columns(3)
+    c1.number_input("Every", min_value=1, max_value=MAX_INTERVAL_DAYS, step=1, **wired(f["every"], keep_args))
+    c2.selectbox("Unit", UNITS, **wired(f["unit"], keep_args))
+    c3.checkbox("Until discharge", **wired(f["until_discharge"], keep_args))
+    c3.number_input("Number of deliveries", min_value=1, max_value=MAX_DELIVERIES, step=1,
+                    help="Used when “Until discharge” is off.", **wired(f["deliveries"], keep_args))
+    field_error(FORM, pid, "interval_days", "deliveries")
+    d1, d2, d3 = st.columns(3)
+    d1.checkbox("Faster after a medication change", help="A started or changed drug restarts the schedule.",
+                **wired(f["restart"], keep_args))
+    d2.number_input("Then every (days)", min_value=1, max_value=90, step=1,
+                    **wired(f["after_change_interval_days"], keep_args))
+    d3.number_input("For this many deliveries", min_value=0, max_value=52, step=1,
+                    **wired(f["after_change_count"], keep_args))
+    field_error(FORM, pid, "after_change_interval_days", "after_change_count")
+    e1, e2 = st.columns(2)
+    e1.time_input("Send at", **wired(f["send_time"], keep_args))
+    e1.caption(f"Clinic time ({tz.key})")
+    field_error(FORM, pid, "send_time")
+    e2.selectbox("Channel", [c.value for c in PLAN_CHANNELS], format_func=CHANNEL_LABELS.get,
+                 **wired(f["channel"], keep_args))
+    field_error(FORM, pid, "channel")
+    g1, g2 = st.columns(2)
+    g1.number_input("Reminder after (hours; 0 for none)", min_value=0, max_value=MAX_REMINDER_HOURS, step=1,
+                    **wired(f["reminder_after_hours"], keep_args))
+    field_error(FORM, pid, "reminder_after_hours")
+    g2.number_input("Link valid for (hours)", min_value=1, max_value=MAX_LINK_LIFETIME_HOURS, step=1,
+                    **wired(f["link_lifetime_hours"], keep_args))
+    field_error(FORM, pid, "link_lifetime_hours")
+    field_error(FORM, pid, "form", "patient_id", "submission_token")
+    st.button("Save plan", type="primary", icon=":material/save:", key=f"nm_mp_save_{pid}", on_click=_save,
+              args=(services, user, panel, today))

@@ -1,10 +1,10 @@
 """Form drafts and one-time submission tokens: nothing a clinician types is lost.
 
 A *draft* is what a user has typed into one form of one patient's chart (the note text and date, a questionnaire's
-answers, a visit booking, a medication start, a note's edit or addendum, a drug level, contact consent), kept
-server-side per user, patient and form so that it survives a reload (a reload is a new browser session) and expires
-after :data:`DRAFT_TTL_HOURS`. The payload is a small JSON-able mapping and is PHI (encrypted at rest, never in
-``repr``).
+answers, a visit booking, a medication start, a note's edit or addendum, a drug level, contact consent, the
+measurement plan's settings), kept server-side per user, patient and form so that it survives a reload (a reload
+is a new browser session) and expires after :data:`DRAFT_TTL_HOURS`. The payload is a small JSON-able mapping and
+is PHI (encrypted at rest, never in ``repr``).
 
 A *submission token* is drawn once per rendering of a form; the service that saves the form records the token with
 what it created, so a second click on the same rendering (a double-click, a resent request) returns the first result
@@ -45,6 +45,8 @@ class FormName(str, Enum):
     RISK_REVIEW = "risk_review"
     DRUG_LEVEL = "drug_level"
     CONSENT = "consent"
+    #: The Questionnaires tab's measurement-plan editor (settings, with the plan version they were edited from).
+    MEASUREMENT_PLAN = "measurement_plan"
     PAGE_STATE = "page_state"
 
     @classmethod

@@ -42,7 +42,7 @@ from novamind_core.domain.users import Permission, User
 from novamind_core.notifications import templates
 from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService, not_in_future, parse_date
-from novamind_core.services.drafts import drop_draft, first_submission, remember_submission
+from novamind_core.services.drafts import drop_draft, first_submission, remember_submission, settle_repeat
 from novamind_core.services.ports import UnitOfWork
 
 #: A kiosk session's link lives this long (the clinician hands the tablet over in the room).
@@ -132,15 +132,25 @@ class ReportingService(BaseService):
             uow.commit()
             return panel
 
-    def set_plan(self, user: User, patient_id: int, plan: MeasurementPlan,
-                 expected_version: int | None) -> MeasurementPlan:
-        """Create or replace the patient's plan (``expected_version``: the version edited; None for a new plan)."""
+    def set_plan(self, user: User, patient_id: int, plan: MeasurementPlan, expected_version: int | None, *,
+                 submission_token: str | None = None) -> MeasurementPlan:
+        """Create or replace the patient's plan (``expected_version``: the version edited; None for a new plan).
+
+        From the plan editor (``submission_token``): a repeat of the same submission (a double-click) saves no second
+        version and returns the plan as it is; the user's plan draft is dropped with the save."""
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, AuditAction.PLAN_SET)
             current = uow.plans.get(patient_id)
+            if current is not None and first_submission(uow, submission_token, actor.id,
+                                                        FormName.MEASUREMENT_PLAN) is not None:
+                settle_repeat(uow, actor.id, patient_id, FormName.MEASUREMENT_PLAN)
+                return current
             plan = dataclasses.replace(plan, patient_id=patient_id,
                                        restarted_on=plan.restarted_on or (current.restarted_on if current else None))
             saved = uow.plans.save(plan, expected_version, actor.id if actor.id > 0 else None, self.ctx.now())
+            remember_submission(uow, submission_token, actor.id, FormName.MEASUREMENT_PLAN, patient_id,
+                                self.ctx.now())
+            drop_draft(uow, actor.id, patient_id, FormName.MEASUREMENT_PLAN)
             self._audit(uow, actor, AuditAction.PLAN_SET, patient_id=patient_id,
                         detail=f"{','.join(i.value for i in saved.instruments)} {saved.rule.describe()} "
                                f"by {saved.channel.value}{'' if saved.active else ' (paused)'}")

@@ -230,3 +230,22 @@ def test_the_checker_sees_every_spelling_of_any(source):
 
 def test_the_checker_lets_a_word_like_any_in_strings_and_names_pass():
     assert uses_of_any("def any_open(alerts: list[str]) -> bool:\n    return any(alerts)  # Any alert\n") == []
+
+
+def st_form_calls(source: str) -> list[int]:
+    """Lines that open an ``st.form`` (a form whose fields reach the server only on submit: nothing kept before)."""
+    return sorted(node.lineno for node in ast.walk(ast.parse(source))
+                  if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "form"
+                  and isinstance(node.func.value, ast.Name) and node.func.value.id == "st")
+
+
+def test_no_chart_form_is_an_st_form_so_every_one_can_keep_a_draft():
+    chart = python_files(REPO_ROOT / "components" / "patient")
+    assert len(chart) > 10
+    offenders = {str(p.relative_to(REPO_ROOT)): st_form_calls(p.read_text(encoding="utf-8")) for p in chart}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_form_checker_sees_an_st_form_in_a_with_statement():
+    assert st_form_calls('import streamlit as st\nwith st.form("x", border=False):\n    pass\n') == [2]
+    assert st_form_calls("x = st.formula\ny = form('x')\n") == []

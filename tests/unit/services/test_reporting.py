@@ -67,6 +67,25 @@ def test_setting_a_plan_is_audited_and_a_stale_edit_is_refused(store):
     assert audit(store).count(AuditAction.PLAN_SET) == 2 and AuditAction.PLAN_PAUSE in audit(store)
 
 
+def test_a_double_clicked_plan_save_stores_one_version_and_drops_the_plan_draft(store):
+    from novamind_core.domain.forms import FormName
+    from novamind_core.services.drafts import DraftService
+
+    svc = service(store)
+    drafts = DraftService(fake_context(store, clock=lambda: NOW))
+    saved = svc.set_plan(CLINICIAN, PID, svc.plan_view(CLINICIAN, PID).suggested, None)
+    edited = dataclasses.replace(saved, send_time=time(18, 0))
+    drafts.save(CLINICIAN, PID, FormName.MEASUREMENT_PLAN, {"send_time": "18:00:00", "version": saved.version})
+    token = "plan-token-0123456789abcdef"
+    first = svc.set_plan(CLINICIAN, PID, edited, saved.version, submission_token=token)
+    assert drafts.load(CLINICIAN, PID, FormName.MEASUREMENT_PLAN) is None, "the save drops the draft"
+    drafts.save(CLINICIAN, PID, FormName.MEASUREMENT_PLAN, {"send_time": "18:00:00", "version": saved.version})
+    second = svc.set_plan(CLINICIAN, PID, edited, saved.version, submission_token=token)  # the second click
+    assert second.version == first.version == 2, "no stale-write refusal and no third version"
+    assert drafts.load(CLINICIAN, PID, FormName.MEASUREMENT_PLAN) is None, "no ghost draft after the second click"
+    assert audit(store).count(AuditAction.PLAN_SET) == 2
+
+
 def test_a_clinician_outside_the_care_team_is_refused_and_the_refusal_audited(store):
     with pytest.raises(PermissionDenied):
         service(store).create_request(OUTSIDER, PID, "PHQ-9")
