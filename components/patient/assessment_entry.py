@@ -53,8 +53,21 @@ def answers_to_save(instrument: Instrument, answers: list[int | None]) -> list[i
 
 
 def entry_instruments() -> list[str]:
-    """Instruments entered here: every one but the C-SSRS screener, which is asked within a risk review."""
-    return [i.value for i in Instrument if i.spec.self_report]
+    """Instruments entered here: every one, the clinician-asked C-SSRS screener last (it is also asked within a risk
+    review; entered here it screens a patient with no alert open, e.g. at intake, and any yes raises the alert)."""
+    return [i.value for i in Instrument if i.spec.self_report] + [i.value for i in Instrument
+                                                                    if not i.spec.self_report]
+
+
+def is_triage(instrument: Instrument) -> bool:
+    """Whether the instrument's "total" is a triage level (the C-SSRS screener), not a score to read as "x of y"."""
+    return instrument is Instrument.CSSRS
+
+
+def result_words(instrument: Instrument, total: int) -> str:
+    """``"total **14** (moderate)"``, or for the C-SSRS screener ``"triage level moderate risk"``."""
+    band = band_for(instrument, total)
+    return f"triage level {band.name} risk" if is_triage(instrument) else f"total **{total}** ({band.label})"
 
 
 def _draft_values(instrument: Instrument) -> dict[str, object]:
@@ -126,8 +139,12 @@ def live_summary(instrument: Instrument, answers: list[int | None]) -> str:
     given = [a for a in answers if a is not None]
     scored = [a for a in answers[:instrument.item_count] if a is not None]
     if len(given) < len(answers):
+        if is_triage(instrument):
+            return f"{len(given)} of {len(answers)} answered"
         return f"{sum(scored)} so far · {len(given)} of {len(answers)} answered"
     total = total_of(instrument, given)
+    if is_triage(instrument):
+        return f"Triage: {band_for(instrument, total).name} risk"
     return f"Total {total} of {instrument.max_total} · {band_for(instrument, total).label}"
 
 
@@ -148,8 +165,7 @@ def _confirm_and_save(services: Services, user: User, patient_id: int, instrumen
         return
     _, answers, on = pending
     total = total_of(instrument, answers)
-    band = band_for(instrument, total)
-    st.warning(f"Save {instrument.value} administered {format_date(on)}: total **{total}** ({band.label})? "
+    st.warning(f"Save {instrument.value} administered {format_date(on)}: {result_words(instrument, total)}? "
                "Check the answers above before confirming.", icon=":material/fact_check:")
     # Stacked, each the column's full width: side by side in the narrow score column they read "Confir…".
     confirm = st.button("Confirm and save", type="primary", icon=":material/save:",
@@ -171,7 +187,9 @@ def _confirm_and_save(services: Services, user: User, patient_id: int, instrumen
         reset_answers(instrument)
         st.session_state[f"nm_q_draft_last_{patient_id}"] = None  # the service dropped the draft with the save
         saved = result.assessment
-        message = f"Saved {instrument.value} {saved.total} ({saved.severity}) for {format_date(saved.administered_on)}."
+        outcome = (f", {result_words(instrument, saved.total)}," if is_triage(instrument)
+                   else f" {saved.total} ({saved.severity})")
+        message = f"Saved {instrument.value}{outcome} for {format_date(saved.administered_on)}."
         if result.alerts:
             message += " Alerts raised: " + "; ".join(a.text for a in result.alerts) + "."
         flash(message, at="assessments")
@@ -205,6 +223,9 @@ def assessment_entry(services: Services, user: User, patient_id: int, today: dat
         if item9:
             st.error(f"Item 9 (thoughts of self-harm) answered {item9}: an alert will be raised. Assess risk "
                      "today.", icon=":material/emergency:")
+        if is_triage(instrument) and any(answers):
+            st.error("A yes on the C-SSRS screener raises a self-harm risk alert, closed only through the risk "
+                     "review. Assess risk today.", icon=":material/emergency:")
         if date_key(instrument) not in st.session_state:
             st.session_state[date_key(instrument)] = today
         on = st.date_input("Date administered", format="DD/MM/YYYY", key=date_key(instrument),
