@@ -152,7 +152,7 @@ def _questions(services: Services, user: User, patient_id: int, instrument: Inst
     spec = instrument.spec
     st.markdown(f"**{spec.title} ({instrument.value})** — {spec.stem}")
     for number, (item, choices) in enumerate(zip(spec.all_items, spec.all_choices, strict=True), start=1):
-        labels = {c.value: f"{c.value} · {c.label}" for c in choices}
+        labels = {c.value: c.label if is_triage(instrument) else f"{c.value} · {c.label}" for c in choices}
         optional = " (optional, not scored)" if number > spec.asked_item_count else ""
         st.radio(f"{number}. {item}{optional}", list(labels), format_func=labels.get, index=None, horizontal=True,
                  key=answer_key(instrument, number), on_change=keep_answers,
