@@ -23,6 +23,7 @@ from components.patient.consent_form import consent_form
 from components.patient.plan_form import (
     CHANNEL_WORDS,
     STALE_MESSAGE,
+    carry_edits,
     has_draft_or_errors,
     load_current,
     plan_form,
@@ -100,16 +101,19 @@ def plan_actions(services: Services, user: User, panel: MeasurementPanel) -> Non
             if st.button("Start the suggested plan", type="primary", icon=":material/play_arrow:",
                          key=f"nm_mp_start_{pid}"):
                 saved = services.reporting.set_plan(user, pid, panel.suggested, expected_version=0)
+                carry_edits(services, user, panel, saved)
                 flash(f"Plan started: {_instruments(saved.instruments)}, {saved.rule.describe()}.", at="plan")
                 st.rerun()
         elif panel.plan.active:
             if st.button("Pause plan", icon=":material/pause:", key=f"nm_mp_pause_{pid}"):
-                services.reporting.pause_plan(user, pid, expected_version=panel.plan.version)
+                carry_edits(services, user, panel,
+                            services.reporting.pause_plan(user, pid, expected_version=panel.plan.version))
                 flash("Plan paused: no new questionnaires are sent until you resume it.", at="plan")
                 st.rerun()
         elif st.button("Resume plan", icon=":material/play_arrow:", key=f"nm_mp_resume_{pid}"):
-            services.reporting.set_plan(user, pid, dataclasses.replace(panel.plan, active=True),
-                                        expected_version=panel.plan.version)
+            resumed = services.reporting.set_plan(user, pid, dataclasses.replace(panel.plan, active=True),
+                                                  expected_version=panel.plan.version)
+            carry_edits(services, user, panel, resumed)
             flash("Plan resumed.", at="plan")
             st.rerun()
     except SAVE_ERRORS as exc:

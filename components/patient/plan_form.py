@@ -27,6 +27,7 @@ from components.patient.form_state import (
     draft_restored_notice,
     errors_key,
     field_error,
+    keep,
     notice_key,
     payload,
     remember_kept,
@@ -204,6 +205,19 @@ def load_current(services: Services, user: User, panel: MeasurementPanel) -> Non
     with contextlib.suppress(ValidationError, NotFoundError):
         services.drafts.discard(user, pid, FORM)
     remember_kept(FORM, pid, payload(plan_fields(pid, base, panel.plan.version if panel.plan else 0)))
+
+
+def carry_edits(services: Services, user: User, panel: MeasurementPanel, moved: MeasurementPlan) -> None:
+    """This session moved the plan on itself (started the suggested plan, paused or resumed it), which changes no
+    setting: unsaved edits in the editor now apply to the new version, so they are not taken for a stale edit made
+    before a colleague's save. An editor without edits follows the plan by itself (:func:`prepare`)."""
+    pid = panel.patient_id
+    before = panel.plan.version if panel.plan else 0
+    fields = plan_fields(pid, panel.plan or panel.suggested, before)
+    if st.session_state.get(seen_key(pid), before) != before or payload(fields) == defaults_payload(fields):
+        return
+    st.session_state[seen_key(pid)] = moved.version
+    keep(services, user, pid, FORM, plan_fields(pid, moved, moved.version))  # the draft now names the new version
 
 
 def has_draft_or_errors(patient_id: int) -> bool:

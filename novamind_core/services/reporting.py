@@ -137,7 +137,8 @@ class ReportingService(BaseService):
         """Create or replace the patient's plan (``expected_version``: the version edited; None for a new plan).
 
         From the plan editor (``submission_token``): a repeat of the same submission (a double-click) saves no second
-        version and returns the plan as it is; the user's plan draft is dropped with the save."""
+        version and returns the plan as it is; the user's plan draft is dropped with the save. Without a token (start
+        the suggested plan, resume) the draft stays: its edits still apply."""
         with self._tx() as uow:
             actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, AuditAction.PLAN_SET)
             current = uow.plans.get(patient_id)
@@ -148,9 +149,10 @@ class ReportingService(BaseService):
             plan = dataclasses.replace(plan, patient_id=patient_id,
                                        restarted_on=plan.restarted_on or (current.restarted_on if current else None))
             saved = uow.plans.save(plan, expected_version, actor.id if actor.id > 0 else None, self.ctx.now())
-            remember_submission(uow, submission_token, actor.id, FormName.MEASUREMENT_PLAN, patient_id,
-                                self.ctx.now())
-            drop_draft(uow, actor.id, patient_id, FormName.MEASUREMENT_PLAN)
+            if submission_token:  # saved from the editor: its draft is saved too (start / resume leave it)
+                remember_submission(uow, submission_token, actor.id, FormName.MEASUREMENT_PLAN, patient_id,
+                                    self.ctx.now())
+                drop_draft(uow, actor.id, patient_id, FormName.MEASUREMENT_PLAN)
             self._audit(uow, actor, AuditAction.PLAN_SET, patient_id=patient_id,
                         detail=f"{','.join(i.value for i in saved.instruments)} {saved.rule.describe()} "
                                f"by {saved.channel.value}{'' if saved.active else ' (paused)'}")

@@ -105,3 +105,21 @@ def test_pausing_the_plan_does_not_make_an_untouched_editor_call_it_changed_by_s
     at.run()
     assert not any("This plan was changed" in str(w.value) for w in at.warning)
     assert services.drafts.load(clinician(services), cohort.new_patient_id, FormName.MEASUREMENT_PLAN) is None
+
+
+def test_unsaved_edits_survive_the_clinicians_own_pause_and_save_onto_the_paused_plan(seeded, app_as):
+    services, cohort = seeded
+    user = clinician(services)
+    opened = start_plan(services, cohort.responder_id)
+    at = open_chart(app_as, cohort.responder_id)
+    number(at, "Link valid for (hours)").set_value(120).run()
+    button(at, "Pause plan").click().run()
+    assert not at.exception
+    assert not any("This plan was changed" in str(w.value) for w in at.warning), "their own pause, not a colleague's"
+    assert number(at, "Link valid for (hours)").value == 120, "the edit is kept"
+    draft = services.drafts.load(user, cohort.responder_id, FormName.MEASUREMENT_PLAN)
+    assert draft is not None and draft.payload["version"] == opened.version + 1, "a reload finds it current too"
+    button(at, "Save plan").click().run()
+    assert not at.error
+    saved = services.reporting.plan_view(user, cohort.responder_id).plan
+    assert saved.link_lifetime_hours == 120 and not saved.active, "saved onto the paused plan, still paused"
