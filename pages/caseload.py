@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.elements.lib.column_types import ColumnConfig
 
 from components.caseload.export import caseload_export_block
+from components.caseload.register_form import register_patient_form
 from components.caseload.summary import page_severity_strip
 from components.caseload.table import (
     COLUMN_ORDER,
@@ -23,9 +24,7 @@ from components.caseload.table import (
 )
 from components.shared.choices import CaseloadControls
 from components.shared.errors import error_boundary
-from components.shared.forms import errors_from, register_patient_form
-from components.shared.session import StateKeys, flash, open_patient, page_guard
-from novamind_core.domain.errors import ConflictError, ValidationError
+from components.shared.session import StateKeys, open_patient, page_guard
 
 PAGE_SIZE = 25
 
@@ -64,23 +63,7 @@ def pager(total_pages: int) -> None:
 
 
 def register_section() -> None:
-    errors = st.session_state.get("nm_register_errors") or {}
-    with st.expander("Register a patient", icon=":material/person_add:", expanded=bool(errors)):
-        entered = register_patient_form(errors, ctx.today)
-        if entered is None:
-            return
-        try:
-            patient = ctx.services.patients.register(
-                ctx.user, mrn=entered.mrn, given_name=entered.given_name, family_name=entered.family_name,
-                date_of_birth=entered.date_of_birth, sex_at_birth=entered.sex_at_birth,
-                gender_identity=entered.gender_identity, phone=entered.phone, diagnoses=entered.diagnoses())
-        except (ValidationError, ConflictError) as exc:
-            st.session_state["nm_register_errors"] = errors_from(exc, "mrn" if isinstance(exc, ConflictError)
-                                                                 else "form")
-            st.rerun()
-        st.session_state["nm_register_errors"] = {}
-        flash(f"Registered {patient.full_name} ({patient.mrn}). Add a first PHQ-9 or GAD-7 on the Patient page.")
-        open_patient(patient.id, f"{patient.full_name} ({patient.mrn})")
+    register_patient_form(ctx.services, ctx.user, ctx.today)
 
 
 def caseload_column_config() -> dict[str, ColumnConfig]:

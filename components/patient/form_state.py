@@ -124,7 +124,7 @@ def prefetch_drafts(services: Services, user: User, patient_id: int) -> None:
     store[(user.id, patient_id)] = {form.value: found.get(form) for form in FormName}
 
 
-def load_draft(services: Services, user: User, patient_id: int, form: FormName) -> FormDraft | None:
+def load_draft(services: Services, user: User, patient_id: int | None, form: FormName) -> FormDraft | None:
     """The user's draft of ``form``: this session's prefetched copy (:func:`prefetch_drafts`) while it holds, else
     read from the store."""
     pending = st.session_state.get(_PREFETCHED, {}).get((user.id, patient_id))
@@ -133,12 +133,13 @@ def load_draft(services: Services, user: User, patient_id: int, form: FormName) 
     return services.drafts.load(user, patient_id, form)
 
 
-def forget_prefetched(user: User, patient_id: int, form: FormName) -> None:
+def forget_prefetched(user: User, patient_id: int | None, form: FormName) -> None:
     """This browser session changed the form's draft: its prefetched copy no longer holds."""
     st.session_state.get(_PREFETCHED, {}).get((user.id, patient_id), {}).pop(form.value, None)
 
 
-def restore_once(services: Services, user: User, patient_id: int, form: FormName, fields: tuple[Field, ...]) -> None:
+def restore_once(services: Services, user: User, patient_id: int | None, form: FormName,
+                 fields: tuple[Field, ...]) -> None:
     """Put the user's saved draft of ``form`` back into its fields the first time this user's browser session draws
     the form for this patient (a reload, a new tab, a new sign-in in this tab, another patient in fields that do not
     name the patient), and again if Streamlit dropped the fields' values; register the form's text boxes for the
@@ -167,11 +168,11 @@ def restore_once(services: Services, user: User, patient_id: int, form: FormName
     st.session_state[notice_key(form, patient_id)] = draft.updated_at
 
 
-def _last_key(form: FormName, patient_id: int) -> str:
+def _last_key(form: FormName, patient_id: int | None) -> str:
     return f"nm_draft_last_{form.value}_{patient_id}"
 
 
-def keep(services: Services, user: User, patient_id: int, form: FormName, fields: tuple[Field, ...]) -> None:
+def keep(services: Services, user: User, patient_id: int | None, form: FormName, fields: tuple[Field, ...]) -> None:
     """A field's ``on_change`` callback: save the form's values as the user's draft when they changed."""
     values = payload(fields)
     if values == st.session_state.get(_last_key(form, patient_id)):
@@ -189,7 +190,7 @@ def keep(services: Services, user: User, patient_id: int, form: FormName, fields
     st.session_state.pop(notice_key(form, patient_id), None)  # the form now holds what is being typed here
 
 
-def notice_key(form: FormName, patient_id: int) -> str:
+def notice_key(form: FormName, patient_id: int | None) -> str:
     """Session key of the time of the draft put back this run (popped by the notice that says so)."""
     return f"nm_draft_notice_{form.value}_{patient_id}"
 
@@ -200,7 +201,7 @@ def restored_notice(when: datetime) -> None:
             icon=":material/restore:")
 
 
-def draft_restored_notice(form: FormName, patient_id: int) -> None:
+def draft_restored_notice(form: FormName, patient_id: int | None) -> None:
     """Say that a saved draft was put back (and from when) until the form is next changed, so it is seen even when
     the form's tab is opened later; in a slot every run draws: a notice that came and went moved the fields below
     it, and the browser drew them anew (a box being typed in lost focus and caret)."""
@@ -211,7 +212,7 @@ def draft_restored_notice(form: FormName, patient_id: int) -> None:
             restored_notice(when)
 
 
-def follow_defaults(form: FormName, patient_id: int, fields: tuple[Field, ...]) -> None:
+def follow_defaults(form: FormName, patient_id: int | None, fields: tuple[Field, ...]) -> None:
     """Fields the user has not changed follow their defaults when these move on (the record was saved here or by a
     colleague since the fields were drawn); a field the user changed keeps what they chose. Call before
     :func:`restore_once`."""
@@ -230,12 +231,12 @@ DOUBLE_CLICK_S = 5.0
 """How soon after a save a click on a now-empty form is taken as the second click of a double-click."""
 
 
-def mark_saved(form: FormName, patient_id: int, entry: object = "") -> None:
+def mark_saved(form: FormName, patient_id: int | None, entry: object = "") -> None:
     """The form (or one entry of it, e.g. a note's addendum) was saved and cleared just now."""
     st.session_state[f"nm_saved_at_{form.value}_{patient_id}_{entry}"] = clock.monotonic()
 
 
-def second_click(form: FormName, patient_id: int, blank: bool, entry: object = "") -> bool:
+def second_click(form: FormName, patient_id: int | None, blank: bool, entry: object = "") -> bool:
     """Whether this submit is the second click of a double-click: the first saved and cleared the form moments ago,
     so the second finds it blank. It is ignored (no "fill in the field" error); a second click that still carries
     the text is answered by the submission token instead."""
@@ -243,25 +244,25 @@ def second_click(form: FormName, patient_id: int, blank: bool, entry: object = "
     return blank and saved_at is not None and clock.monotonic() - saved_at < DOUBLE_CLICK_S
 
 
-def submission_token(form: FormName, patient_id: int, values: Mapping[str, object]) -> str:
+def submission_token(form: FormName, patient_id: int | None, values: Mapping[str, object]) -> str:
     """The token of submitting ``values``: the same content in the same browser session gives the same token."""
     nonce = st.session_state.setdefault(_NONCE, secrets.token_urlsafe(16))
     content = json.dumps({"form": form.value, "patient": patient_id, "values": values}, sort_keys=True, default=str)
     return hashlib.sha256(f"{nonce}|{content}".encode()).hexdigest()[:43]
 
 
-def errors_key(form: FormName, patient_id: int) -> str:
+def errors_key(form: FormName, patient_id: int | None) -> str:
     return f"nm_form_errors_{form.value}_{patient_id}"
 
 
-def set_errors(form: FormName, patient_id: int, exc: NovamindError, default_field: str) -> None:
+def set_errors(form: FormName, patient_id: int | None, exc: NovamindError, default_field: str) -> None:
     message = str(exc)
     field = getattr(exc, "field", None) or default_field
     st.session_state[errors_key(form, patient_id)] = {
         field: "Not saved: " + plain(message[:1].upper() + message[1:]) + "."}
 
 
-def field_error(form: FormName, patient_id: int, *names: str) -> None:
+def field_error(form: FormName, patient_id: int | None, *names: str) -> None:
     """Show the refusal that concerns these fields, right under them."""
     errors = st.session_state.get(errors_key(form, patient_id)) or {}
     for name in names:
@@ -269,7 +270,7 @@ def field_error(form: FormName, patient_id: int, *names: str) -> None:
             st.error(errors[name], icon=":material/error:")
 
 
-def clear(form: FormName, patient_id: int, fields: tuple[Field, ...]) -> None:
+def clear(form: FormName, patient_id: int | None, fields: tuple[Field, ...]) -> None:
     """After a successful save: fields back to their defaults, no error, the draft marked as gone."""
     for f in fields:
         st.session_state[f.key] = f.default
@@ -278,7 +279,8 @@ def clear(form: FormName, patient_id: int, fields: tuple[Field, ...]) -> None:
     st.session_state[_last_key(form, patient_id)] = payload(fields)
 
 
-def keep_value(services: Services, user: User, patient_id: int, form: FormName, value: dict[str, object]) -> None:
+def keep_value(services: Services, user: User, patient_id: int | None, form: FormName,
+               value: dict[str, object]) -> None:
     """Keep a whole value (e.g. the simulation page's queued plans) as the user's draft when it changed; an empty
     value drops the draft."""
     last = _last_key(form, patient_id)
@@ -296,12 +298,12 @@ def keep_value(services: Services, user: User, patient_id: int, form: FormName, 
     st.session_state[last] = value
 
 
-def remember_kept(form: FormName, patient_id: int, value: dict[str, object]) -> None:
+def remember_kept(form: FormName, patient_id: int | None, value: dict[str, object]) -> None:
     """Note that the stored draft of ``form`` now holds ``value`` (a save dropped part of it server-side)."""
     st.session_state[_last_key(form, patient_id)] = value
 
 
-def restored_value(services: Services, user: User, patient_id: int, form: FormName, *,
+def restored_value(services: Services, user: User, patient_id: int | None, form: FormName, *,
                    notice: bool = False) -> dict[str, object] | None:
     """The user's saved draft value of ``form`` (once per browser session and patient; None after that or when
     there is none). With ``notice``, a non-empty draft's time is left for :func:`draft_restored_notice`."""

@@ -80,9 +80,12 @@ def notes_section(services: Services, user: User, view: PatientChart, today: dat
     notes = view.notes
     if not notes:
         st.info("No progress notes yet.", icon=":material/description:")
-    restored = prepare(services, user, pid, notes)
+    # A note whose edit or addendum draft was put back opens, and stays open for this browser session: an expander
+    # whose expanded= changes between runs folds, and the box being typed in would vanish at the next commit.
+    opened: set[int] = st.session_state.setdefault(f"nm_note_open_{pid}", set())
+    opened |= prepare(services, user, pid, notes)
     for note in notes:
-        with st.expander(plain(note_label(note)), expanded=note is notes[0] or note.id in restored):
+        with st.expander(plain(note_label(note)), expanded=note is notes[0] or note.id in opened):
             st.text(note.text, width="stretch")  # exactly as typed: no Markdown
             if note.signed:
                 _signed(services, user, note, notes)

@@ -189,6 +189,7 @@ def _save(services: Services, user: User, panel: MeasurementPanel, today: date) 
     state.pop(notice_key(FORM, pid), None)
     remember_kept(FORM, pid, payload(plan_fields(pid, saved, saved.version)))  # the service dropped the draft
     state[_done_key(pid)] = (settings, token, clock.monotonic())
+    state[f"nm_mp_open_{pid}"] = False
     if not repeat:
         flash(f"Plan saved: {', '.join(i.value for i in saved.instruments)}, {saved.rule.describe()}, by "
               f"{CHANNEL_WORDS[saved.channel].lower()} at {saved.send_time:%H:%M}.", at="plan")
@@ -221,9 +222,13 @@ def carry_edits(services: Services, user: User, panel: MeasurementPanel, moved: 
 
 
 def has_draft_or_errors(patient_id: int) -> bool:
-    """Whether the editor should open by itself: a draft was put back, or a save was refused."""
-    return bool(st.session_state.get(errors_key(FORM, patient_id))) or \
-        st.session_state.get(notice_key(FORM, patient_id)) is not None
+    """Whether the editor is open by itself: a draft was put back, or a save was refused; it then stays open until
+    the plan is saved (an ``expanded=`` that changes between runs folds the expander while the user works in it)."""
+    key = f"nm_mp_open_{patient_id}"
+    if st.session_state.get(errors_key(FORM, patient_id)) or \
+            st.session_state.get(notice_key(FORM, patient_id)) is not None:
+        st.session_state[key] = True
+    return bool(st.session_state.get(key))
 
 
 def prepare(services: Services, user: User, panel: MeasurementPanel) -> tuple[Field, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from novamind_core.db.models_base import Base
@@ -82,20 +83,24 @@ class TraineeRow(Base):
 
 
 class FormDraftRow(Base):
-    """What a user has typed into one form of one patient's chart, kept until it is saved or expires."""
+    """What a user has typed into one form of one patient's chart (or, with no patient, into the register-a-patient
+    form: one per user and form, migration 0010), kept until it is saved or expires."""
 
     __tablename__ = "form_drafts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), nullable=True)
     form: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict] = mapped_column(EncryptedJSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("user_id", "patient_id", "form"),
-                      Index("ix_form_drafts_expires_at", "expires_at"))
+                      Index("ix_form_drafts_expires_at", "expires_at"),
+                      Index("uq_form_drafts_unattached", "user_id", "form", unique=True,
+                            sqlite_where=sql_text("patient_id IS NULL"),
+                            postgresql_where=sql_text("patient_id IS NULL")))
 
 
 class FormSubmissionRow(Base):

@@ -48,6 +48,8 @@ class FormName(str, Enum):
     #: The Questionnaires tab's measurement-plan editor (settings, with the plan version they were edited from).
     MEASUREMENT_PLAN = "measurement_plan"
     PAGE_STATE = "page_state"
+    #: The register-a-patient form: a draft with no patient (the patient exists once the form is saved).
+    REGISTRATION = "registration"
 
     @classmethod
     def parse(cls, value: str | FormName) -> FormName:
@@ -58,12 +60,25 @@ class FormName(str, Enum):
                                   field="form", value=value) from None
 
 
+#: Forms whose draft belongs to no patient (one per user): the patient does not exist until the form is saved.
+UNATTACHED_FORMS: frozenset[FormName] = frozenset({FormName.REGISTRATION})
+
+
+def check_attachment(form: FormName, patient_id: int | None) -> None:
+    """A chart form's draft names its patient; a registration draft names none (ValidationError otherwise)."""
+    if (patient_id is None) != (form in UNATTACHED_FORMS):
+        needed = "no patient" if form in UNATTACHED_FORMS else "a patient"
+        raise ValidationError(f"a draft of the {form.value} form belongs to {needed}", field="patient_id",
+                              value=patient_id)
+
+
 @dataclass(frozen=True)
 class FormDraft:
-    """A saved draft. ``payload`` holds what was typed (PHI: not in ``repr``)."""
+    """A saved draft. ``payload`` holds what was typed (PHI: not in ``repr``); ``patient_id`` is None for a form in
+    :data:`UNATTACHED_FORMS`."""
 
     user_id: int
-    patient_id: int
+    patient_id: int | None
     form: FormName
     payload: dict[str, Any] = field(repr=False)
     updated_at: datetime

@@ -17,7 +17,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from novamind_core.domain.errors import NotFoundError, ValidationError
-from novamind_core.domain.forms import DRAFT_TTL_HOURS, MAX_DRAFT_CHARS, FormDraft, FormName, validate_token
+from novamind_core.domain.forms import (
+    DRAFT_TTL_HOURS,
+    MAX_DRAFT_CHARS,
+    UNATTACHED_FORMS,
+    FormDraft,
+    FormName,
+    check_attachment,
+    validate_token,
+)
 from novamind_core.domain.users import Permission, User
 from novamind_core.services.base import BaseService
 from novamind_core.services.ports import UnitOfWork
@@ -59,7 +67,7 @@ def remember_submission(uow: UnitOfWork, token: str | None, user_id: int, form: 
         uow.submissions.record(token, user_id, form.value, record_id, now)
 
 
-def settle_repeat(uow: UnitOfWork, user_id: int, patient_id: int, form: FormName) -> None:
+def settle_repeat(uow: UnitOfWork, user_id: int, patient_id: int | None, form: FormName) -> None:
     """A repeated submission (a double-click) saves nothing again, but the second click typed the form's text back
     into its draft (the field is committed with the click): drop that draft as the first click's save did, and
     commit (otherwise the text would come back after a reload although it was saved)."""
@@ -67,7 +75,7 @@ def settle_repeat(uow: UnitOfWork, user_id: int, patient_id: int, form: FormName
     uow.commit()
 
 
-def drop_draft(uow: UnitOfWork, user_id: int, patient_id: int, form: FormName, entry: str | None = None,
+def drop_draft(uow: UnitOfWork, user_id: int, patient_id: int | None, form: FormName, entry: str | None = None,
                now: datetime | None = None) -> None:
     """Drop the user's draft of ``form`` in the saving transaction; with ``entry``, only that entry of a draft that
     keeps one per record (a note's edit or addendum, by note id), the draft going with its last entry."""
@@ -87,12 +95,23 @@ def drop_draft(uow: UnitOfWork, user_id: int, patient_id: int, form: FormName, e
 
 
 class DraftService(BaseService):
-    def save(self, user: User, patient_id: int, form: str | FormName, payload: dict[str, Any]) -> FormDraft:
+    """A chart form's draft is the user's for that patient (care-team check); a registration draft
+    (:data:`~novamind_core.domain.forms.UNATTACHED_FORMS`, ``patient_id`` None) is the user's alone and needs the
+    permission to write patient data (the patient does not exist yet)."""
+
+    def _actor(self, uow: UnitOfWork, user: User, patient_id: int | None, form: FormName, permission: Permission,
+               action: str) -> User:
+        check_attachment(form, patient_id)
+        if patient_id is None:
+            return self._authorize(uow, user, Permission.WRITE_PHI, action)
+        return self._authorize_patient(uow, user, patient_id, permission, action)
+
+    def save(self, user: User, patient_id: int | None, form: str | FormName, payload: dict[str, Any]) -> FormDraft:
         """Keep what ``user`` has typed into ``form`` for this patient (replacing the earlier draft)."""
         name = FormName.parse(form)
         body = _payload(payload)
         with self._tx() as uow:
-            actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, DRAFT_SAVE)
+            actor = self._actor(uow, user, patient_id, name, Permission.WRITE_PHI, DRAFT_SAVE)
             now = self.ctx.now()
             draft = uow.drafts.put(actor.id, patient_id, name.value, body, now,
                                    now + timedelta(hours=DRAFT_TTL_HOURS))
@@ -100,11 +119,11 @@ class DraftService(BaseService):
             uow.commit()
             return draft
 
-    def load(self, user: User, patient_id: int, form: str | FormName) -> FormDraft | None:
+    def load(self, user: User, patient_id: int | None, form: str | FormName) -> FormDraft | None:
         """The user's unexpired draft of ``form`` for this patient, or None (expired drafts are purged here)."""
         name = FormName.parse(form)
         with self._tx() as uow:
-            actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, DRAFT_READ)
+            actor = self._actor(uow, user, patient_id, name, Permission.READ_PHI, DRAFT_READ)
             now = self.ctx.now()
             uow.drafts.purge_expired(now)
             draft = uow.drafts.get(actor.id, patient_id, name.value, now)
@@ -115,10 +134,13 @@ class DraftService(BaseService):
 
     def load_many(self, user: User, patient_id: int, forms: tuple[str | FormName, ...] | None = None
                   ) -> dict[FormName, FormDraft]:
-        """The user's unexpired drafts of ``forms`` (default: every form) for this patient, by form, read in one
+        """The user's unexpired drafts of ``forms`` (default: every chart form) for this patient, by form, read in one
         transaction with one audit event (a chart opened in a new session looks for every form's draft at once)."""
-        names = tuple(FormName.parse(f) for f in forms) if forms is not None else tuple(FormName)
+        names = tuple(FormName.parse(f) for f in forms) if forms is not None else tuple(
+            f for f in FormName if f not in UNATTACHED_FORMS)
         with self._tx() as uow:
+            for name in names:
+                check_attachment(name, patient_id)
             actor = self._authorize_patient(uow, user, patient_id, Permission.READ_PHI, DRAFT_READ)
             now = self.ctx.now()
             uow.drafts.purge_expired(now)
@@ -129,11 +151,11 @@ class DraftService(BaseService):
             uow.commit()
             return found
 
-    def discard(self, user: User, patient_id: int, form: str | FormName) -> bool:
+    def discard(self, user: User, patient_id: int | None, form: str | FormName) -> bool:
         """Drop the user's draft of ``form`` (after it was saved, or when they choose to start again)."""
         name = FormName.parse(form)
         with self._tx() as uow:
-            actor = self._authorize_patient(uow, user, patient_id, Permission.WRITE_PHI, DRAFT_DISCARD)
+            actor = self._actor(uow, user, patient_id, name, Permission.WRITE_PHI, DRAFT_DISCARD)
             gone = uow.drafts.delete(actor.id, patient_id, name.value)
             self._audit(uow, actor, DRAFT_DISCARD, patient_id=patient_id, detail=f"form={name.value}")
             uow.commit()

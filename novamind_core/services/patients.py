@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from novamind_core.domain.errors import ConflictError, NotFoundError, PermissionDenied, StaleWriteError, ValidationError
+from novamind_core.domain.forms import FormName
 from novamind_core.domain.patients import (
     Contact,
     Diagnosis,
@@ -30,6 +31,7 @@ from novamind_core.security.audit import AuditAction
 from novamind_core.services.base import BaseService, optional_text, parse_date
 from novamind_core.services.caseload import caseload_request, read_caseload
 from novamind_core.services.charts import chart_summary, overdue_alert, timeline_events
+from novamind_core.services.drafts import drop_draft, first_submission, remember_submission, settle_repeat
 from novamind_core.services.ports import UnitOfWork
 from novamind_core.services.users import check_care_team
 
@@ -74,13 +76,22 @@ class PatientService(BaseService):
         care_team: Sequence[int] | None = None,
         cyp2d6: str | None = None,
         cyp2c19: str | None = None,
+        submission_token: str | None = None,
     ) -> Patient:
         """Register a patient. A clinician is put on the new patient's care team; others must name one.
+
+        From the register form (``submission_token``): a repeat of the same submission (a double-click, a resent
+        request) registers nothing more and returns the patient the first one registered; the user's registration
+        draft is dropped with the save.
 
         Raises ValidationError (field and value named), ConflictError (duplicate MRN) or PermissionDenied.
         """
         with self._tx() as uow:
             actor = self._authorize(uow, user, Permission.WRITE_PHI, AuditAction.PATIENT_CREATE)
+            first = first_submission(uow, submission_token, actor.id, FormName.REGISTRATION)
+            if first is not None and uow.patients.exists(first):
+                settle_repeat(uow, actor.id, None, FormName.REGISTRATION)
+                return uow.patients.get(first)
             today = self.ctx.today()
             clean = dict(
                 mrn=normalise_mrn(mrn),
@@ -103,6 +114,8 @@ class PatientService(BaseService):
             if uow.patients.id_for_mrn(clean["mrn"]) is not None:
                 raise ConflictError(f"a patient with MRN {clean['mrn']} already exists", )
             patient_id = uow.patients.add(**clean, care_team=team, now=self.ctx.now(), registered_on=today)
+            remember_submission(uow, submission_token, actor.id, FormName.REGISTRATION, patient_id, self.ctx.now())
+            drop_draft(uow, actor.id, None, FormName.REGISTRATION)
             self._audit(uow, actor, AuditAction.PATIENT_CREATE, patient_id=patient_id)
             patient = uow.patients.get(patient_id)
             uow.commit()

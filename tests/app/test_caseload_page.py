@@ -142,3 +142,35 @@ def test_the_caseload_pins_the_name_first_and_fits_the_triage_columns_in_a_1280_
     assert {"PHQ-9", "GAD-7", "Questionnaires"} <= set(triage)
     # 1280 px less the 256 px sidebar and the page's side padding: what the table has on a first screen
     assert sum(config[c]["width"] for c in triage) <= 960
+
+
+def test_a_half_typed_registration_comes_back_after_a_reload_and_registering_drops_it(seeded, app_as, page_text):
+    from datetime import date
+
+    from novamind_core.domain.forms import FormName
+
+    services, _ = seeded
+    user = services.users.get_by_username("demo.clinician3")
+    at = app_as("caseload", "demo.clinician3")
+    at.run()
+    at.text_input(key="nm_reg_mrn").input("NM-555123")
+    at.text_input(key="nm_reg_given").input("Halfway")
+    at.date_input(key="nm_reg_dob").set_value(date(1970, 5, 4)).run()
+    draft = services.drafts.load(user, None, FormName.REGISTRATION)
+    assert draft is not None and draft.payload["given_name"] == "Halfway" and draft.payload["date_of_birth"] == \
+        "1970-05-04"
+    reloaded = app_as("caseload", "demo.clinician3")  # a reload is a new browser session
+    reloaded.run()
+    assert not reloaded.exception
+    assert reloaded.text_input(key="nm_reg_mrn").value == "NM-555123"
+    assert reloaded.date_input(key="nm_reg_dob").value == date(1970, 5, 4)
+    assert "Restored your unsaved draft" in page_text(reloaded)
+    next(b for b in reloaded.button if b.label == "Register patient").click().run()
+    assert "Family name is required" in page_text(reloaded)
+    assert reloaded.text_input(key="nm_reg_given").value == "Halfway", "a refusal clears nothing"
+    reloaded.text_input(key="nm_reg_family").input("Typed")
+    reloaded.selectbox(key="nm_reg_sex").set_value("other")
+    next(b for b in reloaded.button if b.label == "Register patient").click().run()
+    assert not reloaded.exception
+    assert services.patients.find_by_mrn(user, "NM-555123").family_name == "Typed"
+    assert services.drafts.load(user, None, FormName.REGISTRATION) is None, "registered: the draft is gone"

@@ -71,3 +71,44 @@ def test_a_half_typed_note_edit_survives_a_reload_and_a_double_click_saves_it_on
     assert [r.text for r in stored.revisions] == ["Low mood persists.", EDITED]
     assert services.drafts.load(user, pid, "note_edit") is None
     assert page.get_by_text("did not change").count() == 0
+
+
+def test_an_older_notes_restored_edit_stays_open_while_the_clinician_goes_on_typing(drafts_app, context):
+    """The newest note's box is always open; an older note's opens when its edit draft is put back, and must stay
+    open through the next commit (an expander whose expanded= changed between runs folded, hiding the box)."""
+    from datetime import timedelta
+
+    services, cohort = drafts_app["services"], drafts_app["cohort"]
+    user = services.users.get_by_username("demo.clinician")
+    pid = cohort.switched_id
+    today = services.context.today()
+    older = services.notes.add(user, pid, "Older note.", today - timedelta(days=3))
+    services.notes.add(user, pid, "Newest note.")
+    page = context.new_page()
+    page.goto(drafts_app["url"] + "/patient?mrn=NM-100003")
+    sign_in(page)
+    page.get_by_role("tablist").first.wait_for()
+    wait_idle(page)
+    open_tab(page, "Notes")
+    heading = f"{(today - timedelta(days=3)).day} {today - timedelta(days=3):%b %Y} · "
+    page.get_by_text(heading).first.click()  # open the older note
+    wait_idle(page)
+    box = key(page, f"nm_note_text_{older.id}").locator("textarea")
+    box.fill("Older note, first change.")
+    box.press("Tab")
+    wait_idle(page)
+    assert wait_for_edit(drafts_app, pid, older.id) == {"text": "Older note, first change.", "revision": 1}
+
+    page.reload()
+    page.get_by_role("tablist").first.wait_for()
+    wait_idle(page)
+    open_tab(page, "Notes")
+    box = key(page, f"nm_note_text_{older.id}").locator("textarea")
+    assert box.input_value() == "Older note, first change."
+    box.fill("Older note, second change.")
+    box.press("Tab")  # a commit: the page runs again
+    wait_idle(page)
+    page.wait_for_timeout(1000)
+    wait_idle(page)
+    assert box.is_visible(), "the restored note's box stays open while it is being worked on"
+    assert wait_for_edit(drafts_app, pid, older.id) == {"text": "Older note, second change.", "revision": 1}

@@ -1,6 +1,7 @@
 """A scripted browser visit of the measurement-plan editor, once an ``st.form`` (nothing was kept before "Save plan"):
 the clinician changes a setting and leaves the field (the draft is stored with the plan version), reloads (the
-editor opens by itself with the setting back and "Restored your unsaved draft"), and double-clicks "Save plan" (one
+editor opens by itself with the setting back and "Restored your unsaved draft", and stays open through a further
+change), and double-clicks "Save plan" (one
 new plan version; the draft is gone). Runs on its own app (port 8654)."""
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ def test_a_changed_plan_setting_survives_a_reload_and_a_double_click_saves_one_v
     open_tab(page, "Questionnaires")
     page.get_by_text("Restored your unsaved draft").first.wait_for()
     assert key(page, f"nm_mp_{pid}_reminder").locator("input").input_value() == "36"
+    lifetime = key(page, f"nm_mp_{pid}_lifetime").locator("input")  # a further change: the editor stays open
+    lifetime.fill("100")
+    lifetime.press("Tab")
+    wait_idle(page)
 
     key(page, f"nm_mp_save_{pid}").locator("button").dblclick()
     wait_idle(page)
@@ -69,6 +74,7 @@ def test_a_changed_plan_setting_survives_a_reload_and_a_double_click_saves_one_v
     page.wait_for_timeout(1000)
     wait_idle(page)
     saved = services.reporting.plan_view(user, pid).plan
-    assert saved.reminder_after_hours == 36 and saved.version == opened.version + 1, "one version, not two"
+    assert saved.reminder_after_hours == 36 and saved.link_lifetime_hours == 100
+    assert saved.version == opened.version + 1, "one version, not two"
     assert services.drafts.load(user, pid, "measurement_plan") is None
     assert page.get_by_text("someone else changed this plan").count() == 0

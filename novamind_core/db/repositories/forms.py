@@ -19,12 +19,16 @@ class DraftRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def _row(self, user_id: int, patient_id: int, form: str) -> FormDraftRow | None:
-        return self.session.scalars(select(FormDraftRow).where(
-            FormDraftRow.user_id == user_id, FormDraftRow.patient_id == patient_id,
-            FormDraftRow.form == form)).first()
+    @staticmethod
+    def _of_patient(patient_id: int | None):  # type: ignore[no-untyped-def]
+        """The patient condition (no patient: a registration draft, not yet attached to one)."""
+        return FormDraftRow.patient_id.is_(None) if patient_id is None else FormDraftRow.patient_id == patient_id
 
-    def get(self, user_id: int, patient_id: int, form: str, now: datetime) -> FormDraft | None:
+    def _row(self, user_id: int, patient_id: int | None, form: str) -> FormDraftRow | None:
+        return self.session.scalars(select(FormDraftRow).where(
+            FormDraftRow.user_id == user_id, self._of_patient(patient_id), FormDraftRow.form == form)).first()
+
+    def get(self, user_id: int, patient_id: int | None, form: str, now: datetime) -> FormDraft | None:
         """The unexpired draft, or None."""
         row = self._row(user_id, patient_id, form)
         if row is None or row.expires_at <= now:
@@ -32,7 +36,7 @@ class DraftRepository:
         return FormDraft(row.user_id, row.patient_id, FormName(row.form), dict(row.payload), row.updated_at,
                          row.expires_at)
 
-    def put(self, user_id: int, patient_id: int, form: str, payload: dict[str, Any], now: datetime,
+    def put(self, user_id: int, patient_id: int | None, form: str, payload: dict[str, Any], now: datetime,
             expires_at: datetime) -> FormDraft:
         row = self._row(user_id, patient_id, form)
         if row is None:
@@ -42,9 +46,9 @@ class DraftRepository:
         self.session.flush()
         return FormDraft(user_id, patient_id, FormName(form), dict(payload), now, expires_at)
 
-    def delete(self, user_id: int, patient_id: int, form: str) -> bool:
+    def delete(self, user_id: int, patient_id: int | None, form: str) -> bool:
         result = self.session.execute(delete(FormDraftRow).where(
-            FormDraftRow.user_id == user_id, FormDraftRow.patient_id == patient_id, FormDraftRow.form == form))
+            FormDraftRow.user_id == user_id, self._of_patient(patient_id), FormDraftRow.form == form))
         return bool(result.rowcount)
 
     def purge_expired(self, now: datetime) -> int:
