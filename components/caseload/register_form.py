@@ -11,7 +11,6 @@ the draft in the same transaction. On success the new patient's chart opens.
 
 from __future__ import annotations
 
-import time as clock
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -21,10 +20,13 @@ from components.patient.form_state import (
     Field,
     draft_restored_notice,
     is_blank,
+    mark_saved,
     notice_key,
     payload,
     remember_kept,
     restore_once,
+    second_click,
+    stays_open,
     submission_token,
     wired,
 )
@@ -72,8 +74,7 @@ def _register(services: Services, user: User) -> None:
     """"Register patient": names every missing required field (nothing cleared), else registers once."""
     state = st.session_state
     values = payload(FIELDS)
-    done = state.get("nm_register_done")
-    if is_blank(values, FIELDS) and done and clock.monotonic() - done[1] < 5:
+    if second_click(FORM, None, is_blank(values, FIELDS)):
         return  # the second click of a double-click: the first registered and cleared the form
     missing = {name: f"{label} is required" for name, label in REQUIRED if not values.get(name)}
     if missing:
@@ -94,7 +95,7 @@ def _register(services: Services, user: User) -> None:
     state[ERRORS_KEY] = {}
     state.pop(notice_key(FORM, None), None)
     remember_kept(FORM, None, payload(FIELDS))  # the service dropped the draft with the registration
-    state["nm_register_done"] = (patient.id, clock.monotonic())
+    mark_saved(FORM, None)
     state[OPEN_KEY] = False
     state[OPENED_KEY] = (patient.id, f"{patient.full_name} ({patient.mrn})")
 
@@ -107,11 +108,9 @@ def register_patient_form(services: Services, user: User, today: date) -> None:
         flash(f"Registered {opened[1]}. Add a first PHQ-9 or GAD-7 on the Patient page.")
         open_patient(*opened)
     errors: dict[str, str] = st.session_state.get(ERRORS_KEY) or {}
-    if errors or st.session_state.get(notice_key(FORM, None)) is not None:
-        st.session_state[OPEN_KEY] = True  # stays open until registered: a changing expanded= folds it mid-entry
     keep_args = (services, user, None, FORM, FIELDS)
     f = {field.name: field for field in FIELDS}
-    expanded = bool(st.session_state.get(OPEN_KEY))
+    expanded = stays_open(OPEN_KEY, bool(errors) or st.session_state.get(notice_key(FORM, None)) is not None)
     with st.expander("Register a patient", icon=":material/person_add:", expanded=expanded), \
             st.container(border=True):
         draft_restored_notice(FORM, None)

@@ -10,7 +10,6 @@ user has not changed follow the consent on record when it changes (recorded here
 
 from __future__ import annotations
 
-import time as clock
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,8 @@ from components.patient.form_state import (
     keep,
     payload,
     remember_kept,
+    remember_token,
+    repeated_token,
     restore_once,
     set_errors,
     submission_token,
@@ -56,20 +57,14 @@ def _on_record(consent: ContactConsent | None) -> dict[str, object]:
             "opted_out_at": consent.opted_out_at.isoformat() if consent.opted_out_at else None}
 
 
-def _done_key(patient_id: int) -> str:
-    return f"nm_consent_done_{patient_id}"
-
-
 def _record(services: Services, user: User, patient_id: int, consent: ContactConsent | None, today: date) -> None:
     """"Record consent": the service checks first; the fields keep the choice either way."""
     fields = consent_fields(patient_id, consent, today)
     values = payload(fields)
     state = st.session_state
-    done = state.get(_done_key(patient_id))
-    if done and done[0] == values and clock.monotonic() - done[2] < 5:
-        token = done[1]  # the second click of a double-click: the first one's token, so it records nothing more
-    else:  # the consent on record is part of the content: recording the same choice after an opt-out is new
-        token = submission_token(FORM, patient_id, {**values, "on_record": _on_record(consent)})
+    repeat = repeated_token(FORM, patient_id, values)  # a double-click's second click records nothing more
+    # the consent on record is part of the content: recording the same choice after an opt-out is new
+    token = repeat or submission_token(FORM, patient_id, {**values, "on_record": _on_record(consent)})
     try:
         saved = services.reporting.record_consent(user, patient_id, email=bool(values["email"]),
                                                   sms=bool(values["sms"]), recorded_on=state.get(fields[2].key),
@@ -79,8 +74,7 @@ def _record(services: Services, user: User, patient_id: int, consent: ContactCon
         return
     state.pop(f"nm_form_errors_{FORM.value}_{patient_id}", None)
     remember_kept(FORM, patient_id, values)  # the service dropped the draft with the save
-    repeat = bool(done and done[1] == token)
-    state[_done_key(patient_id)] = (values, token, clock.monotonic())
+    remember_token(FORM, patient_id, values, token)
     if not repeat:
         flash(f"Consent recorded: e-mail {'yes' if saved.email else 'no'}, SMS {'yes' if saved.sms else 'no'}.",
               at="consent")

@@ -244,6 +244,34 @@ def second_click(form: FormName, patient_id: int | None, blank: bool, entry: obj
     return blank and saved_at is not None and clock.monotonic() - saved_at < DOUBLE_CLICK_S
 
 
+def _token_key(form: FormName, patient_id: int | None) -> str:
+    return f"nm_submitted_{form.value}_{patient_id}"
+
+
+def repeated_token(form: FormName, patient_id: int | None, values: Mapping[str, object]) -> str | None:
+    """For a form whose fields stay filled after a save (consent, the plan editor): the first click's token when
+    this submit carries the same values within :data:`DOUBLE_CLICK_S` of it (the second click of a double-click, which
+    the service then answers with the first result), else None."""
+    done = st.session_state.get(_token_key(form, patient_id))
+    if done and done[0] == values and clock.monotonic() - done[2] < DOUBLE_CLICK_S:
+        return str(done[1])
+    return None
+
+
+def remember_token(form: FormName, patient_id: int | None, values: Mapping[str, object], token: str) -> None:
+    """The form was submitted with ``values`` and ``token`` just now (see :func:`repeated_token`)."""
+    st.session_state[_token_key(form, patient_id)] = (dict(values), token, clock.monotonic())
+
+
+def stays_open(key: str, opens: bool) -> bool:
+    """Whether an expander that opens by itself (a draft was put back, a save was refused) is open: once opened it
+    stays open for the browser session until the form is saved (``st.session_state[key] = False``). Streamlit folds an
+    expander whose ``expanded=`` changes between runs, so the box being typed in vanished at the next commit."""
+    if opens:
+        st.session_state[key] = True
+    return bool(st.session_state.get(key))
+
+
 def submission_token(form: FormName, patient_id: int | None, values: Mapping[str, object]) -> str:
     """The token of submitting ``values``: the same content in the same browser session gives the same token."""
     nonce = st.session_state.setdefault(_NONCE, secrets.token_urlsafe(16))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from components.patient.form_state import stays_open
 from components.patient.note_drafts import addendum_box, edit_box, prepare
 from components.patient.visit_note import SAVE_ERRORS, new_note_form
 from components.shared.session import flash, show_flash_at
@@ -80,12 +81,10 @@ def notes_section(services: Services, user: User, view: PatientChart, today: dat
     notes = view.notes
     if not notes:
         st.info("No progress notes yet.", icon=":material/description:")
-    # A note whose edit or addendum draft was put back opens, and stays open for this browser session: an expander
-    # whose expanded= changes between runs folds, and the box being typed in would vanish at the next commit.
-    opened: set[int] = st.session_state.setdefault(f"nm_note_open_{pid}", set())
-    opened |= prepare(services, user, pid, notes)
+    restored = prepare(services, user, pid, notes)  # a note whose edit or addendum draft was put back opens
     for note in notes:
-        with st.expander(plain(note_label(note)), expanded=note is notes[0] or note.id in opened):
+        opened = stays_open(f"nm_note_open_{note.id}", note.id in restored)
+        with st.expander(plain(note_label(note)), expanded=note is notes[0] or opened):
             st.text(note.text, width="stretch")  # exactly as typed: no Markdown
             if note.signed:
                 _signed(services, user, note, notes)

@@ -13,7 +13,6 @@ under it.
 from __future__ import annotations
 
 import contextlib
-import time as clock
 from dataclasses import dataclass
 from datetime import date, time
 from typing import TYPE_CHECKING
@@ -31,8 +30,11 @@ from components.patient.form_state import (
     notice_key,
     payload,
     remember_kept,
+    remember_token,
+    repeated_token,
     restore_once,
     set_errors,
+    stays_open,
     submission_token,
     wired,
 )
@@ -154,10 +156,6 @@ def entry_from(values: dict[str, object], base: MeasurementPlan) -> PlanEntry:
                      link_lifetime_hours=_int(values, "link_lifetime_hours"), active=base.active)
 
 
-def _done_key(patient_id: int) -> str:
-    return f"nm_mp_done_{patient_id}"
-
-
 def _save(services: Services, user: User, panel: MeasurementPanel, today: date) -> None:
     """"Save plan": the service checks the plan and the version first; a refusal keeps every entry."""
     pid = panel.patient_id
@@ -166,30 +164,26 @@ def _save(services: Services, user: User, panel: MeasurementPanel, today: date) 
     fields = plan_fields(pid, base, panel.plan.version if panel.plan else 0)
     values = payload(fields)
     settings = {k: v for k, v in values.items() if k != "version"}
-    done = state.get(_done_key(pid))
-    if done and done[0] == settings and clock.monotonic() - done[2] < 5:
-        token = done[1]  # the second click of a double-click: the first one's token, so no second version is saved
-    else:
-        token = submission_token(FORM, pid, values)
+    repeat = repeated_token(FORM, pid, settings)  # a double-click's second click saves no second version
+    token = repeat or submission_token(FORM, pid, values)
     seen = _int(values, "version")
     try:
         plan = entry_from(values, base).to_plan(pid, base.anchor_on if panel.plan else today)
-        saved = services.reporting.set_plan(user, pid, plan, expected_version=seen if seen else 0,
-                                            submission_token=token)
+        saved = services.reporting.set_plan(user, pid, plan, expected_version=seen, submission_token=token)
     except StaleWriteError:
         state[errors_key(FORM, pid)] = {"form": STALE_MESSAGE}
         return
     except SAVE_ERRORS as exc:
         set_errors(FORM, pid, exc, "form")
         return
-    repeat = bool(done and done[1] == token)
-    for f in plan_fields(pid, saved, saved.version):  # the fields now show the plan as saved
+    now = plan_fields(pid, saved, saved.version)
+    for f in now:  # the fields now show the plan as saved
         state[f.key] = f.default
     state.pop(errors_key(FORM, pid), None)
     state.pop(notice_key(FORM, pid), None)
-    remember_kept(FORM, pid, payload(plan_fields(pid, saved, saved.version)))  # the service dropped the draft
-    state[_done_key(pid)] = (settings, token, clock.monotonic())
-    state[f"nm_mp_open_{pid}"] = False
+    remember_kept(FORM, pid, payload(now))  # the service dropped the draft
+    remember_token(FORM, pid, settings, token)
+    state[_open_key(pid)] = False
     if not repeat:
         flash(f"Plan saved: {', '.join(i.value for i in saved.instruments)}, {saved.rule.describe()}, by "
               f"{CHANNEL_WORDS[saved.channel].lower()} at {saved.send_time:%H:%M}.", at="plan")
@@ -198,14 +192,14 @@ def _save(services: Services, user: User, panel: MeasurementPanel, today: date) 
 def load_current(services: Services, user: User, panel: MeasurementPanel) -> None:
     """"Load the current plan": the fields show the plan as it is now; the user's draft of it is dropped."""
     pid = panel.patient_id
-    base = panel.plan or panel.suggested
-    for f in plan_fields(pid, base, panel.plan.version if panel.plan else 0):
+    current = plan_fields(pid, panel.plan or panel.suggested, panel.plan.version if panel.plan else 0)
+    for f in current:
         st.session_state[f.key] = f.default
     st.session_state.pop(errors_key(FORM, pid), None)
     st.session_state.pop(notice_key(FORM, pid), None)
     with contextlib.suppress(ValidationError, NotFoundError):
         services.drafts.discard(user, pid, FORM)
-    remember_kept(FORM, pid, payload(plan_fields(pid, base, panel.plan.version if panel.plan else 0)))
+    remember_kept(FORM, pid, payload(current))
 
 
 def carry_edits(services: Services, user: User, panel: MeasurementPanel, moved: MeasurementPlan) -> None:
@@ -221,14 +215,15 @@ def carry_edits(services: Services, user: User, panel: MeasurementPanel, moved: 
     keep(services, user, pid, FORM, plan_fields(pid, moved, moved.version))  # the draft now names the new version
 
 
+def _open_key(patient_id: int) -> str:
+    return f"nm_mp_open_{patient_id}"
+
+
 def has_draft_or_errors(patient_id: int) -> bool:
-    """Whether the editor is open by itself: a draft was put back, or a save was refused; it then stays open until
-    the plan is saved (an ``expanded=`` that changes between runs folds the expander while the user works in it)."""
-    key = f"nm_mp_open_{patient_id}"
-    if st.session_state.get(errors_key(FORM, patient_id)) or \
-            st.session_state.get(notice_key(FORM, patient_id)) is not None:
-        st.session_state[key] = True
-    return bool(st.session_state.get(key))
+    """Whether the editor is open by itself: a draft was put back or a save was refused (it then stays open until the
+    plan is saved: :func:`~components.patient.form_state.stays_open`)."""
+    return stays_open(_open_key(patient_id), bool(st.session_state.get(errors_key(FORM, patient_id)))
+                      or st.session_state.get(notice_key(FORM, patient_id)) is not None)
 
 
 def prepare(services: Services, user: User, panel: MeasurementPanel) -> tuple[Field, ...]:
